@@ -1,0 +1,67 @@
+# Yongke: the two quick-start commands are `make run` and `make test`.
+SHELL := /bin/bash
+PY_CANDIDATES := python3.13 python3.12 $(wildcard /root/.pyenv/versions/3.1[23]*/bin/python3) python3
+PYTHON := $(firstword $(foreach p,$(PY_CANDIDATES),$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && echo $(p))))
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_PORT ?= 54329
+PG_DIR ?= /tmp/yongke-pg-$(PG_PORT)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-sqlite test-postgres venv dev pg-start pg-stop lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "需要 Python 3.12 或更高版本 / Python >= 3.12 is required"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+dev: $(BIN)/.dev
+
+# Embedded default: SQLite under var/, the bundled guide and the demo data, then serve.
+run: venv
+	@mkdir -p var
+	$(BIN)/yongke manage migrate --no-input -v 0
+	$(BIN)/yongke demo
+	@echo ""
+	@echo "邕科 Yongke is running at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(BIN)/yongke manage runserver $(HOST):$(PORT)
+
+# PostgreSQL from Debian packages, a private cluster under var/pg on a loopback port.
+pg-start:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing PostgreSQL from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+	@bash scripts/pg.sh start $(PG_DIR) $(PG_PORT)
+
+pg-stop:
+	@bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)
+
+test-sqlite: dev
+	$(BIN)/pytest
+
+test-postgres: dev pg-start
+	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest
+
+# The whole suite on the embedded SQLite and again on PostgreSQL.
+test: dev
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+lint: dev
+	$(BIN)/ruff check yongke bench
+
+bench: dev
+	$(BIN)/python bench/rules.py
+
+clean:
+	-bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)
+	rm -rf $(VENV) var build *.egg-info

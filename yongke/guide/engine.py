@@ -1,0 +1,150 @@
+"""The rule engine: every expression compiled once, each application evaluated to verdicts.
+
+Row-wise evaluation uses CEL (the `common-expression-language` package, a compiled CEL
+implementation). An `||` passes as soon as one alternative passes, even when the facts of
+another are missing, which is exactly the guide's "或". A rule whose facts are missing and
+that cannot be decided without them is `missing`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import cel
+
+from yongke.core.errors import BadInput
+
+if TYPE_CHECKING:
+    from yongke.guide.spec import Direction, Guide, Rule
+
+
+@lru_cache(maxsize=4096)
+def _compile(expr: str) -> Any:
+    return cel.compile(expr)
+
+
+def referenced_names(expr: str) -> list[str]:
+    """The variables an expression reads; raises ValueError when it does not compile."""
+    return list(_compile(expr).variables())
+
+
+def columnar_check(expr: str) -> None:
+    """Raise ValueError unless the expression is in the subset the column engine runs."""
+    from yongke.guide import columnar
+
+    columnar.translate(expr)
+
+
+class _CompiledRule:
+    __slots__ = ("rule", "program", "names", "gating")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.program = _compile(rule.expr) if rule.expr else None
+        self.names = tuple(referenced_names(rule.expr)) if rule.expr else ()
+        self.gating = rule.gating
+
+
+def evaluate_rule(cr: _CompiledRule, context: dict[str, Any]) -> tuple[str, Any, list[str]]:
+    """(result, value, missing facts) for one compiled rule."""
+    if cr.program is None:
+        return "manual", None, []
+    absent = [n for n in cr.names if n not in context]
+    try:
+        value = cr.program.execute(context)
+    except Exception:  # noqa: BLE001 - the CEL runtime reports an undecidable rule this way
+        if absent:
+            return "missing", None, absent
+        raise
+    if cr.rule.kind == "award":
+        cap = cr.rule.cap
+        if cap is not None:
+            limit = context[cap] if isinstance(cap, str) else cap
+            value = min(value, limit)
+        return "pass", int(value), []
+    if not isinstance(value, bool):
+        raise BadInput(f"规则 {cr.rule.id} 的表达式未得出真假值", code="rule_not_boolean", detail={"rule": cr.rule.id})
+    return ("pass" if value else "fail"), None, []
+
+
+def direction_verdict(results: list[tuple[_CompiledRule, str]]) -> str:
+    gating = [res for cr, res in results if cr.gating]
+    if "fail" in gating:
+        return "not_eligible"
+    if "missing" in gating:
+        return "incomplete"
+    return "eligible"
+
+
+class CompiledGuide:
+    """A guide with every expression compiled; evaluates applications of any direction."""
+
+    def __init__(self, guide: Guide, *, parameters: dict[str, Any] | None = None) -> None:
+        self.guide = guide
+        self.parameters = {name: p.value for name, p in guide.parameters.items()}
+        if parameters:
+            self.parameters.update(parameters)
+        self._rules: dict[str, list[_CompiledRule]] = {}
+        compiled: dict[str, _CompiledRule] = {}
+        for d in guide.directions:
+            self._rules[d.id] = [compiled.setdefault(r.id, _CompiledRule(r)) for r in d.rules]
+
+    def direction(self, direction_id: str) -> Direction:
+        return self.guide.direction(direction_id)
+
+    def evaluate(self, direction_id: str, facts: dict[str, Any]) -> tuple[str, list[tuple[_CompiledRule, str, Any, list[str]]]]:
+        """Evaluate already-coerced facts; returns (verdict, per-rule outcomes)."""
+        if direction_id not in self._rules:
+            self.guide.direction(direction_id)  # raises the unknown-direction error
+        context = dict(self.parameters)
+        context.update(facts)
+        outcomes = []
+        for cr in self._rules[direction_id]:
+            result, value, missing = evaluate_rule(cr, context)
+            outcomes.append((cr, result, value, missing))
+        return direction_verdict([(cr, res) for cr, res, _, _ in outcomes]), outcomes
+
+    def check(self, direction_id: str, facts: Any) -> dict[str, Any]:
+        """The `yongke check` answer: the direction's verdict and every rule's result."""
+        from yongke.guide.spec import coerce_facts
+
+        if not isinstance(direction_id, str):
+            raise BadInput("direction 应为方向编号文本，如 \"1.1\" / direction must be a string", code="bad_input", detail={"field": "direction"})
+        self.direction(direction_id)
+        coerced = coerce_facts(self.guide.facts, facts)
+        verdict, outcomes = self.evaluate(direction_id, coerced)
+        rules = []
+        failing = []
+        missing_facts: list[str] = []
+        for cr, result, value, missing in outcomes:
+            r = cr.rule
+            item: dict[str, Any] = {"id": r.id, "kind": r.kind, "result": result, "message": r.message, "source": r.source}
+            if missing:
+                item["missing"] = missing
+                if cr.gating:
+                    missing_facts += [n for n in missing if n not in missing_facts]
+            if r.kind == "award" and value is not None:
+                item["amount"] = int(value)
+            if r.evidence:
+                item["evidence"] = r.evidence
+            if r.reason:
+                item["reason"] = r.reason
+            rules.append(item)
+            if cr.gating and result == "fail":
+                failing.append(r.id)
+        return {"direction": direction_id, "version": self.guide.version, "verdict": verdict, "failing": failing, "missing_facts": missing_facts, "rules": rules}
+
+
+@lru_cache(maxsize=8)
+def _bundled(path: str) -> CompiledGuide:
+    from yongke.guide.spec import load_guide
+
+    return CompiledGuide(load_guide(path, check_cases=False))
+
+
+def bundled_guide(path: str | None = None) -> CompiledGuide:
+    """The bundled guide file, loaded and compiled once per process."""
+    from yongke.guide.spec import default_guide_path
+
+    return _bundled(str(path or default_guide_path()))

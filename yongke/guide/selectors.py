@@ -1,0 +1,51 @@
+"""Reads of the guide. The guide is public: anyone may read a published version."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from yongke.core.errors import NotFound
+from yongke.guide import models as m
+from yongke.guide.engine import CompiledGuide
+from yongke.guide.spec import Guide, parse_guide
+
+
+def guide_versions_visible_to(user=None) -> QuerySet[m.GuideVersion]:
+    """Published and retired versions are public; drafts only to staff."""
+    qs = m.GuideVersion.objects.all()
+    if user is None or not getattr(user, "is_staff", False):
+        qs = qs.exclude(status=m.GuideVersion.Status.DRAFT)
+    return qs
+
+
+def guide_version_current(label: str | None = None) -> m.GuideVersion:
+    """The newest published version (of a label, when given)."""
+    qs = m.GuideVersion.objects.filter(status=m.GuideVersion.Status.PUBLISHED)
+    if label:
+        qs = qs.filter(label=label)
+    version = qs.order_by("-label", "-revision").first()
+    if version is None:
+        raise NotFound("尚未发布指南，请先运行 yongke guide load / no published guide", code="no_guide", detail={"version": label})
+    return version
+
+
+_compiled: dict[str, CompiledGuide] = {}
+
+
+def compiled_for(version: m.GuideVersion) -> CompiledGuide:
+    """The compiled rules of exactly this stored version, compiled once per process.
+
+    A stored version never changes and its digest is unique, so the digest keys the cache.
+    """
+    compiled = _compiled.get(version.digest)
+    if compiled is None:
+        compiled = _compiled[version.digest] = CompiledGuide(parse_guide(version.spec, text=version.text, check_cases=False))
+    return compiled
+
+
+def guide_for(version: m.GuideVersion) -> Guide:
+    return compiled_for(version).guide
+
+
+def directions_of(version: m.GuideVersion) -> QuerySet[m.Direction]:
+    return m.Direction.objects.filter(version=version).select_related("project", "project__programme")

@@ -1,0 +1,100 @@
+"""Writes to the guide tables: loading a guide file (all or nothing), publishing, retiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from yongke.core.errors import BadInput
+from yongke.guide import models as m
+from yongke.guide.spec import Guide, load_guide
+
+
+@transaction.atomic
+def guide_store(*, guide: Guide, source_file: str = "", publish: bool = True) -> tuple[m.GuideVersion, bool]:
+    """Store a validated guide. Identical content is stored once; returns (version, created).
+
+    A changed file with an existing label becomes the next revision: versions already
+    stored are never modified, so every application keeps the rules it was checked under.
+    """
+    existing = m.GuideVersion.objects.filter(digest=guide.digest).first()
+    if existing is not None:
+        if publish and existing.status == m.GuideVersion.Status.DRAFT:
+            existing = guide_version_publish(version=existing)
+        return existing, False
+    last = m.GuideVersion.objects.filter(label=guide.version).order_by("-revision").first()
+    version = m.GuideVersion(
+        label=guide.version, revision=(last.revision + 1) if last else 1, title=guide.title, digest=guide.digest,
+        spec=guide.raw, text=guide.text, source_file=source_file,
+    )
+    version.full_clean()
+    version.save()
+    order = 0
+    rules: list[m.Rule] = []
+    for pi, prog in enumerate(guide.programmes):
+        programme = m.Programme.objects.create(version=version, code=prog.id, name=prog.name, name_inferred=prog.name_inferred, text=prog.text, order=pi)
+        for project in prog.projects:
+            proj = m.Project.objects.create(
+                version=version, programme=programme, code=project.id, name=project.name, name_inferred=project.name_inferred,
+                funding=project.funding, review=project.review, text=project.text, order=int(project.id),
+            )
+            for di, d in enumerate(project.directions):
+                direction = m.Direction.objects.create(version=version, project=proj, code=d.id, name=d.name, text=d.text, order=int(project.id) * 100 + di)
+                for r in d.rules:
+                    if r.scope != d.id:
+                        continue
+                    order += 1
+                    rules.append(_rule_row(version, proj, direction, r, order))
+            for r in project.rules:
+                order += 1
+                rules.append(_rule_row(version, proj, None, r, order))
+    m.Rule.objects.bulk_create(rules)
+    m.Fact.objects.bulk_create(
+        m.Fact(version=version, name=f.name, type=f.type, unit=f.unit or "", label=f.label, about=f.about, values=list(f.values))
+        for f in guide.facts.values()
+    )
+    m.Parameter.objects.bulk_create(
+        m.Parameter(version=version, name=p.name, value=p.value, unit=p.unit or "", label=p.label, assumed=p.assumed, source=p.source or "")
+        for p in guide.parameters.values()
+    )
+    if publish:
+        version = guide_version_publish(version=version)
+    return version, True
+
+
+def _rule_row(version: m.GuideVersion, project: m.Project, direction: m.Direction | None, r, order: int) -> m.Rule:
+    return m.Rule(
+        version=version, project=project, direction=direction, code=r.id, kind=r.kind, expr=r.expr or "", message=r.message,
+        source=r.source, evidence=r.evidence or "", reason=r.reason or "", cap="" if r.cap is None else str(r.cap), order=order,
+    )
+
+
+def guide_load(*, path: str | Path | None = None, publish: bool = True) -> tuple[m.GuideVersion, bool]:
+    """Validate a guide file and store it, all or nothing: a broken file changes nothing."""
+    guide = load_guide(path)
+    return guide_store(guide=guide, source_file=str(path or ""), publish=publish)
+
+
+@transaction.atomic
+def guide_version_publish(*, version: m.GuideVersion) -> m.GuideVersion:
+    version = m.GuideVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == m.GuideVersion.Status.RETIRED:
+        raise BadInput("已停用的指南版本不能再发布 / a retired version cannot be published", code="guide_retired", detail={"version": str(version)})
+    if version.status != m.GuideVersion.Status.PUBLISHED:
+        version.status = m.GuideVersion.Status.PUBLISHED
+        version.published_at = timezone.now()
+        version.save(update_fields=["status", "published_at"])
+    return version
+
+
+@transaction.atomic
+def guide_version_retire(*, version: m.GuideVersion) -> m.GuideVersion:
+    """Retire a version: no new application may use it; those made under it keep it."""
+    version = m.GuideVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != m.GuideVersion.Status.RETIRED:
+        version.status = m.GuideVersion.Status.RETIRED
+        version.retired_at = timezone.now()
+        version.save(update_fields=["status", "retired_at"])
+    return version
