@@ -46,10 +46,10 @@ pg-stop:
 	@bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)
 
 test-sqlite: dev
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 test-postgres: dev pg-start
-	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest
+	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest -q
 
 # The whole suite on the embedded SQLite and again on PostgreSQL.
 test: dev

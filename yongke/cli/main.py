@@ -162,6 +162,22 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- parser
 
+# Each domain app that has operator commands exposes `register(subparsers)` in its cli module.
+APP_CLIS = ("yongke.awards.cli", "yongke.review.cli")
+
+
+def _register_app_cli(module: str, sub: argparse._SubParsersAction) -> None:
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name == module or module.startswith(f"{e.name}."):
+            return  # that app is not part of this installation
+        raise
+    mod.register(sub)
+
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="yongke", description="邕科 Yongke — 南宁科技计划管理系统的运维命令（JSON 输入输出）")
@@ -191,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="载入内置指南与演示数据（可重复运行）")
     d.set_defaults(func=cmd_demo)
+
+    for module in APP_CLIS:
+        _register_app_cli(module, sub)
 
     mg = sub.add_parser("manage", help="Django 管理命令（migrate、runserver、createsuperuser …）", add_help=False)
     mg.add_argument("rest", nargs=argparse.REMAINDER)
