@@ -16,3 +16,9 @@ def guide() -> Guide:
 @pytest.fixture(scope="session")
 def compiled() -> CompiledGuide:
     return bundled_guide()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,24 +1,200 @@
-"""The demo data that `make run` shows. Idempotent: running it twice changes nothing."""
+"""The demo data that `make run` shows. Idempotent: running it twice changes nothing.
+
+A published guide, about twenty organisations across Nanning's districts and zones, a user
+for every role, an open call, and applications in every state of both workflows — all made
+through the same services as real use, so the audit log tells their story.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
+from yongke.accounts.services import user_add
+from yongke.applications import services as apps
+from yongke.applications.models import Application, Call
+from yongke.guide.selectors import compiled_for
 from yongke.guide.services import guide_load
+from yongke.orgs import services as orgs
+from yongke.orgs.models import Organisation
+from yongke.orgs.validators import id_with_check, uscc_with_check
 
 DEMO_PASSWORD = "yongke-demo"
+CALL_NAME = "2022年度南宁科技计划项目申报（演示批次）"
+POST_CALL_NAME = "2022年度南宁科技计划后补助申领（演示批次）"
+
+ORGS = [
+    # name, kind, district, zone, attributes
+    ("南宁市邕江新能源汽车有限公司", "enterprise", "450103", "", {"leading_enterprise": True, "above_scale": True}),
+    ("广西青秀智能网联科技有限公司", "enterprise", "450103", "", {"hte_certified": True}),
+    ("南宁高新电子信息股份有限公司", "enterprise", "450107", "GXQ", {"above_scale": True, "hte_certified": True}),
+    ("广西铝业精深加工有限公司", "enterprise", "450110", "", {"above_scale": True}),
+    ("南宁新材料科技有限公司", "enterprise", "450105", "JKQ", {}),
+    ("横州林产品加工有限公司", "enterprise", "450181", "", {}),
+    ("南宁壮乡食品有限公司", "enterprise", "450108", "", {"leading_enterprise": True}),
+    ("广西东盟智能装备制造有限公司", "enterprise", "450108", "DMJKQ", {}),
+    ("南宁邕药生物医药有限公司", "enterprise", "450107", "GXQ", {"hte_certified": True}),
+    ("广西绿城节能环保科技有限公司", "enterprise", "450102", "", {}),
+    ("广西南宁沃柑种业有限公司", "enterprise", "450110", "", {"in_nanning_agri_park": True}),
+    ("南宁市产业技术研究院", "institute", "450103", "", {}),
+    ("广西大学", "university", "450107", "", {}),
+    ("南宁市第一人民医院", "hospital", "450102", "", {}),
+    ("南宁灵长类实验动物有限公司", "enterprise", "450109", "", {"lab_animal_licence": True}),
+    ("南宁高新区创业孵化基地", "incubator", "450107", "GXQ", {}),
+    ("宾阳县农业科技合作社", "enterprise", "450126", "", {}),
+    ("上林县科普教育中心", "institute", "450125", "", {}),
+    ("南宁技术转移服务中心", "institute", "450103", "", {}),
+    ("马山县创新创业团队（演示）", "team", "450124", "", {}),
+]
+
+PRE_STATES = ["draft", "submitted", "recommended", "not_recommended", "returned", "accepted", "refused", "expert_review",
+              "funded", "not_funded", "published", "contracted", "withdrawn"]
+# The actions (actor role, action) that lead from draft to each state.
+PATHS: dict[str, list[tuple[str, str]]] = {
+    "draft": [],
+    "submitted": [("applicant", "submit")],
+    "recommended": [("applicant", "submit"), ("recommender", "recommend")],
+    "not_recommended": [("applicant", "submit"), ("recommender", "not_recommend")],
+    "returned": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "return")],
+    "accepted": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept")],
+    "refused": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "refuse")],
+    "expert_review": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review")],
+    "funded": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "fund")],
+    "not_funded": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "not_fund")],
+    "published": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "fund"),
+                  ("officer", "publish")],
+    "contracted": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "fund"),
+                   ("officer", "publish"), ("officer", "contract")],
+    "withdrawn": [("applicant", "submit"), ("applicant", "withdraw")],
+}
+POST_PATHS: dict[str, list[tuple[str, str]]] = {
+    "draft": [],
+    "claimed": [("applicant", "submit")],
+    "checked": [("applicant", "submit"), ("officer", "check")],
+    "published": [("applicant", "submit"), ("officer", "check"), ("officer", "publish")],
+    "paid": [("applicant", "submit"), ("officer", "check"), ("officer", "publish"), ("finance", "pay")],
+    "refused": [("applicant", "submit"), ("officer", "refuse")],
+}
+# Direction for each demo application, in the order of PRE_STATES / POST_PATHS.
+PRE_DIRECTIONS = ["1.1", "2.1", "4.1", "6.1", "14.1", "15.1", "16.1", "18.1", "1.2", "2.4", "15.2", "16.2", "20.4"]
+POST_DIRECTIONS = ["24.1", "26.1", "33.1", "34.1", "35.1", "25.1"]
+
+
+def _eligible_facts(version, direction: str) -> dict[str, Any]:
+    d = compiled_for(version).guide.direction(direction)
+    case = next(c for c in d.cases if c.verdict == "eligible")
+    return dict(case.facts)
 
 
 @transaction.atomic
 def demo_load() -> dict[str, Any]:
     version, created = guide_load()
-    User = get_user_model()
-    if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser(username="admin", email="admin@example.org", password=DEMO_PASSWORD)
+    logins: list[dict[str, str]] = []
+    demo_hash = _demo_hash()
+
+    def user(username: str, role: str, label: str, **scope) -> Any:
+        u = get_user_model().objects.filter(username=username).first()
+        if u is None or not u.role_grants.filter(role=role).exists():
+            u = user_add(username=username, password_hash=demo_hash, role=role, **scope)
+        logins.append({"role": label, "username": username, "password": DEMO_PASSWORD})
+        return u
+
+    admin = user("admin", "sysadmin", "系统管理员 / system admin")
+    organisations: list[Organisation] = []
+    for i, (name, kind, district, zone, attrs) in enumerate(ORGS, start=1):
+        code = uscc_with_check(f"91{district}MA5DEM{i:02d}X")
+        org = Organisation.objects.filter(uscc=code).first()
+        if org is None:
+            org, _ = orgs.organisation_upsert(actor=admin, data={"uscc": code, "name": name, "kind": kind, "district": district, "zone": zone})
+            for key, value in attrs.items():
+                orgs.org_attribute_set(actor=admin, organisation=org, name=key, value=value, valid_from=dt.date(2021, 1, 1), evidence="演示证明文件")
+        organisations.append(org)
+    first = organisations[0]
+    user("ent_admin", "org_admin", f"申报单位管理员（{first.name}）", organisation=first)
+    user("applicant", "applicant", f"项目负责人（{first.name}）", organisation=first)
+    for org in organisations[1:]:
+        # Every demo organisation has a member account so each can act in the demo flows.
+        if not org.role_grants.exists():
+            user_add(username=f"member{org.pk}", password_hash=demo_hash, role="applicant", organisation=org)
+    user("qingxiu", "recommender", "推荐单位（青秀区科技局）", unit="450103")
+    user("gaoxin", "recommender", "推荐单位（南宁高新区管委会）", unit="GXQ")
+    officer = user("officer", "officer", "项目处（全部专项）", programme="*")
+    finance = user("finance", "finance", "财务人员")
+    user("expert", "expert", "评审专家")
+    user("auditor", "auditor", "审计人员")
+
+    made = 0
+    if not Call.objects.filter(name=CALL_NAME).exists():
+        made += _demo_applications(version, organisations, admin, officer, finance)
     return {
         "guide": {"version": version.label, "revision": version.revision, "created": created},
-        "logins": [{"role": "系统管理员 / system admin", "username": "admin", "password": DEMO_PASSWORD, "url": "/admin/"}],
+        "organisations": len(organisations),
+        "applications_created": made,
+        "applications": Application.objects.count(),
+        "logins": logins,
+        "hint": "以上账户的密码均为 " + DEMO_PASSWORD,
     }
+
+
+@functools.cache
+def _demo_hash() -> str:
+    """Hashed once: every demo account shares the password, and hashing is deliberately slow."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(DEMO_PASSWORD)
+
+
+def _actor_for(role: str, org: Organisation, officer, finance):
+    from yongke.accounts.models import RoleGrant
+
+    if role == "applicant":
+        return RoleGrant.objects.filter(organisation=org, role__in=("applicant", "org_admin")).first().user
+    if role == "recommender":
+        grant = RoleGrant.objects.filter(role="recommender", unit=org.recommending_unit).first()
+        if grant is None:
+            return user_add(username=f"rec_{org.recommending_unit.lower()}", password_hash=_demo_hash(), role="recommender",
+                            unit=org.recommending_unit)
+        return grant.user
+    return finance if role == "finance" else officer
+
+
+def _demo_applications(version, organisations, admin, officer, finance) -> int:
+    now = timezone.now()
+    call = apps.call_open(actor=officer, name=CALL_NAME, opens_at=now - dt.timedelta(days=10), closes_at=now + dt.timedelta(days=30),
+                          directions=sorted(set(PRE_DIRECTIONS)), budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000})
+    post_call = apps.call_open(actor=officer, name=POST_CALL_NAME, opens_at=now - dt.timedelta(days=10), closes_at=now + dt.timedelta(days=60),
+                               directions=sorted(set(POST_DIRECTIONS)), budgets={"24": 3_000_000, "26": 1_000_000, "33": 5_000_000})
+    count = 0
+    for i, (state, direction) in enumerate(zip(PRE_STATES, PRE_DIRECTIONS, strict=True)):
+        org = organisations[i % len(organisations)]
+        leader = orgs.person_create(actor=admin, name=f"负责人{i + 1:02d}", id_number=id_with_check(f"450102198{i % 10}0{(i % 9) + 1}1{i % 10}{i:03d}"),
+                                    organisation=org)
+        facts = _eligible_facts(version, direction)
+        app = apps.application_create(actor=_actor_for("applicant", org, officer, finance), call=call, direction=direction, organisation=org,
+                                      title=f"{compiled_for(version).guide.direction(direction).name}关键技术研究与示范（演示{i + 1}）",
+                                      summary="演示数据：用于展示申报在各状态下的样子。", leader=leader, requested_amount=1_000_000,
+                                      self_raised_amount=2_000_000, facts=facts)
+        for role, action in PATHS[state]:
+            apps.application_transition(actor=_actor_for(role, org, officer, finance), application=app, action=action,
+                                        comment="演示意见" if action in ("not_recommend", "return", "refuse", "not_fund") else "",
+                                        amount=800_000 if action == "fund" else None, objection_days=5 if action == "publish" else None,
+                                        now=now + dt.timedelta(days=6) if action == "contract" else None)
+        count += 1
+    for i, (state, direction) in enumerate(zip(POST_PATHS, POST_DIRECTIONS, strict=False)):
+        org = organisations[(i + 3) % len(organisations)]
+        facts = _eligible_facts(version, direction)
+        title = facts.pop("title", None) or f"{compiled_for(version).guide.direction(direction).name}（演示）"
+        app = apps.application_create(actor=_actor_for("applicant", org, officer, finance), call=post_call, direction=direction, organisation=org,
+                                      title=title, facts=facts)
+        for role, action in POST_PATHS[state]:
+            apps.application_transition(actor=_actor_for(role, org, officer, finance), application=app, action=action,
+                                        comment="演示意见" if action in ("return", "refuse") else "", amount=100_000 if action == "check" else None,
+                                        objection_days=5 if action == "publish" else None,
+                                        now=now + dt.timedelta(days=6) if action == "pay" else None)
+        count += 1
+    return count

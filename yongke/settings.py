@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "yongke.guide",
+    "yongke.audit",
+    "yongke.orgs",
+    "yongke.accounts",
+    "yongke.applications",
     "yongke.portal",
 ]
 

@@ -13,16 +13,44 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from yongke.core.errors import BadInput, YongkeError
+from yongke.core.errors import BadInput, Refused, YongkeError
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is a one-line bad-input message with exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise BadInput(f"命令参数有误 / bad arguments: {message}（{self.prog} --help）", code="bad_arguments")
+
+
+def parse_time(value: str, field: str) -> Any:
+    """An ISO date-time; without a zone it is Beijing time (Asia/Shanghai)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    try:
+        ts = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"{field}: 应为 ISO 时间，如 2022-06-30T17:00 / must be an ISO date-time", detail={"field": field, "value": value}) from None
+    return timezone.make_aware(ts) if timezone.is_naive(ts) else ts
+
+
+def actor_named(username: str | None) -> Any:
+    """The user a console command acts as (`--as`); None acts as the operator."""
+    if not username:
+        return None
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise BadInput(f"--as: 用户 {username} 不存在 / unknown user", detail={"field": "--as", "value": username})
+    return user
+
+
+_Parser = Parser  # the earlier name, still imported by app command modules
 
 
 def emit(obj: Any) -> None:
@@ -163,7 +191,7 @@ def cmd_manage(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 # Each domain app that has operator commands exposes `register(subparsers)` in its cli module.
-APP_CLIS = ("yongke.awards.cli", "yongke.review.cli")
+APP_CLIS = ("yongke.orgs.cli", "yongke.accounts.cli", "yongke.applications.cli", "yongke.api.cli", "yongke.awards.cli", "yongke.review.cli")
 
 
 def _register_app_cli(module: str, sub: argparse._SubParsersAction) -> None:
@@ -180,11 +208,11 @@ def _register_app_cli(module: str, sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="yongke", description="邕科 Yongke — 南宁科技计划管理系统的运维命令（JSON 输入输出）")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = Parser(prog="yongke", description="邕科 Yongke — 南宁科技计划管理系统的运维命令（JSON 输入输出）")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     g = sub.add_parser("guide", help="申报指南：校验、载入、事实、导出")
-    gs = g.add_subparsers(dest="guide_command", required=True, parser_class=_Parser)
+    gs = g.add_subparsers(dest="guide_command", required=True, parser_class=Parser)
     v = gs.add_parser("validate", help="校验指南文件（默认：内置指南）")
     v.add_argument("file", nargs="?")
     v.set_defaults(func=cmd_guide_validate)
@@ -223,6 +251,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
+    except Refused as e:  # a well-formed request the rules refuse: a negative verdict
+        sys.stderr.write(f"yongke: {e.message}\n")
+        return EXIT_NEGATIVE
     except YongkeError as e:
         sys.stderr.write(f"yongke: {e.message}\n")
         return EXIT_BAD_INPUT

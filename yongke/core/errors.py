@@ -43,3 +43,10 @@ class PermissionDenied(YongkeError):
 class Conflict(YongkeError):
     code = "conflict"
     status = 409
+
+
+class Refused(YongkeError):
+    """A well-formed request the rules refuse (deadline passed, not eligible, limit reached)."""
+
+    code = "refused"
+    status = 422

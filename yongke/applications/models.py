@@ -1,0 +1,124 @@
+"""Calls (申报批次), applications, their submissions, team and attachments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from yongke.guide.models import GuideVersion
+from yongke.orgs.models import Organisation, Person
+
+
+class Call(models.Model):
+    """A call for applications on some directions of one guide version, open between two times."""
+
+    name = models.CharField("批次名称", max_length=200)
+    guide_version = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="calls")
+    directions = models.JSONField("开放的申报方向", default=list)
+    opens_at = models.DateTimeField("开始时间")
+    closes_at = models.DateTimeField("截止时间")
+    budgets = models.JSONField("预算（元），按方向或项目编号", default=dict, blank=True)
+    leader_limit = models.PositiveSmallIntegerField("每位负责人在本批次最多主持的在审申报数", default=1)
+    org_limit = models.PositiveSmallIntegerField("每个单位在本批次最多的在审申报数（空为不限）", null=True, blank=True)
+    experts_per_application = models.PositiveSmallIntegerField("每个申报的评审专家数", default=3)
+    blind_review = models.BooleanField("匿名评审（隐藏申报单位）", default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField("提前截止于", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "申报批次"
+        verbose_name_plural = "申报批次"
+        ordering = ["-opens_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Application(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    guide_version = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="applications")
+    direction = models.CharField("申报方向", max_length=8)
+    programme = models.CharField("专项编号", max_length=8)
+    funding = models.CharField("资助方式", max_length=8)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
+    co_applicants = models.ManyToManyField(Organisation, blank=True, related_name="co_applications", verbose_name="联合申报单位")
+    leader = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="led_applications")
+    title = models.CharField("项目名称", max_length=200)
+    title_normalized = models.CharField(max_length=200, db_index=True)
+    summary = models.TextField("项目摘要", blank=True)
+    requested_amount = models.PositiveBigIntegerField("申请财政资助（元）", default=0)
+    self_raised_amount = models.PositiveBigIntegerField("自筹经费（元）", default=0)
+    facts = models.JSONField("申报信息（按指南事实）", default=dict, blank=True)
+    state = models.CharField("状态", max_length=24, db_index=True)
+    lock_version = models.PositiveIntegerField("版本号", default=1)
+    verdict = models.JSONField("最近一次规则检查结果", default=dict, blank=True)
+    correction_reasons = models.TextField("补正要求", blank=True)
+    decided_amount = models.PositiveBigIntegerField("立项金额（元）", null=True, blank=True)
+    objection_ends_at = models.DateTimeField("公示异议期截止", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "申报"
+        verbose_name_plural = "申报"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["call", "direction", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.title}"
+
+
+class TeamMember(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="team")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="team_memberships")
+    role = models.CharField("分工", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "团队成员"
+        verbose_name_plural = "团队成员"
+        constraints = [models.UniqueConstraint(fields=["application", "person"], name="team_member_unique")]
+
+
+class Submission(models.Model):
+    """What was submitted, exactly: the facts and the verdict at that moment."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveIntegerField("第几次提交")
+    lock_version = models.PositiveIntegerField()
+    facts = models.JSONField()
+    verdict = models.JSONField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "提交记录"
+        verbose_name_plural = "提交记录"
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="submission_number"),
+            models.UniqueConstraint(fields=["application", "lock_version"], name="submission_once_per_version"),
+        ]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.application_id}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField("材料类别", max_length=100)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("内容类型（按内容识别）", max_length=100)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["application", "uploaded_at"]

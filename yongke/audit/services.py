@@ -1,0 +1,18 @@
+"""Writing to the audit log: every state change calls `audit_record` inside its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yongke.audit.models import AuditEvent
+
+
+def audit_record(*, actor, action: str, target_type: str, target_id: Any, from_state: str = "", to_state: str = "",
+                 comment: str = "", address: str | None = None, data: dict[str, Any] | None = None) -> AuditEvent:
+    name = getattr(actor, "username", None) or "system"
+    event = AuditEvent(
+        actor=actor if getattr(actor, "pk", None) else None, actor_name=name, action=action, target_type=target_type,
+        target_id=str(target_id), from_state=from_state, to_state=to_state, comment=comment or "", address=address, data=data or {},
+    )
+    event.save()
+    return event

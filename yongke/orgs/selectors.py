@@ -1,0 +1,74 @@
+"""Reads of the registry, each knowing who asks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import scope_of
+from yongke.core import crypto
+from yongke.orgs.models import CreditRecord, Organisation, Person
+
+
+def organisations_visible_to(user) -> QuerySet[Organisation]:
+    """Applicants see their own organisation; recommenders their jurisdiction; officers, finance,
+    auditors and admins all."""
+    scope = scope_of(user)
+    qs = Organisation.objects.all()
+    if scope.sees_everything or scope.has(Role.OFFICER, Role.FINANCE):
+        return qs
+    cond = Q(pk__in=scope.organisations)
+    if scope.units:
+        cond |= Q(zone__in=scope.units) | (Q(zone="") & Q(district__in=scope.units))
+    if not scope.roles:
+        return qs.none()
+    return qs.filter(cond)
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    scope = scope_of(user)
+    if scope.sees_everything or scope.has(Role.OFFICER):
+        return Person.objects.all()
+    return Person.objects.filter(Q(organisation__in=organisations_visible_to(user)) | Q(user=user) if scope.roles else Q(pk__in=[]))
+
+
+def person_id_number_for(person: Person, viewer) -> str:
+    """The full ID number for its owner and the officers who need it; masked for everyone else."""
+    scope = scope_of(viewer)
+    if (person.user_id and getattr(viewer, "pk", None) == person.user_id) or scope.has(Role.OFFICER, Role.SYSADMIN):
+        return crypto.decrypt(person.id_number_encrypted)
+    return person.id_number_masked
+
+
+def active_credit_records(*, organisation: Organisation | None = None, person: Person | None = None, on: dt.date) -> list[CreditRecord]:
+    cond = Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    subject = Q()
+    if organisation is not None:
+        subject |= Q(organisation=organisation)
+    if person is not None:
+        subject |= Q(person=person)
+    if not subject:
+        return []
+    return list(CreditRecord.objects.filter(cond & subject))
+
+
+def organisation_facts(organisation: Organisation, *, on: dt.date) -> dict[str, Any]:
+    """The guide facts the registry knows about an organisation on a day.
+
+    Registered district and legal personality are fields; everything else comes from the
+    dated attributes holding on that day (the newest when several hold).
+    """
+    facts: dict[str, Any] = {
+        "registered_in_nanning": bool(organisation.district),
+        "independent_legal_person": organisation.legal_person,
+    }
+    for a in organisation.attributes.order_by("valid_from", "id"):
+        if a.holds_on(on):
+            facts[a.name] = a.value
+        elif isinstance(a.value, bool) and a.name not in facts:
+            # Known to the registry, but lapsed (or not yet in force) on that day.
+            facts[a.name] = False
+    return facts

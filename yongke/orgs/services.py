@@ -1,0 +1,204 @@
+"""Writes to the registry: organisations, their dated attributes, people, credit records, imports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from yongke.audit.services import audit_record
+from yongke.core import crypto
+from yongke.core.errors import BadInput, Conflict
+from yongke.orgs.models import CreditRecord, Organisation, OrgAttribute, Person
+from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_number, check_uscc, mask_id_number
+
+KIND_LABELS = {label: value for value, label in Organisation.Kind.choices}
+DISTRICT_BY_NAME = {name: code for code, name in NANNING_DISTRICTS.items()}
+ZONE_BY_NAME = {**{name: code for code, name in NANNING_ZONES.items()}, "高新区": "GXQ", "经开区": "JKQ", "东盟经开区": "DMJKQ"}
+
+
+def _clean_org(data: dict[str, Any], *, where: str = "") -> dict[str, Any]:
+    def bad(field_name: str, rule: str) -> BadInput:
+        return BadInput(f"{where}{field_name}: {rule}", detail={"field": field_name, "rule": rule, "value": data.get(field_name)})
+
+    verdict = check_uscc(data.get("uscc", ""))
+    if not verdict.valid:
+        raise bad("uscc", f"统一社会信用代码无效：{verdict.reason}")
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise bad("name", "单位名称不能为空 / name is required")
+    kind = str(data.get("kind") or "").strip()
+    kind = KIND_LABELS.get(kind, kind)
+    if kind not in Organisation.Kind.values:
+        raise bad("kind", f"单位类型应为 {', '.join(Organisation.Kind.values)} 之一 / unknown kind")
+    district = str(data.get("district") or "").strip()
+    district = DISTRICT_BY_NAME.get(district, district)
+    if district and district not in NANNING_DISTRICTS:
+        raise bad("district", "注册地应为南宁市县区的 GB/T 2260 代码（如 450103）或留空 / unknown district")
+    zone = str(data.get("zone") or "").strip()
+    zone = ZONE_BY_NAME.get(zone, zone)
+    if zone and zone not in NANNING_ZONES:
+        raise bad("zone", f"开发区应为 {', '.join(NANNING_ZONES)} 之一 / unknown zone")
+    industry = str(data.get("industry") or "").strip().upper()
+    if industry and not (industry[0].isalpha() and industry[1:].isdigit() and len(industry) <= 5):
+        raise bad("industry", "行业代码应为 GB/T 4754 代码，如 C3976 / bad industry code")
+    legal = data.get("legal_person", True)
+    if isinstance(legal, str):
+        legal = legal.strip().lower() in ("1", "true", "是", "yes", "y")
+    return {"uscc": verdict.value, "name": name, "kind": kind, "district": district, "zone": zone, "industry": industry,
+            "legal_person": bool(legal), "address": str(data.get("address") or "").strip()}
+
+
+@transaction.atomic
+def organisation_upsert(*, actor=None, data: dict[str, Any]) -> tuple[Organisation, bool]:
+    clean = _clean_org(data)
+    org = Organisation.objects.select_for_update().filter(uscc=clean["uscc"]).first()
+    created = org is None
+    org = org or Organisation()
+    for k, v in clean.items():
+        setattr(org, k, v)
+    org.full_clean()
+    org.save()
+    audit_record(actor=actor, action="organisation_create" if created else "organisation_update", target_type="organisation",
+                 target_id=org.pk, data={"uscc": org.uscc})
+    return org, created
+
+
+@transaction.atomic
+def org_attribute_set(*, actor=None, organisation: Organisation, name: str, value: Any = True, valid_from: dt.date,
+                      valid_to: dt.date | None = None, evidence: str = "") -> OrgAttribute:
+    if valid_to is not None and valid_to < valid_from:
+        raise BadInput("valid_to: 截止日期不能早于起始日期", detail={"field": "valid_to"})
+    attr = OrgAttribute(organisation=organisation, name=name, value=value, valid_from=valid_from, valid_to=valid_to, evidence=evidence,
+                        recorded_by=actor if getattr(actor, "pk", None) else None)
+    attr.full_clean()
+    attr.save()
+    audit_record(actor=actor, action="org_attribute_set", target_type="organisation", target_id=organisation.pk,
+                 data={"name": name, "value": value, "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat() if valid_to else None})
+    return attr
+
+
+@transaction.atomic
+def person_create(*, actor=None, name: str, id_number: str, organisation: Organisation | None = None, title: str = "",
+                  phone: str = "", email: str = "", user=None) -> Person:
+    verdict = check_id_number(id_number)
+    if not verdict.valid:
+        raise BadInput(f"id_number: 身份证号码无效：{verdict.reason}", detail={"field": "id_number", "rule": verdict.code})
+    if not name.strip():
+        raise BadInput("name: 姓名不能为空", detail={"field": "name"})
+    digest = crypto.lookup_hash(verdict.value)
+    if Person.objects.filter(id_number_hash=digest).exists():
+        raise Conflict("该身份证号码已登记 / this ID number is already registered", code="person_exists", detail={"field": "id_number"})
+    person = Person(name=name.strip(), id_number_encrypted=crypto.encrypt(verdict.value), id_number_hash=digest,
+                    id_number_masked=mask_id_number(verdict.value), organisation=organisation, title=title, phone=phone, email=email, user=user)
+    person.full_clean()
+    person.save()
+    audit_record(actor=actor, action="person_create", target_type="person", target_id=person.pk)
+    return person
+
+
+@transaction.atomic
+def credit_record_add(*, actor=None, organisation: Organisation | None = None, person: Person | None = None, reason: str,
+                      starts_on: dt.date, ends_on: dt.date | None = None, source: str = "") -> CreditRecord:
+    if organisation is None and person is None:
+        raise BadInput("失信记录须指定单位或个人", detail={"field": "organisation"})
+    record = CreditRecord(organisation=organisation, person=person, reason=reason, starts_on=starts_on, ends_on=ends_on, source=source)
+    record.full_clean()
+    record.save()
+    audit_record(actor=actor, action="credit_record_add", target_type="organisation" if organisation else "person",
+                 target_id=(organisation or person).pk, data={"reason": reason})
+    return record
+
+
+# --------------------------------------------------------------------------- import
+
+IMPORT_COLUMNS = {
+    "uscc": ("uscc", "统一社会信用代码"),
+    "name": ("name", "单位名称"),
+    "kind": ("kind", "单位类型"),
+    "district": ("district", "注册地", "所在县区"),
+    "zone": ("zone", "开发区"),
+    "industry": ("industry", "行业代码"),
+    "legal_person": ("legal_person", "独立法人"),
+    "address": ("address", "地址"),
+}
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+    applied: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "created": self.created, "updated": self.updated, "errors": self.errors,
+                "dry_run": self.dry_run, "applied": self.applied}
+
+
+def read_table(path: Path) -> list[dict[str, Any]]:
+    """Rows of a .csv (UTF-8, with or without BOM) or .xlsx file as dicts keyed by the header."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise BadInput(f"文件不存在：{path} / file not found", code="file_not_found", detail={"file": str(path)})
+    if suffix == ".csv":
+        text = path.read_bytes().decode("utf-8-sig", errors="strict")
+        return list(csv.DictReader(io.StringIO(text)))
+    if suffix == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        rows = list(wb.active.iter_rows(values_only=True))
+        if not rows:
+            return []
+        header = [str(h or "").strip() for h in rows[0]]
+        return [{h: ("" if v is None else v) for h, v in zip(header, r, strict=False)} for r in rows[1:] if any(v not in (None, "") for v in r)]
+    raise BadInput(f"{path}: 只支持 .csv 或 .xlsx / only csv or xlsx", code="bad_format", detail={"file": str(path)})
+
+
+def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, aliases in IMPORT_COLUMNS.items():
+        for a in aliases:
+            if a in row:
+                out[key] = row[a]
+                break
+    return out
+
+
+def organisation_import(*, actor=None, path: Path, dry_run: bool = False, progress=None) -> ImportReport:
+    """Import organisations all or nothing: any bad row → nothing is written, every bad row reported."""
+    raw_rows = read_table(path)
+    report = ImportReport(rows=len(raw_rows), dry_run=dry_run)
+    cleaned: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_rows, start=2):  # row 1 is the header
+        try:
+            c = _clean_org(_normalise_row(raw))
+        except BadInput as e:
+            report.errors.append({"row": i, "field": e.detail.get("field"), "message": e.message})
+            continue
+        if c["uscc"] in seen:
+            report.errors.append({"row": i, "field": "uscc", "message": f"与第{seen[c['uscc']]}行重复 / duplicate code"})
+            continue
+        seen[c["uscc"]] = i
+        cleaned.append(c)
+        if progress:
+            progress(i - 1)
+    existing = set(Organisation.objects.filter(uscc__in=list(seen)).values_list("uscc", flat=True))
+    report.updated = sum(1 for c in cleaned if c["uscc"] in existing)
+    report.created = len(cleaned) - report.updated
+    if report.errors or dry_run:
+        return report
+    with transaction.atomic():
+        for c in cleaned:
+            organisation_upsert(actor=actor, data=c)
+    report.applied = True
+    return report
