@@ -10,7 +10,7 @@ PG_PORT ?= 54329
 PG_DIR ?= /tmp/yongke-pg-$(PG_PORT)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres venv dev pg-start pg-stop lint bench clean
+.PHONY: run test test-sqlite test-postgres venv dev pg-start pg-stop browser assets lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.12 或更高版本 / Python >= 3.12 is required"; exit 2; }
@@ -26,8 +26,25 @@ $(BIN)/.dev: $(BIN)/.installed pyproject.toml
 venv: $(BIN)/.installed
 dev: $(BIN)/.dev
 
+# Front-end assets from the npm registry, copied beside the portal's static files (served locally).
+VENDOR := yongke/portal/static/vendor
+$(VENDOR)/.installed: package.json
+	@command -v npm >/dev/null 2>&1 || { echo "installing Node.js and npm from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm install --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js node_modules/axe-core/axe.min.js $(VENDOR)/
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
 # Embedded default: SQLite under var/, the bundled guide and the demo data, then serve.
-run: venv
+run: venv assets
 	@mkdir -p var
 	$(BIN)/yongke manage migrate --no-input -v 0
 	$(BIN)/yongke demo
@@ -45,10 +62,10 @@ pg-start:
 pg-stop:
 	@bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)
 
-test-sqlite: dev
+test-sqlite: dev assets browser
 	$(BIN)/pytest -q
 
-test-postgres: dev pg-start
+test-postgres: dev assets browser pg-start
 	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest -q
 
 # The whole suite on the embedded SQLite and again on PostgreSQL.
