@@ -49,23 +49,23 @@ def _project_2(r: Row) -> bool:  # 电子信息产业
 
 
 def _project_3(r: Row) -> bool:  # 铝精深加工
-    return _ip_3_or_6(r) and r["kpi_project_new_revenue"] >= 50_000_000
+    return _ip_3_or_6(r) and r["kpi_new_revenue"] >= 50_000_000
 
 
 def _project_4(r: Row) -> bool:  # 新材料产业
-    return _ip_3_or_6(r, "kpi_utility_model_ip_grants") and r["kpi_project_new_revenue"] >= 50_000_000
+    return _ip_3_or_6(r, "kpi_utility_model_ip_grants") and r["kpi_new_revenue"] >= 50_000_000
 
 
 def _project_5(r: Row) -> bool:  # 林产品加工
-    return _ip_3_or_6(r) and r["kpi_project_new_revenue"] >= 50_000_000
+    return _ip_3_or_6(r) and r["kpi_new_revenue"] >= 50_000_000
 
 
 def _project_6(r: Row) -> bool:  # 食品加工产业
-    return _ip_3_or_6(r) and r["kpi_project_new_revenue"] >= 50_000_000
+    return _ip_3_or_6(r) and r["kpi_new_revenue"] >= 50_000_000
 
 
 def _project_7(r: Row) -> bool:  # 装备制造产业 (no leading-enterprise alternative)
-    return _ip_3_or_6(r, "kpi_utility_model_ip_grants", platform=False) and r["kpi_project_new_revenue"] >= 50_000_000
+    return _ip_3_or_6(r, "kpi_utility_model_ip_grants", platform=False) and r["kpi_new_revenue"] >= 50_000_000
 
 
 # --- Project 8: 生物医药产业 -----------------------------------------------------------
@@ -123,7 +123,7 @@ def _project_9(r: Row) -> bool:  # 节能环保产业
         and (r["kpi_technical_specifications"] >= 1 or r["kpi_industry_standards"] >= 1)
         and r["kpi_innovative_products"] >= 1
         and r["kpi_demo_sites"] >= 1
-        and r["kpi_project_new_revenue"] >= 15_000_000
+        and r["kpi_new_revenue"] >= 15_000_000
     )
 
 
@@ -593,7 +593,6 @@ FACTS_USED: frozenset[str] = frozenset(
         "kpi_utility_model_ip_grants",
         "kpi_region_platform",
         "kpi_new_revenue",
-        "kpi_project_new_revenue",
         "kpi_technical_specifications",
         "kpi_industry_standards",
         "kpi_innovative_products",

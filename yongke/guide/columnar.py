@@ -167,7 +167,7 @@ def translate(expr: str, integer_names: frozenset[str] = frozenset()) -> pl.Expr
 
 VERDICT_CODES = ("eligible", "not_eligible", "incomplete")
 
-_POLARS_TYPES = {
+POLARS_TYPES = {
     "bool": pl.Boolean, "int": pl.Int64, "money": pl.Int64, "number": pl.Float64,
     "enum": pl.String, "string": pl.String, "date": pl.String,
 }
@@ -200,7 +200,7 @@ class ColumnarGuide:
         have = set(lf.collect_schema().names())
         cols = []
         for name, fact in self.guide.facts.items():
-            dtype = _POLARS_TYPES[fact.type]
+            dtype = POLARS_TYPES[fact.type]
             cols.append(pl.col(name).cast(dtype) if name in have else pl.lit(None, dtype=dtype).alias(name))
         cols += [pl.lit(v).alias(n) for n, v in self.parameters.items()]
         keep = [c for c in have if c not in self.guide.facts and c not in self.parameters]

@@ -8,6 +8,7 @@ that cannot be decided without them is `missing`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ import cel
 from yongke.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from yongke.guide.spec import Direction, Guide, Rule
+    from yongke.guide.spec import AwardStep, Direction, Fact, Guide, Rule
 
 
 @lru_cache(maxsize=4096)
@@ -37,13 +38,15 @@ def columnar_check(expr: str) -> None:
 
 
 class _CompiledRule:
-    __slots__ = ("rule", "program", "names", "gating")
+    __slots__ = ("rule", "program", "names", "gating", "terms", "limits")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
         self.program = _compile(rule.expr) if rule.expr else None
         self.names = tuple(referenced_names(rule.expr)) if rule.expr else ()
         self.gating = rule.gating
+        self.terms = tuple((s, _compile(s.expr)) for s in rule.terms)
+        self.limits = tuple((s, _compile(s.expr)) for s in rule.limits)
 
 
 def evaluate_rule(cr: _CompiledRule, context: dict[str, Any]) -> tuple[str, Any, list[str]]:
@@ -66,6 +69,73 @@ def evaluate_rule(cr: _CompiledRule, context: dict[str, Any]) -> tuple[str, Any,
     if not isinstance(value, bool):
         raise BadInput(f"规则 {cr.rule.id} 的表达式未得出真假值", code="rule_not_boolean", detail={"rule": cr.rule.id})
     return ("pass" if value else "fail"), None, []
+
+
+@dataclass
+class AwardBreakdown:
+    """An award explained: steps whose amounts add up to `amount`, each citing its clause.
+
+    `per_year` lists the limits that hold over an organisation's whole year (value in yuan),
+    for the caller that knows the organisation's earlier claims.
+    """
+
+    amount: int
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    per_year: list[tuple[AwardStep, int]] = field(default_factory=list)
+
+
+def _show(value: Any, fact: Fact | None) -> str:
+    if fact is not None and fact.type == "enum":
+        return fact.labels.get(value, str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render_step(template: str, context: dict[str, Any], facts: dict[str, Fact]) -> str:
+    """A step's text with `{name}` replaced by the value people recognise (enum labels, 是/否)."""
+    from yongke.guide.spec import STEP_NAME
+
+    return STEP_NAME.sub(lambda m: _show(context[m.group(1)], facts.get(m.group(1))) if m.group(1) in context else "—", template)
+
+
+def award_breakdown(cr: _CompiledRule, context: dict[str, Any], facts: dict[str, Fact]) -> AwardBreakdown | None:
+    """The breakdown of one award rule, or None when a fact it needs is not given.
+
+    Terms that come to 0 are left out (a direction's alternatives: only the one that applies
+    is shown), unless every term is 0. A limit appears only when it cuts the amount, as a
+    negative step. Without terms the whole formula is one step.
+    """
+    rule = cr.rule
+    if cr.program is None:
+        return None
+    try:
+        limits: list[tuple[AwardStep | None, int]] = []
+        if not cr.terms:
+            raw = int(cr.program.execute(context))
+            steps = [{"step": rule.message, "amount": raw, "source": rule.source}]
+        else:
+            values = [(s, int(prog.execute(context))) for s, prog in cr.terms]
+            shown = [(s, v) for s, v in values if v] or values
+            steps = [{"step": render_step(s.step, context, facts), "amount": v, "source": s.source} for s, v in shown]
+            raw = sum(v for _, v in values)
+            limits = [(s, int(prog.execute(context))) for s, prog in cr.limits]
+        if rule.cap is not None:  # the rule's own cap last: a limit the terms' author forgot still holds
+            limits.append((None, int(context[rule.cap] if isinstance(rule.cap, str) else rule.cap)))
+    except Exception:  # noqa: BLE001 - the CEL runtime reports a fact not given this way
+        return None
+    total = raw
+    per_year = []
+    for s, limit in limits:
+        if s is not None and s.per_year:
+            per_year.append((s, limit))
+        if total > limit:
+            text = render_step(s.step, context, facts) if s is not None else f"不超过 {limit} 元"
+            steps.append({"step": text, "amount": limit - total, "source": s.source if s is not None else rule.source})
+            total = limit
+    return AwardBreakdown(amount=total, steps=steps, per_year=per_year)
 
 
 def direction_verdict(results: list[tuple[_CompiledRule, str]]) -> str:
@@ -104,6 +174,21 @@ class CompiledGuide:
             result, value, missing = evaluate_rule(cr, context)
             outcomes.append((cr, result, value, missing))
         return direction_verdict([(cr, res) for cr, res, _, _ in outcomes]), outcomes
+
+    def award_rule(self, direction_id: str) -> _CompiledRule | None:
+        """The direction's award rule (kind `award`), if it pays by formula."""
+        if direction_id not in self._rules:
+            self.guide.direction(direction_id)
+        return next((cr for cr in self._rules[direction_id] if cr.rule.kind == "award"), None)
+
+    def award_breakdown(self, direction_id: str, facts: dict[str, Any]) -> AwardBreakdown | None:
+        """The award of a direction explained step by step, from already-coerced facts."""
+        cr = self.award_rule(direction_id)
+        if cr is None:
+            return None
+        context = dict(self.parameters)
+        context.update(facts)
+        return award_breakdown(cr, context, self.guide.facts)
 
     def check(self, direction_id: str, facts: Any) -> dict[str, Any]:
         """The `yongke check` answer: the direction's verdict and every rule's result."""

@@ -51,7 +51,7 @@ def test_leading_enterprise_platform_is_an_alternative(compiled):
 
 def test_project_7_has_no_leading_enterprise_alternative(compiled):
     facts = {"kpi_invention_patent_applications": 0, "kpi_utility_model_ip_grants": 0, "leading_enterprise": True, "kpi_region_platform": True,
-             "kpi_project_new_revenue": 50_000_000}
+             "kpi_new_revenue": 50_000_000}
     answer = compiled.check("7.1", facts)
     assert answer["verdict"] == "not_eligible"
     assert len(answer["failing"]) == 1

@@ -1,0 +1,245 @@
+"""Quote one post-subsidy award: eligible or not, the amount, and every yuan explained.
+
+The formula, its parts and its limits are the guide's `award` rule (guide data); this
+module only gathers the facts, applies what the organisation's history implies (see
+`history`), and shapes the answer:
+
+    {"direction", "eligible", "amount", "breakdown": [{"step", "amount", "source"}], "reasons": [...]}
+
+* `amount` is integer yuan, 0 when not eligible. The breakdown's amounts add up to it: the
+  parts of the formula, then each limit that cuts it as a negative step; `source` is the
+  guide's verbatim clause.
+* `reasons` are objects `{"code", "message", ...}`: `rule_failed`, `excluded` (a rule failed
+  because of the history), `paid_once`, `annual_cap`, `annual_cap_reached`, `to_verify`.
+
+Which facts a quote needs. Each award rule lists `requires`: the facts without which the
+amount cannot be judged (the issue's facts per direction). A required fact that is not
+given is bad input (exit 2, naming `facts.<name>`). Every other gating fact of the
+direction that is not given — registration in Nanning, the current-year prize, the title
+format, … — does not block: the quote stays eligible and lists it as `to_verify`, for the
+officer who checks the claim. A gating fact that is given and fails makes it not eligible.
+
+Input adapters (facts that are not guide facts): `premiums` (28.1) is a list of
+`{"kind", "amount"}` mapped onto the guide's `premium_<kind>` facts, kinds not listed
+being 0; `content` (30.1) is the platform's construction content, compared with the
+history for the once-only rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stdnum.cn import uscc as uscc_check
+
+from yongke.awards import history as hist
+from yongke.core.errors import BadInput
+from yongke.guide.engine import CompiledGuide, referenced_names
+from yongke.guide.spec import coerce_facts
+
+QUOTE_KEYS = {"direction", "facts", "org", "year", "history"}
+PREMIUM_PREFIX = "premium_"
+EXTRA_FACTS = ("premiums", "content")
+
+
+def _bad(field: str, rule: str, value: Any = None, *, code: str = "bad_input") -> BadInput:
+    return BadInput(f"{field}: {rule}", code=code, detail={"field": field, "rule": rule, "value": value})
+
+
+def premium_kinds(compiled: CompiledGuide) -> list[str]:
+    """The insurance kinds the guide declares (a `premium_<kind>` fact each)."""
+    return [n[len(PREMIUM_PREFIX):] for n in compiled.guide.facts if n.startswith(PREMIUM_PREFIX)]
+
+
+def _premiums(compiled: CompiledGuide, raw: Any) -> dict[str, int]:
+    """`premiums: [{"kind", "amount"}]` as the guide's premium facts; several of a kind add up."""
+    if not isinstance(raw, list):
+        raise _bad("facts.premiums", "应为列表 [{\"kind\", \"amount\"}] / must be a list", raw, code="bad_fact")
+    kinds = premium_kinds(compiled)
+    out = {f"{PREMIUM_PREFIX}{k}": 0 for k in kinds}
+    for i, item in enumerate(raw):
+        w = f"facts.premiums[{i}]"
+        if not isinstance(item, dict):
+            raise _bad(w, "应为对象 {\"kind\", \"amount\"} / must be an object", item, code="bad_fact")
+        unknown = sorted(set(item) - {"kind", "amount"})
+        if unknown:
+            raise _bad(f"{w}.{unknown[0]}", "未知字段 / unknown field", item[unknown[0]], code="bad_fact")
+        for key in ("kind", "amount"):
+            if key not in item:
+                raise _bad(f"{w}.{key}", "缺少字段 / missing field", code="bad_fact")
+        if item["kind"] not in kinds:
+            raise _bad(f"{w}.kind", f"未知险种，应为 {', '.join(kinds)} 之一 / unknown kind", item["kind"], code="bad_fact")
+        name = f"{PREMIUM_PREFIX}{item['kind']}"
+        out[name] += _money(item["amount"], f"{w}.amount")
+    return out
+
+
+def _money(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise _bad(field, "应为整数（元）/ must be a whole number of yuan", value, code="bad_fact")
+    if value < 0:
+        raise _bad(field, "不能为负数 / must not be negative", value, code="bad_fact")
+    return value
+
+
+def quote_facts(compiled: CompiledGuide, facts: Any) -> tuple[dict[str, Any], str | None]:
+    """The guide facts of a quote (checked and typed) and the platform content, if given."""
+    if not isinstance(facts, dict):
+        raise _bad("facts", "应为对象 / must be an object", facts)
+    plain = {k: v for k, v in facts.items() if k not in EXTRA_FACTS}
+    out = coerce_facts(compiled.guide.facts, plain)
+    given_premiums = sorted(k for k in out if k.startswith(PREMIUM_PREFIX))
+    if "premiums" in facts:
+        if given_premiums:
+            raise _bad(f"facts.{given_premiums[0]}", "已给出 premiums 时不能再单独给出险种保费 / give premiums or premium_<kind>, not both")
+        out.update(_premiums(compiled, facts["premiums"]))
+    elif given_premiums:
+        # The same rule as the list: kinds not given are 0.
+        out.update({f"{PREMIUM_PREFIX}{k}": 0 for k in premium_kinds(compiled) if f"{PREMIUM_PREFIX}{k}" not in out})
+    content = facts.get("content")
+    if content is not None and not isinstance(content, str):
+        raise _bad("facts.content", "应为文本 / must be text", content, code="bad_fact")
+    return out, content
+
+
+def guide_year(compiled: CompiledGuide, year: Any) -> int:
+    """The year a quote or screening is for: the guide's own year; another year has no guide here."""
+    version = int(compiled.guide.version) if compiled.guide.version.isdigit() else None
+    if year is None:
+        if version is None:
+            raise _bad("year", "缺少字段 / missing field")
+        return version
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise _bad("year", "应为整数年份 / must be a year", year)
+    if version is not None and year != version:
+        raise _bad("year", f"本指南为 {version} 年版，不能用于 {year} 年 / the guide is for {version}", year, code="wrong_year")
+    return year
+
+
+def check_org(org: Any, *, field: str = "org") -> str | None:
+    """A 统一社会信用代码, checked with its check digit."""
+    if org is None:
+        return None
+    if not isinstance(org, str) or not uscc_check.is_valid(org):
+        raise _bad(field, "统一社会信用代码格式或校验位不正确 / not a valid unified social credit code", org, code="bad_org")
+    return uscc_check.compact(org)
+
+
+def _reason_for_rule(rule, code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, "rule": rule.id, "source": rule.source, **extra}
+
+
+def award_quote(
+    compiled: CompiledGuide, *, direction: Any, facts: Any, org: Any = None, year: Any = None, history: Any = None,
+) -> dict[str, Any]:
+    """Quote a direction's award for one organisation; raises BadInput naming the field."""
+    if not isinstance(direction, str):
+        raise _bad("direction", "应为方向编号文本，如 \"26.1\" / must be a string", direction)
+    compiled.direction(direction)
+    award = compiled.award_rule(direction)
+    if award is None:
+        raise _bad("direction", f"方向 {direction} 不是按公式计算的后补助 / not a formula award direction", direction, code="not_an_award")
+    year_ = guide_year(compiled, year)
+    check_org(org)
+    given, content = quote_facts(compiled, facts)
+    entries = hist.parse_history(history, compiled.guide)
+
+    for name in award.rule.requires:
+        if name not in given:
+            field = "facts.premiums" if name.startswith(PREMIUM_PREFIX) else f"facts.{name}"
+            label = compiled.guide.facts[name].label
+            raise _bad(field, f"缺少事实（{label}）/ missing fact", code="missing_fact")
+
+    gating_names = {n for r in compiled.direction(direction).rules if r.gating and r.expr for n in referenced_names(r.expr)}
+    implied = hist.implied_facts(entries, names=gating_names, year=year_, facts={**given, "content": content}, given=history is not None)
+    context = {**given, **implied.facts}
+    _, outcomes = compiled.evaluate(direction, context)
+
+    failed: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = list(implied.notes)
+    award_value: int | None = None
+    for cr, result, value, missing in outcomes:
+        rule = cr.rule
+        if rule.kind == "award":
+            award_value = value
+        if not cr.gating:
+            continue
+        if result == "fail":
+            hits = [e for n in cr.names for e in implied.evidence.get(n, []) if implied.facts.get(n) and not given.get(n)]
+            if hits:
+                seen = sorted({e.index: e for e in hits}.values(), key=lambda e: e.index)
+                failed.append(_reason_for_rule(
+                    rule, "excluded", f"不予支持：{rule.message}（依据申报历史：{'；'.join(e.describe() for e in seen)}）/ excluded by the claim history",
+                    history=[e.index for e in seen],
+                ))
+            else:
+                failed.append(_reason_for_rule(rule, "rule_failed", f"不符合：{rule.message} / requirement not met"))
+        elif result == "missing":
+            labels = "、".join(f"{compiled.guide.facts[n].label}（{n}）" for n in missing)
+            notes.append(_reason_for_rule(
+                rule, "to_verify", f"待项目处核实：{rule.message}（未提供 {labels}）/ to be verified by the officer",
+                fields=[f"facts.{n}" for n in missing],
+            ))
+
+    if direction == "30.1" and entries:
+        same, unknown = hist.already_paid_platform(entries, level=given.get("platform_level"), content=content)
+        once = "对新认定的创新平台给予一次性后补助建设资助"
+        if same:
+            failed.append({
+                "code": "paid_once", "rule": award.rule.id, "source": once,
+                "message": f"不予支持：同一平台（同级、相同建设内容）已获一次性后补助（{'；'.join(e.describe() for e in same)}）/ already paid once",
+                "history": [e.index for e in same],
+            })
+        elif unknown:
+            notes.append({
+                "code": "to_verify", "rule": award.rule.id, "source": once, "fields": ["facts.content"],
+                "message": "待核实：申报历史中有同级平台的一次性后补助，未能比对建设内容 / to be verified: an earlier same-level platform award",
+                "history": [e.index for e in unknown],
+            })
+
+    if failed:
+        return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": failed + notes}
+
+    parts = compiled.award_breakdown(direction, context)
+    if parts is None or award_value is None or parts.amount != award_value:
+        # The guide file promises that the parts add up to the formula; validation checks it on every case.
+        raise RuntimeError(f"{award.rule.id}: 分项合计与公式金额不一致 / breakdown does not add up ({parts and parts.amount} != {award_value})")
+    amount = parts.amount
+    steps = list(parts.steps)
+    reasons: list[dict[str, Any]] = []
+    for limit, value in parts.per_year:
+        paid, hits = hist.paid_in_year(entries, direction=direction, year=year_)
+        if not hits:
+            continue
+        room = max(value - paid, 0)
+        if amount > room:
+            steps.append({
+                "step": f"本年度（{year_}年）已获同类补助 {paid} 元，年度上限 {value} 元，剩余额度 {room} 元",
+                "amount": room - amount, "source": limit.source,
+            })
+            reasons.append({
+                "code": "annual_cap", "source": limit.source, "history": [e.index for e in hits],
+                "message": f"年度上限：{limit.source.rstrip('。')}，本年度已获 {paid} 元，本次最多 {room} 元 / yearly cap across claims",
+            })
+            amount = room
+    if amount == 0 and reasons:
+        reasons.append({"code": "annual_cap_reached", "message": "本年度补助已达上限，本次不予补助 / the yearly cap is reached"})
+        return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": reasons + notes}
+    return {"direction": direction, "eligible": True, "amount": amount, "breakdown": steps, "reasons": reasons + notes}
+
+
+def award_quote_request(compiled: CompiledGuide, data: Any) -> dict[str, Any]:
+    """The `yongke award quote FILE` request: check its fields, then quote."""
+    if not isinstance(data, dict):
+        raise _bad("file", "应为 JSON 对象 {\"direction\", \"facts\", …} / must be an object", None)
+    unknown = sorted(set(data) - QUOTE_KEYS)
+    if unknown:
+        raise _bad(unknown[0], "未知字段 / unknown field", data[unknown[0]], code="unknown_field")
+    for key in ("direction", "facts"):
+        if key not in data:
+            raise _bad(key, "缺少字段 / missing field", code="missing_field")
+    return award_quote(
+        compiled, direction=data["direction"], facts=data["facts"], org=data.get("org"), year=data.get("year"), history=data.get("history"),
+    )
