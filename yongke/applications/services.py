@@ -159,7 +159,7 @@ def application_create(*, actor=None, call: Call, direction: str, organisation: 
 
 
 EDITABLE = ("title", "summary", "requested_amount", "self_raised_amount", "facts", "leader")
-EDITABLE_STATES = ("draft", "returned")
+EDITABLE_STATES = ("draft", "returned", "proposed")
 
 
 @transaction.atomic

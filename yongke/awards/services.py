@@ -1,0 +1,180 @@
+"""Post-subsidy claims in the lifecycle: quotes with the organisation's real history, claims
+found by 免申即享 screening (awaiting the organisation's confirmation), checks at the quoted
+amount, and budget allocation across a direction's claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import scope_of
+from yongke.applications import services as app_services
+from yongke.applications.models import Application, Call
+from yongke.applications.workflow import SUPPORTED_STATES
+from yongke.audit.services import audit_record
+from yongke.awards.allocate import allocate
+from yongke.awards.quote import award_quote
+from yongke.core.errors import BadInput, PermissionDenied, Refused
+from yongke.guide.selectors import compiled_for
+from yongke.orgs.models import Organisation
+
+# Quote facts that are application fields, not guide facts of the claim.
+_FIELD_FACTS = ("requested_amount", "self_raised_amount")
+
+
+def organisation_history(org: Organisation, *, year_label: str, exclude: Application | None = None) -> list[dict[str, Any]]:
+    """What the organisation already received under the guide year, in the quote's history shape."""
+    qs = Application.objects.filter(organisation=org, guide_version__label=year_label).filter(
+        Q(funding="pre", state__in=SUPPORTED_STATES["pre"]) | Q(funding="post", state__in=SUPPORTED_STATES["post"]))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    year = int(year_label) if year_label.isdigit() else None
+    out = []
+    for a in qs.order_by("pk"):
+        entry: dict[str, Any] = {"direction": a.direction, "year": year, "amount": int(a.decided_amount or 0)}
+        if a.funding == "pre":
+            entry["kind"] = "prefunded"
+        if a.direction == "30.1":
+            entry["level"] = a.facts.get("platform_level")
+            if a.facts.get("content"):
+                entry["content"] = a.facts["content"]
+        out.append(entry)
+    return out
+
+
+def claim_quote(app: Application) -> dict[str, Any]:
+    """The award the claim would receive now, explained, with caps and exclusions across the
+    organisation's other claims in the same guide year."""
+    compiled = compiled_for(app.guide_version)
+    if compiled.award_rule(app.direction) is None:
+        raise BadInput(f"方向 {app.direction} 不按公式计算补助 / not a formula award", detail={"field": "direction"})
+    facts = {k: v for k, v in app_services.application_facts(app).items() if k not in _FIELD_FACTS and not k.startswith("has_")
+             and k != "received_gazelle_award"}
+    year = int(app.guide_version.label) if app.guide_version.label.isdigit() else None
+    return award_quote(compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year,
+                       history=organisation_history(app.organisation, year_label=app.guide_version.label, exclude=app))
+
+
+@transaction.atomic
+def claim_check(*, actor=None, application: Application, comment: str = "") -> tuple[Application, dict[str, Any]]:
+    """Check a claim at its quoted amount; a claim the quote refuses is refused with the reasons."""
+    quote = claim_quote(application)
+    if not quote["eligible"]:
+        reasons = "；".join(r["message"] for r in quote["reasons"] if r["code"] != "to_verify")
+        app, _ = app_services.application_transition(actor=actor, application=application, action="refuse", comment=reasons or "不符合条件")
+        return app, quote
+    app, _ = app_services.application_transition(actor=actor, application=application, action="check", amount=quote["amount"], comment=comment)
+    return app, quote
+
+
+@transaction.atomic
+def claims_from_screening(*, actor=None, call: Call, found: list[dict[str, Any]]) -> dict[str, Any]:
+    """Turn screening results into claims awaiting each organisation's confirmation (意愿确认).
+
+    `found` rows: {"uscc", "direction", "amount", "facts"}. Organisations not in the registry
+    and directions not open in the call are reported, not created; a claim already made for
+    the same organisation and direction in the call is not made twice.
+    """
+    if actor is not None and not scope_of(actor).has(Role.OFFICER, Role.SYSADMIN):
+        raise PermissionDenied("只有项目处人员可以发起免申即享 / officers only")
+    created, skipped = 0, []
+    orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=[f["uscc"] for f in found])}
+    existing = set(Application.objects.filter(call=call).values_list("organisation__uscc", "direction"))
+    guide = compiled_for(call.guide_version).guide
+    for row in found:
+        org = orgs.get(row["uscc"])
+        if org is None:
+            skipped.append({**{k: row[k] for k in ("uscc", "direction")}, "reason": "单位不在单位库中 / not in the registry"})
+            continue
+        if row["direction"] not in call.directions:
+            skipped.append({"uscc": row["uscc"], "direction": row["direction"], "reason": "本批次未开放该方向 / not open in this call"})
+            continue
+        if (org.uscc, row["direction"]) in existing:
+            continue
+        facts = {k: v for k, v in (row.get("facts") or {}).items() if k in guide.facts and v is not None}
+        app = app_services.application_create(actor=None, call=call, direction=row["direction"], organisation=org,
+                                              title=f"{guide.direction(row['direction']).name}（免申即享）", facts=facts, state="proposed")
+        existing.add((org.uscc, row["direction"]))
+        created += 1
+        audit_record(actor=actor, action="claim_proposed", target_type="application", target_id=app.pk, to_state="proposed",
+                     data={"amount": row.get("amount")})
+    return {"created": created, "skipped": skipped}
+
+
+def _budget_key(call: Call, direction: str) -> tuple[str, int | None]:
+    budgets = call.budgets or {}
+    if direction in budgets:
+        return direction, int(budgets[direction])
+    project = direction.split(".")[0]
+    return project, (int(budgets[project]) if project in budgets else None)
+
+
+def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
+    """A direction's checked claims, largest first, with the budget line the allocation draws."""
+    from yongke.applications.selectors import applications_visible_to
+
+    claims = list(applications_visible_to(user).filter(call=call, direction=direction, funding="post",
+                                                       state__in=("checked", "published", "paid")).order_by("-decided_amount", "pk"))
+    key, budget = _budget_key(call, direction)
+    total = sum(int(c.decided_amount or 0) for c in claims)
+    allocation = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims]) if budget is not None and claims else None
+    paid = dict(allocation.amounts) if allocation else {}
+    return {
+        "direction": direction, "budget_key": key, "budget": budget, "claimed": total, "fits": budget is None or total <= budget,
+        "ratio": str(allocation.ratio) if allocation else "1",
+        "claims": [{"id": c.pk, "organisation": c.organisation.name, "uscc": c.organisation.uscc, "state": c.state,
+                    "amount": int(c.decided_amount or 0), "allocated": paid.get(c.pk, int(c.decided_amount or 0))} for c in claims],
+    }
+
+
+@transaction.atomic
+def claims_allocate(*, actor=None, call: Call, direction: str) -> dict[str, Any]:
+    """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示."""
+    if actor is not None and not scope_of(actor).has(Role.OFFICER, Role.SYSADMIN):
+        raise PermissionDenied("只有项目处人员可以分配预算 / officers only")
+    key, budget = _budget_key(call, direction)
+    if budget is None:
+        raise Refused(f"批次未设置方向 {direction} 或项目 {key} 的预算 / no budget set", code="no_budget")
+    claims = list(Application.objects.select_for_update().filter(call=call, direction=direction, funding="post", state="checked").order_by("pk"))
+    result = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims])
+    amounts = dict(result.amounts)
+    for c in claims:
+        if amounts[c.pk] != c.decided_amount:
+            audit_record(actor=actor, action="claim_allocate", target_type="application", target_id=c.pk,
+                         data={"from": c.decided_amount, "to": amounts[c.pk], "budget": budget, "ratio": str(result.ratio)})
+            c.decided_amount = amounts[c.pk]
+            c.save(update_fields=["decided_amount", "updated_at"])
+    return {"direction": direction, "budget": budget, "ratio": str(result.ratio), "allocations": [{"id": i, "amount": a} for i, a in result.amounts]}
+
+
+@transaction.atomic
+def registry_screen(*, actor=None, call: Call) -> dict[str, Any]:
+    """免申即享: screen every organisation in the registry against the call's award directions
+    with what the registry knows, and propose the claims found (awaiting confirmation)."""
+    import polars as pl
+    from django.utils import timezone
+
+    from yongke.awards.screen import NAME, USCC, awards_screen, check_orgs
+    from yongke.orgs.selectors import organisation_facts
+
+    compiled = compiled_for(call.guide_version)
+    today = timezone.localdate()
+    rows = []
+    for org in Organisation.objects.order_by("pk"):
+        facts = {k: v for k, v in organisation_facts(org, on=today).items() if k in compiled.guide.facts}
+        rows.append({NAME: org.name, USCC: org.uscc, **facts})
+    if not rows:
+        return {"created": 0, "skipped": [], "found": 0}
+    names = sorted({k for r in rows for k in r} - {NAME, USCC})
+    frame = pl.DataFrame([{k: r.get(k) for k in (NAME, USCC, *names)} for r in rows], infer_schema_length=None)
+    result = awards_screen(compiled, check_orgs(frame, compiled), directions=[d for d in call.directions if compiled.award_rule(d)])
+    listed = result.listed().to_dicts()
+    by_uscc = {r[USCC]: r for r in rows}
+    found = [{"uscc": r[USCC], "direction": r["direction"], "amount": r["amount"],
+              "facts": {k: v for k, v in by_uscc[r[USCC]].items() if k not in (NAME, USCC)}} for r in listed]
+    out = claims_from_screening(actor=actor, call=call, found=found)
+    out["found"] = len(found)
+    return out
