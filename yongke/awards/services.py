@@ -153,7 +153,10 @@ def claims_allocate(*, actor=None, call: Call, direction: str) -> dict[str, Any]
 @transaction.atomic
 def registry_screen(*, actor=None, call: Call) -> dict[str, Any]:
     """免申即享: screen every organisation in the registry against the call's award directions
-    with what the registry knows, and propose the claims found (awaiting confirmation)."""
+    with what the registry knows, and propose the claims found (awaiting confirmation).
+
+    Registry facts an organisation has no record of are unknown; an award that depends on
+    an unknown fact is not proposed (the organisation may still claim it itself)."""
     import polars as pl
     from django.utils import timezone
 
@@ -171,7 +174,9 @@ def registry_screen(*, actor=None, call: Call) -> dict[str, Any]:
     names = sorted({k for r in rows for k in r} - {NAME, USCC})
     frame = pl.DataFrame([{k: r.get(k) for k in (NAME, USCC, *names)} for r in rows], infer_schema_length=None)
     result = awards_screen(compiled, check_orgs(frame, compiled), directions=[d for d in call.directions if compiled.award_rule(d)])
-    listed = result.listed().to_dicts()
+    # Only awards the registry fully supports: a claim is proposed to an organisation only
+    # when every condition is known to hold, never on a guess left to verify.
+    listed = [r for r in result.listed().to_dicts() if not r["to_verify"]]
     by_uscc = {r[USCC]: r for r in rows}
     found = [{"uscc": r[USCC], "direction": r["direction"], "amount": r["amount"],
               "facts": {k: v for k, v in by_uscc[r[USCC]].items() if k not in (NAME, USCC)}} for r in listed]

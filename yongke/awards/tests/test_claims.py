@@ -55,8 +55,10 @@ def test_a_claim_the_quote_refuses_is_refused_with_its_reasons(setting):
 def test_screening_the_registry_proposes_claims_awaiting_confirmation(setting):
     winner = make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)
     make_org()  # qualifies for nothing
+    talent = make_org(region_award_received=True)  # no record of being an innovative county: not proposed for 35.1
     result = services.registry_screen(actor=setting["officer"], call=setting["call"])
     proposed = Application.objects.filter(call=setting["call"], state="proposed")
+    assert not proposed.filter(organisation=talent).exists()
     assert result["created"] >= 1 and proposed.filter(organisation=winner, direction="35.1").exists()
     again = services.registry_screen(actor=setting["officer"], call=setting["call"])
     assert again["created"] == 0  # not proposed twice
