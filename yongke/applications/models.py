@@ -90,7 +90,7 @@ class Submission(models.Model):
     lock_version = models.PositiveIntegerField()
     facts = models.JSONField()
     verdict = models.JSONField()
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     submitted_at = models.DateTimeField()
 
     class Meta:
@@ -115,7 +115,7 @@ class Attachment(models.Model):
     content_type = models.CharField("内容类型（按内容识别）", max_length=100)
     size = models.PositiveBigIntegerField("大小（字节）")
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -149,6 +149,9 @@ def application_create(*, actor=None, call: Call, direction: str, organisation: 
     )
     app.full_clean()
     app.save()
+    people = [person.pk for person, _ in team or []]
+    if len(people) != len(set(people)):
+        raise BadInput("team: 同一人不能重复列入团队 / a person is listed twice", detail={"field": "team"})
     for person, role in team or []:
         TeamMember.objects.create(application=app, person=person, role=role)
     if co_applicants:
@@ -328,7 +331,8 @@ def application_transition(*, actor=None, application: Application, action: str,
                            now: dt.datetime | None = None) -> tuple[Application, bool]:
     """Take one step of the workflow. Returns (application, changed); submitting an application
     that is already submitted changes nothing and returns changed=False."""
-    app = Application.objects.select_for_update().select_related("call", "organisation", "leader", "guide_version").get(pk=application.pk)
+    # Lock only the application's row: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (leader).
+    app = Application.objects.select_for_update(of=("self",)).select_related("call", "organisation", "leader", "guide_version").get(pk=application.pk)
     wf = workflow_for(app.funding)
     t = wf.transition(action)
     if t is None:

@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from yongke.core.errors import BadInput, Refused, YongkeError
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
@@ -256,6 +258,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_NEGATIVE
     except YongkeError as e:
         sys.stderr.write(f"yongke: {e.message}\n")
+        return EXIT_BAD_INPUT
+    except ValidationError as e:  # a model's own validation (full_clean) that a service let through
+        detail = getattr(e, "message_dict", None) or {"__all__": e.messages}
+        field, messages = next(iter(detail.items()))
+        sys.stderr.write(f"yongke: {field}: {'；'.join(messages)}\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("yongke: 已中断 / interrupted\n")

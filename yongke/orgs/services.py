@@ -54,10 +54,27 @@ def _clean_org(data: dict[str, Any], *, where: str = "") -> dict[str, Any]:
             "legal_person": bool(legal), "address": str(data.get("address") or "").strip()}
 
 
+def _may_register(actor, organisation: Organisation | None = None) -> None:
+    """Officers and admins keep the registry; an organisation's own people may add its members.
+    `actor=None` is the operator at the console (or a registration flow that checked already)."""
+    if actor is None:
+        return
+    from yongke.accounts.models import Role
+    from yongke.accounts.selectors import scope_of
+
+    scope = scope_of(actor)
+    if scope.has(Role.OFFICER, Role.SYSADMIN) or (organisation is not None and organisation.pk in scope.organisations):
+        return
+    from yongke.core.errors import PermissionDenied
+
+    raise PermissionDenied("无权登记该单位或人员 / not allowed to register this", detail={"organisation": getattr(organisation, "pk", None)})
+
+
 @transaction.atomic
 def organisation_upsert(*, actor=None, data: dict[str, Any]) -> tuple[Organisation, bool]:
     clean = _clean_org(data)
     org = Organisation.objects.select_for_update().filter(uscc=clean["uscc"]).first()
+    _may_register(actor, org)
     created = org is None
     org = org or Organisation()
     for k, v in clean.items():
@@ -86,6 +103,7 @@ def org_attribute_set(*, actor=None, organisation: Organisation, name: str, valu
 @transaction.atomic
 def person_create(*, actor=None, name: str, id_number: str, organisation: Organisation | None = None, title: str = "",
                   phone: str = "", email: str = "", user=None) -> Person:
+    _may_register(actor, organisation)
     verdict = check_id_number(id_number)
     if not verdict.valid:
         raise BadInput(f"id_number: 身份证号码无效：{verdict.reason}", detail={"field": "id_number", "rule": verdict.code})

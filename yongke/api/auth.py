@@ -1,0 +1,152 @@
+"""Who is asking: a bearer token (`Authorization: Bearer yk_…`) or the browser's Django session.
+
+Session requests that change something must carry the CSRF token (X-CSRFToken); token
+requests need none, since a browser never adds the header by itself. Public endpoints
+(calls, the guide, the USCC check, obtaining a token) also accept anonymous callers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+from pydantic import Field
+
+from yongke.api.schemas import ERRORS, Text
+from yongke.core.errors import YongkeError
+
+
+class BadCredentials(YongkeError):
+    code = "bad_credentials"
+    status = 401
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from yongke.accounts.selectors import user_for_token
+
+        if not token or len(token) > 200:
+            return None
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """Django's session; CSRF is checked only once a session user is found, so an anonymous
+    POST is told to authenticate (401) rather than that its CSRF token is missing."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check Failed")
+        return user
+
+
+class Anonymous:
+    """The last resort of public endpoints: the caller is nobody in particular."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return AnonymousUser()
+
+
+AUTH = [BearerAuth(), SessionAuth()]
+PUBLIC = [*AUTH, Anonymous()]
+# OpenAPI: an empty requirement marks the operation as callable without credentials.
+PUBLIC_OPENAPI = {"security": [{}]}  # appended to the schemes ninja lists
+
+
+def actor(request: HttpRequest):
+    """The user the services act for."""
+    user = getattr(request, "auth", None)
+    return user if getattr(user, "is_authenticated", False) else AnonymousUser()
+
+
+def address(request: HttpRequest) -> str | None:
+    """The caller's IP for the audit log (None rather than a malformed value)."""
+    raw = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- endpoints
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: Text = Field(min_length=1, max_length=150)
+    password: Text = Field(min_length=1, max_length=256)
+    name: Text = Field("api", min_length=1, max_length=100, description="令牌用途 / what the token is for")
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    username: str
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut, **ERRORS},
+             summary="用户名和密码换取 API 令牌 / exchange a username and password for a bearer token")
+def token_obtain(request: HttpRequest, payload: TokenIn):
+    from yongke.accounts.services import token_create
+
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None or not user.is_active:
+        raise BadCredentials("用户名或密码错误 / wrong username or password")
+    return {"token": token_create(user=user, name=payload.name), "username": user.username}
+
+
+class ScopeOut(Schema):
+    organisations: list[int]
+    admin_of: list[int]
+    units: list[str]
+    programmes: list[str]
+    sees_everything: bool
+    is_superuser: bool
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    email: str
+    roles: list[str]
+    scope: ScopeOut
+    person: int | None
+
+
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="当前用户、角色与范围 / the caller, roles and scopes")
+def me(request: HttpRequest):
+    from yongke.accounts.selectors import scope_of
+
+    user = actor(request)
+    scope = scope_of(user)
+    person = getattr(user, "person", None)
+    return {
+        "id": user.pk, "username": user.username, "full_name": user.get_full_name(), "email": user.email,
+        "roles": sorted(scope.roles | ({"sysadmin"} if scope.is_superuser else set())),
+        "scope": {
+            "organisations": sorted(scope.organisations), "admin_of": sorted(scope.admin_of), "units": sorted(scope.units),
+            "programmes": sorted(scope.programmes), "sees_everything": scope.sees_everything, "is_superuser": scope.is_superuser,
+        },
+        "person": person.pk if person is not None else None,
+    }

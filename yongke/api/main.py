@@ -1,0 +1,48 @@
+"""The NinjaAPI instance: routers by area, authentication by default, one error shape."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+
+from yongke.api import applications, audit, calls, errors, orgs
+from yongke.api.auth import AUTH
+from yongke.api.auth import router as auth_router
+from yongke.api.docs import LocalDocs
+
+DESCRIPTION = """邕科 Yongke：南宁市科技计划申报、审查与立项的 JSON 接口。
+
+* 认证 / auth: `Authorization: Bearer <token>`（`POST /api/v1/auth/token` 换取）or the Django session (CSRF header for writes).
+* 错误 / errors: `{"code", "message", "detail"}` with a 4xx status; `detail.field` names the offending field.
+* 列表 / lists: `{"items", "count", "page", "page_size"}`; `page_size` at most 100.
+* 看不到的对象返回 404；看得到但无权操作返回 403 / invisible objects are 404, forbidden writes 403.
+"""
+
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Chinese messages readable on the wire
+
+
+api = NinjaAPI(
+    urls_namespace="api",
+    title="邕科 Yongke API",
+    version="1",
+    description=DESCRIPTION,
+    auth=AUTH,
+    docs=LocalDocs(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    renderer=Renderer(),
+)
+errors.install(api)
+api.add_router("", auth_router)
+api.add_router("", orgs.router)
+api.add_router("", calls.router)
+api.add_router("", applications.router)
+api.add_router("", audit.router)
+
+PREFIX = "/api/v1/"
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3 document, without needing the URLconf (for `yongke openapi`)."""
+    return dict(api.get_openapi_schema(path_prefix=PREFIX.strip("/") + "/"))

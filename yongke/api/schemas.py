@@ -1,0 +1,95 @@
+"""Shared input types, the error body and the list envelope of every endpoint.
+
+Input types refuse what the database would choke on (NUL and other control characters,
+integers beyond 64 bits, dates outside the plausible range), so that bad input is a 400,
+never a 500 from the driver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import AfterValidator, Field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_ID = 2**63 - 1
+MAX_AMOUNT = 10**13  # ten trillion yuan: above any budget, below every integer column
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("不能含有控制字符 / control characters are not allowed")
+    return value
+
+
+def _no_control_deep(value: Any) -> Any:
+    if isinstance(value, str):
+        _no_control(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_control(str(k))
+            _no_control_deep(v)
+    elif isinstance(value, list):
+        for v in value:
+            _no_control_deep(v)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_AMOUNT * 1000:
+        raise ValueError("数值过大 / number out of range")
+    return value
+
+
+def _plausible(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("时间须带时区，如 2022-05-31T17:00:00+08:00 / timezone required")
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("年份应在2000至2100之间 / year out of range")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="元 / yuan")]
+Json = Annotated[Any, AfterValidator(_no_control_deep)]
+Facts = Annotated[dict[str, Any], AfterValidator(_no_control_deep)]
+When = Annotated[dt.datetime, AfterValidator(_plausible)]
+# A filter value: codes such as 450103, GXQ, 1.1, submitted.
+Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-*]+$")]
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="稳定的机器可读代码 / stable machine code")
+    message: str = Field(description="给人看的说明（中文在前）/ for people")
+    detail: Any = Field(description="出错的字段、规则与取值 / the field, rule and value")
+
+
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut, 422: ErrorOut}
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100, description="每页条数，最多100 / at most 100")
+
+
+class Page[T](Schema):
+    items: list[T]
+    count: int
+    page: int
+    page_size: int
+
+
+def paginate(qs, query: PageQuery, present: Callable[[Any], Any]) -> dict[str, Any]:
+    """One page of a queryset (or list) as the list envelope every list endpoint returns."""
+    count = qs.count() if hasattr(qs, "count") and not isinstance(qs, list) else len(qs)
+    start = (query.page - 1) * query.page_size
+    rows: Iterable[Any] = qs[start : start + query.page_size]
+    return {"items": [present(r) for r in rows], "count": count, "page": query.page, "page_size": query.page_size}
+
+
+def local(ts: dt.datetime | None) -> dt.datetime | None:
+    """Times leave the API in Beijing time, with their offset."""
+    return timezone.localtime(ts) if ts is not None else None

@@ -1,0 +1,157 @@
+"""One world for the API tests: the guide, two organisations in two districts, a user of every role
+with a token, and applications in the states the tests need. Built once, inside a transaction
+that is rolled back when the last test of this package has run; each test runs in a savepoint
+inside it, so whatever a test changes is gone before the next one starts."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+
+from yongke import testing as t
+from yongke.accounts.services import token_create
+from yongke.applications import selectors as app_selectors
+from yongke.applications import services as app_services
+
+ROLES = ("anonymous", "org_admin", "applicant", "recommender", "officer", "finance", "expert", "auditor", "sysadmin")
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Facts that make an application to direction 14.1 (programme 2) eligible: the guide's own case.
+ELIGIBLE_14_1 = {"kpi_invention_patent_applications": 1, "kpi_new_revenue": 10_000_000}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+_ids = itertools.count(1)
+
+
+@dataclass
+class World:
+    call: Any
+    spare_call: Any
+    org_a: Any
+    org_b: Any
+    person_a: Any
+    person_b: Any
+    users: dict[str, Any]
+    tokens: dict[str, str]
+    submitted_a: Any  # org A, programme 1 (direction 1.1), submitted, with an attachment
+    submitted_b: Any  # org B, programme 2 (direction 14.1), submitted, with an attachment
+    draft_a: Any
+    draft_b: Any
+    attachment_a: Any
+    attachment_b: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def headers(self, role: str) -> dict[str, str]:
+        token = self.tokens.get(role)
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+
+def fresh_id_number() -> str:
+    """An ID number no factory has used: born in 1990, sequence from a private counter."""
+    from yongke.orgs.validators import id_with_check
+
+    n = next(_ids)
+    return id_with_check(f"450103199{n % 10}{(n % 12) + 1:02d}{(n % 28) + 1:02d}{500 + n % 500:03d}")
+
+
+def build_world() -> World:
+    t.make_guide()
+    call = t.make_call(days=30)
+    spare_call = t.make_call(days=30)
+    org_a = t.make_org(district="450103")
+    org_b = t.make_org(district="450107")
+    users = {
+        "org_admin": t.make_user("org_admin", organisation=org_a),
+        "applicant": t.make_user("applicant", organisation=org_a),
+        "recommender": t.make_user("recommender", unit="450103"),
+        "officer": t.make_user("officer", programme="1"),
+        "finance": t.make_user("finance"),
+        "expert": t.make_user("expert"),
+        "auditor": t.make_user("auditor"),
+        "sysadmin": t.make_user("sysadmin"),
+        "applicant_b": t.make_user("applicant", organisation=org_b),
+    }
+    tokens = {role: token_create(user=u, name="tests") for role, u in users.items()}
+    person_a = t.make_person(org_a)
+    person_b = t.make_person(org_b)
+
+    def submitted(org, direction, facts):
+        # attachment_add with no actor fails full_clean (Attachment.uploaded_by lacks blank=True): upload as a member
+        member = users["applicant"] if org == org_a else users["applicant_b"]
+        app = t.make_application(call=call, org=org, direction=direction, facts=facts)
+        att = app_services.attachment_add(actor=member, application=app, kind="申报书", filename="申报书.pdf", content=PDF + str(app.pk).encode())
+        app, _ = app_services.application_transition(application=app, action="submit")
+        return app, att
+
+    submitted_a, attachment_a = submitted(org_a, "1.1", t.ELIGIBLE_1_1)
+    submitted_b, attachment_b = submitted(org_b, "14.1", ELIGIBLE_14_1)
+    draft_a = t.make_application(call=call, org=org_a)
+    draft_b = t.make_application(call=call, org=org_b)
+    return World(call=call, spare_call=spare_call, org_a=org_a, org_b=org_b, person_a=person_a, person_b=person_b, users=users, tokens=tokens,
+                 submitted_a=submitted_a, submitted_b=submitted_b, draft_a=draft_a, draft_b=draft_b, attachment_a=attachment_a,
+                 attachment_b=attachment_b)
+
+
+@pytest.fixture(scope="package")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(world, db):
+    """A test client; `api.as_(role)` sends that role's bearer token."""
+    return ApiClient(world)
+
+
+@pytest.fixture
+def expert_assigned(world, monkeypatch):
+    """The review app will record assignments; until then the selector's seam is patched so that
+    the expert is assigned application A (and nothing else)."""
+    expert = world.users["expert"]
+    monkeypatch.setattr(app_selectors, "_assigned_to", lambda user: [world.submitted_a.pk] if user.pk == expert.pk else [])
+    return world.submitted_a
+
+
+class ApiClient:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.client = Client()
+        self.role = "anonymous"
+
+    def as_(self, role: str) -> ApiClient:
+        other = ApiClient(self.world)
+        other.role = role
+        return other
+
+    def request(self, method: str, path: str, json: Any = None, data: Any = None, **extra: Any):
+        headers = {**self.world.headers(self.role), **extra}
+        fn = getattr(self.client, method.lower())
+        if json is not None:
+            return fn(path, data=json, content_type="application/json", **headers)
+        if data is not None:
+            return fn(path, data=data, **headers)  # multipart
+        return fn(path, **headers)
+
+    def get(self, path: str, **extra: Any):
+        return self.request("GET", path, **extra)
+
+    def post(self, path: str, json: Any = None, data: Any = None, **extra: Any):
+        if data is not None:
+            return self.request("POST", path, data=data, **extra)
+        return self.request("POST", path, json=json if json is not None else {}, **extra)
+
+    def patch(self, path: str, json: Any = None, **extra: Any):
+        return self.request("PATCH", path, json=json if json is not None else {}, **extra)

@@ -1,0 +1,99 @@
+"""One error shape for everything: {"code", "message", "detail"} with a 4xx status, never a 5xx
+or an HTML page for bad input."""
+
+from __future__ import annotations
+
+A = "/api/v1"
+
+
+def assert_error(response, status: int, code: str):
+    assert response.status_code == status, response.content[:300]
+    body = response.json()
+    assert set(body) == {"code", "message", "detail"}
+    assert body["code"] == code and body["message"]
+    return body
+
+
+def test_missing_field_is_a_400_naming_the_field(api, world):
+    body = assert_error(api.as_("applicant").post(f"{A}/applications", {"call": world.call.pk, "direction": "1.1",
+                                                                         "organisation": world.org_a.pk}), 400, "bad_input")
+    assert body["detail"]["field"] == "title"
+    assert body["detail"]["errors"][0]["location"] == "body"
+
+
+def test_query_parameter_out_of_range_names_it(api):
+    body = assert_error(api.as_("officer").get(f"{A}/applications?page_size=101"), 400, "bad_input")
+    assert body["detail"]["field"] == "page_size"
+
+
+def test_control_characters_are_refused_before_the_database(api):
+    body = assert_error(api.as_("officer").get(f"{A}/organisations?q=a%00b"), 400, "bad_input")
+    assert body["detail"]["field"] == "q"
+
+
+def test_nul_inside_facts_is_refused(api, world):
+    payload = {"call": world.call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "x", "facts": {"kpi_new_revenue": "\x00"}}
+    assert_error(api.as_("applicant").post(f"{A}/applications", payload), 400, "bad_input")
+
+
+def test_id_beyond_64_bits_is_a_400(api):
+    body = assert_error(api.as_("officer").get(f"{A}/applications/{2**70}"), 400, "bad_input")
+    assert body["detail"]["field"] == "app_id"
+
+
+def test_body_that_is_not_json_is_a_400(api, world):
+    response = api.as_("applicant").client.post(f"{A}/applications", data="{not json", content_type="application/json",
+                                                **world.headers("applicant"))
+    assert_error(response, 400, "bad_input")
+
+
+def test_unknown_endpoint_and_non_numeric_id_are_json_404s(api):
+    assert_error(api.as_("officer").get(f"{A}/nothing-here"), 404, "not_found")
+    assert_error(api.as_("officer").post(f"{A}/applications/abc/check"), 404, "not_found")
+
+
+def test_unsupported_method_is_a_json_405(api):
+    response = api.as_("officer").client.delete(f"{A}/applications")
+    body = assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response["Allow"] and "GET" in body["detail"]["allowed"]
+
+
+def test_no_credentials_is_a_401_with_a_challenge(api):
+    response = api.get(f"{A}/applications")
+    assert_error(response, 401, "unauthenticated")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_bad_token_is_a_401(api, world):
+    response = api.client.get(f"{A}/me", HTTP_AUTHORIZATION="Bearer yk_not-a-token")
+    assert_error(response, 401, "unauthenticated")
+
+
+def test_domain_errors_keep_their_code_and_status(api, world):
+    applicant = api.as_("applicant")
+    body = assert_error(applicant.post(f"{A}/applications/{world.draft_a.pk}/transitions", {"action": "fly"}), 400, "bad_input")
+    assert body["detail"]["field"] == "action"
+    body = assert_error(applicant.patch(f"{A}/applications/{world.submitted_a.pk}",
+                                        {"lock_version": world.submitted_a.lock_version, "title": "改名"}), 422, "not_editable")
+    assert body["detail"]["state"] == "submitted"
+    assert_error(api.as_("officer").post(f"{A}/applications/{world.submitted_a.pk}/transitions", {"action": "return"}), 400, "bad_input")
+
+
+def test_model_validation_in_a_service_becomes_a_400(api, world):
+    from yongke.api.tests.conftest import fresh_id_number
+
+    payload = {"name": "张三", "id_number": fresh_id_number(), "organisation": world.org_a.pk, "email": "not-an-address"}
+    body = assert_error(api.as_("applicant").post(f"{A}/people", payload), 400, "bad_input")
+    assert body["detail"]["field"] == "email"
+
+
+def test_a_body_beyond_the_upload_limit_is_a_413(api, world):
+    big = {"call": world.call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "大", "summary": "字" * 1_000_000}
+    assert_error(api.as_("applicant").post(f"{A}/applications", big), 413, "too_large")
+
+
+def test_a_broken_multipart_body_is_a_400(api, world):
+    response = api.as_("applicant").client.post(
+        f"{A}/applications/{world.draft_a.pk}/attachments", data=b"--x\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nx",
+        content_type="multipart/form-data; boundary=", **world.headers("applicant"))
+    assert 400 <= response.status_code < 500

@@ -1,0 +1,135 @@
+"""The permission matrix: every operation × every role × own / other object.
+
+"Own" is the caller's organisation's object, the recommender's jurisdiction (青秀区 450103)
+or the officer's programme (专项1); "other" is the other organisation's (西乡塘区 450107,
+专项2). Reads of objects one cannot see are 404; writes one may not make are 403; no
+credentials is 401. Drafts are invisible to everyone but their organisation, auditors and
+admins, so writes to them by recommenders or officers are 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from yongke.api.tests.conftest import PDF, ROLES, fresh_id_number
+from yongke.orgs.validators import uscc_with_check
+
+_n = itertools.count(1)
+A = "/api/v1"
+
+
+def _side(w, side, own, other):
+    return own if side == "own" else other
+
+
+# operation -> (world, side) -> (method, path, json, multipart data)
+OPS = {
+    "me": lambda w, s: ("GET", f"{A}/me", None, None),
+    "token": lambda w, s: ("POST", f"{A}/auth/token", {"username": w.users["applicant"].username, "password": "pw-Test-1234"}, None),
+    "calls_list": lambda w, s: ("GET", f"{A}/calls", None, None),
+    "calls_get": lambda w, s: ("GET", f"{A}/calls/{w.call.pk}", None, None),
+    "calls_create": lambda w, s: ("POST", f"{A}/calls", {"name": "新批次", "closes_at": (timezone.now() + dt.timedelta(days=9)).isoformat()}, None),
+    "calls_close": lambda w, s: ("POST", f"{A}/calls/{w.spare_call.pk}/close", None, None),
+    "guide": lambda w, s: ("GET", f"{A}/guide", None, None),
+    "validate_uscc": lambda w, s: ("GET", f"{A}/organisations/validate-uscc?code={w.org_a.uscc}", None, None),
+    "orgs_list": lambda w, s: ("GET", f"{A}/organisations", None, None),
+    "orgs_create": lambda w, s: ("POST", f"{A}/organisations", {
+        "uscc": uscc_with_check(f"914501{5000 + next(_n):04d}MB7K{next(_n) % 1000:03d}"), "name": "新登记单位", "kind": "enterprise",
+        "district": "450105"}, None),
+    "orgs_get": lambda w, s: ("GET", f"{A}/organisations/{_side(w, s, w.org_a, w.org_b).pk}", None, None),
+    "orgs_update": lambda w, s: ("PATCH", f"{A}/organisations/{_side(w, s, w.org_a, w.org_b).pk}", {"address": "民族大道1号"}, None),
+    "people_list": lambda w, s: ("GET", f"{A}/people", None, None),
+    "people_get": lambda w, s: ("GET", f"{A}/people/{_side(w, s, w.person_a, w.person_b).pk}", None, None),
+    "people_create": lambda w, s: ("POST", f"{A}/people", {
+        "name": "新成员", "id_number": fresh_id_number(), "organisation": _side(w, s, w.org_a, w.org_b).pk}, None),
+    "apps_list": lambda w, s: ("GET", f"{A}/applications", None, None),
+    "apps_create": lambda w, s: ("POST", f"{A}/applications", {
+        "call": w.call.pk, "direction": "1.1", "organisation": _side(w, s, w.org_a, w.org_b).pk, "title": f"新项目{next(_n)}",
+        "requested_amount": 500_000, "facts": {"kpi_invention_patent_applications": 3}}, None),
+    "apps_get": lambda w, s: ("GET", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}", None, None),
+    "apps_check": lambda w, s: ("POST", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/check", None, None),
+    "apps_timeline": lambda w, s: ("GET", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/timeline", None, None),
+    "apps_submissions": lambda w, s: ("GET", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/submissions", None, None),
+    "attachments_list": lambda w, s: ("GET", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/attachments", None, None),
+    "attachments_download": lambda w, s: (
+        "GET", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/attachments/"
+               f"{_side(w, s, w.attachment_a, w.attachment_b).pk}/download", None, None),
+    "apps_update": lambda w, s: ("PATCH", f"{A}/applications/{_side(w, s, w.draft_a, w.draft_b).pk}",
+                                 {"lock_version": _side(w, s, w.draft_a, w.draft_b).lock_version, "summary": "改过的摘要"}, None),
+    "attachments_upload": lambda w, s: ("POST", f"{A}/applications/{_side(w, s, w.draft_a, w.draft_b).pk}/attachments", None, {
+        "kind": "营业执照", "file": SimpleUploadedFile("执照.pdf", PDF, content_type="application/pdf")}),
+    "submit": lambda w, s: ("POST", f"{A}/applications/{_side(w, s, w.draft_a, w.draft_b).pk}/transitions", {"action": "submit"}, None),
+    "recommend": lambda w, s: ("POST", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/transitions",
+                               {"action": "recommend"}, None),
+    "return": lambda w, s: ("POST", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/transitions",
+                            {"action": "return", "comment": "请补充财务报表"}, None),
+    "audit_list": lambda w, s: ("GET", f"{A}/audit", None, None),
+}
+
+# Expected status per role, in the order of ROLES; "own/other" where they differ.
+#                        anonymous org_admin  applicant  recommender officer    finance expert     auditor sysadmin
+EXPECT = {
+    "me":                ("401", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "token":             ("200", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "calls_list":        ("200", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "calls_get":         ("200", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "calls_create":      ("401", "403",     "403",     "403",     "201",     "403", "403",     "403", "201"),
+    "calls_close":       ("401", "403",     "403",     "403",     "200",     "403", "403",     "403", "200"),
+    "guide":             ("200", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "validate_uscc":     ("200", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "orgs_list":         ("401", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "orgs_create":       ("401", "403",     "403",     "403",     "201",     "403", "403",     "403", "201"),
+    "orgs_get":          ("401", "200/404", "200/404", "200/404", "200",     "200", "404",     "200", "200"),
+    "orgs_update":       ("401", "403/404", "403/404", "403/404", "200",     "403", "404",     "403", "200"),
+    "people_list":       ("401", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "people_get":        ("401", "200/404", "200/404", "200/404", "200",     "200", "404",     "200", "200"),
+    "people_create":     ("401", "201/403", "201/403", "403",     "201",     "403", "403",     "403", "201"),
+    "apps_list":         ("401", "200",     "200",     "200",     "200",     "200", "200",     "200", "200"),
+    "apps_create":       ("401", "201/403", "201/403", "403",     "403",     "403", "403",     "403", "201"),
+    "apps_get":          ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
+    "apps_check":        ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
+    "apps_timeline":     ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
+    "apps_submissions":  ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
+    "attachments_list":  ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
+    "attachments_download": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
+    "apps_update":       ("401", "200/404", "200/404", "404",     "404",     "404", "404",     "403", "200"),
+    "attachments_upload": ("401", "201/404", "201/404", "404",    "404",     "404", "404",     "403", "201"),
+    "submit":            ("401", "200/404", "200/404", "404",     "404",     "404", "404",     "403", "200"),
+    "recommend":         ("401", "403/404", "403/404", "200/404", "403/404", "404", "403/404", "403", "200"),
+    "return":            ("401", "403/404", "403/404", "403/404", "200/404", "404", "403/404", "403", "200"),
+    "audit_list":        ("401", "403",     "403",     "403",     "403",     "403", "403",     "200", "200"),
+}
+
+
+def _cases():
+    for op, row in EXPECT.items():
+        assert len(row) == len(ROLES), op
+        for role, cell in zip(ROLES, row, strict=True):
+            own, _, other = cell.partition("/")
+            for side, status in (("own", own), ("other", other or own)):
+                yield pytest.param(op, role, side, int(status), id=f"{op}-{role}-{side}")
+
+
+def test_every_operation_is_in_the_matrix():
+    assert set(OPS) == set(EXPECT)
+
+
+@pytest.mark.parametrize(("op", "role", "side", "status"), list(_cases()))
+def test_permission_matrix(api, world, expert_assigned, op, role, side, status):
+    method, path, json, data = OPS[op](world, side)
+    client = api.as_(role)
+    if method == "GET":
+        response = client.get(path)
+    elif method == "PATCH":
+        response = client.patch(path, json)
+    else:
+        response = client.post(path, json, data=data)
+    assert response.status_code == status, response.content[:500]
+    if status >= 400:
+        body = response.json()
+        assert set(body) == {"code", "message", "detail"} and body["message"]

@@ -1,0 +1,382 @@
+"""Writes of the expert review: the pool, declarations, assignment rounds, invitations, scores,
+panel moves. Each is atomic, permission-checked and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import scope_of
+from yongke.applications.models import Application, Call
+from yongke.audit.services import audit_record
+from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
+from yongke.orgs.models import Organisation, Person
+from yongke.review import assignment as solver
+from yongke.review import scoring
+from yongke.review.conflicts import ApplicationInfo, ConflictRules, ExpertInfo, affinity, exclusions
+from yongke.review.models import Declaration, Employment, Expert, PanelMove, ReviewAssignment, ReviewRound, Score
+
+AVOID_LIMIT = 3  # experts an applicant may ask to avoid, per application (each with a reason)
+
+
+def _require(actor, *roles: str) -> None:
+    if actor is not None and not scope_of(actor).has(*roles):
+        raise PermissionDenied("无权执行该操作 / not allowed", detail={"roles": list(roles)})
+
+
+def _officer_of(actor, programmes: set[str]) -> None:
+    """An officer may organise the review of applications of their own programmes only."""
+    if actor is None:
+        return
+    scope = scope_of(actor)
+    if scope.is_superuser or scope.has(Role.SYSADMIN):
+        return
+    if not programmes or not all(scope.officer_for(p) for p in programmes):
+        raise PermissionDenied("只有负责该专项的项目处人员可以组织评审 / officers of the programme only", detail={"programmes": sorted(programmes)})
+
+
+def _round_programmes(rnd: ReviewRound) -> set[str]:
+    return set(Application.objects.filter(review_assignments__round=rnd).values_list("programme", flat=True)) or {
+        p for p in Application.objects.filter(call=rnd.call, direction__in=rnd.directions or [""]).values_list("programme", flat=True)}
+
+
+# --------------------------------------------------------------------------- pool
+
+
+@transaction.atomic
+def expert_add(*, actor=None, person: Person, organisation: Organisation | None = None, title: str = "", fields: list[str] | None = None,
+               keywords: list[str] | None = None, region: str = "", max_load: int = 6, user=None,
+               past: list[tuple[Organisation, dt.date | None]] | None = None) -> Expert:
+    _require(actor, Role.OFFICER, Role.SYSADMIN)
+    fields = [f.strip().upper() for f in (fields or []) if f.strip()]
+    for f in fields:
+        if not (f[0].isalpha() and f[1:].isdigit() and 1 <= len(f) <= 5):
+            raise BadInput(f"fields: 专业领域应为 GB/T 4754 代码，如 C3976（收到 {f}）/ bad industry code", detail={"field": "fields", "value": f})
+    if Expert.objects.filter(person=person).exists():
+        raise Conflict(f"{person.name} 已在专家库中 / already in the pool", detail={"person": person.pk})
+    expert = Expert(person=person, organisation=organisation, title=title, fields=fields, keywords=[k.strip() for k in keywords or [] if k.strip()],
+                    region=region, max_load=max_load, user=user)
+    expert.full_clean()
+    expert.save()
+    for org, ended in past or []:
+        Employment.objects.create(expert=expert, organisation=org, ended_on=ended)
+    audit_record(actor=actor, action="expert_add", target_type="expert", target_id=expert.pk)
+    return expert
+
+
+def expert_import(*, actor=None, path: Path, dry_run: bool = False) -> dict[str, Any]:
+    """Import experts from xlsx/csv, all or nothing, with a per-row error report.
+
+    Columns: 姓名, 身份证号码, 工作单位统一社会信用代码, 职称, 专业领域 (GB/T 4754 codes separated by
+    、 or ,), 关键词, 地区, 最多评审数.
+    """
+    from yongke.core import crypto
+    from yongke.orgs.services import read_table
+    from yongke.orgs.validators import check_id_number
+
+    rows = read_table(path)
+    errors: list[dict[str, Any]] = []
+    plan: list[dict[str, Any]] = []
+    for i, row in enumerate(rows, start=2):
+        name = str(row.get("姓名") or row.get("name") or "").strip()
+        idn = str(row.get("身份证号码") or row.get("id_number") or "").strip()
+        uscc = str(row.get("工作单位统一社会信用代码") or row.get("organisation") or "").strip().upper()
+        if not name:
+            errors.append({"row": i, "field": "姓名", "message": "姓名不能为空"})
+            continue
+        v = check_id_number(idn)
+        if not v.valid:
+            errors.append({"row": i, "field": "身份证号码", "message": v.reason})
+            continue
+        org = Organisation.objects.filter(uscc=uscc).first() if uscc else None
+        if uscc and org is None:
+            errors.append({"row": i, "field": "工作单位统一社会信用代码", "message": f"单位 {uscc} 不在单位库中 / unknown organisation"})
+            continue
+        fields = [f.strip().upper() for f in str(row.get("专业领域") or row.get("fields") or "").replace("、", ",").split(",") if f.strip()]
+        bad = [f for f in fields if not (f[0].isalpha() and f[1:].isdigit() and len(f) <= 5)]
+        if bad:
+            errors.append({"row": i, "field": "专业领域", "message": f"不是 GB/T 4754 代码：{', '.join(bad)}"})
+            continue
+        try:
+            max_load = int(str(row.get("最多评审数") or row.get("max_load") or 6))
+        except ValueError:
+            errors.append({"row": i, "field": "最多评审数", "message": "应为整数"})
+            continue
+        plan.append({"name": name, "id": v.value, "org": org, "title": str(row.get("职称") or "").strip(), "fields": fields,
+                     "keywords": [k.strip() for k in str(row.get("关键词") or "").replace("、", ",").split(",") if k.strip()],
+                     "region": str(row.get("地区") or "").strip(), "max_load": max_load, "row": i})
+    report = {"rows": len(rows), "valid": len(plan), "errors": errors, "dry_run": dry_run, "applied": False}
+    if errors or dry_run:
+        return report
+    from yongke.orgs.services import person_create
+
+    with transaction.atomic():
+        for p in plan:
+            person = Person.objects.filter(id_number_hash=crypto.lookup_hash(p["id"])).first() or person_create(
+                actor=actor, name=p["name"], id_number=p["id"], organisation=p["org"])
+            if Expert.objects.filter(person=person).exists():
+                continue
+            expert_add(actor=actor, person=person, organisation=p["org"], title=p["title"], fields=p["fields"], keywords=p["keywords"],
+                       region=p["region"], max_load=p["max_load"])
+    report["applied"] = True
+    return report
+
+
+@transaction.atomic
+def declaration_add(*, actor=None, expert: Expert, kind: str, reason: str, organisation: Organisation | None = None,
+                    person: Person | None = None, application: Application | None = None) -> Declaration:
+    """Record a conflict. Experts declare their own; applicants may ask to avoid up to three
+    experts per application, each with a reason."""
+    if kind not in Declaration.Kind.values:
+        raise BadInput(f"kind: 应为 {', '.join(Declaration.Kind.values)} / unknown kind", detail={"field": "kind"})
+    if not reason.strip():
+        raise BadInput("reason: 回避须说明理由 / a reason is required", detail={"field": "reason"})
+    if organisation is None and person is None and application is None:
+        raise BadInput("须指明回避的单位、人员或申报 / name what to avoid", detail={"field": "organisation"})
+    if actor is not None:
+        scope = scope_of(actor)
+        if kind == Declaration.Kind.APPLICANT_REQUEST:
+            if application is None or application.organisation_id not in scope.organisations:
+                raise PermissionDenied("只能为本单位的申报申请回避 / only for your own application")
+        elif not (scope.has(Role.OFFICER, Role.SYSADMIN) or (expert.user_id and expert.user_id == actor.pk)):
+            raise PermissionDenied("只能申报本人的回避 / only your own declarations")
+    if kind == Declaration.Kind.APPLICANT_REQUEST:
+        if application is None:
+            raise BadInput("application: 申请回避须指明申报 / application required", detail={"field": "application"})
+        n = Declaration.objects.filter(application=application, kind=kind).count()
+        if n >= AVOID_LIMIT:
+            raise Refused(f"每个申报最多申请回避 {AVOID_LIMIT} 位专家 / at most {AVOID_LIMIT} avoidance requests", code="avoid_limit")
+    d = Declaration.objects.create(expert=expert, kind=kind, reason=reason.strip(), organisation=organisation, person=person,
+                                   application=application, created_by=actor if getattr(actor, "pk", None) else None)
+    audit_record(actor=actor, action="declaration_add", target_type="expert", target_id=expert.pk, data={"kind": kind})
+    return d
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def _infos(apps: list[Application], experts: list[Expert]) -> tuple[list[ApplicationInfo], list[ExpertInfo]]:
+    from yongke.applications.models import TeamMember
+
+    team: dict[int, set[int]] = {}
+    for tm in TeamMember.objects.filter(application__in=apps).values("application_id", "person_id"):
+        team.setdefault(tm["application_id"], set()).add(tm["person_id"])
+    co: dict[int, set[int]] = {}
+    for row in Application.co_applicants.through.objects.filter(application__in=apps).values("application_id", "organisation_id"):
+        co.setdefault(row["application_id"], set()).add(row["organisation_id"])
+    avoid: dict[int, set[str]] = {}
+    declared_apps: dict[int, set[str]] = {}
+    declared_orgs: dict[int, set[int]] = {}
+    relatives: dict[int, set[int]] = {}
+    for d in Declaration.objects.filter(expert__in=experts):
+        if d.kind == Declaration.Kind.APPLICANT_REQUEST and d.application_id:
+            avoid.setdefault(d.application_id, set()).add(str(d.expert_id))
+        elif d.kind == Declaration.Kind.RELATIVE and d.person_id:
+            relatives.setdefault(d.expert_id, set()).add(d.person_id)
+        else:
+            if d.application_id:
+                declared_apps.setdefault(d.expert_id, set()).add(str(d.application_id))
+            if d.organisation_id:
+                declared_orgs.setdefault(d.expert_id, set()).add(d.organisation_id)
+            if d.person_id:
+                relatives.setdefault(d.expert_id, set()).add(d.person_id)
+    past: dict[int, list[tuple[int, dt.date | None]]] = {}
+    for emp in Employment.objects.filter(expert__in=experts):
+        past.setdefault(emp.expert_id, []).append((emp.organisation_id, emp.ended_on))
+    app_infos = [
+        ApplicationInfo(id=str(a.pk), organisation=a.organisation_id, co_organisations=frozenset(co.get(a.pk, ())),
+                        team=frozenset(team.get(a.pk, set()) | ({a.leader_id} if a.leader_id else set())), avoid=frozenset(avoid.get(a.pk, ())),
+                        industry=a.organisation.industry, text=f"{a.title} {a.summary}")
+        for a in apps
+    ]
+    expert_infos = [
+        ExpertInfo(id=str(e.pk), organisation=e.organisation_id, person=e.person_id, past=tuple(past.get(e.pk, ())),
+                   declared_organisations=frozenset(declared_orgs.get(e.pk, ())), declared_applications=frozenset(declared_apps.get(e.pk, ())),
+                   relatives=frozenset(relatives.get(e.pk, ())), fields=tuple(e.fields), keywords=tuple(e.keywords))
+        for e in experts
+    ]
+    return app_infos, expert_infos
+
+
+@transaction.atomic
+def review_round_run(*, actor=None, call: Call, directions: list[str] | None = None, k: int | None = None, min_load: int = 0,
+                     max_load: int | None = None, mode: str = "optimal", seed: int | None = None, max_prob: float | None = None,
+                     years_since_employment: int = 3, forced: list[tuple[int, int]] | None = None, due_at: dt.datetime | None = None,
+                     scores: dict[tuple[int, int], float] | None = None) -> ReviewRound:
+    """Assign experts to the call's applications in expert review, and invite them.
+
+    Affinity comes from fields and keywords, or from `scores` supplied from outside. Conflicted
+    pairs are never candidates; each exclusion is recorded with its reason. An infeasible
+    round is stored with status "infeasible" and its diagnosis, and no one is invited.
+    """
+    if mode not in solver.MODES:
+        raise BadInput(f"mode: 应为 {', '.join(solver.MODES)} / unknown mode", detail={"field": "mode"})
+    k = k or call.experts_per_application
+    apps = list(Application.objects.filter(call=call, state="expert_review").select_related("organisation"))
+    if directions:
+        apps = [a for a in apps if a.direction in directions]
+    if not apps:
+        _require(actor, Role.OFFICER, Role.SYSADMIN)
+        raise Refused("本批次没有处于专家评审阶段的申报 / no application awaits expert review", code="nothing_to_assign")
+    _officer_of(actor, {a.programme for a in apps})
+    already = set(ReviewAssignment.objects.filter(application__in=apps, round__status="assigned").values_list("application_id", flat=True))
+    if already:
+        raise Refused(f"申报 {sorted(already)[:5]} 已分配专家；如需重新分配请先关闭原轮次 / already assigned", code="already_assigned",
+                      detail={"applications": sorted(already)})
+    experts = list(Expert.objects.filter(available=True).select_related("person"))
+    app_infos, expert_infos = _infos(apps, experts)
+    rules = ConflictRules(years_since_employment=years_since_employment, on=timezone.localdate())
+    excluded = exclusions(app_infos, expert_infos, rules)
+    conflict_pairs = {(x.application, x.expert) for x in excluded}
+    if scores is not None:
+        pair_scores = {(str(a), str(e)): float(s) for (a, e), s in scores.items()}
+    else:
+        pair_scores = {(a.id, e.id): affinity(e, a) for a in app_infos for e in expert_infos}
+    loads = {str(e.pk): (min_load, min(e.max_load, max_load) if max_load is not None else e.max_load) for e in experts}
+    rnd = ReviewRound(call=call, directions=directions or [], k=k, min_load=min_load, max_load=max_load or max((e.max_load for e in experts), default=0),
+                      mode=mode, seed=seed, max_prob=max_prob, years_since_employment=years_since_employment, due_at=due_at,
+                      exclusions=[x.as_dict() for x in excluded], created_by=actor if getattr(actor, "pk", None) else None)
+    forced_pairs = {(str(a), str(e)) for a, e in forced or []}
+    bad_forced = forced_pairs & conflict_pairs
+    if bad_forced:
+        raise Refused(f"指定的专家与申报存在利益冲突：{sorted(bad_forced)} / a forced pair is conflicted", code="forced_conflict")
+    try:
+        inst = solver.build_instance(pair_scores, k=k, min_load=min_load, max_load=rnd.max_load, conflicts=conflict_pairs,
+                                     forced=forced_pairs, loads=loads)
+        result = solver.assign(inst, mode=mode, seed=seed, max_prob=max_prob)
+    except solver.Infeasible as e:
+        rnd.status = "infeasible"
+        rnd.diagnosis = e.diagnosis
+        rnd.save()
+        audit_record(actor=actor, action="review_round_infeasible", target_type="call", target_id=call.pk, data={"round": rnd.pk})
+        return rnd  # kept with its diagnosis: the officer sees why, and the attempt stays on the record
+    rnd.status = "assigned"
+    rnd.total_affinity = result.total()
+    if mode == "random":
+        rnd.seed = result.info.get("seed")
+        rnd.max_prob = result.info.get("max_prob")
+    rnd.save()
+    inst = result.instance
+    rows = [
+        ReviewAssignment(round=rnd, application_id=int(inst.applications[inst.edge_app[i]]), expert_id=int(inst.experts[inst.edge_expert[i]]),
+                         affinity=float(inst.score[i]), forced=bool(inst.forced[i]))
+        for i in result.chosen
+    ]
+    ReviewAssignment.objects.bulk_create(rows)
+    audit_record(actor=actor, action="review_round_run", target_type="call", target_id=call.pk,
+                 data={"round": rnd.pk, "mode": mode, "seed": rnd.seed, "total_affinity": rnd.total_affinity, "assignments": len(rows),
+                       "exclusions": len(excluded)})
+    return rnd
+
+
+@transaction.atomic
+def review_round_close(*, actor=None, round: ReviewRound) -> ReviewRound:
+    _officer_of(actor, _round_programmes(round))
+    round.status = "closed"
+    round.save(update_fields=["status"])
+    audit_record(actor=actor, action="review_round_close", target_type="review_round", target_id=round.pk)
+    return round
+
+
+# --------------------------------------------------------------------------- the expert's side
+
+
+def _own(actor, assignment: ReviewAssignment) -> ReviewAssignment:
+    a = ReviewAssignment.objects.select_for_update(of=("self",)).select_related("expert", "round", "application").filter(pk=assignment.pk).first()
+    if a is None:
+        raise NotFound("评审任务不存在 / not found")
+    if actor is not None and not (a.expert.user_id and a.expert.user_id == actor.pk):
+        raise PermissionDenied("只能处理分配给本人的评审任务 / not your review")
+    return a
+
+
+@transaction.atomic
+def invitation_respond(*, actor=None, assignment: ReviewAssignment, accept: bool, statement: str = "", conflict: str = "") -> ReviewAssignment:
+    """Accept (with a statement that there is no conflict of interest) or decline (declaring a
+    conflict, which is recorded and excludes the pair from any later round)."""
+    a = _own(actor, assignment)
+    if a.state != ReviewAssignment.State.INVITED:
+        raise Refused("该邀请已答复 / already answered", code="bad_state", detail={"state": a.state})
+    if a.round.due_at and timezone.now() >= a.round.due_at:
+        raise Refused("评审已截止 / the review deadline has passed", code="deadline_passed")
+    if accept:
+        if not statement.strip():
+            raise BadInput("statement: 接受邀请须声明与该申报无利益冲突 / a no-conflict statement is required", detail={"field": "statement"})
+        a.state = ReviewAssignment.State.ACCEPTED
+        a.conflict_statement = statement.strip()
+    else:
+        reason = conflict.strip() or statement.strip()
+        if not reason:
+            raise BadInput("conflict: 谢绝须说明理由（如存在利益冲突请写明）/ a reason is required", detail={"field": "conflict"})
+        a.state = ReviewAssignment.State.DECLINED
+        a.decline_reason = reason
+        if conflict.strip():
+            Declaration.objects.create(expert=a.expert, kind=Declaration.Kind.EXPERT, application=a.application, reason=conflict.strip(),
+                                       created_by=actor if getattr(actor, "pk", None) else None)
+    a.responded_at = timezone.now()
+    a.save()
+    audit_record(actor=actor, action="invitation_accept" if accept else "invitation_decline", target_type="review_assignment", target_id=a.pk)
+    return a
+
+
+def rubric_for(call: Call) -> tuple[scoring.Criterion, ...]:
+    return scoring.DEFAULT_RUBRIC
+
+
+@transaction.atomic
+def score_submit(*, actor=None, assignment: ReviewAssignment, points: dict[str, float], comment: str) -> Score:
+    a = _own(actor, assignment)
+    if a.state != ReviewAssignment.State.ACCEPTED:
+        raise Refused("接受邀请后才能评分；已提交的评分不能修改 / accept first; a submitted score is final", code="bad_state",
+                      detail={"state": a.state})
+    if a.round.due_at and timezone.now() >= a.round.due_at:
+        raise Refused("评审已截止 / the review deadline has passed", code="deadline_passed")
+    if not comment.strip():
+        raise BadInput("comment: 须填写评审意见 / a comment is required", detail={"field": "comment"})
+    try:
+        total = scoring.weighted_total(rubric_for(a.round.call), points)
+    except ValueError as e:
+        field = str(e).split(":")[0]
+        raise BadInput(str(e), detail={"field": f"points.{field}"}) from None
+    score = Score.objects.create(assignment=a, points=points, total=total, comment=comment.strip())
+    a.state = ReviewAssignment.State.SUBMITTED
+    a.save(update_fields=["state"])
+    a.expert.past_reviews += 1
+    a.expert.save(update_fields=["past_reviews"])
+    audit_record(actor=actor, action="score_submit", target_type="review_assignment", target_id=a.pk, data={"total": total})
+    return score
+
+
+def reminders_due(*, within: dt.timedelta = dt.timedelta(days=2), now: dt.datetime | None = None) -> list[ReviewAssignment]:
+    """Open review tasks whose round closes within `within` (reminders to send)."""
+    now = now or timezone.now()
+    return list(ReviewAssignment.objects.filter(state__in=("invited", "accepted"), round__status="assigned", round__due_at__isnull=False,
+                                                round__due_at__gt=now, round__due_at__lte=now + within).select_related("expert__person", "round"))
+
+
+@transaction.atomic
+def reminders_mark(*, assignments: list[ReviewAssignment], now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return ReviewAssignment.objects.filter(pk__in=[a.pk for a in assignments]).update(reminded_at=now)
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+@transaction.atomic
+def panel_move(*, actor=None, round: ReviewRound, application: Application, position: int, reason: str) -> PanelMove:
+    _officer_of(actor, {application.programme})
+    if not reason.strip():
+        raise BadInput("reason: 会评调整名次须记录理由 / a reason is required", detail={"field": "reason"})
+    if not ReviewAssignment.objects.filter(round=round, application=application).exists():
+        raise BadInput("application: 不在本轮评审中 / not in this round", detail={"field": "application"})
+    move = PanelMove.objects.create(round=round, application=application, position=position, reason=reason.strip(),
+                                    moved_by=actor if getattr(actor, "pk", None) else None)
+    audit_record(actor=actor, action="panel_move", target_type="application", target_id=application.pk, comment=reason.strip(),
+                 data={"round": round.pk, "position": position})
+    return move
