@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "yongke.orgs",
     "yongke.accounts",
     "yongke.applications",
+    "yongke.review",
     "yongke.portal",
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from yongke.api import applications, audit, calls, errors, orgs
+from yongke.api import applications, audit, awards, calls, errors, orgs, review
 from yongke.api.auth import AUTH
 from yongke.api.auth import router as auth_router
 from yongke.api.docs import LocalDocs
@@ -39,6 +39,8 @@ api.add_router("", orgs.router)
 api.add_router("", calls.router)
 api.add_router("", applications.router)
 api.add_router("", audit.router)
+api.add_router("", awards.router)
+api.add_router("", review.router)
 
 PREFIX = "/api/v1/"
 

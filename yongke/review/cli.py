@@ -1,0 +1,93 @@
+"""`yongke review …`: the operator's face of expert review. Parses, calls, prints — nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from fractions import Fraction
+from typing import Any
+
+from yongke.core.errors import BadInput
+
+
+def _cap(text: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise BadInput(f"--max-prob 应为 0 到 1 之间的数「{text}」 / --max-prob must be a number in (0, 1]", code="bad_max_prob", detail={"field": "--max-prob", "value": text}) from None
+    if not 0 < value <= 1:
+        raise BadInput(f"--max-prob 应在 (0, 1] 之内「{text}」 / --max-prob must be in (0, 1]", code="bad_max_prob", detail={"field": "--max-prob", "value": text})
+    return value
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    from yongke.cli.main import EXIT_NEGATIVE, EXIT_OK, emit
+    from yongke.review.assignment import Infeasible, SolverError, assign, read_instance, write_json
+
+    if args.mode != "random" and (args.seed is not None or args.max_prob is not None):
+        flag = "--seed" if args.seed is not None else "--max-prob"
+        raise BadInput(f"{flag} 只用于 --mode random / {flag} applies to --mode random only", code="bad_arguments", detail={"field": flag})
+    if args.seed is not None and args.seed < 0:
+        raise BadInput(f"--seed 不能为负数「{args.seed}」 / --seed must not be negative", code="bad_seed", detail={"field": "--seed"})
+    cap = _cap(args.max_prob) if args.max_prob is not None else None
+    t0 = time.perf_counter()
+    inst = read_instance(args.scores, args.conflicts, args.loads, k=args.k, min_load=args.min_load, max_load=args.max_load)
+    read_seconds = time.perf_counter() - t0
+    try:
+        result = assign(inst, mode=args.mode, seed=args.seed, max_prob=cap)
+    except Infeasible as e:
+        emit({"mode": args.mode, "feasible": False, "applications": inst.n, "experts": inst.m, "k": inst.k, **e.diagnosis})
+        return EXIT_NEGATIVE
+    except SolverError as e:
+        # Not the input's fault and not infeasibility: say so plainly, write nothing.
+        emit({
+            "mode": args.mode,
+            "feasible": None,
+            "message": f"求解器异常终止，未写出结果：{e} / the solver failed, nothing was written: {e}",
+            "problems": [{"code": "solver_failed", "message": f"求解器异常终止：{e} / the solver failed: {e}"}],
+        })
+        return EXIT_NEGATIVE
+    write_json(args.out, result.as_mapping())
+    worst_id, worst = result.worst()
+    summary: dict[str, Any] = {
+        "mode": result.mode,
+        "feasible": True,
+        "total_affinity": round(result.total(), 9),
+        "applications": inst.n,
+        "experts": inst.m,
+        "k": inst.k,
+        "pairs": int(result.chosen.size),
+        "worst_application": {"application": worst_id, "affinity": round(worst, 9)},
+        "conflicts_excluded": int(inst.conflicted.sum()),
+        "conflicts_without_score": inst.conflicts_unscored,
+        "forced_pairs": int(inst.forced.sum()),
+        "out": str(args.out),
+        "read_seconds": round(read_seconds, 3),
+        "solve_seconds": round(result.seconds, 3),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    summary.update(result.info)
+    emit(summary)
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `review assign` to the `yongke` command."""
+    review = subparsers.add_parser("review", help="专家评审：分配专家")
+    rs = review.add_subparsers(dest="review_command", required=True, parser_class=type(review))
+    a = rs.add_parser(
+        "assign",
+        help="为每份申请分配 k 位专家（optimal 最优、fair 兼顾最差、random 随机抽取）",
+        description="读入 scores.csv / conflicts.csv / loads.csv，输出 {申请: [{expert, score}]} 的 JSON。",
+    )
+    a.add_argument("--scores", required=True, help="application_id,expert_id,score")
+    a.add_argument("--conflicts", required=True, help="application_id,expert_id,-1（回避）或 1（强制）")
+    a.add_argument("--k", type=int, required=True, help="每份申请的专家数")
+    a.add_argument("--min-load", type=int, required=True, help="每位专家最少评审数（默认值，可被 --loads 覆盖）")
+    a.add_argument("--max-load", type=int, required=True, help="每位专家最多评审数（默认值，可被 --loads 覆盖）")
+    a.add_argument("--loads", help="expert_id,max 或 expert_id,max,min")
+    a.add_argument("--mode", choices=("optimal", "fair", "random"), default="optimal")
+    a.add_argument("--seed", type=int, help="random 模式的随机种子（不给则生成并输出，以便复现）")
+    a.add_argument("--max-prob", help="random 模式每对专家-申请的最大概率（默认 0.5）")
+    a.add_argument("--out", required=True, help="输出 JSON 文件")
+    a.set_defaults(func=cmd_assign)
