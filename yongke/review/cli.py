@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from fractions import Fraction
 from typing import Any
@@ -91,3 +92,83 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--max-prob", help="random 模式每对专家-申请的最大概率（默认 0.5）")
     a.add_argument("--out", required=True, help="输出 JSON 文件")
     a.set_defaults(func=cmd_assign)
+    register_db(rs)
+
+
+# --------------------------------------------------------------------------- the pool and rounds in the database
+
+
+def cmd_experts_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from yongke.cli.main import actor_named, django_setup, emit
+
+    django_setup()
+    from yongke.review.services import expert_import
+
+    report = expert_import(actor=actor_named(args.as_user), path=Path(args.file), dry_run=args.dry_run)
+    emit(report)
+    if report["errors"]:
+        first = report["errors"][0]
+        sys.stderr.write(f"yongke: {args.file}: 第{first['row']}行 {first['field']}: {first['message']}（共 {len(report['errors'])} 行有误，未导入）\n")
+        return 2
+    return 0
+
+
+def cmd_round(args: argparse.Namespace) -> int:
+    from yongke.cli.main import actor_named, django_setup, emit, parse_time
+
+    django_setup()
+    from yongke.applications.models import Call
+    from yongke.core.errors import BadInput
+    from yongke.review.services import review_round_run
+
+    call = Call.objects.filter(pk=args.call).first()
+    if call is None:
+        raise BadInput(f"--call: 批次 {args.call} 不存在 / unknown call", detail={"field": "--call"})
+    rnd = review_round_run(actor=actor_named(args.as_user), call=call, directions=args.directions.split(",") if args.directions else None,
+                           k=args.k, min_load=args.min_load, max_load=args.max_load, mode=args.mode, seed=args.seed,
+                           max_prob=float(args.max_prob) if args.max_prob else None, years_since_employment=args.years,
+                           due_at=parse_time(args.due_at, "--due-at") if args.due_at else None)
+    emit({"round": rnd.pk, "status": rnd.status, "mode": rnd.mode, "seed": rnd.seed, "total_affinity": rnd.total_affinity,
+          "assignments": rnd.assignments.count(), "exclusions": rnd.exclusions, "diagnosis": rnd.diagnosis})
+    return 0 if rnd.status == "assigned" else 1
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from yongke.cli.main import django_setup, emit
+
+    django_setup()
+    from yongke.review.services import reminders_due, reminders_mark
+
+    due = reminders_due(within=dt.timedelta(days=args.days))
+    reminders_mark(assignments=due)
+    emit({"reminded": [{"task": a.pk, "expert": a.expert.person.name, "application": a.application_id, "state": a.state,
+                        "due_at": a.round.due_at.isoformat()} for a in due]})
+    return 0
+
+
+def register_db(rs: argparse._SubParsersAction) -> None:
+    im = rs.add_parser("experts-import", help="从 xlsx/csv 导入专家库（全部成功或全部不变，逐行报告错误）")
+    im.add_argument("file")
+    im.add_argument("--dry-run", action="store_true")
+    im.add_argument("--as", dest="as_user")
+    im.set_defaults(func=cmd_experts_import)
+    r = rs.add_parser("round", help="为批次中处于专家评审的申报分配专家并发出邀请（回避自动计算）")
+    r.add_argument("--call", type=int, required=True)
+    r.add_argument("--directions", help="逗号分隔的方向（默认：全部）")
+    r.add_argument("--k", type=int, help="每个申报的专家数（默认：批次设置）")
+    r.add_argument("--min-load", type=int, default=0)
+    r.add_argument("--max-load", type=int)
+    r.add_argument("--mode", choices=("optimal", "fair", "random"), default="optimal")
+    r.add_argument("--seed", type=int)
+    r.add_argument("--max-prob")
+    r.add_argument("--years", type=int, default=3, help="原工作单位回避年限")
+    r.add_argument("--due-at", help="评审截止时间（北京时间）")
+    r.add_argument("--as", dest="as_user")
+    r.set_defaults(func=cmd_round)
+    rm = rs.add_parser("remind", help="列出并标记即将到期的评审任务（提醒）")
+    rm.add_argument("--days", type=int, default=2)
+    rm.set_defaults(func=cmd_remind)
