@@ -125,12 +125,13 @@ def demo_load() -> dict[str, Any]:
     user("gaoxin", "recommender", "推荐单位（南宁高新区管委会）", unit="GXQ")
     officer = user("officer", "officer", "项目处（全部专项）", programme="*")
     finance = user("finance", "finance", "财务人员")
-    user("expert", "expert", "评审专家")
+    user("expert", "expert", "评审专家（有待答复的评审邀请）")
     user("auditor", "auditor", "审计人员")
 
     made = 0
     if not Call.objects.filter(name=CALL_NAME).exists():
         made += _demo_applications(version, organisations, admin, officer, finance)
+        _demo_review(organisations, admin, officer)
     return {
         "guide": {"version": version.label, "revision": version.revision, "created": created},
         "organisations": len(organisations),
@@ -198,3 +199,23 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
                                         now=now + dt.timedelta(days=6) if action == "pay" else None)
         count += 1
     return count
+
+
+EXPERTS = [("陈专家", "C3670", ["新能源汽车", "热管理"]), ("林专家", "C3841", ["电池", "储能"]), ("黄专家", "I6510", ["软件", "人工智能"]),
+           ("韦专家", "C3976", ["集成电路", "封装"]), ("蒙专家", "C2710", ["医药", "制剂"])]
+
+
+def _demo_review(organisations, admin, officer) -> None:
+    """Five experts (the demo `expert` account is the first) and a round on the application in expert review."""
+    from yongke.review.models import Expert
+    from yongke.review.services import expert_add, review_round_run
+
+    users = [get_user_model().objects.get(username="expert")]
+    for i, (name, field, keywords) in enumerate(EXPERTS):
+        person = orgs.person_create(actor=admin, name=name, id_number=id_with_check(f"45010319700{i + 1}0{i + 1}{i:03d}"),
+                                    organisation=organisations[12], user=users[0] if i == 0 else None)
+        if not Expert.objects.filter(person=person).exists():
+            expert_add(actor=admin, person=person, organisation=organisations[12], title="教授", fields=[field], keywords=keywords,
+                       user=users[0] if i == 0 else None)
+    call = Call.objects.get(name=CALL_NAME)
+    review_round_run(actor=officer, call=call, k=3, max_load=3, due_at=timezone.now() + dt.timedelta(days=14))
