@@ -150,7 +150,28 @@ def cmd_remind(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ranking(args: argparse.Namespace) -> int:
+    from yongke.cli.main import actor_named, django_setup, emit
+
+    django_setup()
+    from yongke.core.errors import BadInput
+    from yongke.review.models import ReviewRound
+    from yongke.review.selectors import ranking, ranking_of
+
+    rnd = ReviewRound.objects.filter(pk=args.round).first()
+    if rnd is None:
+        raise BadInput(f"--round: 评审轮次 {args.round} 不存在 / unknown round", detail={"field": "--round"})
+    user = actor_named(args.as_user)
+    emit(ranking(user, rnd, method=args.method) if user is not None else ranking_of(rnd, method=args.method))
+    return 0
+
+
 def register_db(rs: argparse._SubParsersAction) -> None:
+    rk = rs.add_parser("ranking", help="评审排名与资助线（按方向）")
+    rk.add_argument("--round", type=int, required=True)
+    rk.add_argument("--method", choices=("trimmed", "calibrated", "mean"), default="trimmed")
+    rk.add_argument("--as", dest="as_user")
+    rk.set_defaults(func=cmd_ranking)
     im = rs.add_parser("experts-import", help="从 xlsx/csv 导入专家库（全部成功或全部不变，逐行报告错误）")
     im.add_argument("file")
     im.add_argument("--dry-run", action="store_true")

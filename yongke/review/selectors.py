@@ -56,8 +56,13 @@ def _budget(call, direction: str) -> int | None:
 
 def ranking(user, rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any]:
     """Per direction: applications ranked by aggregated score, the funding line under the
-    call's budget, flags, and the panel's recorded moves."""
+    call's budget, flags, and the panel's recorded moves — for an officer (or admin, auditor)."""
     round_for(user, rnd.pk)
+    return ranking_of(rnd, method=method)
+
+
+def ranking_of(rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any]:
+    """The ranking without an access check: for the console operator and for callers that checked."""
     if method not in ("trimmed", "calibrated", "mean"):
         raise ValueError("method")
     scores = {(str(s.assignment.application_id), str(s.assignment.expert_id)): s.total
@@ -76,7 +81,8 @@ def ranking(user, rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any
     for direction, items in sorted(by_direction.items()):
         ranked = scoring.rank(items, _budget(rnd.call, direction), adjustments=moves.get(direction))
         out[direction] = [
-            {"application": int(r.application), "title": apps[r.application].title, "position": r.position, "score": round(r.score, 2),
+            {"application": int(r.application), "title": apps[r.application].title, "position": r.position,
+             "score": round(r.score, 2) if r.application in aggregates else None,
              "amount": r.amount, "cumulative": r.cumulative, "funded": r.funded, "panel_reason": r.moved_by_panel,
              "scores": aggregates[r.application].scores if r.application in aggregates else {},
              "flags": aggregates[r.application].flags if r.application in aggregates else []}
