@@ -107,3 +107,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("YONGKE_LOG_LEVEL", "WARNING")},
 }
+
+# Portal ---------------------------------------------------------------------------------
+# Appended by the portal (yongke/portal, docs/portal.md). Sign-in pages, translations and
+# the background-job backend; nothing above is changed.
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:guide_index"
+# Chinese is the source language of every template; the English catalogue ships as .po and .mo.
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# django.tasks defines the task interface; Django ships no worker, so the portal's thread
+# backend runs jobs in the web process (progress lives in a portal Job row, polled by htmx).
+# A deployment with a worker swaps "default" for a queue backend without code changes.
+TASKS = {
+    "default": {"BACKEND": "yongke.portal.jobs.ThreadBackend"},
+    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+}
+YONGKE_JOB_BACKEND = os.environ.get("YONGKE_JOB_BACKEND", "default")

@@ -1,0 +1,122 @@
+"""我能申报什么: an organisation's facts against every direction of the guide.
+
+Only arranges the guide engine's own verdicts (`CompiledGuide.check` and
+`award_breakdown`) for people: which directions the organisation may apply for (and what it
+would have to commit to), which it misses and the exact clauses that fail, which need more
+about the organisation, and the post-subsidies with their estimated amounts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from yongke.guide.engine import CompiledGuide
+from yongke.guide.spec import GATING_KINDS, Direction, Fact
+from yongke.portal.forms import rule_names
+
+OPEN_QUESTIONS = 8  # organisation questions shown before "more"
+
+
+@dataclass
+class Questionnaire:
+    common: list[Fact]  # organisation facts most directions read
+    more: list[Fact]  # the other organisation facts
+    award_inputs: list[Fact]  # application facts the post-subsidy formulas need
+
+
+def questionnaire(compiled: CompiledGuide) -> Questionnaire:
+    guide = compiled.guide
+    uses: Counter[str] = Counter()
+    award_inputs: dict[str, Fact] = {}
+    for d in guide.directions:
+        seen: set[str] = set()
+        for r in d.rules:
+            for n in rule_names(r):
+                fact = guide.facts.get(n)
+                if fact is None:
+                    continue
+                if fact.about == "organisation" and n not in seen:
+                    seen.add(n)
+                    uses[n] += 1
+                if r.kind == "award" and fact.about == "application":
+                    award_inputs.setdefault(n, fact)
+    # Yes/no questions most directions ask come first; the rest wait behind "more".
+    org = sorted((guide.facts[n] for n in uses), key=lambda f: (f.type != "bool", -uses[f.name], f.name))
+    return Questionnaire(common=org[:OPEN_QUESTIONS], more=org[OPEN_QUESTIONS:], award_inputs=list(award_inputs.values()))
+
+
+@dataclass
+class Match:
+    direction: Direction
+    funding: str
+    verdict: dict[str, Any]
+    failing: list[dict[str, Any]] = field(default_factory=list)
+    need_org: list[Fact] = field(default_factory=list)  # organisation facts not answered
+    commitments: list[Fact] = field(default_factory=list)  # application facts to give in the form
+    amount: int | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    award_missing: list[Fact] = field(default_factory=list)
+
+
+@dataclass
+class MatchResult:
+    qualifies: list[Match]
+    unknown: list[Match]
+    misses: list[Match]
+    subsidies: list[Match]  # post-subsidy directions not missed, with an amount when computable
+
+    @property
+    def estimated(self) -> list[Match]:
+        return [m for m in self.subsidies if m.amount is not None]
+
+    @property
+    def to_estimate(self) -> list[Match]:
+        return [m for m in self.subsidies if m.amount is None]
+
+    @property
+    def total_estimate(self) -> int:
+        return sum(m.amount or 0 for m in self.subsidies)
+
+
+def match(compiled: CompiledGuide, facts: dict[str, Any]) -> MatchResult:
+    """Every direction against the facts (already coerced to the guide's types)."""
+    guide = compiled.guide
+    qualifies, unknown, misses, subsidies = [], [], [], []
+    for d in guide.directions:
+        verdict = compiled.check(d.id, facts)
+        m = Match(direction=d, funding=d.project.funding, verdict=verdict)
+        rules = {r.id: r for r in d.rules}
+        for item in verdict["rules"]:
+            rule = rules[item["id"]]
+            if item["result"] == "fail" and rule.kind in GATING_KINDS:
+                m.failing.append(item)
+            if item["result"] == "missing" and rule.kind in GATING_KINDS:
+                for n in item.get("missing", []):
+                    fact = guide.facts.get(n)
+                    if fact is None:
+                        continue
+                    target = m.need_org if fact.about == "organisation" else m.commitments
+                    if fact not in target:
+                        target.append(fact)
+            if rule.kind == "award":
+                if "amount" in item:
+                    m.amount = item["amount"]
+                    breakdown = compiled.award_breakdown(d.id, facts)
+                    m.steps = breakdown.steps if breakdown else []
+                else:
+                    for n in rule_names(rule):
+                        fact = guide.facts.get(n)
+                        if fact is not None and n not in facts and fact not in m.award_missing:
+                            m.award_missing.append(fact)
+        if m.failing:
+            misses.append(m)
+        elif m.need_org:
+            unknown.append(m)
+        else:
+            qualifies.append(m)
+        if not m.failing and m.funding == "post":
+            subsidies.append(m)
+    subsidies.sort(key=lambda m: -(m.amount or 0))
+    return MatchResult(qualifies=qualifies, unknown=unknown, misses=misses, subsidies=subsidies)

@@ -1,0 +1,90 @@
+"""The role menu: a list of entries, each shown to the roles it names. Append to extend it.
+
+Screens built elsewhere (expert review, the officer's assignment and ranking, post-subsidy
+awards) have their entries and URL names here already; their URLs point at a placeholder
+view until those modules replace the view in `yongke/portal/urls.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import Scope
+
+APPLICANTS = (Role.APPLICANT, Role.ORG_ADMIN)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    roles: tuple[str, ...]  # empty: everyone, signed in or not
+    slot: bool = False  # provided by another module; a placeholder until it lands
+
+    def visible_to(self, scope: Scope) -> bool:
+        if not self.roles:
+            return True
+        # A superuser (the system admin) gets the admin's menu, not every role's.
+        return bool(scope.roles.intersection(self.roles)) or (scope.is_superuser and Role.SYSADMIN in self.roles)
+
+
+PUBLIC_NAV: list[NavItem] = [
+    NavItem("guide", _("申报指南"), "portal:guide_index", ()),
+    NavItem("match", _("我能申报什么"), "portal:match", ()),
+    NavItem("publicity", _("公示"), "portal:publicity", ()),
+]
+
+ROLE_NAV: list[NavItem] = [
+    NavItem("my_applications", _("我的申报"), "portal:my_applications", APPLICANTS),
+    NavItem("calls", _("申报批次"), "portal:calls", APPLICANTS),
+    NavItem("members", _("本单位账户"), "portal:org_members", (Role.ORG_ADMIN,)),
+    NavItem("recommend_queue", _("推荐审核"), "portal:recommend_queue", (Role.RECOMMENDER,)),
+    NavItem("officer_queues", _("业务办理"), "portal:officer_queues", (Role.OFFICER,)),
+    NavItem("officer_assignment", _("专家分配"), "portal:officer_assignment", (Role.OFFICER,), slot=True),
+    NavItem("officer_ranking", _("评分排名"), "portal:officer_ranking", (Role.OFFICER,), slot=True),
+    NavItem("award_claims", _("后补助核算"), "portal:award_claims", (Role.OFFICER, Role.FINANCE), slot=True),
+    NavItem("expert_invitations", _("评审任务"), "portal:expert_invitations", (Role.EXPERT,), slot=True),
+    NavItem("finance", _("资金拨付"), "portal:finance", (Role.FINANCE,)),
+    NavItem("dashboard", _("数据看板"), "portal:dashboard", (Role.OFFICER, Role.SYSADMIN, Role.AUDITOR, Role.FINANCE)),
+    NavItem("org_import", _("单位导入"), "portal:org_import", (Role.OFFICER, Role.SYSADMIN)),
+    NavItem("audit_log", _("审计日志"), "portal:audit_log", (Role.AUDITOR, Role.SYSADMIN)),
+]
+
+# Where each role starts after signing in, most powerful first.
+LANDING: list[tuple[str, str]] = [
+    (Role.SYSADMIN, "portal:dashboard"),
+    (Role.OFFICER, "portal:officer_queues"),
+    (Role.RECOMMENDER, "portal:recommend_queue"),
+    (Role.FINANCE, "portal:finance"),
+    (Role.AUDITOR, "portal:audit_log"),
+    (Role.EXPERT, "portal:expert_invitations"),
+    (Role.ORG_ADMIN, "portal:my_applications"),
+    (Role.APPLICANT, "portal:my_applications"),
+]
+
+
+def landing_url(scope: Scope) -> str:
+    if scope.is_superuser:
+        return reverse("portal:dashboard")
+    for role, name in LANDING:
+        if role in scope.roles:
+            return reverse(name)
+    return reverse("portal:guide_index")
+
+
+def menu(scope: Scope, items: list[NavItem]) -> list[dict]:
+    out = []
+    for item in items:
+        if not item.visible_to(scope):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        out.append({"key": item.key, "label": item.label, "url": url, "slot": item.slot})
+    return out

@@ -1,0 +1,80 @@
+"""Long work in the background: an organisation import with visible progress."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.tasks import task
+
+from yongke.orgs.models import Organisation
+from yongke.orgs.validators import uscc_with_check
+from yongke.portal.jobs import ThreadBackend
+from yongke.portal.models import Job
+
+
+@task
+def note_thread(path: str) -> None:
+    Path(path).write_text(threading.current_thread().name)
+
+
+@pytest.fixture
+def immediate(settings):
+    settings.YONGKE_JOB_BACKEND = "immediate"
+
+
+def _csv(*rows: str) -> SimpleUploadedFile:
+    text = "统一社会信用代码,单位名称,单位类型,注册地\n" + "\n".join(rows) + "\n"
+    return SimpleUploadedFile("orgs.csv", text.encode("utf-8"))
+
+
+def test_an_import_runs_in_the_background_and_reports(client, world, immediate, django_capture_on_commit_callbacks):
+    client.force_login(world.officer)
+    a, b = uscc_with_check("91450103MA5J00010"), uscc_with_check("91450107MA5J00020")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/org/import/", {"file": _csv(f"{a},导入甲公司,企业,青秀区", f"{b},导入乙公司,企业,西乡塘区")})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == "done" and job.percent == 100 and job.result["created"] == 2
+    assert Organisation.objects.filter(uscc__in=[a, b]).count() == 2
+    progress = client.get(f"/jobs/{job.pk}/progress/")
+    assert progress.status_code == 286  # htmx stops polling
+    assert "新增 2 个" in progress.content.decode()
+
+
+def test_a_bad_row_imports_nothing_and_is_listed(client, world, immediate, django_capture_on_commit_callbacks):
+    client.force_login(world.officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/org/import/", {"file": _csv(f"{uscc_with_check('91450103MA5J00030')},好公司,企业,青秀区", "123,坏公司,企业,青秀区")})
+    job = Job.objects.get()
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "未导入任何数据" in page and "统一社会信用代码无效" in page
+    assert not Organisation.objects.filter(name="好公司").exists()
+
+
+def test_a_queued_job_is_polled(client, world):
+    job = Job.objects.create(kind=Job.Kind.ORG_IMPORT, created_by=world.officer, total=10, done=4, status=Job.Status.RUNNING, message="已校验 4/10 行")
+    client.force_login(world.officer)
+    response = client.get(f"/jobs/{job.pk}/progress/")
+    assert response.status_code == 200 and 'hx-trigger="every 1s"' in response.content.decode() and "40%" in response.content.decode()
+
+
+def test_only_officers_and_admins_import(client, world):
+    client.force_login(world.applicant)
+    assert client.get("/org/import/").status_code == 403
+    client.force_login(world.finance)
+    job = Job.objects.create(kind=Job.Kind.ORG_IMPORT, created_by=world.officer)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_the_thread_backend_runs_tasks_off_the_request_thread(tmp_path):
+    out = tmp_path / "ran"
+    ThreadBackend("test", {}).enqueue(note_thread, [str(out)], {})
+    for _ in range(100):
+        if out.exists() and out.read_text():
+            break
+        time.sleep(0.05)
+    assert out.read_text().startswith("yongke-job")

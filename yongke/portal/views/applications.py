@@ -1,0 +1,277 @@
+"""One application, for whoever may see it: the generated form and live requirement panel
+for its applicant, the stored verdicts and the workflow's actions for the units and officers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import scope_of
+from yongke.applications import services
+from yongke.applications.models import Application
+from yongke.applications.selectors import application_for, application_timeline, calls_visible_to
+from yongke.applications.workflow import workflow_for
+from yongke.core.errors import BadInput, YongkeError
+from yongke.guide.selectors import compiled_for
+from yongke.orgs.selectors import organisation_facts, organisations_visible_to, people_visible_to
+from yongke.portal.forms import ApplicationForm, NewApplicationForm, application_initial, direction_fact_specs
+from yongke.portal.labels import translated
+from yongke.portal.views.common import address, flash, is_htmx, roles_required, scope
+
+APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
+
+
+# --------------------------------------------------------------------------- who may do what
+
+
+def actions_for(user, app: Application) -> list[dict[str, Any]]:
+    """The workflow's next steps this user may take on this application.
+
+    Uses the services' own permission check, so a button is shown exactly when the service
+    would allow the step (the check is private there; see docs/portal.md).
+    """
+    wf = workflow_for(app.funding)
+    out = []
+    for t in wf.available(app.state):
+        if not services._may_take(user, app, t):  # noqa: SLF001 - one permission check, not a copy
+            continue
+        out.append({"action": t.action, "label": translated(t.label), "comment_required": t.comment_required, "amount": "amount" in t.needs,
+                    "objection_days": "objection_days" in t.needs, "applicant": set(t.roles) <= set(APPLICANT_ROLES),
+                    "danger": t.action in ("not_recommend", "refuse", "not_fund", "withdraw", "return", "decline")})
+    return out
+
+
+def identity_hidden(user, app: Application) -> bool:
+    """Blind review: an expert sees the work, not who applied (same rule as the API)."""
+    s = scope_of(user)
+    if not app.call.blind_review or Role.EXPERT not in s.roles:
+        return False
+    return not (s.sees_everything or s.officer_for(app.programme) or app.organisation_id in s.organisations)
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _context(request: HttpRequest, app: Application, form: ApplicationForm | None = None) -> dict[str, Any]:
+    user = request.user
+    compiled = compiled_for(app.guide_version)
+    guide = compiled.guide
+    direction = guide.direction(app.direction)
+    specs = direction_fact_specs(guide, direction)
+    editable = app.state in services.EDITABLE_STATES and app.organisation_id in scope_of(user).organisations
+    registry = {k: v for k, v in organisation_facts(app.organisation, on=timezone.localdate()).items() if k in guide.facts}
+    if editable and form is None:
+        form = _form(request, app, specs, registry, data=None)
+    live = services.application_check(app) if editable else None
+    wf = workflow_for(app.funding)
+    facts_shown = []
+    if not editable:
+        current = services.application_facts(app)
+        facts_shown = [{"spec": s, "value": current.get(s.name)} for s in specs]
+    documents = [r for r in direction.rules if r.kind == "document"]
+    return {
+        "app": app, "guide": guide, "direction": direction, "wf": wf, "form": form if editable else None, "editable": editable,
+        "live": live, "specs": specs, "facts_shown": facts_shown, "registry": registry,
+        "stored": app.verdict or None, "rules_by_id": {r.id: r for r in direction.rules},
+        "timeline": application_timeline(user, app), "attachments": app.attachments.all(), "documents": documents,
+        "actions": actions_for(user, app), "hidden": identity_hidden(user, app), "submission": app.submissions.order_by("-number").first(),
+    }
+
+
+def _form(request, app, specs, registry, data) -> ApplicationForm:
+    people = people_visible_to(request.user).filter(organisation=app.organisation).order_by("name")
+    return ApplicationForm(data, initial=application_initial(app, specs), specs=specs, people=people, registry=registry)
+
+
+@roles_required()
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = application_for(request.user, pk)
+    if request.method == "POST":
+        return _save(request, app)
+    return render(request, "portal/application.html", _context(request, app))
+
+
+def _save(request: HttpRequest, app: Application) -> HttpResponse:
+    guide = compiled_for(app.guide_version).guide
+    specs = direction_fact_specs(guide, guide.direction(app.direction))
+    registry = {k: v for k, v in organisation_facts(app.organisation, on=timezone.localdate()).items() if k in guide.facts}
+    form = _form(request, app, specs, registry, data=request.POST)
+    if form.is_valid():
+        try:
+            app = services.application_update(actor=request.user, application=app, lock_version=int(request.POST.get("lock_version") or 0),
+                                              changes=form.changes())
+        except YongkeError as e:
+            flash(request, e)
+        else:
+            if request.POST.get("then") == "submit":
+                return redirect("portal:application_submit", pk=app.pk)
+            messages.success(request, _("已保存。"))
+            return redirect("portal:application_detail", pk=app.pk)
+    else:
+        messages.error(request, _("请更正标出的错误后再保存。"))
+    return render(request, "portal/application.html", _context(request, app, form=form), status=400 if form.errors else 409)
+
+
+@roles_required(*APPLICANT_ROLES)
+@require_POST
+def application_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the requirement panel for the form as it stands, nothing saved."""
+    app = application_for(request.user, pk)
+    compiled = compiled_for(app.guide_version)
+    guide = compiled.guide
+    specs = direction_fact_specs(guide, guide.direction(app.direction))
+    registry = {k: v for k, v in organisation_facts(app.organisation, on=timezone.localdate()).items() if k in guide.facts}
+    form = _form(request, app, specs, registry, data=request.POST)
+    form.is_valid()  # partly valid is fine: a field with an error counts as not given
+    facts = services.application_facts(app)
+    for name, value in form.given_facts().items():
+        if value is None:
+            facts.pop(name, None)
+        else:
+            facts[name] = value
+    cleaned = getattr(form, "cleaned_data", {})
+    for name in ("requested_amount", "self_raised_amount"):
+        if name in guide.facts:
+            if cleaned.get(name) is None:
+                facts.pop(name, None)
+            else:
+                facts[name] = cleaned[name]
+    if "title" in guide.facts and cleaned.get("title"):
+        facts["title"] = cleaned["title"]
+    try:
+        live = compiled.check(app.direction, facts)
+    except BadInput as e:
+        return HttpResponse(e.message, status=400)
+    return render(request, "portal/_live_panel.html", {"live": live, "app": app, "guide": guide, "field_errors": {k: v for k, v in form.errors.items()}})
+
+
+@roles_required(*APPLICANT_ROLES)
+def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation summary, then the submission itself."""
+    app = application_for(request.user, pk)
+    wf = workflow_for(app.funding)
+    t = wf.transition("submit")
+    if request.method == "POST":
+        try:
+            app, changed = services.application_transition(actor=request.user, application=app, action="submit",
+                                                           lock_version=int(request.POST.get("lock_version") or 0), address=address(request))
+        except YongkeError as e:
+            flash(request, e)
+        else:
+            if changed:
+                messages.success(request, _("已提交：%(state)s。") % {"state": translated(wf.states.get(app.state, app.state))})
+            else:
+                messages.info(request, _("该申报已经提交过，未重复提交。"))
+            return redirect("portal:application_detail", pk=app.pk)
+        app = application_for(request.user, pk)
+    ctx = _context(request, app)
+    ctx.update({"check": services.application_check(app), "transition": t,
+                "facts_shown": [{"spec": s, "value": services.application_facts(app).get(s.name)} for s in ctx["specs"]]})
+    return render(request, "portal/application_submit.html", ctx)
+
+
+@roles_required()
+@require_POST
+def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    app = application_for(request.user, pk)
+    action = request.POST.get("action", "")
+    try:
+        amount = _int(request.POST.get("amount"), "amount")
+        days = _int(request.POST.get("objection_days"), "objection_days")
+        lock = _int(request.POST.get("lock_version"), "lock_version")
+        app, _changed = services.application_transition(actor=request.user, application=app, action=action, comment=request.POST.get("comment", ""),
+                                                        amount=amount, objection_days=days, lock_version=lock, address=address(request))
+    except YongkeError as e:
+        flash(request, e)
+    else:
+        messages.success(request, _("已办理：%(state)s。") % {"state": translated(workflow_for(app.funding).states.get(app.state, app.state))})
+    nxt = request.POST.get("next")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
+    return redirect("portal:application_detail", pk=app.pk)
+
+
+def _int(raw: str | None, field: str) -> int | None:
+    raw = (raw or "").replace(",", "").replace("，", "").strip()
+    if raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadInput(f"{field}: 应为整数 / must be a whole number", detail={"field": field}) from None
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+@roles_required(*APPLICANT_ROLES)
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    app = application_for(request.user, pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise BadInput("file: 请选择文件 / choose a file", detail={"field": "file"})
+        services.attachment_add(actor=request.user, application=app, kind=request.POST.get("kind", ""), filename=upload.name,
+                                content=upload.read())
+    except YongkeError as e:
+        if is_htmx(request):
+            return HttpResponse(e.message, status=400, content_type="text/plain; charset=utf-8")
+        flash(request, e)
+        return redirect("portal:application_detail", pk=app.pk)
+    if is_htmx(request):
+        return render(request, "portal/_attachments.html", {"app": app, "attachments": app.attachments.all()})
+    messages.success(request, _("附件已上传。"))
+    return redirect("portal:application_detail", pk=app.pk)
+
+
+@roles_required()
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    app = application_for(request.user, pk)
+    att = app.attachments.filter(pk=attachment_id).first()
+    if att is None:
+        raise Http404("没有这个附件")
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.filename, content_type=att.content_type)
+
+
+# --------------------------------------------------------------------------- applicant lists
+
+
+@roles_required(*APPLICANT_ROLES)
+def calls(request: HttpRequest) -> HttpResponse:
+    items = []
+    for call in calls_visible_to(request.user).order_by("-opens_at"):
+        guide = compiled_for(call.guide_version).guide
+        dirs = [guide.direction(d) for d in call.directions]
+        items.append({"call": call, "open": services.call_is_open(call), "directions": dirs})
+    return render(request, "portal/calls.html", {"items": items})
+
+
+@roles_required(*APPLICANT_ROLES)
+def application_new(request: HttpRequest, call_id: int, direction: str) -> HttpResponse:
+    call = calls_visible_to(request.user).filter(pk=call_id).first()
+    if call is None or direction not in call.directions:
+        raise Http404("本批次未开放该方向")
+    guide = compiled_for(call.guide_version).guide
+    d = guide.direction(direction)
+    orgs = organisations_visible_to(request.user).filter(pk__in=scope(request).organisations).order_by("name")
+    form = NewApplicationForm(request.POST or None, organisations=orgs, initial={"organisation": orgs.first()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.application_create(actor=request.user, call=call, direction=direction, organisation=form.cleaned_data["organisation"],
+                                              title=form.cleaned_data["title"])
+        except YongkeError as e:
+            flash(request, e)
+        else:
+            messages.success(request, _("已创建申报草稿，请填写申报信息。"))
+            return redirect(reverse("portal:application_detail", args=[app.pk]))
+    return render(request, "portal/application_new.html", {"call": call, "direction": d, "form": form, "open": services.call_is_open(call)})

@@ -1,0 +1,46 @@
+"""Long work in the background: start an organisation import, watch its progress."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from yongke.accounts.models import Role
+from yongke.core.errors import YongkeError
+from yongke.portal.forms import OrgImportForm
+from yongke.portal.jobs import job_for, job_start_org_import, jobs_visible_to
+from yongke.portal.views.common import flash, roles_required
+
+
+@roles_required(Role.OFFICER, Role.SYSADMIN)
+def org_import(request: HttpRequest) -> HttpResponse:
+    form = OrgImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = job_start_org_import(actor=request.user, filename=upload.name, content=upload.read(), dry_run=form.cleaned_data["dry_run"])
+        except YongkeError as e:
+            flash(request, e)
+        else:
+            messages.info(request, _("已开始导入，可离开本页，稍后回来查看结果。"))
+            return redirect("portal:job_detail", pk=job.pk)
+    jobs = jobs_visible_to(request.user)[:10]
+    return render(request, "portal/org_import.html", {"form": form, "jobs": jobs})
+
+
+@roles_required()
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = job_for(request.user, pk)
+    return render(request, "portal/job.html", {"job": job})
+
+
+@roles_required()
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx polls this every second; status 286 tells htmx to stop once the job has finished."""
+    job = job_for(request.user, pk)
+    response = render(request, "portal/_job_progress.html", {"job": job})
+    if job.finished:
+        response.status_code = 286
+    return response

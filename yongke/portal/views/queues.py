@@ -1,0 +1,205 @@
+"""Lists of work: the applicant's applications, the recommending unit's queue, the officer's
+queues per state, finance's decided list, the audit log — with filters and batch actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yongke.accounts.models import Role
+from yongke.applications import services
+from yongke.applications.selectors import application_for, applications_visible_to, audit_events_visible_to, calls_visible_to
+from yongke.applications.stats import queue_counts
+from yongke.applications.workflow import POST, PRE, WORKFLOWS
+from yongke.core.errors import YongkeError
+from yongke.guide.selectors import guide_for, guide_version_current
+from yongke.orgs.validators import RECOMMENDING_UNITS
+from yongke.portal.labels import translated
+from yongke.portal.views.common import address, annotate_directions, paginate, roles_required, scope
+
+APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
+# The officer's queues, in the order work flows through them.
+OFFICER_QUEUES: list[tuple[str, str]] = [
+    ("pre", "submitted"), ("pre", "recommended"), ("pre", "returned"), ("pre", "accepted"), ("pre", "expert_review"), ("pre", "funded"),
+    ("pre", "published"), ("pre", "contracted"), ("pre", "not_recommended"), ("pre", "refused"), ("pre", "not_funded"), ("pre", "withdrawn"),
+    ("post", "claimed"), ("post", "returned"), ("post", "checked"), ("post", "published"), ("post", "paid"), ("post", "refused"),
+]
+# States where the next step is the officer's: their cards are marked as work to do.
+OFFICER_TODO = {("pre", "recommended"), ("pre", "accepted"), ("pre", "expert_review"), ("pre", "funded"), ("pre", "published"),
+                ("post", "claimed"), ("post", "checked")}
+BATCH_FREE = ("amount",)  # steps needing a per-application input are taken one by one on the application's page
+
+
+def _batch_actions(funding: str, state: str, role: str) -> list[Any]:
+    wf = WORKFLOWS[funding]
+    return [t for t in wf.available(state) if role in t.roles and not set(t.needs) & set(BATCH_FREE)]
+
+
+@roles_required(*APPLICANT_ROLES)
+def my_applications(request: HttpRequest) -> HttpResponse:
+    s = scope(request)
+    qs = applications_visible_to(request.user).filter(organisation__in=s.organisations).order_by("-updated_at", "-id")
+    page = paginate(request, qs)
+    apps = annotate_directions(request.user, page.object_list)
+    return render(request, "portal/my_applications.html", {"page": page, "apps": apps})
+
+
+def _filtered(request: HttpRequest, qs):
+    """Narrow a visible queryset by the queue's filters (GET parameters)."""
+    g = request.GET
+    if g.get("call", "").isdigit():
+        qs = qs.filter(call_id=int(g["call"]))
+    if g.get("programme"):
+        qs = qs.filter(programme=g["programme"])
+    if g.get("direction"):
+        qs = qs.filter(direction=g["direction"])
+    if g.get("unit"):
+        unit = g["unit"]
+        qs = qs.filter(Q(organisation__zone=unit) | (Q(organisation__zone="") & Q(organisation__district=unit)))
+    if g.get("q"):
+        q = g["q"].strip()
+        qs = qs.filter(Q(title__icontains=q) | Q(organisation__name__icontains=q) | Q(organisation__uscc__startswith=q.upper()))
+    return qs
+
+
+def _filter_choices(request: HttpRequest) -> dict[str, Any]:
+    try:
+        guide = guide_for(guide_version_current())
+        programmes = [(p.id, p.name) for p in guide.programmes]
+    except YongkeError:
+        programmes = []
+    rest = request.GET.copy()
+    rest.pop("page", None)
+    return {"calls": list(calls_visible_to(request.user).select_related(None).only("id", "name").order_by("-opens_at")), "programmes": programmes,
+            "units": sorted(RECOMMENDING_UNITS.items()), "values": request.GET, "querystring": rest.urlencode()}
+
+
+@roles_required(Role.RECOMMENDER)
+def recommend_queue(request: HttpRequest) -> HttpResponse:
+    tabs = [("submitted", _("待推荐")), ("recommended", _("已推荐")), ("not_recommended", _("未推荐")), ("all", _("全部"))]
+    state = request.GET.get("state", "submitted")
+    if state not in dict(tabs):
+        state = "submitted"
+    visible = applications_visible_to(request.user)
+    counts = queue_counts(request.user)
+    qs = _filtered(request, visible)
+    if state != "all":
+        qs = qs.filter(state=state)
+    qs = qs.order_by("submitted_at", "id")
+    page = paginate(request, qs)
+    apps = annotate_directions(request.user, page.object_list)
+    tab_counts = {k: sum(n for (_f, s), n in counts.items() if s == k) for k, _label in tabs}
+    tab_counts["all"] = sum(counts.values())
+    return render(request, "portal/recommend_queue.html", {
+        "page": page, "apps": apps, "state": state, "tabs": [(k, label, tab_counts.get(k, 0)) for k, label in tabs],
+        "batch": _batch_actions("pre", "submitted", Role.RECOMMENDER) if state == "submitted" else [], **_filter_choices(request),
+    })
+
+
+@roles_required(Role.OFFICER)
+def officer_queues(request: HttpRequest) -> HttpResponse:
+    counts = queue_counts(request.user)
+    cards = [{"funding": f, "state": s, "label": translated(WORKFLOWS[f].states[s]), "n": counts.get((f, s), 0), "todo": (f, s) in OFFICER_TODO}
+             for f, s in OFFICER_QUEUES]
+    return render(request, "portal/officer_queues.html", {"pre": [c for c in cards if c["funding"] == "pre"],
+                                                          "post": [c for c in cards if c["funding"] == "post"]})
+
+
+@roles_required(Role.OFFICER)
+def officer_queue(request: HttpRequest) -> HttpResponse:
+    funding = request.GET.get("funding", "pre")
+    if funding not in WORKFLOWS:
+        funding = "pre"
+    wf = WORKFLOWS[funding]
+    state = request.GET.get("state", "recommended" if funding == "pre" else "claimed")
+    if state not in wf.states:
+        state = wf.initial
+    qs = _filtered(request, applications_visible_to(request.user).filter(funding=funding, state=state)).order_by("submitted_at", "id")
+    page = paginate(request, qs)
+    apps = annotate_directions(request.user, page.object_list)
+    return render(request, "portal/officer_queue.html", {
+        "page": page, "apps": apps, "funding": funding, "state": state, "state_label": translated(wf.states[state]),
+        "states": [(s, translated(label)) for s, label in wf.states.items() if s not in ("draft", "proposed", "declined")],
+        "batch": _batch_actions(funding, state, Role.OFFICER), "keep_params": [("funding", funding), ("state", state)], **_filter_choices(request),
+    })
+
+
+@roles_required(Role.RECOMMENDER, Role.OFFICER, Role.FINANCE)
+@require_POST
+def batch(request: HttpRequest) -> HttpResponse:
+    """One workflow step for many applications: each is its own audited transition."""
+    action = request.POST.get("action", "")
+    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    comment = request.POST.get("comment", "")
+    days = request.POST.get("objection_days", "")
+    done, failed = 0, []
+    if not ids:
+        messages.error(request, _("请先勾选要办理的申报。"))
+    for pk in ids:
+        try:
+            app = application_for(request.user, pk)
+            services.application_transition(actor=request.user, application=app, action=action, comment=comment,
+                                            objection_days=int(days) if days.isdigit() else None, address=address(request))
+            done += 1
+        except YongkeError as e:
+            failed.append(f"#{pk}：{e.message}")
+    if done:
+        messages.success(request, _("已办理 %(n)d 项。") % {"n": done})
+    for f in failed:
+        messages.error(request, f)
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
+    return redirect("portal:home")
+
+
+@roles_required(Role.FINANCE)
+def finance(request: HttpRequest) -> HttpResponse:
+    """Decided and paid: what finance pays or has paid."""
+    supported = Q(funding="pre", state__in=("funded", "published", "contracted")) | Q(funding="post", state__in=("checked", "published", "paid"))
+    qs = _filtered(request, applications_visible_to(request.user).filter(supported)).order_by("state", "-updated_at", "id")
+    page = paginate(request, qs)
+    apps = annotate_directions(request.user, page.object_list)
+    counts = queue_counts(request.user)
+    summary = [{"funding": f, "state": s, "label": translated(WORKFLOWS[f].states[s]), "n": counts.get((f, s), 0)}
+               for f, s in (("pre", "funded"), ("pre", "published"), ("pre", "contracted"), ("post", "checked"), ("post", "published"), ("post", "paid"))]
+    return render(request, "portal/finance.html", {"page": page, "apps": apps, "summary": summary, **_filter_choices(request)})
+
+
+@roles_required(Role.AUDITOR, Role.SYSADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    qs = audit_events_visible_to(request.user)
+    g = request.GET
+    if g.get("actor"):
+        qs = qs.filter(actor_name__icontains=g["actor"].strip())
+    if g.get("action"):
+        qs = qs.filter(action=g["action"])
+    if g.get("target_type"):
+        qs = qs.filter(target_type=g["target_type"])
+    if g.get("target_id"):
+        qs = qs.filter(target_id=g["target_id"].strip())
+    since = _date(g.get("since", ""))
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    page = paginate(request, qs.order_by("-at", "-id"), per_page=50)
+    actions = sorted({t.action for wf in (PRE, POST) for t in wf.transitions} | {"application_create", "application_update", "attachment_add",
+                      "organisation_create", "organisation_update", "user_add", "person_create", "call_open", "call_close", "org_attribute_set"})
+    rest = g.copy()
+    rest.pop("page", None)
+    return render(request, "portal/audit_log.html", {"page": page, "actions": actions, "values": g, "querystring": rest.urlencode(),
+                                                     "target_types": ["application", "organisation", "person", "user", "call"]})
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw.strip()) if raw.strip() else None
+    except ValueError:
+        return None
