@@ -52,8 +52,9 @@ def application_for(user, pk: int) -> Application:
 
 
 def calls_visible_to(user) -> QuerySet[Call]:
-    """Calls are public notices: everyone may read them."""
-    return Call.objects.select_related("guide_version")
+    """Calls are public notices: everyone may read them. The guide's data and text stay
+    unloaded until a compiled guide is needed (they are cached by digest)."""
+    return Call.objects.select_related("guide_version").defer("guide_version__spec", "guide_version__text")
 
 
 def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
