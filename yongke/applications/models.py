@@ -34,6 +34,14 @@ class Call(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def budget_for(self, direction: str) -> tuple[str, int | None]:
+        """The budget a direction draws on: its own, else its project's; (key, yuan or None)."""
+        budgets = self.budgets or {}
+        if direction in budgets:
+            return direction, int(budgets[direction])
+        project = direction.split(".")[0]
+        return project, (int(budgets[project]) if project in budgets else None)
+
 
 class Application(models.Model):
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")

@@ -104,21 +104,13 @@ def claims_from_screening(*, actor=None, call: Call, found: list[dict[str, Any]]
     return {"created": created, "skipped": skipped}
 
 
-def _budget_key(call: Call, direction: str) -> tuple[str, int | None]:
-    budgets = call.budgets or {}
-    if direction in budgets:
-        return direction, int(budgets[direction])
-    project = direction.split(".")[0]
-    return project, (int(budgets[project]) if project in budgets else None)
-
-
 def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
     """A direction's checked claims, largest first, with the budget line the allocation draws."""
     from yongke.applications.selectors import applications_visible_to
 
     claims = list(applications_visible_to(user).filter(call=call, direction=direction, funding="post",
                                                        state__in=("checked", "published", "paid")).order_by("-decided_amount", "pk"))
-    key, budget = _budget_key(call, direction)
+    key, budget = call.budget_for(direction)
     total = sum(int(c.decided_amount or 0) for c in claims)
     allocation = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims]) if budget is not None and claims else None
     paid = dict(allocation.amounts) if allocation else {}
@@ -135,7 +127,7 @@ def claims_allocate(*, actor=None, call: Call, direction: str) -> dict[str, Any]
     """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示."""
     if actor is not None and not scope_of(actor).has(Role.OFFICER, Role.SYSADMIN):
         raise PermissionDenied("只有项目处人员可以分配预算 / officers only")
-    key, budget = _budget_key(call, direction)
+    key, budget = call.budget_for(direction)
     if budget is None:
         raise Refused(f"批次未设置方向 {direction} 或项目 {key} 的预算 / no budget set", code="no_budget")
     claims = list(Application.objects.select_for_update().filter(call=call, direction=direction, funding="post", state="checked").order_by("pk"))

@@ -46,14 +46,6 @@ def round_for(user, pk: int) -> ReviewRound:
     return rnd
 
 
-def _budget(call, direction: str) -> int | None:
-    budgets = call.budgets or {}
-    if direction in budgets:
-        return int(budgets[direction])
-    project = direction.split(".")[0]
-    return int(budgets[project]) if project in budgets else None
-
-
 def ranking(user, rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any]:
     """Per direction: applications ranked by aggregated score, the funding line under the
     call's budget, flags, and the panel's recorded moves — for an officer (or admin, auditor)."""
@@ -79,7 +71,7 @@ def ranking_of(rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any]:
         by_direction.setdefault(app.direction, []).append((app_id, value if value == value else -1.0, int(app.requested_amount)))
     out = {}
     for direction, items in sorted(by_direction.items()):
-        ranked = scoring.rank(items, _budget(rnd.call, direction), adjustments=moves.get(direction))
+        ranked = scoring.rank(items, rnd.call.budget_for(direction)[1], adjustments=moves.get(direction))
         out[direction] = [
             {"application": int(r.application), "title": apps[r.application].title, "position": r.position,
              "score": round(r.score, 2) if r.application in aggregates else None,
