@@ -1,10 +1,9 @@
-"""The portal's URLs. Screens provided by other modules have their names here already
-(`expert_invitations`, `officer_assignment`, `officer_ranking`, `award_claims`): replace the
-placeholder view, keep the name."""
+"""The portal's URLs. The review and awards screens (`expert_invitations`, `officer_assignment`,
+`officer_ranking`, `award_claims`) replaced their placeholders and kept their names."""
 
 from django.urls import include, path
 
-from yongke.portal.views import account, applications, dashboard, jobs, public, queues, slots
+from yongke.portal.views import account, applications, awards, dashboard, jobs, public, queues, review
 
 app_name = "portal"
 urlpatterns = [
@@ -43,11 +42,18 @@ urlpatterns = [
     path("org/import/", jobs.org_import, name="org_import"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress/", jobs.job_progress, name="job_progress"),
-    # slots: screens of the review and awards modules (placeholders until they land)
-    path("expert/", slots.expert_invitations, name="expert_invitations"),
-    path("officer/assignment/", slots.officer_assignment, name="officer_assignment"),
-    path("officer/ranking/", slots.officer_ranking, name="officer_ranking"),
-    path("awards/claims/", slots.award_claims, name="award_claims"),
+    # expert review and post-subsidy awards
+    path("expert/", review.expert_invitations, name="expert_invitations"),
+    path("expert/tasks/<int:pk>/", review.expert_task, name="expert_task"),
+    path("expert/tasks/<int:pk>/respond/", review.expert_respond, name="expert_respond"),
+    path("expert/tasks/<int:pk>/score/", review.expert_score, name="expert_score"),
+    path("officer/assignment/", review.officer_assignment, name="officer_assignment"),
+    path("officer/assignment/rounds/<int:pk>/close/", review.round_close, name="round_close"),
+    path("officer/ranking/", review.officer_ranking, name="officer_ranking"),
+    path("awards/claims/", awards.award_claims, name="award_claims"),
+    path("awards/claims/<int:pk>/check/", awards.claim_check, name="claim_check"),
+    path("awards/claims/allocate/", awards.claims_allocate, name="claims_allocate"),
+    path("awards/claims/screen/", awards.registry_screen, name="registry_screen"),
     # language switch (Django's set_language)
     path("i18n/", include("django.conf.urls.i18n")),
 ]

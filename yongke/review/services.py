@@ -375,6 +375,9 @@ def panel_move(*, actor=None, round: ReviewRound, application: Application, posi
         raise BadInput("reason: 会评调整名次须记录理由 / a reason is required", detail={"field": "reason"})
     if not ReviewAssignment.objects.filter(round=round, application=application).exists():
         raise BadInput("application: 不在本轮评审中 / not in this round", detail={"field": "application"})
+    ranked = ReviewAssignment.objects.filter(round=round, application__direction=application.direction).values("application").distinct().count()
+    if not 1 <= position <= ranked:
+        raise BadInput(f"position: 名次应在1至{ranked}之间 / position out of range", detail={"field": "position", "value": position})
     move = PanelMove.objects.create(round=round, application=application, position=position, reason=reason.strip(),
                                     moved_by=actor if getattr(actor, "pk", None) else None)
     audit_record(actor=actor, action="panel_move", target_type="application", target_id=application.pk, comment=reason.strip(),

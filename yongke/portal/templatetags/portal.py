@@ -147,6 +147,9 @@ def portal_nav(context) -> dict:
     here = request.path
     public = nav.menu(scope, nav.PUBLIC_NAV)
     mine = nav.menu(scope, nav.ROLE_NAV)
+    # The longest matching entry is the current one: /officer/ must not light up on /officer/ranking/.
+    matches = [i for i in public + mine if here == i["url"] or (i["url"] != "/" and here.startswith(i["url"]))]
+    best = max(matches, key=lambda i: len(i["url"]), default=None)
     for item in public + mine:
-        item["current"] = here == item["url"] or (item["url"] != "/" and here.startswith(item["url"]))
+        item["current"] = item is best
     return {"public": public, "mine": mine, "user": request.user, "request": request}

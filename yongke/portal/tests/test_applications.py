@@ -208,7 +208,7 @@ def test_finance_audit_and_dashboard_pages(client, world):
     assert dash.context["totals"]["decided"] == 800_000
 
 
-def test_slots_for_other_modules_have_their_urls(client, world):
+def test_review_and_award_pages_answer(client, world):
     from django.urls import reverse
 
     client.force_login(world.officer)

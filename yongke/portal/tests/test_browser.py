@@ -3,8 +3,9 @@ live server. Screenshots of each key page go to test-artifacts/; axe-core checks
 
 An applicant registers its organisation, applies to direction 1.1, sees the 5000万 clause
 fail in the live panel, fixes it, uploads an attachment and submits; the district unit
-recommends; the officer accepts it in formal review, starts the review, decides to fund it
-and publishes it; the 公示 page shows it. (The expert steps join when the review screens land.)
+recommends; the officer accepts it in formal review, starts the review and runs the expert
+assignment; an expert accepts the invitation and scores it; the officer sees the ranking,
+decides to fund it and publishes it; the 公示 page shows it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from yongke.applications.models import Application  # noqa: E402
 from yongke.orgs.validators import id_with_check, uscc_with_check  # noqa: E402
 from yongke.portal.tests.conftest import PASSWORD, an_application, build_world  # noqa: E402
+from yongke.review.services import expert_add  # noqa: E402
+from yongke.testing import make_org, make_person, make_user  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -85,6 +88,10 @@ def sign_out(page: Page) -> None:
 
 def test_apply_recommend_review_decide_publish(page: Page, live_server, transactional_db):
     world = build_world()
+    # The expert pool: the world's expert account and two more, as many as the call asks per application.
+    for user in (world.expert, make_user("expert"), make_user("expert")):
+        org = make_org(district="450107")
+        expert_add(person=make_person(org, user=user), organisation=org, fields=["C3612"], keywords=["电动", "物流车"], user=user)
 
     # --- the applicant registers its organisation and its admin account
     page.goto("/register/")
@@ -189,6 +196,44 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     expect(page.locator(".state")).to_have_attribute("data-state", "accepted")
     page.click("button[data-action=start_review]")
     expect(page.locator(".state")).to_have_attribute("data-state", "expert_review")
+
+    # --- the officer runs the expert assignment: the call's three experts are invited
+    page.goto("/officer/assignment/")
+    page.fill("#due_at", "2099-01-01T12:00")
+    page.click("#run-form button[type=submit]")
+    expect(page.locator("#round")).to_have_attribute("data-status", "assigned")
+    expect(page.locator(f"#assignments tr[data-app='{app.pk}'] li")).to_have_count(3)
+    shot(page, "10a-assignment")
+    axe(page, live_server)
+    sign_out(page)
+
+    # --- an expert accepts the invitation, declaring no conflict, and scores the application
+    sign_in(page, "expert")
+    expect(page).to_have_url(re.compile(r"/expert/$"))
+    expect(page.locator("[data-group=invited]")).to_contain_text("纯电动城市物流车整车集成与示范")
+    shot(page, "10b-expert-tasks")
+    axe(page, live_server)
+    page.click("[data-group=invited] a")
+    expect(page.locator("main")).to_contain_text("可行性研究报告.pdf")
+    page.click("button:has-text('声明无冲突并接受')")
+    expect(page.locator(".state")).to_have_attribute("data-state", "accepted")
+    for key, points in (("innovation", "80"), ("feasibility", "70"), ("benefit", "90"), ("team", "60")):
+        page.fill(f"#points-{key}", points)
+    page.fill("#comment", "技术路线清楚，示范场景明确。")
+    shot(page, "10c-expert-scoring")
+    axe(page, live_server)
+    page.click("button:has-text('提交评分')")
+    expect(page.locator(".state")).to_have_attribute("data-state", "submitted")
+    expect(page.locator("[data-total]")).to_contain_text("76.00")
+    sign_out(page)
+
+    # --- the officer sees the ranking, then decides and publishes
+    sign_in(page, "officer")
+    page.goto("/officer/ranking/")
+    expect(page.locator(f"tr[data-app='{app.pk}']")).to_contain_text("76.0")
+    shot(page, "10d-ranking")
+    axe(page, live_server)
+    page.goto(f"/applications/{app.pk}/")
     page.fill("#amount-fund", "800000")
     page.click("button[data-action=fund]")
     expect(page.locator(".state")).to_have_attribute("data-state", "funded")

@@ -1,0 +1,271 @@
+"""The review and awards screens: the expert's tasks and scoring, the officer's assignment runs
+and ranking with the funding line, post-subsidy claims with breakdowns and allocation."""
+
+from __future__ import annotations
+
+import pytest
+
+from yongke.applications import services as app_services
+from yongke.applications.models import Application, Call
+from yongke.portal.tests.conftest import an_application
+from yongke.review import services as review
+from yongke.review.models import PanelMove, ReviewAssignment, ReviewRound
+from yongke.testing import make_application, make_call, make_org, make_person, make_user
+
+POINTS = {"points_innovation": "80", "points_feasibility": "70", "points_benefit": "90", "points_team": "60"}
+STATEMENT = "本人与该申报无利益冲突"
+
+
+def _in_review(world, n: int = 3) -> list[Application]:
+    apps = []
+    for i in range(n):
+        org = world.org if i == 0 else make_org(district="450103", name=f"南宁市评审测试{i}有限公司")
+        user = world.applicant if i == 0 else make_user("applicant", organisation=org)
+        app = make_application(call=world.call, org=org, user=user, leader=make_person(org), title=f"评审用项目{i}")
+        for who, action in ((user, "submit"), (world.recommender, "recommend"), (world.officer, "accept"), (world.officer, "start_review")):
+            app, _ = app_services.application_transition(actor=who, application=app, action=action, comment="测试意见")
+        apps.append(app)
+    return apps
+
+
+def _experts(world, n: int = 4) -> list:
+    """world.expert first, then others; the last one works at the world's organisation (a conflict)."""
+    experts = []
+    for i in range(n):
+        user = world.expert if i == 0 else make_user("expert")
+        org = world.org if i == n - 1 else make_org(district="450107")
+        experts.append(review.expert_add(person=make_person(org, user=user), organisation=org, fields=["C3976"], keywords=["测试"],
+                                         max_load=3, user=user))
+    return experts
+
+
+@pytest.fixture
+def reviewing(world):
+    apps = _in_review(world)
+    experts = _experts(world)
+    return {"apps": apps, "experts": experts}
+
+
+def _round(world, k: int = 2) -> ReviewRound:
+    rnd = review.review_round_run(actor=world.officer, call=world.call, k=k, max_load=3)
+    assert rnd.status == "assigned"
+    return rnd
+
+
+# --------------------------------------------------------------------------- the expert
+
+
+def test_the_expert_sees_only_their_tasks_accepts_scores_and_sees_the_score(client, world, reviewing):
+    rnd = _round(world)
+    mine = list(ReviewAssignment.objects.filter(round=rnd, expert__user=world.expert).select_related("application"))
+    assert mine
+    client.force_login(world.expert)
+    body = client.get("/expert/").content.decode()
+    for a in ReviewAssignment.objects.filter(round=rnd).select_related("application"):
+        if a.expert.user_id == world.expert.pk:
+            assert f'data-task="{a.pk}"' in body and a.application.title in body
+        else:
+            assert f'data-task="{a.pk}"' not in body
+    for app in reviewing["apps"]:
+        if app.pk not in {a.application_id for a in mine}:
+            assert app.title not in body
+    task = mine[0]
+    page = client.get(f"/expert/tasks/{task.pk}/").content.decode()
+    assert task.application.title in page and "声明无冲突并接受" in page
+    # Accepting needs the statement.
+    client.post(f"/expert/tasks/{task.pk}/respond/", {"answer": "accept", "statement": ""})
+    task.refresh_from_db()
+    assert task.state == "invited"
+    client.post(f"/expert/tasks/{task.pk}/respond/", {"answer": "accept", "statement": STATEMENT})
+    task.refresh_from_db()
+    assert task.state == "accepted" and task.conflict_statement == STATEMENT
+    form = client.get(f"/expert/tasks/{task.pk}/").content.decode()
+    assert "技术创新性" in form and "权重 30%" in form and 'name="points_team"' in form
+    # The comment is required; the error is shown beside the field and nothing is saved.
+    bad = client.post(f"/expert/tasks/{task.pk}/score/", {**POINTS, "comment": " "})
+    assert bad.status_code == 400 and "须填写评审意见" in bad.content.decode()
+    out_of_range = client.post(f"/expert/tasks/{task.pk}/score/", {**POINTS, "points_team": "120", "comment": "好"})
+    assert out_of_range.status_code == 400 and "0至100" in out_of_range.content.decode()
+    ok = client.post(f"/expert/tasks/{task.pk}/score/", {**POINTS, "comment": "技术路线清楚"}, follow=True)
+    task.refresh_from_db()
+    assert task.state == "submitted"
+    shown = ok.content.decode()
+    # 0.3*80 + 0.25*70 + 0.25*90 + 0.2*60 = 76
+    assert "76.00" in shown and "技术路线清楚" in shown
+    assert "76.00" in client.get("/expert/").content.decode()
+
+
+def test_declining_records_the_conflict_and_hides_the_application(client, world, reviewing):
+    rnd = _round(world)
+    task = ReviewAssignment.objects.filter(round=rnd, expert__user=world.expert).select_related("application").first()
+    client.force_login(world.expert)
+    client.post(f"/expert/tasks/{task.pk}/respond/", {"answer": "decline", "conflict": "曾与项目负责人合作"})
+    task.refresh_from_db()
+    assert task.state == "declined" and task.expert.declarations.filter(application=task.application).exists()
+    page = client.get(f"/expert/tasks/{task.pk}/").content.decode()
+    assert "已谢绝" in page and task.application.title not in page
+
+
+def test_blind_review_hides_the_applicant_from_the_expert(client, world, reviewing):
+    Call.objects.filter(pk=world.call.pk).update(blind_review=True)
+    rnd = _round(world)
+    task = ReviewAssignment.objects.filter(round=rnd, expert__user=world.expert).select_related("application__organisation").first()
+    client.force_login(world.expert)
+    name = task.application.organisation.name
+    assert name not in client.get("/expert/").content.decode()
+    page = client.get(f"/expert/tasks/{task.pk}/").content.decode()
+    assert name not in page and "匿名评审" in page and task.application.title in page
+
+
+def test_an_expert_cannot_open_anothers_task(client, world, reviewing):
+    rnd = _round(world)
+    other = ReviewAssignment.objects.filter(round=rnd).exclude(expert__user=world.expert).first()
+    client.force_login(world.expert)
+    assert client.get(f"/expert/tasks/{other.pk}/").status_code == 404
+    assert client.post(f"/expert/tasks/{other.pk}/respond/", {"answer": "accept", "statement": STATEMENT}).status_code == 404
+
+
+def test_the_expert_task_list_costs_a_bounded_number_of_queries(client, world, django_assert_max_num_queries):
+    apps = _in_review(world, 6)
+    _experts(world, 4)
+    Call.objects.filter(pk=world.call.pk).update(blind_review=True)
+    review.review_round_run(actor=world.officer, call=world.call, k=2, max_load=4)
+    assert ReviewAssignment.objects.filter(expert__user=world.expert).count() >= 2
+    client.force_login(world.expert)
+    client.get("/expert/")
+    with django_assert_max_num_queries(6):
+        body = client.get("/expert/").content.decode()
+    assert any(a.title in body for a in apps)
+
+
+# --------------------------------------------------------------------------- the officer: assignment
+
+
+def test_the_officer_runs_a_round_and_sees_assignments_and_exclusions(client, world, reviewing):
+    client.force_login(world.officer)
+    form = client.get("/officer/assignment/").content.decode()
+    assert "最优匹配" in form and "公平优先" in form and "随机抽取" in form
+    resp = client.post("/officer/assignment/", {"call": world.call.pk, "k": "2", "min_load": "0", "max_load": "3", "mode": "random",
+                                                "seed": "7", "max_prob": "0.9", "due_at": "2099-01-01T12:00"})
+    rnd = ReviewRound.objects.get()
+    assert resp.status_code == 302 and f"round={rnd.pk}" in resp["Location"]
+    assert rnd.status == "assigned" and rnd.seed == 7 and rnd.due_at is not None
+    page = client.get(resp["Location"]).content.decode()
+    for app in reviewing["apps"]:
+        assert f'data-app="{app.pk}"' in page
+    conflicted = reviewing["experts"][-1]
+    assert "回避明细" in page and "专家与申报单位为同一单位" in page and conflicted.person.name in page
+    assert not rnd.assignments.filter(application=reviewing["apps"][0], expert=conflicted).exists()
+    # A second run while the round is open is refused with the service's message; closing allows it.
+    again = client.post("/officer/assignment/", {"call": world.call.pk, "k": "2", "mode": "optimal"}, follow=True)
+    assert "已分配专家" in again.content.decode()
+    client.post(f"/officer/assignment/rounds/{rnd.pk}/close/")
+    rnd.refresh_from_db()
+    assert rnd.status == "closed"
+
+
+def test_an_infeasible_round_shows_its_diagnosis(client, world, reviewing):
+    client.force_login(world.officer)
+    resp = client.post("/officer/assignment/", {"call": world.call.pk, "k": "4", "mode": "optimal"}, follow=True)
+    body = resp.content.decode()
+    rnd = ReviewRound.objects.get()
+    assert rnd.status == "infeasible"
+    assert 'id="diagnosis"' in body and "application_too_few_eligible" in body and "不足 k=4" in body
+
+
+# --------------------------------------------------------------------------- the officer: ranking
+
+
+def test_the_ranking_shows_the_funding_line_and_a_panel_move_needs_a_reason(client, world, reviewing):
+    Call.objects.filter(pk=world.call.pk).update(budgets={"1.1": 1_500_000})
+    rnd = _round(world)
+    for a in ReviewAssignment.objects.filter(round=rnd).select_related("expert"):
+        review.invitation_respond(actor=a.expert.user, assignment=a, accept=True, statement=STATEMENT)
+        bonus = 10 if a.application_id == reviewing["apps"][2].pk else 0
+        review.score_submit(actor=a.expert.user, assignment=a, points={k: 70 + bonus for k in ("innovation", "feasibility", "benefit", "team")},
+                            comment="可以")
+    client.force_login(world.officer)
+    page = client.get("/officer/ranking/", {"round": rnd.pk, "method": "mean"}).content.decode()
+    assert "data-funding-line" in page and 'data-funded="1"' in page and 'data-funded="0"' in page
+    assert page.index(f'data-app="{reviewing["apps"][2].pk}"') < page.index("data-funding-line")
+    assert client.get("/officer/ranking/", {"round": rnd.pk, "method": "calibrated"}).status_code == 200
+    last = reviewing["apps"][1]
+    no_reason = client.post("/officer/ranking/", {"round": rnd.pk, "application": last.pk, "position": "1", "reason": " "}, follow=True)
+    assert "须记录理由" in no_reason.content.decode() and not PanelMove.objects.exists()
+    out_of_range = client.post("/officer/ranking/", {"round": rnd.pk, "application": last.pk, "position": "9", "reason": "x"}, follow=True)
+    assert "名次应在" in out_of_range.content.decode() and not PanelMove.objects.exists()
+    moved = client.post("/officer/ranking/", {"round": rnd.pk, "application": last.pk, "position": "1", "reason": "会评认为技术突破明显"}, follow=True)
+    body = moved.content.decode()
+    assert PanelMove.objects.filter(application=last, position=1).exists()
+    assert "会评认为技术突破明显" in body and body.index(f'data-app="{last.pk}"') < body.index("data-funding-line")
+
+
+# --------------------------------------------------------------------------- award claims
+
+
+@pytest.fixture
+def claims(world):
+    call = make_call(directions=["33.1", "35.1"], budgets={"33.1": 2_500_000})
+    apps = []
+    for level in ("national", "national", "region"):
+        org = make_org(district="450103")
+        user = make_user("applicant", organisation=org)
+        app = make_application(call=call, org=org, user=user, direction="33.1", requested_amount=0, title=f"孵化器申领{level}{len(apps)}",
+                               facts={"carrier": "incubator", "level": level, "public_funded": False})
+        app, _ = app_services.application_transition(actor=user, application=app, action="submit")
+        apps.append(app)
+    return {"call": call, "apps": apps}
+
+
+def test_award_claims_show_breakdowns_check_and_allocate(client, world, claims):
+    call, apps = claims["call"], claims["apps"]
+    client.force_login(world.officer)
+    page = client.get("/awards/claims/", {"call": call.pk, "direction": "33.1"}).content.decode()
+    assert all(f'data-app="{a.pk}"' in page for a in apps)
+    assert 'class="breakdown"' in page and 'class="clause"' in page and "按核算金额审核" in page
+    for a in apps:
+        client.post(f"/awards/claims/{a.pk}/check/", {"comment": "核验无误"})
+    assert set(Application.objects.filter(pk__in=[a.pk for a in apps]).values_list("state", flat=True)) == {"checked"}
+    page = client.get("/awards/claims/", {"call": call.pk, "direction": "33.1"}).content.decode()
+    assert "超出预算" in page and "按预算分配" in page
+    client.post("/awards/claims/allocate/", {"call": call.pk, "direction": "33.1"})
+    amounts = sorted(Application.objects.filter(pk__in=[a.pk for a in apps]).values_list("decided_amount", flat=True))
+    assert sum(amounts) == 2_500_000 and amounts == [500_000, 1_000_000, 1_000_000]
+
+
+def test_the_registry_screen_button_shows_what_was_created(client, world, claims):
+    winner = make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)
+    client.force_login(world.officer)
+    resp = client.post("/awards/claims/screen/", {"call": claims["call"].pk, "direction": "35.1"}, follow=True)
+    body = resp.content.decode()
+    assert 'id="screen-result"' in body and "新建待确认申领" in body
+    assert Application.objects.filter(call=claims["call"], organisation=winner, direction="35.1", state="proposed").exists()
+
+
+def test_finance_reads_the_claims_but_cannot_check(client, world, claims):
+    client.force_login(world.finance)
+    page = client.get("/awards/claims/", {"call": claims["call"].pk, "direction": "33.1"})
+    assert page.status_code == 200 and "按核算金额审核" not in page.content.decode()
+    assert client.post(f"/awards/claims/{claims['apps'][0].pk}/check/").status_code == 403
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+@pytest.mark.parametrize("url", ["/expert/", "/officer/assignment/", "/officer/ranking/", "/awards/claims/"])
+def test_an_applicant_is_refused_every_review_and_award_page(client, world, url):
+    client.force_login(world.applicant)
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_roles_stay_on_their_side(client, world, reviewing):
+    rnd = _round(world)
+    an_application(world)
+    client.force_login(world.expert)
+    for url in ("/officer/assignment/", "/officer/ranking/", "/awards/claims/", f"/officer/assignment/rounds/{rnd.pk}/close/"):
+        assert client.get(url).status_code in (403, 405)
+    client.force_login(world.officer)
+    assert client.get("/expert/").status_code == 403
+    client.force_login(world.applicant)
+    assert client.post("/officer/assignment/", {"call": world.call.pk}).status_code == 403
+    assert client.post(f"/officer/assignment/rounds/{rnd.pk}/close/").status_code == 403

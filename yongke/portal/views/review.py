@@ -1,0 +1,302 @@
+"""Expert review screens: the expert's invitations and scoring, the officer's assignment runs
+and the ranking with the funding line. Reads through yongke.review.selectors, writes through
+yongke.review.services; a domain refusal is shown with its message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yongke.accounts.models import Role
+from yongke.applications import services as app_services
+from yongke.applications.models import Application
+from yongke.applications.selectors import application_for, calls_visible_to
+from yongke.core.errors import YongkeError
+from yongke.guide.selectors import compiled_for
+from yongke.portal.forms import direction_fact_specs
+from yongke.portal.views.applications import identity_hidden
+from yongke.portal.views.common import direction_names, flash, roles_required, scope
+from yongke.review import services
+from yongke.review.models import Expert, ReviewAssignment, ReviewRound
+from yongke.review.scoring import DEFAULT_RUBRIC
+from yongke.review.selectors import assignments_for, ranking, round_for, rounds_visible_to
+
+MODES = [("optimal", "最优匹配"), ("fair", "公平优先"), ("random", "随机抽取")]
+METHODS = [("trimmed", "去掉最高最低分的平均"), ("calibrated", "校准（标准分）平均"), ("mean", "算术平均")]
+
+
+def _rubric() -> list[dict[str, Any]]:
+    return [{"key": c.key, "label": c.label, "weight": round(c.weight * 100), "max": c.max_points} for c in DEFAULT_RUBRIC]
+
+
+# --------------------------------------------------------------------------- the expert
+
+
+def _own_task(request: HttpRequest, pk: int) -> ReviewAssignment:
+    a = assignments_for(request.user).select_related("score").filter(pk=pk).first()
+    if a is None:
+        raise Http404("评审任务不存在 / not found")
+    return a
+
+
+@roles_required(Role.EXPERT)
+def expert_invitations(request: HttpRequest) -> HttpResponse:
+    """The expert's invitations and tasks (landing page)."""
+    tasks = list(assignments_for(request.user).select_related("score"))
+    names = direction_names(request.user, [t.application for t in tasks])
+    now = timezone.now()
+    s = scope(request)
+    for t in tasks:
+        t.direction_name = names.get((t.application.guide_version_id, t.application.direction), "")
+        # Blind review hides the applicant (identity_hidden's rule, read from the round's call: no query per row).
+        app = t.application
+        t.hidden = t.round.call.blind_review and not (s.sees_everything or s.officer_for(app.programme) or app.organisation_id in s.organisations)
+        t.overdue = bool(t.round.due_at and now >= t.round.due_at)
+    groups = [
+        ("invited", _("待答复的邀请"), [t for t in tasks if t.state == "invited"]),
+        ("accepted", _("待评分"), [t for t in tasks if t.state == "accepted"]),
+        ("submitted", _("已提交评分"), [t for t in tasks if t.state == "submitted"]),
+        ("declined", _("已谢绝"), [t for t in tasks if t.state == "declined"]),
+    ]
+    return render(request, "portal/expert_tasks.html", {"groups": groups, "count": len(tasks)})
+
+
+@roles_required(Role.EXPERT)
+def expert_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """One task: the application's content, the invitation's answer or the scoring form."""
+    task = _own_task(request, pk)
+    return render(request, "portal/expert_task.html", _task_context(request, task))
+
+
+def _task_context(request: HttpRequest, task: ReviewAssignment, **extra: Any) -> dict[str, Any]:
+    ctx: dict[str, Any] = {"task": task, "rubric": _rubric(), "now": timezone.now(),
+                           "overdue": bool(task.round.due_at and timezone.now() >= task.round.due_at)}
+    if task.state != ReviewAssignment.State.DECLINED:
+        # applications_visible_to decides: a declined task no longer shows the application.
+        app = application_for(request.user, task.application_id)
+        guide = compiled_for(app.guide_version).guide
+        direction = guide.direction(app.direction)
+        current = app_services.application_facts(app)
+        ctx.update({"app": app, "direction": direction, "hidden": identity_hidden(request.user, app),
+                    "facts_shown": [{"spec": s, "value": current.get(s.name)} for s in direction_fact_specs(guide, direction)],
+                    "attachments": app.attachments.all()})
+    if task.state == ReviewAssignment.State.SUBMITTED:
+        score = task.score
+        ctx["score"] = score
+        ctx["score_rows"] = [{**c, "points": score.points.get(c["key"])} for c in ctx["rubric"]]
+    ctx.update(extra)
+    return ctx
+
+
+@roles_required(Role.EXPERT)
+@require_POST
+def expert_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _own_task(request, pk)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.invitation_respond(actor=request.user, assignment=task, accept=accept, statement=request.POST.get("statement", ""),
+                                    conflict=request.POST.get("conflict", ""))
+    except YongkeError as e:
+        flash(request, e)
+    else:
+        messages.success(request, _("已接受邀请，请评分。") if accept else _("已谢绝邀请，回避声明已记录。"))
+    return redirect("portal:expert_task", pk=task.pk)
+
+
+@roles_required(Role.EXPERT)
+@require_POST
+def expert_score(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _own_task(request, pk)
+    points: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for c in DEFAULT_RUBRIC:
+        raw = request.POST.get(f"points_{c.key}", "").strip()
+        try:
+            points[c.key] = int(raw) if raw.lstrip("-").isdigit() else float(raw)
+        except ValueError:
+            errors[c.key] = _("请填写 0 至 %(max)d 之间的分数。") % {"max": c.max_points}
+    comment = request.POST.get("comment", "")
+    if not errors:
+        try:
+            services.score_submit(actor=request.user, assignment=task, points=points, comment=comment)
+        except YongkeError as e:
+            field = str(e.detail.get("field", "")) if isinstance(e.detail, dict) else ""
+            if field.startswith("points."):
+                errors[field.split(".", 1)[1]] = e.message
+            elif field == "comment":
+                errors["comment"] = e.message
+            else:
+                flash(request, e)
+                return redirect("portal:expert_task", pk=task.pk)
+        else:
+            messages.success(request, _("评分已提交。"))
+            return redirect("portal:expert_task", pk=task.pk)
+    values = {c.key: request.POST.get(f"points_{c.key}", "") for c in DEFAULT_RUBRIC}
+    return render(request, "portal/expert_task.html", _task_context(request, task, errors=errors, values=values, comment=comment), status=400)
+
+
+# --------------------------------------------------------------------------- the officer: assignment
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _call_choices(request: HttpRequest) -> list[Any]:
+    return list(calls_visible_to(request.user).order_by("-opens_at")[:50])
+
+
+def _round_detail(user, rnd: ReviewRound) -> dict[str, Any]:
+    """A round's outcome: per application its experts with affinity, every exclusion with its reason."""
+    assignments = list(rnd.assignments.select_related("application", "application__organisation", "expert__person", "expert__organisation")
+                       .order_by("application_id", "-affinity"))
+    per_app: dict[int, dict[str, Any]] = {}
+    for a in assignments:
+        row = per_app.setdefault(a.application_id, {"app": a.application, "experts": []})
+        row["experts"].append(a)
+    app_ids = {int(x["application"]) for x in rnd.exclusions if str(x.get("application", "")).isdigit()}
+    expert_ids = {int(x["expert"]) for x in rnd.exclusions if str(x.get("expert", "")).isdigit()}
+    apps = {a.pk: a for a in Application.objects.filter(pk__in=app_ids).only("id", "title")}
+    experts = {e.pk: e for e in Expert.objects.filter(pk__in=expert_ids).select_related("person").only("id", "person__name")}
+    exclusions = [{**x, "app": apps.get(int(x["application"])) if str(x["application"]).isdigit() else None,
+                   "expert_obj": experts.get(int(x["expert"])) if str(x["expert"]).isdigit() else None} for x in rnd.exclusions]
+    return {"round": rnd, "rows": list(per_app.values()), "exclusions": exclusions, "mode_label": dict(MODES).get(rnd.mode, rnd.mode)}
+
+
+@roles_required(Role.OFFICER)
+def officer_assignment(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _assignment_run(request)
+    rounds = list(rounds_visible_to(request.user).order_by("-created_at", "-id")[:30])
+    selected = None
+    if _int_or_none(request.GET.get("round")):
+        selected = _round_detail(request.user, round_for(request.user, int(request.GET["round"])))
+    calls = _call_choices(request)
+    call_id = _int_or_none(request.GET.get("call")) or (selected["round"].call_id if selected else (calls[0].pk if calls else None))
+    call = next((c for c in calls if c.pk == call_id), None)
+    return render(request, "portal/officer_assignment.html", {
+        "rounds": rounds, "selected": selected, "calls": calls, "call": call, "modes": MODES,
+        "directions": _direction_choices(call), "values": request.POST or {},
+    })
+
+
+def _direction_choices(call) -> list[tuple[str, str]]:
+    if call is None:
+        return []
+    guide = compiled_for(call.guide_version).guide
+    names = {d.id: d.name for d in guide.directions}
+    return [(d, names.get(d, "")) for d in call.directions]
+
+
+def _assignment_run(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    call = calls_visible_to(request.user).filter(pk=_int_or_none(p.get("call")) or 0).first()
+    if call is None:
+        messages.error(request, _("请选择申报批次。"))
+        return redirect("portal:officer_assignment")
+    back = f"{reverse('portal:officer_assignment')}?call={call.pk}"
+    mode = p.get("mode", "optimal")
+    due_at = None
+    if p.get("due_at"):
+        try:
+            due = dt.datetime.fromisoformat(p["due_at"])
+            due_at = timezone.make_aware(due) if timezone.is_naive(due) else due
+        except ValueError:
+            messages.error(request, _("评审截止时间格式不正确。"))
+            return redirect(back)
+    max_prob = None
+    if mode == "random" and p.get("max_prob", "").strip():
+        try:
+            max_prob = float(p["max_prob"])
+        except ValueError:
+            messages.error(request, _("单对最大概率应为 0 至 1 之间的小数。"))
+            return redirect(back)
+    try:
+        rnd = services.review_round_run(
+            actor=request.user, call=call, directions=[d for d in p.getlist("directions") if d] or None, k=_int_or_none(p.get("k")),
+            min_load=_int_or_none(p.get("min_load")) or 0, max_load=_int_or_none(p.get("max_load")), mode=mode,
+            seed=_int_or_none(p.get("seed")) if mode == "random" else None, max_prob=max_prob, due_at=due_at)
+    except YongkeError as e:
+        flash(request, e)
+        return redirect(back)
+    if rnd.status == "infeasible":
+        messages.warning(request, _("无法完成分配，请查看下方的诊断。"))
+    else:
+        messages.success(request, _("已完成分配并向专家发出邀请。"))
+    return redirect(f"{back}&round={rnd.pk}")
+
+
+@roles_required(Role.OFFICER)
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = round_for(request.user, pk)
+    try:
+        services.review_round_close(actor=request.user, round=rnd)
+    except YongkeError as e:
+        flash(request, e)
+    else:
+        messages.success(request, _("评审轮次已关闭。"))
+    return redirect(f"{reverse('portal:officer_assignment')}?round={rnd.pk}")
+
+
+# --------------------------------------------------------------------------- the officer: ranking
+
+
+@roles_required(Role.OFFICER)
+def officer_ranking(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _panel_move(request)
+    rounds = list(rounds_visible_to(request.user).filter(status__in=("assigned", "closed")).order_by("-created_at", "-id")[:30])
+    method = request.GET.get("method", "trimmed")
+    if method not in dict(METHODS):
+        method = "trimmed"
+    rnd = None
+    if _int_or_none(request.GET.get("round")):
+        rnd = round_for(request.user, int(request.GET["round"]))
+    elif rounds:
+        rnd = rounds[0]
+    ctx: dict[str, Any] = {"rounds": rounds, "round": rnd, "method": method, "methods": METHODS}
+    if rnd is not None:
+        result = ranking(request.user, rnd, method=method)
+        experts = {str(e.pk): e.person.name for e in Expert.objects.filter(assignments__round=rnd).select_related("person").distinct()}
+        names = {d.id: d.name for d in compiled_for(rnd.call.guide_version).guide.directions}
+        budgets = rnd.call.budgets or {}
+        directions = []
+        for d, rows in result["directions"].items():
+            for r in rows:
+                r["expert_scores"] = sorted(((experts.get(e, e), round(s, 2)) for e, s in r["scores"].items()), key=lambda x: x[0])
+            line_after = next((i for i, r in enumerate(rows) if not r["funded"]), None)
+            directions.append({"id": d, "name": names.get(d, ""), "rows": rows, "line_at": line_after, "n": len(rows),
+                               "budget": budgets.get(d, budgets.get(d.split(".")[0]))})
+        ctx.update({"directions": directions,
+                    "flagged": [{"name": experts.get(e, e), **st} for e, st in result["flagged_experts"].items()]})
+    return render(request, "portal/officer_ranking.html", ctx)
+
+
+def _panel_move(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    rnd = round_for(request.user, _int_or_none(p.get("round")) or 0)
+    back = f"{reverse('portal:officer_ranking')}?round={rnd.pk}&method={p.get('method', 'trimmed')}"
+    app = application_for(request.user, _int_or_none(p.get("application")) or 0)
+    position = _int_or_none(p.get("position"))
+    # The ranking refuses a position outside 1..n of the direction (a ValueError there); check it first.
+    n = rnd.assignments.filter(application__direction=app.direction).values("application_id").distinct().count()
+    if position is None or not 1 <= position <= n:
+        messages.error(request, _("名次应在 1 至 %(n)d 之间。") % {"n": n})
+        return redirect(back)
+    try:
+        services.panel_move(actor=request.user, round=rnd, application=app, position=position, reason=p.get("reason", ""))
+    except YongkeError as e:
+        flash(request, e)
+    else:
+        messages.success(request, _("会评调整已记录。"))
+    return redirect(back)
