@@ -24,7 +24,6 @@ class NavItem:
     label: str
     url_name: str
     roles: tuple[str, ...]  # empty: everyone, signed in or not
-    slot: bool = False  # provided by another module; a placeholder until it lands
 
     def visible_to(self, scope: Scope) -> bool:
         if not self.roles:
@@ -86,5 +85,5 @@ def menu(scope: Scope, items: list[NavItem]) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        out.append({"key": item.key, "label": item.label, "url": url, "slot": item.slot})
+        out.append({"key": item.key, "label": item.label, "url": url})
     return out
