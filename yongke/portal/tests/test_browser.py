@@ -34,11 +34,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make browser)")
-
-
 @pytest.fixture(scope="module")
 def browser():
+    # `make test` installs Debian's Chromium first; without it this is a failure, never a skip.
+    assert shutil.which(CHROMIUM), "Debian's chromium is not installed: run `make browser` (make test does)"
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b

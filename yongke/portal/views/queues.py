@@ -33,7 +33,7 @@ OFFICER_QUEUES: list[tuple[str, str]] = [
     ("post", "claimed"), ("post", "returned"), ("post", "checked"), ("post", "published"), ("post", "paid"), ("post", "refused"),
 ]
 # States where the next step is the officer's: their cards are marked as work to do.
-OFFICER_TODO = {("pre", "recommended"), ("pre", "accepted"), ("pre", "expert_review"), ("pre", "funded"), ("pre", "published"),
+OFFICER_WAITS_ON = {("pre", "recommended"), ("pre", "accepted"), ("pre", "expert_review"), ("pre", "funded"), ("pre", "published"),
                 ("post", "claimed"), ("post", "checked")}
 BATCH_FREE = ("amount",)  # steps needing a per-application input are taken one by one on the application's page
 
@@ -107,7 +107,7 @@ def recommend_queue(request: HttpRequest) -> HttpResponse:
 @roles_required(Role.OFFICER)
 def officer_queues(request: HttpRequest) -> HttpResponse:
     counts = queue_counts(request.user)
-    cards = [{"funding": f, "state": s, "label": translated(WORKFLOWS[f].states[s]), "n": counts.get((f, s), 0), "todo": (f, s) in OFFICER_TODO}
+    cards = [{"funding": f, "state": s, "label": translated(WORKFLOWS[f].states[s]), "n": counts.get((f, s), 0), "todo": (f, s) in OFFICER_WAITS_ON}
              for f, s in OFFICER_QUEUES]
     return render(request, "portal/officer_queues.html", {"pre": [c for c in cards if c["funding"] == "pre"],
                                                           "post": [c for c in cards if c["funding"] == "post"]})
