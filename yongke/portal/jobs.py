@@ -147,3 +147,97 @@ def run_org_import(job_id: int) -> dict:
         raise
     finally:
         path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- assignment runs and screening
+
+
+def _enqueue(kind: str, *, actor, params: dict, runner, message: str = "排队中") -> Job:
+    with transaction.atomic():
+        job = Job.objects.create(kind=kind, created_by=actor, message=message, params=params)
+        backend = getattr(settings, "YONGKE_JOB_BACKEND", "default")
+        transaction.on_commit(lambda: runner.using(backend=backend).enqueue(job.pk))
+    return job
+
+
+def _finish(job_id: int, *, message: str, result: dict, failed: bool = False) -> None:
+    _progress(job_id, status=Job.Status.FAILED if failed else Job.Status.DONE, done=1, total=1, message=message[:300], result=result,
+              finished_at=timezone.now())
+
+
+def job_start_review_round(*, actor, call_id: int, params: dict) -> Job:
+    """Queue an assignment round; the service checks who may run it when the job runs."""
+    if not scope_of(actor).has(Role.OFFICER, Role.SYSADMIN):
+        raise PermissionDenied("只有项目处人员可以分配评审专家 / officers only")
+    return _enqueue(Job.Kind.REVIEW_ROUND, actor=actor, params={"call": call_id, **params}, runner=run_review_round)
+
+
+@task
+def run_review_round(job_id: int) -> dict:
+    """The background half of an assignment run: conflicts, the solver, the invitations."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from yongke.applications.models import Call
+    from yongke.review.services import review_round_run
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    p = dict(job.params)
+    _progress(job_id, status=Job.Status.RUNNING, total=1, message="正在计算回避关系并求解最优分配")
+    try:
+        call = Call.objects.get(pk=p.pop("call"))
+        due = p.pop("due_at", None)
+        rnd = review_round_run(actor=job.created_by, call=call, due_at=dt.datetime.fromisoformat(due) if due else None, **p)
+        url = f"{reverse('portal:officer_assignment')}?call={call.pk}&round={rnd.pk}"
+        result = {"round": rnd.pk, "status": rnd.status, "url": url, "assignments": rnd.assignments.count(), "exclusions": len(rnd.exclusions)}
+        if rnd.status == "infeasible":
+            _finish(job_id, message="无法完成分配，请查看诊断", result=result)
+        else:
+            _finish(job_id, message=f"已分配 {result['assignments']} 项评审任务并发出邀请（回避 {result['exclusions']} 对）", result=result)
+        return result
+    except (BadInput, PermissionDenied, NotFound) as e:
+        _finish(job_id, message=e.message, result=e.as_dict(), failed=True)
+        return e.as_dict()
+    except Exception as e:
+        from yongke.core.errors import YongkeError
+
+        if isinstance(e, YongkeError):
+            _finish(job_id, message=e.message, result=e.as_dict(), failed=True)
+            return e.as_dict()
+        logger.exception("review round job %s failed", job_id)
+        _finish(job_id, message="分配时发生内部错误，请联系系统管理员", result={}, failed=True)
+        raise
+
+
+def job_start_registry_screen(*, actor, call_id: int, direction: str = "") -> Job:
+    if not scope_of(actor).has(Role.OFFICER, Role.SYSADMIN):
+        raise PermissionDenied("只有项目处人员可以发起免申即享 / officers only")
+    return _enqueue(Job.Kind.REGISTRY_SCREEN, actor=actor, params={"call": call_id, "direction": direction}, runner=run_registry_screen)
+
+
+@task
+def run_registry_screen(job_id: int) -> dict:
+    """The background half of 免申即享: screen the registry column-wise, propose the claims found."""
+    from django.urls import reverse
+
+    from yongke.applications.models import Call
+    from yongke.awards.services import registry_screen
+    from yongke.core.errors import YongkeError
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    _progress(job_id, status=Job.Status.RUNNING, total=1, message="正在按单位库筛查")
+    try:
+        call = Call.objects.get(pk=job.params["call"])
+        out = registry_screen(actor=job.created_by, call=call)
+        query = f"?call={call.pk}" + (f"&direction={job.params['direction']}" if job.params.get("direction") else "")
+        result = {**out, "url": reverse("portal:award_claims") + query}
+        _finish(job_id, message=f"免申即享筛查完成：符合条件 {out.get('found', 0)} 项，新建待确认申领 {out.get('created', 0)} 项", result=result)
+        return result
+    except YongkeError as e:
+        _finish(job_id, message=e.message, result=e.as_dict(), failed=True)
+        return e.as_dict()
+    except Exception:
+        logger.exception("registry screen job %s failed", job_id)
+        _finish(job_id, message="筛查时发生内部错误，请联系系统管理员", result={}, failed=True)
+        raise

@@ -15,6 +15,8 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         ORG_IMPORT = "org_import", "单位批量导入"
+        REVIEW_ROUND = "review_round", "评审专家分配"
+        REGISTRY_SCREEN = "registry_screen", "免申即享筛查"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"

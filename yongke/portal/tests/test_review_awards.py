@@ -141,32 +141,52 @@ def test_the_expert_task_list_costs_a_bounded_number_of_queries(client, world, d
 # --------------------------------------------------------------------------- the officer: assignment
 
 
-def test_the_officer_runs_a_round_and_sees_assignments_and_exclusions(client, world, reviewing):
+@pytest.fixture
+def run_job(settings, django_capture_on_commit_callbacks):
+    """Post a form that starts a background job, run the job at once, and follow it to its result page."""
+    settings.YONGKE_JOB_BACKEND = "immediate"
+
+    def post(client, url, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            resp = client.post(url, data)
+        assert resp.status_code == 302 and "/jobs/" in resp["Location"], resp
+        job_page = client.get(resp["Location"]).content.decode()
+        assert 'id="job-progress"' in job_page
+        from yongke.portal.models import Job
+
+        job = Job.objects.latest("pk")
+        assert job.finished, job.message
+        return job, (client.get(job.result["url"]) if job.result.get("url") else None)
+
+    return post
+
+
+def test_the_officer_runs_a_round_and_sees_assignments_and_exclusions(client, world, reviewing, run_job):
     client.force_login(world.officer)
     form = client.get("/officer/assignment/").content.decode()
     assert "最优匹配" in form and "公平优先" in form and "随机抽取" in form
-    resp = client.post("/officer/assignment/", {"call": world.call.pk, "k": "2", "min_load": "0", "max_load": "3", "mode": "random",
-                                                "seed": "7", "max_prob": "0.9", "due_at": "2099-01-01T12:00"})
+    job, result = run_job(client, "/officer/assignment/", {"call": world.call.pk, "k": "2", "min_load": "0", "max_load": "3",
+                                                           "mode": "random", "seed": "7", "max_prob": "0.9", "due_at": "2099-01-01T12:00"})
     rnd = ReviewRound.objects.get()
-    assert resp.status_code == 302 and f"round={rnd.pk}" in resp["Location"]
+    assert job.status == "done" and f"round={rnd.pk}" in job.result["url"]
     assert rnd.status == "assigned" and rnd.seed == 7 and rnd.due_at is not None
-    page = client.get(resp["Location"]).content.decode()
+    page = result.content.decode()
     for app in reviewing["apps"]:
         assert f'data-app="{app.pk}"' in page
     conflicted = reviewing["experts"][-1]
     assert "回避明细" in page and "专家与申报单位为同一单位" in page and conflicted.person.name in page
     assert not rnd.assignments.filter(application=reviewing["apps"][0], expert=conflicted).exists()
     # A second run while the round is open is refused with the service's message; closing allows it.
-    again = client.post("/officer/assignment/", {"call": world.call.pk, "k": "2", "mode": "optimal"}, follow=True)
-    assert "已分配专家" in again.content.decode()
+    again, _ = run_job(client, "/officer/assignment/", {"call": world.call.pk, "k": "2", "mode": "optimal"})
+    assert again.status == "failed" and "已分配专家" in again.message
     client.post(f"/officer/assignment/rounds/{rnd.pk}/close/")
     rnd.refresh_from_db()
     assert rnd.status == "closed"
 
 
-def test_an_infeasible_round_shows_its_diagnosis(client, world, reviewing):
+def test_an_infeasible_round_shows_its_diagnosis(client, world, reviewing, run_job):
     client.force_login(world.officer)
-    resp = client.post("/officer/assignment/", {"call": world.call.pk, "k": "4", "mode": "optimal"}, follow=True)
+    _, resp = run_job(client, "/officer/assignment/", {"call": world.call.pk, "k": "4", "mode": "optimal"})
     body = resp.content.decode()
     rnd = ReviewRound.objects.get()
     assert rnd.status == "infeasible"
@@ -233,10 +253,11 @@ def test_award_claims_show_breakdowns_check_and_allocate(client, world, claims):
     assert sum(amounts) == 2_500_000 and amounts == [500_000, 1_000_000, 1_000_000]
 
 
-def test_the_registry_screen_button_shows_what_was_created(client, world, claims):
+def test_the_registry_screen_button_shows_what_was_created(client, world, claims, run_job):
     winner = make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)
     client.force_login(world.officer)
-    resp = client.post("/awards/claims/screen/", {"call": claims["call"].pk, "direction": "35.1"}, follow=True)
+    job, resp = run_job(client, "/awards/claims/screen/", {"call": claims["call"].pk, "direction": "35.1"})
+    assert job.status == "done" and "新建待确认申领" in job.message
     body = resp.content.decode()
     assert 'id="screen-result"' in body and "新建待确认申领" in body
     assert Application.objects.filter(call=claims["call"], organisation=winner, direction="35.1", state="proposed").exists()

@@ -18,9 +18,19 @@ from yongke.applications.selectors import application_for, applications_visible_
 from yongke.awards import services
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
+from yongke.portal.jobs import job_start_registry_screen
 from yongke.portal.views.common import flash, roles_required, scope
 
-SCREEN_KEY = "portal_registry_screen"
+
+def _last_screen(request: HttpRequest, call) -> dict[str, Any] | None:
+    """The caller's latest finished 免申即享 screening of this call (run as a background job)."""
+    from yongke.portal.jobs import jobs_visible_to
+    from yongke.portal.models import Job
+
+    if call is None:
+        return None
+    job = jobs_visible_to(request.user).filter(kind=Job.Kind.REGISTRY_SCREEN, status=Job.Status.DONE, params__call=call.pk).first()
+    return job.result if job else None
 
 
 def _award_directions(call) -> list[tuple[str, str]]:
@@ -47,7 +57,7 @@ def award_claims(request: HttpRequest) -> HttpResponse:
     direction = g.get("direction", "") if g.get("direction", "") in dict(directions) else (directions[0][0] if directions else "")
     ctx: dict[str, Any] = {"calls": calls, "call": call, "directions": directions, "direction": direction,
                            "direction_name": dict(directions).get(direction, ""), "officer": scope(request).has(Role.OFFICER),
-                           "screened": request.session.pop(SCREEN_KEY, None)}
+                           "screened": _last_screen(request, call)}
     if call and direction:
         qs = (applications_visible_to(request.user).filter(call=call, direction=direction, funding="post")
               .exclude(state="draft").order_by("state", "-decided_amount", "pk"))
@@ -106,10 +116,8 @@ def registry_screen(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("请选择申报批次。"))
         return redirect("portal:award_claims")
     try:
-        result = services.registry_screen(actor=request.user, call=call)
+        job = job_start_registry_screen(actor=request.user, call_id=call.pk, direction=request.POST.get("direction", ""))
     except YongkeError as e:
         flash(request, e)
-    else:
-        request.session[SCREEN_KEY] = {"created": result.get("created", 0), "found": result.get("found", 0), "skipped": result.get("skipped", [])}
-        messages.success(request, _("免申即享筛查完成：新建待确认申领 %(n)d 项。") % {"n": result.get("created", 0)})
-    return redirect(_url(call.pk, request.POST.get("direction", "")))
+        return redirect(_url(call.pk, request.POST.get("direction", "")))
+    return redirect("portal:job_detail", pk=job.pk)

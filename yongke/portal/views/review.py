@@ -22,6 +22,7 @@ from yongke.applications.selectors import application_for, calls_visible_to
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.portal.forms import direction_fact_specs
+from yongke.portal.jobs import job_start_review_round
 from yongke.portal.views.applications import identity_hidden
 from yongke.portal.views.common import direction_names, flash, roles_required, scope
 from yongke.review import services
@@ -220,19 +221,17 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("单对最大概率应为 0 至 1 之间的小数。"))
             return redirect(back)
+    params = {"directions": [d for d in p.getlist("directions") if d] or None, "k": _int_or_none(p.get("k")),
+              "min_load": _int_or_none(p.get("min_load")) or 0, "max_load": _int_or_none(p.get("max_load")), "mode": mode,
+              "seed": _int_or_none(p.get("seed")) if mode == "random" else None, "max_prob": max_prob,
+              "due_at": due_at.isoformat() if due_at else None}
     try:
-        rnd = services.review_round_run(
-            actor=request.user, call=call, directions=[d for d in p.getlist("directions") if d] or None, k=_int_or_none(p.get("k")),
-            min_load=_int_or_none(p.get("min_load")) or 0, max_load=_int_or_none(p.get("max_load")), mode=mode,
-            seed=_int_or_none(p.get("seed")) if mode == "random" else None, max_prob=max_prob, due_at=due_at)
+        job = job_start_review_round(actor=request.user, call_id=call.pk, params=params)
     except YongkeError as e:
         flash(request, e)
         return redirect(back)
-    if rnd.status == "infeasible":
-        messages.warning(request, _("无法完成分配，请查看下方的诊断。"))
-    else:
-        messages.success(request, _("已完成分配并向专家发出邀请。"))
-    return redirect(f"{back}&round={rnd.pk}")
+    # Conflicts and the solver run in the background; the job page shows progress, then links to the round.
+    return redirect("portal:job_detail", pk=job.pk)
 
 
 @roles_required(Role.OFFICER)
