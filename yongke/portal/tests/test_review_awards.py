@@ -290,3 +290,14 @@ def test_roles_stay_on_their_side(client, world, reviewing):
     client.force_login(world.applicant)
     assert client.post("/officer/assignment/", {"call": world.call.pk}).status_code == 403
     assert client.post(f"/officer/assignment/rounds/{rnd.pk}/close/").status_code == 403
+
+
+def test_the_officer_can_force_a_pair_when_adjusting(client, world, reviewing, run_job):
+    client.force_login(world.officer)
+    app, expert = reviewing["apps"][1], reviewing["experts"][0]
+    job, _ = run_job(client, "/officer/assignment/", {"call": world.call.pk, "k": "2", "max_load": "3", "mode": "optimal",
+                                                      "forced": f"{app.pk}:{expert.pk}"})
+    assert job.status == "done"
+    assert ReviewAssignment.objects.get(application=app, expert=expert).forced
+    bad = client.post("/officer/assignment/", {"call": world.call.pk, "forced": "twelve:3"}, follow=True)
+    assert "申报编号:专家编号" in bad.content.decode()

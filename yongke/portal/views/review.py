@@ -221,7 +221,14 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("单对最大概率应为 0 至 1 之间的小数。"))
             return redirect(back)
-    params = {"directions": [d for d in p.getlist("directions") if d] or None, "k": _int_or_none(p.get("k")),
+    forced = []
+    for pair in (x for x in p.get("forced", "").split(",") if x.strip()):
+        a, _sep, e = pair.partition(":")
+        if not (a.strip().isdigit() and e.strip().isdigit()):
+            messages.error(request, _("指定专家的格式应为 申报编号:专家编号，多对用逗号分隔。"))
+            return redirect(back)
+        forced.append([int(a), int(e)])
+    params = {"forced": forced or None, "directions": [d for d in p.getlist("directions") if d] or None, "k": _int_or_none(p.get("k")),
               "min_load": _int_or_none(p.get("min_load")) or 0, "max_load": _int_or_none(p.get("max_load")), "mode": mode,
               "seed": _int_or_none(p.get("seed")) if mode == "random" else None, "max_prob": max_prob,
               "due_at": due_at.isoformat() if due_at else None}
