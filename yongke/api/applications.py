@@ -14,7 +14,6 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from yongke.accounts.models import Role
 from yongke.accounts.selectors import Scope, scope_of
 from yongke.api.auth import actor, address
 from yongke.api.calls import call_for
@@ -194,21 +193,13 @@ class AttachmentOut(Schema):
 # --------------------------------------------------------------------------- presenters
 
 
-def identity_hidden(scope: Scope, app: Application) -> bool:
-    """Blind review: an expert sees the work, not who applied. Whoever sees the application
-    through another role (its own organisation, its programme's officers, auditors) still does."""
-    if not app.call.blind_review or Role.EXPERT not in scope.roles:
-        return False
-    return not (scope.sees_everything or scope.officer_for(app.programme) or app.organisation_id in scope.organisations)
-
-
 def _org_brief(org) -> dict[str, Any]:
     return {"id": org.pk, "name": org.name, "uscc": org.uscc, "district": org.district, "zone": org.zone,
             "recommending_unit": org.recommending_unit}
 
 
 def app_brief(app: Application, scope: Scope) -> dict[str, Any]:
-    hidden = identity_hidden(scope, app)
+    hidden = selectors.identity_hidden(scope, app)
     wf = workflow_for(app.funding)
     return {
         "id": app.pk, "call": app.call_id, "direction": app.direction, "programme": app.programme, "funding": app.funding, "title": app.title,
@@ -277,7 +268,7 @@ def applications_check(request: HttpRequest, app_id: Id):
 def applications_timeline(request: HttpRequest, app_id: Id, query: Query[PageQuery]):
     user = actor(request)
     app = selectors.application_for(user, app_id)
-    hidden = identity_hidden(scope_of(user), app)
+    hidden = selectors.identity_hidden(scope_of(user), app)
     return paginate(selectors.application_timeline(user, app), query, lambda e: _event_out(e, hidden))
 
 
@@ -286,7 +277,7 @@ def applications_timeline(request: HttpRequest, app_id: Id, query: Query[PageQue
 def applications_submissions(request: HttpRequest, app_id: Id, query: Query[PageQuery]):
     user = actor(request)
     app = selectors.application_for(user, app_id)
-    hidden = identity_hidden(scope_of(user), app)
+    hidden = selectors.identity_hidden(scope_of(user), app)
 
     def present(s: Submission) -> dict[str, Any]:
         return {"number": s.number, "lock_version": s.lock_version, "submitted_at": local(s.submitted_at),

@@ -51,6 +51,15 @@ def application_for(user, pk: int) -> Application:
     return app
 
 
+def identity_hidden(scope, app: Application) -> bool:
+    """Blind review: an expert sees the work, not who applied. Whoever sees the application
+    through another role (its own organisation, its programme's officers, auditors) still does.
+    `scope` is `scope_of(user)`."""
+    if not app.call.blind_review or Role.EXPERT not in scope.roles:
+        return False
+    return not (scope.sees_everything or scope.officer_for(app.programme) or app.organisation_id in scope.organisations)
+
+
 def calls_visible_to(user) -> QuerySet[Call]:
     """Calls are public notices: everyone may read them. The guide's data and text stay
     unloaded until a compiled guide is needed (they are cached by digest)."""

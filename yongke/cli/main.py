@@ -52,9 +52,6 @@ def actor_named(username: str | None) -> Any:
     return user
 
 
-_Parser = Parser  # the earlier name, still imported by app command modules
-
-
 def emit(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 

@@ -18,7 +18,7 @@ from yongke.accounts.models import Role
 from yongke.accounts.selectors import scope_of
 from yongke.applications import services
 from yongke.applications.models import Application
-from yongke.applications.selectors import application_for, application_timeline, calls_visible_to
+from yongke.applications.selectors import application_for, application_timeline, calls_visible_to, identity_hidden
 from yongke.applications.workflow import workflow_for
 from yongke.core.errors import BadInput, YongkeError
 from yongke.guide.selectors import compiled_for
@@ -50,14 +50,6 @@ def actions_for(user, app: Application) -> list[dict[str, Any]]:
     return out
 
 
-def identity_hidden(user, app: Application) -> bool:
-    """Blind review: an expert sees the work, not who applied (same rule as the API)."""
-    s = scope_of(user)
-    if not app.call.blind_review or Role.EXPERT not in s.roles:
-        return False
-    return not (s.sees_everything or s.officer_for(app.programme) or app.organisation_id in s.organisations)
-
-
 # --------------------------------------------------------------------------- the page
 
 
@@ -83,7 +75,7 @@ def _context(request: HttpRequest, app: Application, form: ApplicationForm | Non
         "live": live, "specs": specs, "facts_shown": facts_shown, "registry": registry,
         "stored": app.verdict or None, "rules_by_id": {r.id: r for r in direction.rules},
         "timeline": application_timeline(user, app), "attachments": app.attachments.all(), "documents": documents,
-        "actions": actions_for(user, app), "hidden": identity_hidden(user, app), "submission": app.submissions.order_by("-number").first(),
+        "actions": actions_for(user, app), "hidden": identity_hidden(scope_of(user), app), "submission": app.submissions.order_by("-number").first(),
     }
 
 

@@ -18,12 +18,11 @@ from django.views.decorators.http import require_POST
 from yongke.accounts.models import Role
 from yongke.applications import services as app_services
 from yongke.applications.models import Application
-from yongke.applications.selectors import application_for, calls_visible_to
+from yongke.applications.selectors import application_for, calls_visible_to, identity_hidden
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.portal.forms import direction_fact_specs
 from yongke.portal.jobs import job_start_review_round
-from yongke.portal.views.applications import identity_hidden
 from yongke.portal.views.common import direction_names, flash, roles_required, scope
 from yongke.review import services
 from yongke.review.models import Expert, ReviewAssignment, ReviewRound
@@ -86,7 +85,7 @@ def _task_context(request: HttpRequest, task: ReviewAssignment, **extra: Any) ->
         guide = compiled_for(app.guide_version).guide
         direction = guide.direction(app.direction)
         current = app_services.application_facts(app)
-        ctx.update({"app": app, "direction": direction, "hidden": identity_hidden(request.user, app),
+        ctx.update({"app": app, "direction": direction, "hidden": identity_hidden(scope(request), app),
                     "facts_shown": [{"spec": s, "value": current.get(s.name)} for s in direction_fact_specs(guide, direction)],
                     "attachments": app.attachments.all()})
     if task.state == ReviewAssignment.State.SUBMITTED:
