@@ -52,6 +52,17 @@ def scope_of(user) -> Scope:
     return scope
 
 
+def require_role(actor, *roles: str, message: str = "无权执行该操作 / not allowed") -> None:
+    """The one role check of the services: the console operator (actor None) may do anything;
+    a user needs one of the roles."""
+    if actor is None:
+        return
+    if not scope_of(actor).has(*roles):
+        from yongke.core.errors import PermissionDenied
+
+        raise PermissionDenied(message, detail={"roles": list(roles)})
+
+
 def user_for_token(key: str):
     """The active user of a bearer token, or None."""
     import hashlib

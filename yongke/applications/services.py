@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from yongke.accounts.models import Role
-from yongke.accounts.selectors import scope_of
+from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications.models import Application, Attachment, Call, Submission, TeamMember
 from yongke.applications.workflow import SUPPORTED_STATES, Transition, workflow_for
 from yongke.audit.services import audit_record
@@ -48,7 +48,7 @@ def normalise_title(title: str) -> str:
 def call_open(*, actor=None, name: str, closes_at: dt.datetime, opens_at: dt.datetime | None = None,
               guide_version: GuideVersion | None = None, directions: list[str] | None = None, budgets: dict[str, int] | None = None,
               leader_limit: int = 1, org_limit: int | None = None, experts_per_application: int = 3, blind_review: bool = False) -> Call:
-    _require(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER, Role.SYSADMIN)
     version = guide_version or guide_version_current()
     guide = compiled_for(version).guide
     all_ids = [d.id for d in guide.directions]
@@ -75,7 +75,7 @@ def call_open(*, actor=None, name: str, closes_at: dt.datetime, opens_at: dt.dat
 
 @transaction.atomic
 def call_close(*, actor=None, call: Call) -> Call:
-    _require(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER, Role.SYSADMIN)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.closed_at is None:
         call.closed_at = timezone.now()
@@ -94,14 +94,6 @@ def call_is_open(call: Call, now: dt.datetime | None = None) -> bool:
 
 def _user(actor):
     return actor if getattr(actor, "pk", None) else None
-
-
-def _require(actor, *roles: str) -> None:
-    """Operators at the console (actor None) may do anything; users need one of the roles."""
-    if actor is None:
-        return
-    if not scope_of(actor).has(*roles):
-        raise PermissionDenied("无权执行该操作 / not allowed", detail={"roles": list(roles)})
 
 
 def _require_applicant(actor, organisation: Organisation) -> None:
@@ -241,7 +233,8 @@ def application_check(app: Application) -> dict[str, Any]:
 # --------------------------------------------------------------------------- transitions
 
 
-def _may_take(actor, app: Application, t: Transition) -> bool:
+def may_take(actor, app: Application, t: Transition) -> bool:
+    """Whether the actor may take transition `t` of this application (role and scope)."""
     if actor is None:
         return True
     scope = scope_of(actor)
@@ -338,7 +331,7 @@ def application_transition(*, actor=None, application: Application, action: str,
     if t is None:
         raise BadInput(f"action: 未知操作 {action}，可用：{', '.join(x.action for x in wf.transitions)} / unknown action",
                        detail={"field": "action", "value": action})
-    if not _may_take(actor, app, t):
+    if not may_take(actor, app, t):
         raise PermissionDenied(f"无权执行「{t.label}」/ not allowed", detail={"action": action})
     if action in ("submit", "confirm") and app.state == t.target and app.submissions.exists():
         return app, False  # a second click on 提交 does not make a second submission

@@ -10,14 +10,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from yongke.accounts.models import Role
-from yongke.accounts.selectors import scope_of
+from yongke.accounts.selectors import require_role
 from yongke.applications import services as app_services
 from yongke.applications.models import Application, Call
 from yongke.applications.workflow import SUPPORTED_STATES
 from yongke.audit.services import audit_record
 from yongke.awards.allocate import allocate
 from yongke.awards.quote import award_quote
-from yongke.core.errors import BadInput, PermissionDenied, Refused
+from yongke.core.errors import BadInput, Refused
 from yongke.guide.selectors import compiled_for
 from yongke.orgs.models import Organisation
 
@@ -78,8 +78,7 @@ def claims_from_screening(*, actor=None, call: Call, found: list[dict[str, Any]]
     and directions not open in the call are reported, not created; a claim already made for
     the same organisation and direction in the call is not made twice.
     """
-    if actor is not None and not scope_of(actor).has(Role.OFFICER, Role.SYSADMIN):
-        raise PermissionDenied("只有项目处人员可以发起免申即享 / officers only")
+    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发起免申即享 / officers only")
     created, skipped = 0, []
     orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=[f["uscc"] for f in found])}
     existing = set(Application.objects.filter(call=call).values_list("organisation__uscc", "direction"))
@@ -125,8 +124,7 @@ def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
 @transaction.atomic
 def claims_allocate(*, actor=None, call: Call, direction: str) -> dict[str, Any]:
     """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示."""
-    if actor is not None and not scope_of(actor).has(Role.OFFICER, Role.SYSADMIN):
-        raise PermissionDenied("只有项目处人员可以分配预算 / officers only")
+    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以分配预算 / officers only")
     key, budget = call.budget_for(direction)
     if budget is None:
         raise Refused(f"批次未设置方向 {direction} 或项目 {key} 的预算 / no budget set", code="no_budget")

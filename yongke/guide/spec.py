@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,7 +287,7 @@ def read_json(path: Path | str) -> Any:
     """Read a JSON file; a syntax error names the file and the line."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8") if str(path) != "-" else __import__("sys").stdin.read()
+        text = p.read_text(encoding="utf-8") if str(path) != "-" else sys.stdin.read()
     except FileNotFoundError:
         raise BadInput(f"文件不存在：{p} / file not found", code="file_not_found", detail={"file": str(p)}) from None
     try:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yongke.accounts.models import Role
-from yongke.accounts.selectors import scope_of
+from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications.models import Application, Call
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
@@ -22,11 +22,6 @@ from yongke.review.conflicts import ApplicationInfo, ConflictRules, ExpertInfo, 
 from yongke.review.models import Declaration, Employment, Expert, PanelMove, ReviewAssignment, ReviewRound, Score
 
 AVOID_LIMIT = 3  # experts an applicant may ask to avoid, per application (each with a reason)
-
-
-def _require(actor, *roles: str) -> None:
-    if actor is not None and not scope_of(actor).has(*roles):
-        raise PermissionDenied("无权执行该操作 / not allowed", detail={"roles": list(roles)})
 
 
 def _officer_of(actor, programmes: set[str]) -> None:
@@ -52,7 +47,7 @@ def _round_programmes(rnd: ReviewRound) -> set[str]:
 def expert_add(*, actor=None, person: Person, organisation: Organisation | None = None, title: str = "", fields: list[str] | None = None,
                keywords: list[str] | None = None, region: str = "", max_load: int = 6, user=None,
                past: list[tuple[Organisation, dt.date | None]] | None = None) -> Expert:
-    _require(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER, Role.SYSADMIN)
     fields = [f.strip().upper() for f in (fields or []) if f.strip()]
     for f in fields:
         if not (f[0].isalpha() and f[1:].isdigit() and 1 <= len(f) <= 5):
@@ -221,7 +216,7 @@ def review_round_run(*, actor=None, call: Call, directions: list[str] | None = N
     if directions:
         apps = [a for a in apps if a.direction in directions]
     if not apps:
-        _require(actor, Role.OFFICER, Role.SYSADMIN)
+        require_role(actor, Role.OFFICER, Role.SYSADMIN)
         raise Refused("本批次没有处于专家评审阶段的申报 / no application awaits expert review", code="nothing_to_assign")
     _officer_of(actor, {a.programme for a in apps})
     already = set(ReviewAssignment.objects.filter(application__in=apps, round__status="assigned").values_list("application_id", flat=True))

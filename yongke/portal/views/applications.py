@@ -42,7 +42,7 @@ def actions_for(user, app: Application) -> list[dict[str, Any]]:
     wf = workflow_for(app.funding)
     out = []
     for t in wf.available(app.state):
-        if not services._may_take(user, app, t):  # noqa: SLF001 - one permission check, not a copy
+        if not services.may_take(user, app, t):
             continue
         out.append({"action": t.action, "label": translated(t.label), "comment_required": t.comment_required, "amount": "amount" in t.needs,
                     "objection_days": "objection_days" in t.needs, "applicant": set(t.roles) <= set(APPLICANT_ROLES),
