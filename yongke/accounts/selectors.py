@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from yongke.accounts.actors import System, Viewer
 from yongke.accounts.models import ApiToken, Role, RoleGrant
+from yongke.core.errors import PermissionDenied
 
 
 @dataclass(frozen=True)
@@ -17,23 +19,28 @@ class Scope:
     units: frozenset[str] = frozenset()  # as recommender
     programmes: frozenset[str] = frozenset()  # as officer; "*" for all
     is_superuser: bool = False
+    is_system: bool = False  # the console, the demo loader, scheduled work: System("reason")
     extra: dict = field(default_factory=dict)
 
     def has(self, *roles: str) -> bool:
-        return self.is_superuser or bool(self.roles.intersection(roles))
+        return self.is_system or self.is_superuser or bool(self.roles.intersection(roles))
 
     @property
     def sees_everything(self) -> bool:
-        return self.is_superuser or bool(self.roles & {Role.SYSADMIN, Role.AUDITOR})
+        return self.is_system or self.is_superuser or bool(self.roles & {Role.SYSADMIN, Role.AUDITOR})
 
     def officer_for(self, programme: str) -> bool:
-        return self.is_superuser or (Role.OFFICER in self.roles and ("*" in self.programmes or programme in self.programmes))
+        return self.is_system or self.is_superuser or (Role.OFFICER in self.roles and ("*" in self.programmes or programme in self.programmes))
 
 
 ANONYMOUS = Scope()
+SYSTEM = Scope(is_system=True)
 
 
-def scope_of(user) -> Scope:
+def scope_of(user: Viewer | None) -> Scope:
+    """The roles and scopes of whoever asks; nobody (None, anonymous, inactive) holds none."""
+    if isinstance(user, System):
+        return SYSTEM
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_yongke_scope", None)
@@ -52,15 +59,13 @@ def scope_of(user) -> Scope:
     return scope
 
 
-def require_role(actor, *roles: str, message: str = "无权执行该操作 / not allowed") -> None:
-    """The one role check of the services: the console operator (actor None) may do anything;
-    a user needs one of the roles."""
-    if actor is None:
-        return
-    if not scope_of(actor).has(*roles):
-        from yongke.core.errors import PermissionDenied
-
+def require_role(actor: Viewer | None, *roles: str, message: str = "无权执行该操作 / not allowed") -> Scope:
+    """The one role check of the services: the actor holds one of the roles (System holds all).
+    Returns the actor's scope for the checks that follow."""
+    scope = scope_of(actor)
+    if not scope.has(*roles):
         raise PermissionDenied(message, detail={"roles": list(roles)})
+    return scope
 
 
 def user_for_token(key: str):
