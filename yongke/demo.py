@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from yongke.accounts.actors import System
 from yongke.accounts.services import user_add
 from yongke.applications import services as apps
 from yongke.applications.models import Application, Call
@@ -84,6 +85,8 @@ POST_PATHS: dict[str, list[tuple[str, str]]] = {
 PRE_DIRECTIONS = ["1.1", "2.1", "4.1", "6.1", "14.1", "15.1", "16.1", "18.1", "1.2", "2.4", "15.2", "16.2", "20.4"]
 POST_DIRECTIONS = ["24.1", "26.1", "33.1", "34.1", "35.1", "25.1"]
 
+DEMO = System("demo")  # who sets up the demo: the registry, accounts, the expert pool
+
 
 def _eligible_facts(version, direction: str) -> dict[str, Any]:
     d = compiled_for(version).guide.direction(direction)
@@ -93,14 +96,14 @@ def _eligible_facts(version, direction: str) -> dict[str, Any]:
 
 @transaction.atomic
 def demo_load() -> dict[str, Any]:
-    version, created = guide_load()
+    version, created = guide_load(actor=DEMO)
     logins: list[dict[str, str]] = []
     demo_hash = _demo_hash()
 
     def user(username: str, role: str, label: str, **scope) -> Any:
         u = get_user_model().objects.filter(username=username).first()
         if u is None or not u.role_grants.filter(role=role).exists():
-            u = user_add(username=username, password_hash=demo_hash, role=role, **scope)
+            u = user_add(actor=DEMO, username=username, password_hash=demo_hash, role=role, **scope)
         logins.append({"role": label, "username": username, "password": DEMO_PASSWORD})
         return u
 
@@ -110,9 +113,9 @@ def demo_load() -> dict[str, Any]:
         code = uscc_with_check(f"91{district}MA5DEM{i:02d}X")
         org = Organisation.objects.filter(uscc=code).first()
         if org is None:
-            org, _ = orgs.organisation_upsert(actor=admin, data={"uscc": code, "name": name, "kind": kind, "district": district, "zone": zone})
+            org, _ = orgs.organisation_upsert(actor=DEMO, data={"uscc": code, "name": name, "kind": kind, "district": district, "zone": zone})
             for key, value in attrs.items():
-                orgs.org_attribute_set(actor=admin, organisation=org, name=key, value=value, valid_from=dt.date(2021, 1, 1), evidence="演示证明文件")
+                orgs.org_attribute_set(actor=DEMO, organisation=org, name=key, value=value, valid_from=dt.date(2021, 1, 1), evidence="演示证明文件")
         organisations.append(org)
     first = organisations[0]
     user("ent_admin", "org_admin", f"申报单位管理员（{first.name}）", organisation=first)
@@ -120,7 +123,7 @@ def demo_load() -> dict[str, Any]:
     for org in organisations[1:]:
         # Every demo organisation has a member account so each can act in the demo flows.
         if not org.role_grants.exists():
-            user_add(username=f"member{org.pk}", password_hash=demo_hash, role="applicant", organisation=org)
+            user_add(actor=DEMO, username=f"member{org.pk}", password_hash=demo_hash, role="applicant", organisation=org)
     user("qingxiu", "recommender", "推荐单位（青秀区科技局）", unit="450103")
     user("gaoxin", "recommender", "推荐单位（南宁高新区管委会）", unit="GXQ")
     officer = user("officer", "officer", "项目处（全部专项）", programme="*")
@@ -158,7 +161,7 @@ def _actor_for(role: str, org: Organisation, officer, finance):
     if role == "recommender":
         grant = RoleGrant.objects.filter(role="recommender", unit=org.recommending_unit).first()
         if grant is None:
-            return user_add(username=f"rec_{org.recommending_unit.lower()}", password_hash=_demo_hash(), role="recommender",
+            return user_add(actor=DEMO, username=f"rec_{org.recommending_unit.lower()}", password_hash=_demo_hash(), role="recommender",
                             unit=org.recommending_unit)
         return grant.user
     return finance if role == "finance" else officer
@@ -173,7 +176,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
     count = 0
     for i, (state, direction) in enumerate(zip(PRE_STATES, PRE_DIRECTIONS, strict=True)):
         org = organisations[i % len(organisations)]
-        leader = orgs.person_create(actor=admin, name=f"负责人{i + 1:02d}", id_number=id_with_check(f"450102198{i % 10}0{(i % 9) + 1}1{i % 10}{i:03d}"),
+        leader = orgs.person_create(actor=DEMO, name=f"负责人{i + 1:02d}", id_number=id_with_check(f"450102198{i % 10}0{(i % 9) + 1}1{i % 10}{i:03d}"),
                                     organisation=org)
         facts = _eligible_facts(version, direction)
         app = apps.application_create(actor=_actor_for("applicant", org, officer, finance), call=call, direction=direction, organisation=org,
@@ -212,10 +215,10 @@ def _demo_review(organisations, admin, officer) -> None:
 
     users = [get_user_model().objects.get(username="expert")]
     for i, (name, field, keywords) in enumerate(EXPERTS):
-        person = orgs.person_create(actor=admin, name=name, id_number=id_with_check(f"45010319700{i + 1}0{i + 1}{i:03d}"),
+        person = orgs.person_create(actor=DEMO, name=name, id_number=id_with_check(f"45010319700{i + 1}0{i + 1}{i:03d}"),
                                     organisation=organisations[12], user=users[0] if i == 0 else None)
         if not Expert.objects.filter(person=person).exists():
-            expert_add(actor=admin, person=person, organisation=organisations[12], title="教授", fields=[field], keywords=keywords,
+            expert_add(actor=DEMO, person=person, organisation=organisations[12], title="教授", fields=[field], keywords=keywords,
                        user=users[0] if i == 0 else None)
     call = Call.objects.get(name=CALL_NAME)
     review_round_run(actor=officer, call=call, k=3, max_load=3, due_at=timezone.now() + dt.timedelta(days=14))

@@ -6,33 +6,34 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 
+from yongke.accounts.actors import Actor
 from yongke.accounts.models import ApiToken, Role, RoleGrant
 from yongke.accounts.selectors import scope_of
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput, PermissionDenied
-from yongke.orgs.models import Organisation
+from yongke.orgs.models import Organisation, Person
 from yongke.orgs.validators import RECOMMENDING_UNITS
 
 SCOPED = {Role.ORG_ADMIN: "organisation", Role.APPLICANT: "organisation", Role.RECOMMENDER: "unit", Role.OFFICER: "programme"}
 
 
 @transaction.atomic
-def user_add(*, actor=None, username: str, password: str | None = None, role: str, organisation: Organisation | None = None,
-             unit: str = "", programme: str = "", email: str = "", full_name: str = "", password_hash: str | None = None):
+def user_add(*, actor: Actor, username: str, password: str | None = None, role: str, organisation: Organisation | None = None,
+             unit: str = "", programme: str = "", email: str = "", full_name: str = "", password_hash: str | None = None) -> User:
     """Create a user (or add a role to an existing one).
 
     An organisation admin may create accounts only for its own organisation's members;
-    everything else needs a system admin. `actor=None` is the operator at the console.
+    everything else needs a system admin (or the system: the console, self-registration).
     """
     if role not in Role.values:
         raise BadInput(f"role: 未知角色 {role}，应为 {', '.join(Role.values)} / unknown role", detail={"field": "role", "value": role})
-    if actor is not None:
-        scope = scope_of(actor)
-        own_member = role == Role.APPLICANT and organisation is not None and organisation.pk in scope.admin_of
-        if not (scope.has(Role.SYSADMIN) or own_member):
-            raise PermissionDenied("无权创建该账户 / not allowed to create this account", detail={"role": role})
+    scope = scope_of(actor)
+    own_member = role == Role.APPLICANT and organisation is not None and organisation.pk in scope.admin_of
+    if not (scope.has(Role.SYSADMIN) or own_member):
+        raise PermissionDenied("无权创建该账户 / not allowed to create this account", detail={"role": role})
     need = SCOPED.get(role)
     if need == "organisation" and organisation is None:
         raise BadInput("organisation: 该角色须指定所属单位 / this role needs an organisation", detail={"field": "organisation"})
@@ -64,8 +65,27 @@ def user_add(*, actor=None, username: str, password: str | None = None, role: st
     return user
 
 
-def token_create(*, user, name: str) -> str:
-    """A new API token; the key is shown once and only its hash is kept."""
+def token_create(*, actor: Actor, user: User, name: str) -> str:
+    """A new API token for `user` (themself, or by a system admin); the key is shown once and only its hash is kept."""
+    if not (getattr(actor, "pk", None) == user.pk or scope_of(actor).has(Role.SYSADMIN)):
+        raise PermissionDenied("只能为本人创建令牌 / only your own tokens")
     key = "yk_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(), prefix=key[:8])
     return key
+
+
+@transaction.atomic
+def member_create(*, actor: Actor, organisation: Organisation, username: str, password: str, full_name: str, email: str = "",
+                  id_number: str = "", title: str = "") -> tuple[User, Person | None]:
+    """An organisation admin adds a member account; with an ID number the member is also
+    registered as a person who may lead projects. Both or neither."""
+    from yongke.orgs.services import person_create
+
+    if organisation.pk not in scope_of(actor).admin_of and not scope_of(actor).is_system:
+        raise PermissionDenied("只有本单位管理员可以创建成员账户 / org admins only")
+    user = user_add(actor=actor, username=username, password=password, role=Role.APPLICANT, organisation=organisation,
+                    full_name=full_name, email=email)
+    person = None
+    if id_number:
+        person = person_create(actor=actor, name=full_name, id_number=id_number, organisation=organisation, title=title, user=user)
+    return user, person

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
+from yongke.accounts.actors import Viewer
 from yongke.accounts.models import Role
-from yongke.accounts.selectors import scope_of
+from yongke.accounts.selectors import Scope, scope_of
 from yongke.applications.models import Application, Call
+from yongke.applications.workflow import SUPPORTED_STATES
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import NotFound, PermissionDenied
+from yongke.orgs.models import Organisation
+
+# States an expert's review task gives access in (the review app's ReviewRound/ReviewAssignment
+# status values, read through the reverse relation so this floor imports nothing above it).
+_EXPERT_ROUND_STATUSES = ("assigned", "closed")
+_EXPERT_DECLINED = "declined"
 
 
-def applications_visible_to(user) -> QuerySet[Application]:
+def applications_visible_to(user: Viewer) -> QuerySet[Application]:
     """Applicants: their organisations' applications. Recommending units: their jurisdiction's,
     once submitted. Officers: their programmes'. Finance: decided ones. Experts: those assigned
     to them. Auditors and admins: all."""
@@ -35,23 +45,47 @@ def applications_visible_to(user) -> QuerySet[Application]:
     return qs.filter(cond)
 
 
-def _assigned_to(user) -> list[int]:
-    """Applications assigned to this expert for review (the review app records assignments)."""
-    try:
-        from yongke.review.selectors import application_ids_assigned_to
-    except ImportError:
-        return []
-    return application_ids_assigned_to(user)
+def _assigned_to(user: Viewer) -> QuerySet[Application]:
+    """Applications assigned to this expert for review, not declined (ids, as a subquery)."""
+    return (Application.objects.filter(review_assignments__expert__user=user, review_assignments__round__status__in=_EXPERT_ROUND_STATUSES)
+            .exclude(review_assignments__state=_EXPERT_DECLINED).values("pk"))
 
 
-def application_for(user, pk: int) -> Application:
+# Filters a list of applications may take, shared by the API and the portal: name → lookup.
+APPLICATION_FILTERS = {
+    "call": "call_id", "direction": "direction", "state": "state", "programme": "programme", "funding": "funding",
+    "district": "organisation__district", "zone": "organisation__zone", "organisation": "organisation_id",
+}
+
+
+def applications_filtered(user: Viewer, *, text: str | None = None, states: list[str] | None = None, **filters: Any) -> QuerySet[Application]:
+    """The applications `user` may see, narrowed by the list filters (None = no filter).
+
+    `text` matches the title, the organisation's name or its 统一社会信用代码; `states` is a set
+    of states (a queue). Filters that would reveal a blind application's applicant answer
+    only from what the caller may see anyway (the visibility comes first)."""
+    unknown = sorted(set(filters) - set(APPLICATION_FILTERS))
+    if unknown:
+        raise TypeError(f"unknown application filter {unknown[0]}")
+    qs = applications_visible_to(user)
+    for name, value in filters.items():
+        if value is not None and value != "":
+            qs = qs.filter(**{APPLICATION_FILTERS[name]: value})
+    if states:
+        qs = qs.filter(state__in=states)
+    if text:
+        t = text.strip()
+        qs = qs.filter(Q(title__icontains=t) | Q(organisation__name__icontains=t) | Q(organisation__uscc=t.upper()))
+    return qs
+
+def application_for(user: Viewer, pk: int) -> Application:
     app = applications_visible_to(user).filter(pk=pk).first()
     if app is None:
         raise NotFound(f"申报 {pk} 不存在或无权查看 / not found", detail={"id": pk})
     return app
 
 
-def identity_hidden(scope, app: Application) -> bool:
+def identity_hidden(scope: Scope, app: Application) -> bool:
     """Blind review: an expert sees the work, not who applied. Whoever sees the application
     through another role (its own organisation, its programme's officers, auditors) still does.
     `scope` is `scope_of(user)`."""
@@ -60,20 +94,49 @@ def identity_hidden(scope, app: Application) -> bool:
     return not (scope.sees_everything or scope.officer_for(app.programme) or app.organisation_id in scope.organisations)
 
 
-def calls_visible_to(user) -> QuerySet[Call]:
+def calls_visible_to(user: Viewer) -> QuerySet[Call]:
     """Calls are public notices: everyone may read them. The guide's data and text stay
     unloaded until a compiled guide is needed (they are cached by digest)."""
     return Call.objects.select_related("guide_version").defer("guide_version__spec", "guide_version__text")
 
 
-def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+def audit_events_visible_to(user: Viewer) -> QuerySet[AuditEvent]:
     scope = scope_of(user)
-    if not (scope.is_superuser or Role.AUDITOR in scope.roles or Role.SYSADMIN in scope.roles):
+    if not (scope.is_system or scope.is_superuser or Role.AUDITOR in scope.roles or Role.SYSADMIN in scope.roles):
         raise PermissionDenied("只有审计人员可以查看审计日志 / auditors only")
     return AuditEvent.objects.all()
 
 
-def application_timeline(user, app: Application) -> QuerySet[AuditEvent]:
+def application_timeline(user: Viewer, app: Application) -> QuerySet[AuditEvent]:
     """The status history of an application its viewer may see."""
     application_for(user, app.pk)
     return AuditEvent.objects.filter(target_type="application", target_id=str(app.pk)).order_by("at", "id")
+
+
+# --------------------------------------------------------------------------- the claim history
+
+
+def supported(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """Applications that received (or were granted) support: funded 前资助 projects, checked or paid 后补助."""
+    return qs.filter(Q(funding="pre", state__in=SUPPORTED_STATES["pre"]) | Q(funding="post", state__in=SUPPORTED_STATES["post"]))
+
+
+def organisation_history(org: Organisation, *, year_label: str, exclude: Application | None = None) -> list[dict[str, Any]]:
+    """What the organisation already received under a guide year, in the shape of a quote's
+    `history` (see `yongke.applications.history`): the one record of grants and claims that
+    quotes, submissions, claim checks and screening all read."""
+    qs = supported(Application.objects.filter(organisation=org, guide_version__label=year_label))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    year = int(year_label) if year_label.isdigit() else None
+    out = []
+    for a in qs.order_by("pk"):
+        entry: dict[str, Any] = {"direction": a.direction, "year": year, "amount": int(a.decided_amount or 0)}
+        if a.funding == "pre":
+            entry["kind"] = "prefunded"
+        if a.facts.get("platform_level") is not None:
+            entry["level"] = a.facts.get("platform_level")
+        if a.facts.get("content"):
+            entry["content"] = a.facts["content"]
+        out.append(entry)
+    return out

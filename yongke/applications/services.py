@@ -14,10 +14,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from yongke.accounts.actors import Actor, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
+from yongke.applications import history as hist
 from yongke.applications.models import Application, Attachment, Call, Submission, TeamMember
-from yongke.applications.workflow import SUPPORTED_STATES, Transition, workflow_for
+from yongke.applications.selectors import organisation_history
+from yongke.applications.workflow import Transition, workflow_for
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
 from yongke.guide.models import GuideVersion
@@ -45,7 +48,7 @@ def normalise_title(title: str) -> str:
 
 
 @transaction.atomic
-def call_open(*, actor=None, name: str, closes_at: dt.datetime, opens_at: dt.datetime | None = None,
+def call_open(*, actor: Actor, name: str, closes_at: dt.datetime, opens_at: dt.datetime | None = None,
               guide_version: GuideVersion | None = None, directions: list[str] | None = None, budgets: dict[str, int] | None = None,
               leader_limit: int = 1, org_limit: int | None = None, experts_per_application: int = 3, blind_review: bool = False) -> Call:
     require_role(actor, Role.OFFICER, Role.SYSADMIN)
@@ -66,7 +69,7 @@ def call_open(*, actor=None, name: str, closes_at: dt.datetime, opens_at: dt.dat
             raise BadInput(f"budgets.{key}: 预算应为非负整数（元）/ budget must be whole yuan", detail={"field": f"budgets.{key}"})
     call = Call(name=name, guide_version=version, directions=chosen, opens_at=opens, closes_at=closes_at, budgets=budgets or {},
                 leader_limit=leader_limit, org_limit=org_limit, experts_per_application=experts_per_application, blind_review=blind_review,
-                created_by=_user(actor))
+                created_by=user_of(actor))
     call.full_clean()
     call.save()
     audit_record(actor=actor, action="call_open", target_type="call", target_id=call.pk, data={"name": name, "closes_at": local(closes_at)})
@@ -74,7 +77,7 @@ def call_open(*, actor=None, name: str, closes_at: dt.datetime, opens_at: dt.dat
 
 
 @transaction.atomic
-def call_close(*, actor=None, call: Call) -> Call:
+def call_close(*, actor: Actor, call: Call) -> Call:
     require_role(actor, Role.OFFICER, Role.SYSADMIN)
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.closed_at is None:
@@ -92,15 +95,10 @@ def call_is_open(call: Call, now: dt.datetime | None = None) -> bool:
 # --------------------------------------------------------------------------- applications
 
 
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _require_applicant(actor, organisation: Organisation) -> None:
-    if actor is None:
-        return
+def _require_applicant(actor: Actor, organisation: Organisation) -> None:
+    """Only the organisation's own applicants and admins write its applications."""
     scope = scope_of(actor)
-    if not (scope.is_superuser or organisation.pk in scope.organisations):
+    if not (scope.is_system or scope.is_superuser or organisation.pk in scope.organisations):
         raise PermissionDenied("只能为本单位操作申报 / only for your own organisation", detail={"organisation": organisation.pk})
 
 
@@ -117,7 +115,7 @@ def _amount(name: str, value: Any) -> int:
 
 
 @transaction.atomic
-def application_create(*, actor=None, call: Call, direction: str, organisation: Organisation, title: str, summary: str = "",
+def application_create(*, actor: Actor, call: Call, direction: str, organisation: Organisation, title: str, summary: str = "",
                        requested_amount: int = 0, self_raised_amount: int = 0, facts: dict[str, Any] | None = None,
                        leader: Person | None = None, team: list[tuple[Person, str]] | None = None,
                        co_applicants: list[Organisation] | None = None, state: str | None = None) -> Application:
@@ -137,7 +135,7 @@ def application_create(*, actor=None, call: Call, direction: str, organisation: 
         call=call, guide_version=call.guide_version, direction=direction, programme=programme, funding=d.project.funding,
         organisation=organisation, leader=leader, title=title.strip(), title_normalized=normalise_title(title), summary=summary,
         requested_amount=_amount("requested_amount", requested_amount), self_raised_amount=_amount("self_raised_amount", self_raised_amount),
-        facts=_clean_facts(call.guide_version, facts), state=state or wf.initial, created_by=_user(actor),
+        facts=_clean_facts(call.guide_version, facts), state=state or wf.initial, created_by=user_of(actor),
     )
     app.full_clean()
     app.save()
@@ -158,7 +156,7 @@ EDITABLE_STATES = ("draft", "returned", "proposed")
 
 
 @transaction.atomic
-def application_update(*, actor=None, application: Application, lock_version: int, changes: dict[str, Any]) -> Application:
+def application_update(*, actor: Actor, application: Application, lock_version: int, changes: dict[str, Any]) -> Application:
     """Edit a draft. `lock_version` is the version the editor started from: a stale one is a conflict."""
     _require_applicant(actor, application.organisation)
     unknown = sorted(set(changes) - set(EDITABLE))
@@ -204,25 +202,28 @@ def application_facts(app: Application, *, on: dt.date | None = None) -> dict[st
     for name, value in organisation_facts(app.organisation, on=day).items():
         if name in guide.facts:
             facts[name] = value
-    facts.update({k: v for k, v in _history_facts(app).items() if k in guide.facts})
+    facts.update(_history_facts(app, facts))
     return facts
 
 
-def _supported(app_qs):
-    from django.db.models import Q
+def _history(app: Application) -> tuple[int | None, list[hist.Entry]]:
+    """The guide year and the organisation's other grants and claims of that year."""
+    label = app.guide_version.label
+    if not label.isdigit():
+        return None, []
+    guide = compiled_for(app.guide_version).guide
+    return int(label), hist.parse_history(organisation_history(app.organisation, year_label=label, exclude=app), guide)
 
-    return app_qs.filter(Q(funding="pre", state__in=SUPPORTED_STATES["pre"]) | Q(funding="post", state__in=SUPPORTED_STATES["post"]))
 
-
-def _history_facts(app: Application) -> dict[str, bool]:
-    """What the organisation already received under the same guide year (for 项目23's exclusion)."""
-    others = _supported(Application.objects.filter(organisation=app.organisation, guide_version__label=app.guide_version.label).exclude(pk=app.pk))
-    project = app.direction.split(".")[0]
-    return {
-        "has_prefunded_project": others.filter(funding="pre").exists(),
-        "has_other_post_subsidy": others.filter(funding="post").exclude(direction__startswith=f"{project}.").exists(),
-        "received_gazelle_award": others.filter(direction="23.2").exists(),
-    }
+def _history_facts(app: Application, facts: dict[str, Any]) -> dict[str, bool]:
+    """The facts the claim history decides (the same function a quote applies to its history)."""
+    year, entries = _history(app)
+    if year is None:
+        return {}
+    guide = compiled_for(app.guide_version).guide
+    names = set(guide.facts) & hist.RECORDED_FACTS
+    implied = hist.implied_facts(entries, direction=app.direction, names=names, year=year, facts=facts, given=True)
+    return implied.facts
 
 
 def application_check(app: Application) -> dict[str, Any]:
@@ -233,12 +234,10 @@ def application_check(app: Application) -> dict[str, Any]:
 # --------------------------------------------------------------------------- transitions
 
 
-def may_take(actor, app: Application, t: Transition) -> bool:
+def may_take(actor: Actor, app: Application, t: Transition) -> bool:
     """Whether the actor may take transition `t` of this application (role and scope)."""
-    if actor is None:
-        return True
     scope = scope_of(actor)
-    if scope.is_superuser:
+    if scope.is_system or scope.is_superuser:
         return True
     for role in t.roles:
         if role in (Role.APPLICANT, Role.ORG_ADMIN) and role in scope.roles and app.organisation_id in scope.organisations:
@@ -310,16 +309,17 @@ def _cross_rules(app: Application, now: dt.datetime) -> None:
     if twin is not None:
         raise Refused(f"本单位已以相同名称申报方向 {twin.direction}（{twin.title}），同一项目不得重复申报 / duplicate title",
                       code="duplicate_title", detail={"other": twin.pk, "direction": twin.direction})
-    # 项目23: an R&D award excludes, and is excluded by, gazelle awards, pre-funded projects and other post-subsidies.
-    year = app.guide_version.label
-    held_23 = _supported(Application.objects.filter(organisation=app.organisation, guide_version__label=year, direction="23.1")).exclude(pk=app.pk)
-    if not app.direction.startswith("23.") and held_23.exists():
-        raise Refused("本单位已享受企业研发经费投入奖补（项目23），不能与科技项目（前资助）、后补助项目等重复享受 / excluded by 项目23",
-                      code="excluded_by_23", detail={"other": held_23.first().pk})
+    # An award that may not be enjoyed with other support excludes what comes after it (and is
+    # excluded by what came before, through the history facts its own rule reads).
+    year, entries = _history(app)
+    blocking = hist.excluded_by(entries, direction=app.direction, year=year) if year is not None else None
+    if blocking is not None:
+        raise Refused(f"本单位已享受{blocking.label}，不能与科技项目（前资助）、后补助项目等重复享受 / excluded by an earlier award",
+                      code="excluded_by_23", detail={"direction": blocking.direction})
 
 
 @transaction.atomic
-def application_transition(*, actor=None, application: Application, action: str, comment: str = "", amount: int | None = None,
+def application_transition(*, actor: Actor, application: Application, action: str, comment: str = "", amount: int | None = None,
                            objection_days: int | None = None, lock_version: int | None = None, address: str | None = None,
                            now: dt.datetime | None = None) -> tuple[Application, bool]:
     """Take one step of the workflow. Returns (application, changed); submitting an application
@@ -365,7 +365,7 @@ def application_transition(*, actor=None, application: Application, action: str,
         app.submitted_at = now
         number = app.submissions.count() + 1
         Submission.objects.create(application=app, number=number, lock_version=app.lock_version, facts=application_facts(app),
-                                  verdict=app.verdict, submitted_by=_user(actor), submitted_at=now)
+                                  verdict=app.verdict, submitted_by=user_of(actor), submitted_at=now)
     app.lock_version += 1
     app.save()
     audit_record(actor=actor, action=action, target_type="application", target_id=app.pk, from_state=before, to_state=app.state,
@@ -405,7 +405,7 @@ def sniff_content_type(content: bytes) -> str | None:
 
 
 @transaction.atomic
-def attachment_add(*, actor=None, application: Application, kind: str, filename: str, content: bytes) -> Attachment:
+def attachment_add(*, actor: Actor, application: Application, kind: str, filename: str, content: bytes) -> Attachment:
     _require_applicant(actor, application.organisation)
     if application.state not in EDITABLE_STATES:
         raise Refused("当前状态不能上传附件 / cannot upload in this state", code="not_editable", detail={"state": application.state})
@@ -420,7 +420,7 @@ def attachment_add(*, actor=None, application: Application, kind: str, filename:
         raise BadInput("file: 只接受 PDF、PNG、JPEG、DOCX、XLSX、OFD 文件（按内容识别）/ file type not allowed", detail={"field": "file"})
     digest = hashlib.sha256(content).hexdigest()
     att = Attachment(application=application, kind=kind.strip(), filename=filename[:255] or digest, content_type=ctype, size=len(content),
-                     sha256=digest, uploaded_by=_user(actor))
+                     sha256=digest, uploaded_by=user_of(actor))
     att.file.save(digest, ContentFile(content), save=False)
     att.full_clean()
     att.save()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from yongke.accounts.actors import Viewer, user_of
 from yongke.audit.models import AuditEvent
 
 
-def audit_record(*, actor, action: str, target_type: str, target_id: Any, from_state: str = "", to_state: str = "",
+def audit_record(*, actor: Viewer | None, action: str, target_type: str, target_id: Any, from_state: str = "", to_state: str = "",
                  comment: str = "", address: str | None = None, data: dict[str, Any] | None = None) -> AuditEvent:
-    name = getattr(actor, "username", None) or "system"
+    """One entry of the append-only log. A user is named by username, the system as
+    ``system:<reason>``, nobody signed in as ``anonymous``."""
+    name = getattr(actor, "username", None) or "anonymous"
     event = AuditEvent(
-        actor=actor if getattr(actor, "pk", None) else None, actor_name=name, action=action, target_type=target_type,
+        actor=user_of(actor) if actor is not None else None, actor_name=name, action=action, target_type=target_type,
         target_id=str(target_id), from_state=from_state, to_state=to_state, comment=comment or "", address=address, data=data or {},
     )
     event.save()

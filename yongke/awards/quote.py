@@ -31,7 +31,7 @@ from typing import Any
 
 from stdnum.cn import uscc as uscc_check
 
-from yongke.awards import history as hist
+from yongke.applications import history as hist
 from yongke.core.errors import BadInput
 from yongke.guide.engine import CompiledGuide, referenced_names
 from yongke.guide.spec import coerce_facts
@@ -133,8 +133,12 @@ def _reason_for_rule(rule, code: str, message: str, **extra: Any) -> dict[str, A
 
 def award_quote(
     compiled: CompiledGuide, *, direction: Any, facts: Any, org: Any = None, year: Any = None, history: Any = None,
+    decides: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """Quote a direction's award for one organisation; raises BadInput naming the field."""
+    """Quote a direction's award for one organisation; raises BadInput naming the field.
+
+    A given `history` decides every fact a history can decide; `decides` narrows that to the
+    facts a partial record knows (the system's own records: `history.RECORDED_FACTS`)."""
     if not isinstance(direction, str):
         raise _bad("direction", "应为方向编号文本，如 \"26.1\" / must be a string", direction)
     compiled.direction(direction)
@@ -153,7 +157,9 @@ def award_quote(
             raise _bad(field, f"缺少事实（{label}）/ missing fact", code="missing_fact")
 
     gating_names = {n for r in compiled.direction(direction).rules if r.gating and r.expr for n in referenced_names(r.expr)}
-    implied = hist.implied_facts(entries, names=gating_names, year=year_, facts={**given, "content": content}, given=history is not None)
+    if decides is not None:
+        gating_names &= decides
+    implied = hist.implied_facts(entries, direction=direction, names=gating_names, year=year_, facts={**given, "content": content}, given=history is not None)
     context = {**given, **implied.facts}
     _, outcomes = compiled.evaluate(direction, context)
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 
+from yongke.accounts.actors import Actor, System
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role
+from yongke.applications import history as hist
 from yongke.applications import services as app_services
 from yongke.applications.models import Application, Call
-from yongke.applications.workflow import SUPPORTED_STATES
+from yongke.applications.selectors import organisation_history
 from yongke.audit.services import audit_record
 from yongke.awards.allocate import allocate
 from yongke.awards.quote import award_quote
@@ -25,26 +26,6 @@ from yongke.orgs.models import Organisation
 _FIELD_FACTS = ("requested_amount", "self_raised_amount")
 
 
-def organisation_history(org: Organisation, *, year_label: str, exclude: Application | None = None) -> list[dict[str, Any]]:
-    """What the organisation already received under the guide year, in the quote's history shape."""
-    qs = Application.objects.filter(organisation=org, guide_version__label=year_label).filter(
-        Q(funding="pre", state__in=SUPPORTED_STATES["pre"]) | Q(funding="post", state__in=SUPPORTED_STATES["post"]))
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    year = int(year_label) if year_label.isdigit() else None
-    out = []
-    for a in qs.order_by("pk"):
-        entry: dict[str, Any] = {"direction": a.direction, "year": year, "amount": int(a.decided_amount or 0)}
-        if a.funding == "pre":
-            entry["kind"] = "prefunded"
-        if a.direction == "30.1":
-            entry["level"] = a.facts.get("platform_level")
-            if a.facts.get("content"):
-                entry["content"] = a.facts["content"]
-        out.append(entry)
-    return out
-
-
 def claim_quote(app: Application) -> dict[str, Any]:
     """The award the claim would receive now, explained, with caps and exclusions across the
     organisation's other claims in the same guide year."""
@@ -54,12 +35,13 @@ def claim_quote(app: Application) -> dict[str, Any]:
     facts = {k: v for k, v in app_services.application_facts(app).items() if k not in _FIELD_FACTS and not k.startswith("has_")
              and k != "received_gazelle_award"}
     year = int(app.guide_version.label) if app.guide_version.label.isdigit() else None
-    return award_quote(compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year,
-                       history=organisation_history(app.organisation, year_label=app.guide_version.label, exclude=app))
+    history = organisation_history(app.organisation, year_label=app.guide_version.label, exclude=app) if year is not None else None
+    return award_quote(compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year, history=history,
+                       decides=hist.RECORDED_FACTS)
 
 
 @transaction.atomic
-def claim_check(*, actor=None, application: Application, comment: str = "") -> tuple[Application, dict[str, Any]]:
+def claim_check(*, actor: Actor, application: Application, comment: str = "") -> tuple[Application, dict[str, Any]]:
     """Check a claim at its quoted amount; a claim the quote refuses is refused with the reasons."""
     quote = claim_quote(application)
     if not quote["eligible"]:
@@ -71,14 +53,14 @@ def claim_check(*, actor=None, application: Application, comment: str = "") -> t
 
 
 @transaction.atomic
-def claims_from_screening(*, actor=None, call: Call, found: list[dict[str, Any]]) -> dict[str, Any]:
+def claims_from_screening(*, actor: Actor, call: Call, found: list[dict[str, Any]]) -> dict[str, Any]:
     """Turn screening results into claims awaiting each organisation's confirmation (意愿确认).
 
     `found` rows: {"uscc", "direction", "amount", "facts"}. Organisations not in the registry
     and directions not open in the call are reported, not created; a claim already made for
     the same organisation and direction in the call is not made twice.
     """
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发起免申即享 / officers only")
+    authorize_registry_screen(actor=actor, call=call)
     created, skipped = 0, []
     orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=[f["uscc"] for f in found])}
     existing = set(Application.objects.filter(call=call).values_list("organisation__uscc", "direction"))
@@ -94,7 +76,9 @@ def claims_from_screening(*, actor=None, call: Call, found: list[dict[str, Any]]
         if (org.uscc, row["direction"]) in existing:
             continue
         facts = {k: v for k, v in (row.get("facts") or {}).items() if k in guide.facts and v is not None}
-        app = app_services.application_create(actor=None, call=call, direction=row["direction"], organisation=org,
+        # The claim is the organisation's (awaiting its confirmation), proposed by the system on
+        # the officer's instruction; the officer's own act is audited below.
+        app = app_services.application_create(actor=System("免申即享"), call=call, direction=row["direction"], organisation=org,
                                               title=f"{guide.direction(row['direction']).name}（免申即享）", facts=facts, state="proposed")
         existing.add((org.uscc, row["direction"]))
         created += 1
@@ -122,7 +106,7 @@ def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
 
 
 @transaction.atomic
-def claims_allocate(*, actor=None, call: Call, direction: str) -> dict[str, Any]:
+def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, Any]:
     """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示."""
     require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以分配预算 / officers only")
     key, budget = call.budget_for(direction)
@@ -140,8 +124,31 @@ def claims_allocate(*, actor=None, call: Call, direction: str) -> dict[str, Any]
     return {"direction": direction, "budget": budget, "ratio": str(result.ratio), "allocations": [{"id": i, "amount": a} for i, a in result.amounts]}
 
 
+def authorize_registry_screen(*, actor: Actor, call: Call) -> None:
+    """Who may propose 免申即享 claims for a call: its officers (checked before the work is queued, and again when it runs)."""
+    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发起免申即享 / officers only")
+
+
+def organisations_screen(*, actor: Actor, rows: list[dict[str, Any]], directions: list[str] | None = None) -> dict[str, Any]:
+    """免申即享 screening of organisations' facts given as rows (name, uscc and facts) under the
+    current guide: the awards each may receive, with amounts. Officers only (it reads no
+    registry, but it is the officers' tool)."""
+    import polars as pl
+
+    from yongke.awards.screen import awards_screen, check_orgs
+    from yongke.guide.selectors import guide_version_current
+
+    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以筛查 / officers only")
+    if not rows:
+        raise BadInput("orgs: 至少一行 / at least one row", detail={"field": "orgs"})
+    compiled = compiled_for(guide_version_current())
+    frame = check_orgs(pl.DataFrame(rows, infer_schema_length=None), compiled)
+    result = awards_screen(compiled, frame, directions=directions)
+    return {**result.summary(), "awards": result.listed().to_dicts()}
+
+
 @transaction.atomic
-def registry_screen(*, actor=None, call: Call) -> dict[str, Any]:
+def registry_screen(*, actor: Actor, call: Call) -> dict[str, Any]:
     """免申即享: screen every organisation in the registry against the call's award directions
     with what the registry knows, and propose the claims found (awaiting confirmation).
 
@@ -153,6 +160,7 @@ def registry_screen(*, actor=None, call: Call) -> dict[str, Any]:
     from yongke.awards.screen import NAME, USCC, awards_screen, check_orgs
     from yongke.orgs.selectors import organisation_facts
 
+    authorize_registry_screen(actor=actor, call=call)
     compiled = compiled_for(call.guide_version)
     today = timezone.localdate()
     rows = []

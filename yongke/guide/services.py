@@ -7,22 +7,31 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from yongke.accounts.actors import Actor
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import require_role
+from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput
 from yongke.guide import models as m
 from yongke.guide.spec import Guide, load_guide
 
 
+def _require_guide_keeper(actor: Actor) -> None:
+    require_role(actor, Role.SYSADMIN, Role.OFFICER, message="只有系统管理员或项目处人员可以维护指南 / admins and officers only")
+
+
 @transaction.atomic
-def guide_store(*, guide: Guide, source_file: str = "", publish: bool = True) -> tuple[m.GuideVersion, bool]:
+def guide_store(*, actor: Actor, guide: Guide, source_file: str = "", publish: bool = True) -> tuple[m.GuideVersion, bool]:
     """Store a validated guide. Identical content is stored once; returns (version, created).
 
     A changed file with an existing label becomes the next revision: versions already
     stored are never modified, so every application keeps the rules it was checked under.
     """
+    _require_guide_keeper(actor)
     existing = m.GuideVersion.objects.filter(digest=guide.digest).first()
     if existing is not None:
         if publish and existing.status == m.GuideVersion.Status.DRAFT:
-            existing = guide_version_publish(version=existing)
+            existing = guide_version_publish(actor=actor, version=existing)
         return existing, False
     last = m.GuideVersion.objects.filter(label=guide.version).order_by("-revision").first()
     version = m.GuideVersion(
@@ -59,8 +68,10 @@ def guide_store(*, guide: Guide, source_file: str = "", publish: bool = True) ->
         m.Parameter(version=version, name=p.name, value=p.value, unit=p.unit or "", label=p.label, assumed=p.assumed, source=p.source or "")
         for p in guide.parameters.values()
     )
+    audit_record(actor=actor, action="guide_load", target_type="guide_version", target_id=version.pk,
+                 data={"label": version.label, "revision": version.revision, "digest": version.digest, "file": source_file})
     if publish:
-        version = guide_version_publish(version=version)
+        version = guide_version_publish(actor=actor, version=version)
     return version, True
 
 
@@ -71,14 +82,16 @@ def _rule_row(version: m.GuideVersion, project: m.Project, direction: m.Directio
     )
 
 
-def guide_load(*, path: str | Path | None = None, publish: bool = True) -> tuple[m.GuideVersion, bool]:
+def guide_load(*, actor: Actor, path: str | Path | None = None, publish: bool = True) -> tuple[m.GuideVersion, bool]:
     """Validate a guide file and store it, all or nothing: a broken file changes nothing."""
+    _require_guide_keeper(actor)
     guide = load_guide(path)
-    return guide_store(guide=guide, source_file=str(path or ""), publish=publish)
+    return guide_store(actor=actor, guide=guide, source_file=str(path or ""), publish=publish)
 
 
 @transaction.atomic
-def guide_version_publish(*, version: m.GuideVersion) -> m.GuideVersion:
+def guide_version_publish(*, actor: Actor, version: m.GuideVersion) -> m.GuideVersion:
+    _require_guide_keeper(actor)
     version = m.GuideVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == m.GuideVersion.Status.RETIRED:
         raise BadInput("已停用的指南版本不能再发布 / a retired version cannot be published", code="guide_retired", detail={"version": str(version)})
@@ -86,15 +99,18 @@ def guide_version_publish(*, version: m.GuideVersion) -> m.GuideVersion:
         version.status = m.GuideVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at"])
+        audit_record(actor=actor, action="guide_publish", target_type="guide_version", target_id=version.pk)
     return version
 
 
 @transaction.atomic
-def guide_version_retire(*, version: m.GuideVersion) -> m.GuideVersion:
+def guide_version_retire(*, actor: Actor, version: m.GuideVersion) -> m.GuideVersion:
     """Retire a version: no new application may use it; those made under it keep it."""
+    _require_guide_keeper(actor)
     version = m.GuideVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != m.GuideVersion.Status.RETIRED:
         version.status = m.GuideVersion.Status.RETIRED
         version.retired_at = timezone.now()
         version.save(update_fields=["status", "retired_at"])
+        audit_record(actor=actor, action="guide_retire", target_type="guide_version", target_id=version.pk)
     return version

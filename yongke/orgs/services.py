@@ -7,13 +7,18 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
+from yongke.accounts.actors import Actor, user_of
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import require_role, scope_of
 from yongke.audit.services import audit_record
 from yongke.core import crypto
-from yongke.core.errors import BadInput, Conflict
+from yongke.core.errors import BadInput, Conflict, PermissionDenied
 from yongke.orgs.models import CreditRecord, Organisation, OrgAttribute, Person
 from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_number, check_uscc, mask_id_number
 
@@ -54,27 +59,30 @@ def _clean_org(data: dict[str, Any], *, where: str = "") -> dict[str, Any]:
             "legal_person": bool(legal), "address": str(data.get("address") or "").strip()}
 
 
-def _may_register(actor, organisation: Organisation | None = None) -> None:
-    """Officers and admins keep the registry; an organisation's own people may add its members.
-    `actor=None` is the operator at the console (or a registration flow that checked already)."""
-    if actor is None:
-        return
-    from yongke.accounts.models import Role
-    from yongke.accounts.selectors import scope_of
+def require_registrar(actor: Actor) -> None:
+    """The registry (organisations, their attributes, credit records, imports) is kept by officers and admins."""
+    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员或系统管理员可以维护单位信息 / officers and admins only")
 
+
+def _may_register_person(actor: Actor, organisation: Organisation | None) -> None:
+    """Officers and admins register anyone; an organisation's own people register its members."""
     scope = scope_of(actor)
     if scope.has(Role.OFFICER, Role.SYSADMIN) or (organisation is not None and organisation.pk in scope.organisations):
         return
-    from yongke.core.errors import PermissionDenied
-
-    raise PermissionDenied("无权登记该单位或人员 / not allowed to register this", detail={"organisation": getattr(organisation, "pk", None)})
+    raise PermissionDenied("只能为本单位登记人员 / only for your own organisation",
+                           detail={"field": "organisation", "organisation": getattr(organisation, "pk", None)})
 
 
 @transaction.atomic
-def organisation_upsert(*, actor=None, data: dict[str, Any]) -> tuple[Organisation, bool]:
+def organisation_upsert(*, actor: Actor, data: dict[str, Any]) -> tuple[Organisation, bool]:
+    """Create or update an organisation by its 统一社会信用代码 (officers and admins)."""
+    require_registrar(actor)
+    return _organisation_save(actor=actor, data=data)
+
+
+def _organisation_save(*, actor: Actor, data: dict[str, Any]) -> tuple[Organisation, bool]:
     clean = _clean_org(data)
     org = Organisation.objects.select_for_update().filter(uscc=clean["uscc"]).first()
-    _may_register(actor, org)
     created = org is None
     org = org or Organisation()
     for k, v in clean.items():
@@ -87,12 +95,13 @@ def organisation_upsert(*, actor=None, data: dict[str, Any]) -> tuple[Organisati
 
 
 @transaction.atomic
-def org_attribute_set(*, actor=None, organisation: Organisation, name: str, value: Any = True, valid_from: dt.date,
+def org_attribute_set(*, actor: Actor, organisation: Organisation, name: str, value: Any = True, valid_from: dt.date,
                       valid_to: dt.date | None = None, evidence: str = "") -> OrgAttribute:
+    require_registrar(actor)
     if valid_to is not None and valid_to < valid_from:
         raise BadInput("valid_to: 截止日期不能早于起始日期", detail={"field": "valid_to"})
     attr = OrgAttribute(organisation=organisation, name=name, value=value, valid_from=valid_from, valid_to=valid_to, evidence=evidence,
-                        recorded_by=actor if getattr(actor, "pk", None) else None)
+                        recorded_by=user_of(actor))
     attr.full_clean()
     attr.save()
     audit_record(actor=actor, action="org_attribute_set", target_type="organisation", target_id=organisation.pk,
@@ -101,9 +110,9 @@ def org_attribute_set(*, actor=None, organisation: Organisation, name: str, valu
 
 
 @transaction.atomic
-def person_create(*, actor=None, name: str, id_number: str, organisation: Organisation | None = None, title: str = "",
-                  phone: str = "", email: str = "", user=None) -> Person:
-    _may_register(actor, organisation)
+def person_create(*, actor: Actor, name: str, id_number: str, organisation: Organisation | None = None, title: str = "",
+                  phone: str = "", email: str = "", user: User | None = None) -> Person:
+    _may_register_person(actor, organisation)
     verdict = check_id_number(id_number)
     if not verdict.valid:
         raise BadInput(f"id_number: 身份证号码无效：{verdict.reason}", detail={"field": "id_number", "rule": verdict.code})
@@ -121,8 +130,9 @@ def person_create(*, actor=None, name: str, id_number: str, organisation: Organi
 
 
 @transaction.atomic
-def credit_record_add(*, actor=None, organisation: Organisation | None = None, person: Person | None = None, reason: str,
+def credit_record_add(*, actor: Actor, organisation: Organisation | None = None, person: Person | None = None, reason: str,
                       starts_on: dt.date, ends_on: dt.date | None = None, source: str = "") -> CreditRecord:
+    require_registrar(actor)
     if organisation is None and person is None:
         raise BadInput("失信记录须指定单位或个人", detail={"field": "organisation"})
     record = CreditRecord(organisation=organisation, person=person, reason=reason, starts_on=starts_on, ends_on=ends_on, source=source)
@@ -191,8 +201,9 @@ def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def organisation_import(*, actor=None, path: Path, dry_run: bool = False, progress=None) -> ImportReport:
+def organisation_import(*, actor: Actor, path: Path, dry_run: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import organisations all or nothing: any bad row → nothing is written, every bad row reported."""
+    require_registrar(actor)
     raw_rows = read_table(path)
     report = ImportReport(rows=len(raw_rows), dry_run=dry_run)
     cleaned: list[dict[str, Any]] = []
@@ -220,3 +231,29 @@ def organisation_import(*, actor=None, path: Path, dry_run: bool = False, progre
             organisation_upsert(actor=actor, data=c)
     report.applied = True
     return report
+
+
+# --------------------------------------------------------------------------- self-registration
+
+
+@transaction.atomic
+def organisation_register(*, organisation: dict[str, Any], username: str, password: str, full_name: str = "",
+                          email: str = "") -> tuple[Organisation, User]:
+    """A new organisation and its first account (its admin), both or neither — the public
+    registration form, which anybody may use.
+
+    An organisation already registered under the same code is a conflict: a self-registration
+    must never overwrite the registry (its members are added by its admin)."""
+    from yongke.accounts.actors import System
+    from yongke.accounts.services import user_add
+
+    registration = System("registration")
+    verdict = check_uscc(organisation.get("uscc", ""))
+    if verdict.valid and Organisation.objects.filter(uscc=verdict.value).exists():
+        raise Conflict("该统一社会信用代码已注册，请联系本单位管理员开通账户 / already registered", code="organisation_exists",
+                       detail={"field": "uscc", "value": verdict.value})
+    org, _ = _organisation_save(actor=registration, data=organisation)
+    user = user_add(actor=registration, username=username, password=password, role=Role.ORG_ADMIN, organisation=org, full_name=full_name,
+                    email=email)
+    audit_record(actor=user, action="organisation_register", target_type="organisation", target_id=org.pk, data={"uscc": org.uscc})
+    return org, user

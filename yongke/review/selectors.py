@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from yongke.accounts.actors import Viewer
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import scope_of
 from yongke.core.errors import NotFound, PermissionDenied
@@ -25,7 +26,16 @@ def assignments_for(user) -> QuerySet[ReviewAssignment]:
             .order_by("state", "-invited_at"))
 
 
-def experts_visible_to(user) -> QuerySet[Expert]:
+def expert_pool_for(user: Viewer) -> QuerySet[Expert]:
+    """The whole expert pool: officers, auditors and admins only."""
+    scope = scope_of(user)
+    if not (scope.sees_everything or scope.has(Role.OFFICER)):
+        raise PermissionDenied("只有项目处人员可以查看专家库 / officers only")
+    return Expert.objects.select_related("person", "organisation")
+
+
+def experts_visible_to(user: Viewer) -> QuerySet[Expert]:
+    """Officers see the pool; an expert sees their own entry; anyone else none."""
     scope = scope_of(user)
     if scope.sees_everything or scope.has(Role.OFFICER):
         return Expert.objects.select_related("person", "organisation")

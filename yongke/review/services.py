@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from yongke.accounts.actors import Actor, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications.models import Application, Call
@@ -24,12 +25,10 @@ from yongke.review.models import Declaration, Employment, Expert, PanelMove, Rev
 AVOID_LIMIT = 3  # experts an applicant may ask to avoid, per application (each with a reason)
 
 
-def _officer_of(actor, programmes: set[str]) -> None:
+def _officer_of(actor: Actor, programmes: set[str]) -> None:
     """An officer may organise the review of applications of their own programmes only."""
-    if actor is None:
-        return
     scope = scope_of(actor)
-    if scope.is_superuser or scope.has(Role.SYSADMIN):
+    if scope.is_system or scope.is_superuser or scope.has(Role.SYSADMIN):
         return
     if not programmes or not all(scope.officer_for(p) for p in programmes):
         raise PermissionDenied("只有负责该专项的项目处人员可以组织评审 / officers of the programme only", detail={"programmes": sorted(programmes)})
@@ -44,7 +43,7 @@ def _round_programmes(rnd: ReviewRound) -> set[str]:
 
 
 @transaction.atomic
-def expert_add(*, actor=None, person: Person, organisation: Organisation | None = None, title: str = "", fields: list[str] | None = None,
+def expert_add(*, actor: Actor, person: Person, organisation: Organisation | None = None, title: str = "", fields: list[str] | None = None,
                keywords: list[str] | None = None, region: str = "", max_load: int = 6, user=None,
                past: list[tuple[Organisation, dt.date | None]] | None = None) -> Expert:
     require_role(actor, Role.OFFICER, Role.SYSADMIN)
@@ -64,7 +63,7 @@ def expert_add(*, actor=None, person: Person, organisation: Organisation | None 
     return expert
 
 
-def expert_import(*, actor=None, path: Path, dry_run: bool = False) -> dict[str, Any]:
+def expert_import(*, actor: Actor, path: Path, dry_run: bool = False) -> dict[str, Any]:
     """Import experts from xlsx/csv, all or nothing, with a per-row error report.
 
     Columns: 姓名, 身份证号码, 工作单位统一社会信用代码, 职称, 专业领域 (GB/T 4754 codes separated by
@@ -74,6 +73,7 @@ def expert_import(*, actor=None, path: Path, dry_run: bool = False) -> dict[str,
     from yongke.orgs.services import read_table
     from yongke.orgs.validators import check_id_number
 
+    require_role(actor, Role.OFFICER, Role.SYSADMIN)
     rows = read_table(path)
     errors: list[dict[str, Any]] = []
     plan: list[dict[str, Any]] = []
@@ -123,7 +123,7 @@ def expert_import(*, actor=None, path: Path, dry_run: bool = False) -> dict[str,
 
 
 @transaction.atomic
-def declaration_add(*, actor=None, expert: Expert, kind: str, reason: str, organisation: Organisation | None = None,
+def declaration_add(*, actor: Actor, expert: Expert, kind: str, reason: str, organisation: Organisation | None = None,
                     person: Person | None = None, application: Application | None = None) -> Declaration:
     """Record a conflict. Experts declare their own; applicants may ask to avoid up to three
     experts per application, each with a reason."""
@@ -133,8 +133,8 @@ def declaration_add(*, actor=None, expert: Expert, kind: str, reason: str, organ
         raise BadInput("reason: 回避须说明理由 / a reason is required", detail={"field": "reason"})
     if organisation is None and person is None and application is None:
         raise BadInput("须指明回避的单位、人员或申报 / name what to avoid", detail={"field": "organisation"})
-    if actor is not None:
-        scope = scope_of(actor)
+    scope = scope_of(actor)
+    if not scope.is_system:
         if kind == Declaration.Kind.APPLICANT_REQUEST:
             if application is None or application.organisation_id not in scope.organisations:
                 raise PermissionDenied("只能为本单位的申报申请回避 / only for your own application")
@@ -147,7 +147,7 @@ def declaration_add(*, actor=None, expert: Expert, kind: str, reason: str, organ
         if n >= AVOID_LIMIT:
             raise Refused(f"每个申报最多申请回避 {AVOID_LIMIT} 位专家 / at most {AVOID_LIMIT} avoidance requests", code="avoid_limit")
     d = Declaration.objects.create(expert=expert, kind=kind, reason=reason.strip(), organisation=organisation, person=person,
-                                   application=application, created_by=actor if getattr(actor, "pk", None) else None)
+                                   application=application, created_by=user_of(actor))
     audit_record(actor=actor, action="declaration_add", target_type="expert", target_id=expert.pk, data={"kind": kind})
     return d
 
@@ -198,8 +198,14 @@ def _infos(apps: list[Application], experts: list[Expert]) -> tuple[list[Applica
     return app_infos, expert_infos
 
 
+def authorize_review_round(*, actor: Actor, call: Call) -> None:
+    """Who may run an assignment round for a call: officers (of the programmes of the applications
+    in review, checked again when the round runs) and admins. Checked before the work is queued."""
+    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以分配评审专家 / officers only")
+
+
 @transaction.atomic
-def review_round_run(*, actor=None, call: Call, directions: list[str] | None = None, k: int | None = None, min_load: int = 0,
+def review_round_run(*, actor: Actor, call: Call, directions: list[str] | None = None, k: int | None = None, min_load: int = 0,
                      max_load: int | None = None, mode: str = "optimal", seed: int | None = None, max_prob: float | None = None,
                      years_since_employment: int = 3, forced: list[tuple[int, int]] | None = None, due_at: dt.datetime | None = None,
                      scores: dict[tuple[int, int], float] | None = None) -> ReviewRound:
@@ -209,6 +215,7 @@ def review_round_run(*, actor=None, call: Call, directions: list[str] | None = N
     pairs are never candidates; each exclusion is recorded with its reason. An infeasible
     round is stored with status "infeasible" and its diagnosis, and no one is invited.
     """
+    authorize_review_round(actor=actor, call=call)
     if mode not in solver.MODES:
         raise BadInput(f"mode: 应为 {', '.join(solver.MODES)} / unknown mode", detail={"field": "mode"})
     k = k or call.experts_per_application
@@ -235,7 +242,7 @@ def review_round_run(*, actor=None, call: Call, directions: list[str] | None = N
     loads = {str(e.pk): (min_load, min(e.max_load, max_load) if max_load is not None else e.max_load) for e in experts}
     rnd = ReviewRound(call=call, directions=directions or [], k=k, min_load=min_load, max_load=max_load or max((e.max_load for e in experts), default=0),
                       mode=mode, seed=seed, max_prob=max_prob, years_since_employment=years_since_employment, due_at=due_at,
-                      exclusions=[x.as_dict() for x in excluded], created_by=actor if getattr(actor, "pk", None) else None)
+                      exclusions=[x.as_dict() for x in excluded], created_by=user_of(actor))
     forced_pairs = {(str(a), str(e)) for a, e in forced or []}
     bad_forced = forced_pairs & conflict_pairs
     if bad_forced:
@@ -270,7 +277,7 @@ def review_round_run(*, actor=None, call: Call, directions: list[str] | None = N
 
 
 @transaction.atomic
-def review_round_close(*, actor=None, round: ReviewRound) -> ReviewRound:
+def review_round_close(*, actor: Actor, round: ReviewRound) -> ReviewRound:
     _officer_of(actor, _round_programmes(round))
     round.status = "closed"
     round.save(update_fields=["status"])
@@ -281,17 +288,17 @@ def review_round_close(*, actor=None, round: ReviewRound) -> ReviewRound:
 # --------------------------------------------------------------------------- the expert's side
 
 
-def _own(actor, assignment: ReviewAssignment) -> ReviewAssignment:
+def _own(actor: Actor, assignment: ReviewAssignment) -> ReviewAssignment:
     a = ReviewAssignment.objects.select_for_update(of=("self",)).select_related("expert", "round", "application").filter(pk=assignment.pk).first()
     if a is None:
         raise NotFound("评审任务不存在 / not found")
-    if actor is not None and not (a.expert.user_id and a.expert.user_id == actor.pk):
+    if not scope_of(actor).is_system and not (a.expert.user_id and a.expert.user_id == actor.pk):
         raise PermissionDenied("只能处理分配给本人的评审任务 / not your review")
     return a
 
 
 @transaction.atomic
-def invitation_respond(*, actor=None, assignment: ReviewAssignment, accept: bool, statement: str = "", conflict: str = "") -> ReviewAssignment:
+def invitation_respond(*, actor: Actor, assignment: ReviewAssignment, accept: bool, statement: str = "", conflict: str = "") -> ReviewAssignment:
     """Accept (with a statement that there is no conflict of interest) or decline (declaring a
     conflict, which is recorded and excludes the pair from any later round)."""
     a = _own(actor, assignment)
@@ -312,7 +319,7 @@ def invitation_respond(*, actor=None, assignment: ReviewAssignment, accept: bool
         a.decline_reason = reason
         if conflict.strip():
             Declaration.objects.create(expert=a.expert, kind=Declaration.Kind.EXPERT, application=a.application, reason=conflict.strip(),
-                                       created_by=actor if getattr(actor, "pk", None) else None)
+                                       created_by=user_of(actor))
     a.responded_at = timezone.now()
     a.save()
     audit_record(actor=actor, action="invitation_accept" if accept else "invitation_decline", target_type="review_assignment", target_id=a.pk)
@@ -324,7 +331,7 @@ def rubric_for(call: Call) -> tuple[scoring.Criterion, ...]:
 
 
 @transaction.atomic
-def score_submit(*, actor=None, assignment: ReviewAssignment, points: dict[str, float], comment: str) -> Score:
+def score_submit(*, actor: Actor, assignment: ReviewAssignment, points: dict[str, float], comment: str) -> Score:
     a = _own(actor, assignment)
     if a.state != ReviewAssignment.State.ACCEPTED:
         raise Refused("接受邀请后才能评分；已提交的评分不能修改 / accept first; a submitted score is final", code="bad_state",
@@ -355,7 +362,9 @@ def reminders_due(*, within: dt.timedelta = dt.timedelta(days=2), now: dt.dateti
 
 
 @transaction.atomic
-def reminders_mark(*, assignments: list[ReviewAssignment], now: dt.datetime | None = None) -> int:
+def reminders_mark(*, actor: Actor, assignments: list[ReviewAssignment], now: dt.datetime | None = None) -> int:
+    """Record that the experts of these tasks were reminded (officers, admins, the scheduler)."""
+    require_role(actor, Role.OFFICER, Role.SYSADMIN)
     now = now or timezone.now()
     return ReviewAssignment.objects.filter(pk__in=[a.pk for a in assignments]).update(reminded_at=now)
 
@@ -364,7 +373,7 @@ def reminders_mark(*, assignments: list[ReviewAssignment], now: dt.datetime | No
 
 
 @transaction.atomic
-def panel_move(*, actor=None, round: ReviewRound, application: Application, position: int, reason: str) -> PanelMove:
+def panel_move(*, actor: Actor, round: ReviewRound, application: Application, position: int, reason: str) -> PanelMove:
     _officer_of(actor, {application.programme})
     if not reason.strip():
         raise BadInput("reason: 会评调整名次须记录理由 / a reason is required", detail={"field": "reason"})
@@ -374,7 +383,7 @@ def panel_move(*, actor=None, round: ReviewRound, application: Application, posi
     if not 1 <= position <= ranked:
         raise BadInput(f"position: 名次应在1至{ranked}之间 / position out of range", detail={"field": "position", "value": position})
     move = PanelMove.objects.create(round=round, application=application, position=position, reason=reason.strip(),
-                                    moved_by=actor if getattr(actor, "pk", None) else None)
+                                    moved_by=user_of(actor))
     audit_record(actor=actor, action="panel_move", target_type="application", target_id=application.pk, comment=reason.strip(),
                  data={"round": round.pk, "position": position})
     return move

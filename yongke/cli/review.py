@@ -1,4 +1,4 @@
-"""`yongke review …`: the operator's face of expert review. Parses, calls, prints — nothing more."""
+"""`yongke review assign|experts-import|round|ranking|remind`: the console face of expert review."""
 
 from __future__ import annotations
 
@@ -8,21 +8,42 @@ import time
 from fractions import Fraction
 from typing import Any
 
+from yongke.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    Parser,
+    actor_named,
+    add_as_option,
+    console_actor,
+    django_setup,
+    emit,
+    parse_time,
+)
 from yongke.core.errors import BadInput
+
+# --------------------------------------------------------------------------- assignment on files
 
 
 def _cap(text: str) -> Fraction:
     try:
         value = Fraction(text)
     except (ValueError, ZeroDivisionError):
-        raise BadInput(f"--max-prob 应为 0 到 1 之间的数「{text}」 / --max-prob must be a number in (0, 1]", code="bad_max_prob", detail={"field": "--max-prob", "value": text}) from None
+        raise BadInput(
+            f"--max-prob 应为 0 到 1 之间的数「{text}」 / --max-prob must be a number in (0, 1]",
+            code="bad_max_prob",
+            detail={"field": "--max-prob", "value": text},
+        ) from None
     if not 0 < value <= 1:
-        raise BadInput(f"--max-prob 应在 (0, 1] 之内「{text}」 / --max-prob must be in (0, 1]", code="bad_max_prob", detail={"field": "--max-prob", "value": text})
+        raise BadInput(
+            f"--max-prob 应在 (0, 1] 之内「{text}」 / --max-prob must be in (0, 1]",
+            code="bad_max_prob",
+            detail={"field": "--max-prob", "value": text},
+        )
     return value
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
-    from yongke.cli.main import EXIT_NEGATIVE, EXIT_OK, emit
     from yongke.review.assignment import Infeasible, SolverError, assign, read_instance, write_json
 
     if args.mode != "random" and (args.seed is not None or args.max_prob is not None):
@@ -41,12 +62,14 @@ def cmd_assign(args: argparse.Namespace) -> int:
         return EXIT_NEGATIVE
     except SolverError as e:
         # Not the input's fault and not infeasibility: say so plainly, write nothing.
-        emit({
-            "mode": args.mode,
-            "feasible": None,
-            "message": f"求解器异常终止，未写出结果：{e} / the solver failed, nothing was written: {e}",
-            "problems": [{"code": "solver_failed", "message": f"求解器异常终止：{e} / the solver failed: {e}"}],
-        })
+        emit(
+            {
+                "mode": args.mode,
+                "feasible": None,
+                "message": f"求解器异常终止，未写出结果：{e} / the solver failed, nothing was written: {e}",
+                "problems": [{"code": "solver_failed", "message": f"求解器异常终止：{e} / the solver failed: {e}"}],
+            }
+        )
         return EXIT_NEGATIVE
     write_json(args.out, result.as_mapping())
     worst_id, worst = result.worst()
@@ -72,10 +95,105 @@ def cmd_assign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `review assign` to the `yongke` command."""
-    review = subparsers.add_parser("review", help="专家评审：分配专家")
-    rs = review.add_subparsers(dest="review_command", required=True, parser_class=type(review))
+# --------------------------------------------------------------------------- the pool and rounds in the database
+
+
+def cmd_experts_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    django_setup()
+    from yongke.review.services import expert_import
+
+    report = expert_import(actor=actor_named(args.as_user), path=Path(args.file), dry_run=args.dry_run)
+    emit(report)
+    if report["errors"]:
+        first = report["errors"][0]
+        sys.stderr.write(
+            f"yongke: {args.file}: 第{first['row']}行 {first['field']}: {first['message']}（共 {len(report['errors'])} 行有误，未导入）\n"
+        )
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def cmd_round(args: argparse.Namespace) -> int:
+    django_setup()
+    from yongke.applications.models import Call
+    from yongke.review.services import review_round_run
+
+    actor = actor_named(args.as_user)
+    call = Call.objects.filter(pk=args.call).first()
+    if call is None:
+        raise BadInput(f"--call: 批次 {args.call} 不存在 / unknown call", detail={"field": "--call"})
+    rnd = review_round_run(
+        actor=actor,
+        call=call,
+        directions=args.directions.split(",") if args.directions else None,
+        k=args.k,
+        min_load=args.min_load,
+        max_load=args.max_load,
+        mode=args.mode,
+        seed=args.seed,
+        max_prob=float(args.max_prob) if args.max_prob else None,
+        years_since_employment=args.years,
+        due_at=parse_time(args.due_at, "--due-at") if args.due_at else None,
+    )
+    emit(
+        {
+            "round": rnd.pk,
+            "status": rnd.status,
+            "mode": rnd.mode,
+            "seed": rnd.seed,
+            "total_affinity": rnd.total_affinity,
+            "assignments": rnd.assignments.count(),
+            "exclusions": rnd.exclusions,
+            "diagnosis": rnd.diagnosis,
+        }
+    )
+    return EXIT_OK if rnd.status == "assigned" else EXIT_NEGATIVE
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    django_setup()
+    from yongke.review.services import reminders_due, reminders_mark
+
+    due = reminders_due(within=dt.timedelta(days=args.days))
+    reminders_mark(actor=console_actor(), assignments=due)
+    emit(
+        {
+            "reminded": [
+                {
+                    "task": a.pk,
+                    "expert": a.expert.person.name,
+                    "application": a.application_id,
+                    "state": a.state,
+                    "due_at": a.round.due_at.isoformat(),
+                }
+                for a in due
+            ]
+        }
+    )
+    return EXIT_OK
+
+
+def cmd_ranking(args: argparse.Namespace) -> int:
+    django_setup()
+    from yongke.review.models import ReviewRound
+    from yongke.review.selectors import ranking
+
+    actor = actor_named(args.as_user)
+    rnd = ReviewRound.objects.filter(pk=args.round).first()
+    if rnd is None:
+        raise BadInput(f"--round: 评审轮次 {args.round} 不存在 / unknown round", detail={"field": "--round"})
+    emit(ranking(actor, rnd, method=args.method))
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `review …` to the yongke command."""
+    review = sub.add_parser("review", help="专家评审：专家库、分配专家、排名、提醒")
+    rs = review.add_subparsers(dest="review_command", required=True, parser_class=Parser)
     a = rs.add_parser(
         "assign",
         help="为每份申请分配 k 位专家（optimal 最优、fair 兼顾最差、random 随机抽取）",
@@ -92,90 +210,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--max-prob", help="random 模式每对专家-申请的最大概率（默认 0.5）")
     a.add_argument("--out", required=True, help="输出 JSON 文件")
     a.set_defaults(func=cmd_assign)
-    register_db(rs)
 
-
-# --------------------------------------------------------------------------- the pool and rounds in the database
-
-
-def cmd_experts_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from yongke.cli.main import actor_named, django_setup, emit
-
-    django_setup()
-    from yongke.review.services import expert_import
-
-    report = expert_import(actor=actor_named(args.as_user), path=Path(args.file), dry_run=args.dry_run)
-    emit(report)
-    if report["errors"]:
-        first = report["errors"][0]
-        sys.stderr.write(f"yongke: {args.file}: 第{first['row']}行 {first['field']}: {first['message']}（共 {len(report['errors'])} 行有误，未导入）\n")
-        return 2
-    return 0
-
-
-def cmd_round(args: argparse.Namespace) -> int:
-    from yongke.cli.main import actor_named, django_setup, emit, parse_time
-
-    django_setup()
-    from yongke.applications.models import Call
-    from yongke.core.errors import BadInput
-    from yongke.review.services import review_round_run
-
-    call = Call.objects.filter(pk=args.call).first()
-    if call is None:
-        raise BadInput(f"--call: 批次 {args.call} 不存在 / unknown call", detail={"field": "--call"})
-    rnd = review_round_run(actor=actor_named(args.as_user), call=call, directions=args.directions.split(",") if args.directions else None,
-                           k=args.k, min_load=args.min_load, max_load=args.max_load, mode=args.mode, seed=args.seed,
-                           max_prob=float(args.max_prob) if args.max_prob else None, years_since_employment=args.years,
-                           due_at=parse_time(args.due_at, "--due-at") if args.due_at else None)
-    emit({"round": rnd.pk, "status": rnd.status, "mode": rnd.mode, "seed": rnd.seed, "total_affinity": rnd.total_affinity,
-          "assignments": rnd.assignments.count(), "exclusions": rnd.exclusions, "diagnosis": rnd.diagnosis})
-    return 0 if rnd.status == "assigned" else 1
-
-
-def cmd_remind(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from yongke.cli.main import django_setup, emit
-
-    django_setup()
-    from yongke.review.services import reminders_due, reminders_mark
-
-    due = reminders_due(within=dt.timedelta(days=args.days))
-    reminders_mark(assignments=due)
-    emit({"reminded": [{"task": a.pk, "expert": a.expert.person.name, "application": a.application_id, "state": a.state,
-                        "due_at": a.round.due_at.isoformat()} for a in due]})
-    return 0
-
-
-def cmd_ranking(args: argparse.Namespace) -> int:
-    from yongke.cli.main import actor_named, django_setup, emit
-
-    django_setup()
-    from yongke.core.errors import BadInput
-    from yongke.review.models import ReviewRound
-    from yongke.review.selectors import ranking, ranking_of
-
-    rnd = ReviewRound.objects.filter(pk=args.round).first()
-    if rnd is None:
-        raise BadInput(f"--round: 评审轮次 {args.round} 不存在 / unknown round", detail={"field": "--round"})
-    user = actor_named(args.as_user)
-    emit(ranking(user, rnd, method=args.method) if user is not None else ranking_of(rnd, method=args.method))
-    return 0
-
-
-def register_db(rs: argparse._SubParsersAction) -> None:
     rk = rs.add_parser("ranking", help="评审排名与资助线（按方向）")
     rk.add_argument("--round", type=int, required=True)
     rk.add_argument("--method", choices=("trimmed", "calibrated", "mean"), default="trimmed")
-    rk.add_argument("--as", dest="as_user")
+    add_as_option(rk)
     rk.set_defaults(func=cmd_ranking)
     im = rs.add_parser("experts-import", help="从 xlsx/csv 导入专家库（全部成功或全部不变，逐行报告错误）")
     im.add_argument("file")
     im.add_argument("--dry-run", action="store_true")
-    im.add_argument("--as", dest="as_user")
+    add_as_option(im)
     im.set_defaults(func=cmd_experts_import)
     r = rs.add_parser("round", help="为批次中处于专家评审的申报分配专家并发出邀请（回避自动计算）")
     r.add_argument("--call", type=int, required=True)
@@ -188,7 +232,7 @@ def register_db(rs: argparse._SubParsersAction) -> None:
     r.add_argument("--max-prob")
     r.add_argument("--years", type=int, default=3, help="原工作单位回避年限")
     r.add_argument("--due-at", help="评审截止时间（北京时间）")
-    r.add_argument("--as", dest="as_user")
+    add_as_option(r)
     r.set_defaults(func=cmd_round)
     rm = rs.add_parser("remind", help="列出并标记即将到期的评审任务（提醒）")
     rm.add_argument("--days", type=int, default=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from yongke.cli.main import EXIT_OK, Parser, django_setup, emit
+from yongke.cli.common import EXIT_OK, Parser, console_actor, django_setup, emit
 from yongke.core.errors import BadInput
 
 
@@ -19,20 +19,35 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         org = Organisation.objects.filter(uscc=args.org.upper()).first()
         if org is None:
             raise BadInput(f"--org: 没有统一社会信用代码为 {args.org} 的单位 / unknown organisation", detail={"field": "--org"})
+    actor = console_actor()
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else args.password
-    user = user_add(username=args.username, password=password, role=args.role, organisation=org, unit=args.unit or "",
-                    programme=args.programme or "", email=args.email or "", full_name=args.name or "")
-    out = {"id": user.pk, "username": user.username, "roles": [
-        {"role": g.role, "organisation": g.organisation.uscc if g.organisation else None, "unit": g.unit, "programme": g.programme}
-        for g in user.role_grants.select_related("organisation")
-    ]}
+    user = user_add(
+        actor=actor,
+        username=args.username,
+        password=password,
+        role=args.role,
+        organisation=org,
+        unit=args.unit or "",
+        programme=args.programme or "",
+        email=args.email or "",
+        full_name=args.name or "",
+    )
+    out = {
+        "id": user.pk,
+        "username": user.username,
+        "roles": [
+            {"role": g.role, "organisation": g.organisation.uscc if g.organisation else None, "unit": g.unit, "programme": g.programme}
+            for g in user.role_grants.select_related("organisation")
+        ],
+    }
     if args.token:
-        out["token"] = token_create(user=user, name="console")
+        out["token"] = token_create(actor=actor, user=user, name="console")
     emit(out)
     return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `user add` to the yongke command."""
     user = sub.add_parser("user", help="账户与角色")
     usub = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
     a = usub.add_parser("add", help="创建账户或为已有账户增加角色")

@@ -1,8 +1,10 @@
 """An organisation's earlier claims and awards, and the caps and exclusions they imply.
 
-A quote may carry the organisation's history: what it already received. That history is
-the only thing that knows about other claims, so it is where the guide's rules across
-claims are applied. The shape of one entry (JSON):
+This module is the one owner of the rules across claims. A quote may carry the
+organisation's history (what it already received); a submission, a claim check and
+screening read the same history from the database (`yongke.awards.selectors.
+organisation_history`, in the same shape) and apply the same functions below, so a quote and
+a submission of one claim reach one verdict. The shape of one entry (JSON):
 
     {"direction": "28.1", "year": 2022, "amount": 120000}          # an award under the guide
     {"kind": "prefunded", "year": 2022, "direction": "1.1"}         # a 前资助 project
@@ -57,6 +59,9 @@ _KEYS = {"direction", "year", "amount", "kind", "content", "level"}
 # Only the engineering-centre levels the guide names; a key laboratory is no engineering centre.
 ENG_CENTRE_LEVEL = {"region_eng_center": "region", "city_eng_center": "city"}
 GAZELLE_DIRECTIONS = ("23.2",)  # the guide's own gazelle-enterprise award
+# An R&D-investment award (项目23 方向1) may not be enjoyed together with 前资助 projects or other
+# post-subsidies of the same year: holding it excludes later claims outside its own project.
+EXCLUDING_DIRECTIONS = ("23.1",)
 
 
 @dataclass(frozen=True)
@@ -144,21 +149,34 @@ def same_content(a: str | None, b: str | None) -> bool | None:
     return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)
 
 
+def project_of(direction: str | None) -> str | None:
+    """The project a direction belongs to ("23.1" → "23")."""
+    return direction.split(".")[0] if direction else None
+
+
 # Facts of the guide that a complete history decides, for the directions whose rules read them.
-# Each: which entries make the fact true, given the quote's year and facts.
-_Pred = Callable[[Entry, int, dict[str, Any]], bool]
+# Each: which entries make the fact true, given the claim's direction, its year and facts.
+_Pred = Callable[[Entry, str, int, dict[str, Any]], bool]
 HISTORY_FACTS: dict[str, _Pred] = {
-    "received_gazelle_award": lambda e, year, f: e.year == year and (e.kind == "gazelle" or e.direction in GAZELLE_DIRECTIONS),
-    "has_prefunded_project": lambda e, year, f: e.year == year and e.kind == "prefunded",
-    "has_other_post_subsidy": lambda e, year, f: e.year == year and (
-        e.kind == "post_subsidy" or (e.kind == "award" and e.direction not in GAZELLE_DIRECTIONS)
+    "received_gazelle_award": lambda e, d, year, f: e.year == year and (e.kind == "gazelle" or e.direction in GAZELLE_DIRECTIONS),
+    "has_prefunded_project": lambda e, d, year, f: e.year == year and e.kind == "prefunded",
+    # "其他后补助": a post-subsidy outside the claim's own project (the project's other direction is
+    # the gazelle award, which has its own fact).
+    "has_other_post_subsidy": lambda e, d, year, f: e.year == year and (
+        e.kind == "post_subsidy" or (e.kind == "award" and project_of(e.direction) != project_of(d))
     ),
-    "duplicate_enterprise_tech_center": lambda e, year, f: (
+    "duplicate_enterprise_tech_center": lambda e, d, year, f: (
         e.kind == "enterprise_tech_center"
         and e.level == ENG_CENTRE_LEVEL.get(f.get("platform_level", ""))
         and bool(same_content(e.content, f.get("content")))
     ),
 }
+
+
+# The facts the system's own records decide: claims and projects made in Yongke. Awards made
+# outside the plan (a regional gazelle award, an enterprise technology centre) are known only
+# from what the organisation declares, so a history read from the database decides only these.
+RECORDED_FACTS = frozenset({"received_gazelle_award", "has_prefunded_project", "has_other_post_subsidy"})
 
 
 @dataclass
@@ -170,7 +188,7 @@ class Implied:
     notes: list[dict[str, Any]]  # what it cannot decide (reasons for the officer)
 
 
-def implied_facts(entries: list[Entry], *, names: set[str], year: int, facts: dict[str, Any], given: bool) -> Implied:
+def implied_facts(entries: list[Entry], *, direction: str, names: set[str], year: int, facts: dict[str, Any], given: bool) -> Implied:
     """The facts among `names` that the history decides (a fact already true stays true)."""
     out: dict[str, bool] = {}
     evidence: dict[str, list[Entry]] = {}
@@ -194,7 +212,7 @@ def implied_facts(entries: list[Entry], *, names: set[str], year: int, facts: di
                         "history": [e.index for e in same_level],
                     })
                     continue
-        hits = [e for e in entries if HISTORY_FACTS[name](e, year, facts)]
+        hits = [e for e in entries if HISTORY_FACTS[name](e, direction, year, facts)]
         evidence[name] = hits
         out[name] = bool(facts.get(name)) or bool(hits)
     return Implied(out, evidence, notes)
@@ -212,3 +230,12 @@ def already_paid_platform(entries: list[Entry], *, level: str | None, content: s
     same = [e for e in same_level if same_content(e.content, content)]
     unknown = [e for e in same_level if same_content(e.content, content) is None]
     return same, unknown
+
+
+def excluded_by(entries: list[Entry], *, direction: str, year: int) -> Entry | None:
+    """An earlier award of the year that excludes a claim or project under `direction`
+    (holding an R&D-investment award excludes everything outside its own project)."""
+    for e in entries:
+        if e.year == year and e.direction in EXCLUDING_DIRECTIONS and project_of(e.direction) != project_of(direction):
+            return e
+    return None

@@ -1,4 +1,4 @@
-"""`yongke org …`: validate codes and import the registry."""
+"""`yongke org validate-uscc|import`: check codes and import the registry."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from yongke.cli.main import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, Parser, actor_named, django_setup, emit
+from yongke.cli.common import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, Parser, actor_named, add_as_option, django_setup, emit
 
 
 def cmd_validate_uscc(args: argparse.Namespace) -> int:
@@ -24,6 +24,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from yongke.orgs.services import organisation_import, read_table
 
     path = Path(args.file)
+    actor = actor_named(args.as_user)
     total = len(read_table(path))
     progress = None
     bar = None
@@ -38,19 +39,22 @@ def cmd_import(args: argparse.Namespace) -> int:
             bar.update(task, completed=done)
 
     try:
-        report = organisation_import(actor=actor_named(args.as_user), path=path, dry_run=args.dry_run, progress=progress)
+        report = organisation_import(actor=actor, path=path, dry_run=args.dry_run, progress=progress)
     finally:
         if bar:
             bar.stop()
     emit(report.as_dict())
     if report.errors:
         first = report.errors[0]
-        sys.stderr.write(f"yongke: {path}: 第{first['row']}行 {first['message']}（共 {len(report.errors)} 行有误，未导入任何数据）/ nothing imported\n")
+        sys.stderr.write(
+            f"yongke: {path}: 第{first['row']}行 {first['message']}（共 {len(report.errors)} 行有误，未导入任何数据）/ nothing imported\n"
+        )
         return EXIT_BAD_INPUT
     return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `org …` to the yongke command."""
     org = sub.add_parser("org", help="单位：统一社会信用代码校验、批量导入")
     osub = org.add_subparsers(dest="org_command", required=True, parser_class=Parser)
     v = osub.add_parser("validate-uscc", help="校验统一社会信用代码：有效退出 0，无效退出 1 并说明原因")
@@ -59,5 +63,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     im = osub.add_parser("import", help="从 xlsx 或 csv 导入单位（全部成功或全部不变，逐行报告错误）")
     im.add_argument("file")
     im.add_argument("--dry-run", action="store_true", help="只校验，不写入")
-    im.add_argument("--as", dest="as_user", help="以该用户身份操作（默认：运维人员）")
+    add_as_option(im)
     im.set_defaults(func=cmd_import)

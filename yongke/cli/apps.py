@@ -5,32 +5,50 @@ from __future__ import annotations
 import argparse
 import json
 
-from yongke.cli.main import EXIT_OK, Parser, actor_named, django_setup, emit, parse_time
+from yongke.cli.common import EXIT_OK, Parser, actor_named, add_as_option, django_setup, emit, parse_time
 from yongke.core.errors import BadInput
 
 
 def _call_json(call) -> dict:
     from yongke.applications.services import local
 
-    return {"id": call.pk, "name": call.name, "guide_version": call.guide_version.label, "directions": call.directions,
-            "opens_at": local(call.opens_at), "closes_at": local(call.closes_at), "closed_at": local(call.closed_at) if call.closed_at else None,
-            "leader_limit": call.leader_limit, "budgets": call.budgets}
+    return {
+        "id": call.pk,
+        "name": call.name,
+        "guide_version": call.guide_version.label,
+        "directions": call.directions,
+        "opens_at": local(call.opens_at),
+        "closes_at": local(call.closes_at),
+        "closed_at": local(call.closed_at) if call.closed_at else None,
+        "leader_limit": call.leader_limit,
+        "budgets": call.budgets,
+    }
+
+
+def _budgets(text: str | None) -> dict | None:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadInput(f'--budgets: 应为 JSON 对象，如 {{"1.1": 5000000}} / bad JSON: {e.msg}', detail={"field": "--budgets"}) from None
 
 
 def cmd_call_open(args: argparse.Namespace) -> int:
     django_setup()
     from yongke.applications.services import call_open
 
-    budgets = None
-    if args.budgets:
-        try:
-            budgets = json.loads(args.budgets)
-        except json.JSONDecodeError as e:
-            raise BadInput(f"--budgets: 应为 JSON 对象，如 {{\"1.1\": 5000000}} / bad JSON: {e.msg}", detail={"field": "--budgets"}) from None
-    call = call_open(actor=actor_named(args.as_user), name=args.name, closes_at=parse_time(args.closes_at, "--closes-at"),
-                     opens_at=parse_time(args.opens_at, "--opens-at") if args.opens_at else None,
-                     directions=[d.strip() for d in args.directions.split(",")] if args.directions else None, budgets=budgets,
-                     leader_limit=args.leader_limit, experts_per_application=args.experts, blind_review=args.blind)
+    call = call_open(
+        actor=actor_named(args.as_user),
+        name=args.name,
+        closes_at=parse_time(args.closes_at, "--closes-at"),
+        opens_at=parse_time(args.opens_at, "--opens-at") if args.opens_at else None,
+        directions=[d.strip() for d in args.directions.split(",")] if args.directions else None,
+        budgets=_budgets(args.budgets),
+        leader_limit=args.leader_limit,
+        experts_per_application=args.experts,
+        blind_review=args.blind,
+    )
     emit(_call_json(call))
     return EXIT_OK
 
@@ -52,14 +70,28 @@ def cmd_app_transition(args: argparse.Namespace) -> int:
     from yongke.applications.services import application_get, application_transition
 
     action = getattr(args, "action", None) or "submit"
-    app, changed = application_transition(actor=actor_named(args.as_user), application=application_get(args.id), action=action,
-                                          comment=args.comment or "", amount=args.amount, objection_days=args.objection_days)
-    emit({"id": app.pk, "state": app.state, "changed": changed, "lock_version": app.lock_version,
-          "verdict": app.verdict.get("verdict") if app.verdict else None})
+    app, changed = application_transition(
+        actor=actor_named(args.as_user),
+        application=application_get(args.id),
+        action=action,
+        comment=args.comment or "",
+        amount=args.amount,
+        objection_days=args.objection_days,
+    )
+    emit(
+        {
+            "id": app.pk,
+            "state": app.state,
+            "changed": changed,
+            "lock_version": app.lock_version,
+            "verdict": app.verdict.get("verdict") if app.verdict else None,
+        }
+    )
     return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add `call …` and `app …` to the yongke command."""
     call = sub.add_parser("call", help="申报批次：开放、截止")
     csub = call.add_subparsers(dest="call_command", required=True, parser_class=Parser)
     o = csub.add_parser("open", help="开放申报批次（时间为北京时间）")
@@ -71,18 +103,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--leader-limit", type=int, default=1)
     o.add_argument("--experts", type=int, default=3, help="每个申报的评审专家数")
     o.add_argument("--blind", action="store_true", help="匿名评审")
-    o.add_argument("--as", dest="as_user")
+    add_as_option(o)
     o.set_defaults(func=cmd_call_open)
     c = csub.add_parser("close", help="提前截止申报批次")
     c.add_argument("id", type=int)
-    c.add_argument("--as", dest="as_user")
+    add_as_option(c)
     c.set_defaults(func=cmd_call_close)
 
     app = sub.add_parser("app", help="申报：提交、流转")
     asub = app.add_subparsers(dest="app_command", required=True, parser_class=Parser)
     s = asub.add_parser("submit", help="提交申报（重复提交只生成一次提交）")
     s.add_argument("id", type=int)
-    s.add_argument("--as", dest="as_user")
+    add_as_option(s)
     s.set_defaults(func=cmd_app_transition, comment="", amount=None, objection_days=None)
     t = asub.add_parser("transition", help="流转：recommend, accept, return, refuse, start_review, fund, publish, contract, withdraw …")
     t.add_argument("id", type=int)
@@ -90,5 +122,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--comment")
     t.add_argument("--amount", type=int)
     t.add_argument("--objection-days", type=int)
-    t.add_argument("--as", dest="as_user")
+    add_as_option(t)
     t.set_defaults(func=cmd_app_transition)

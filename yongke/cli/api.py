@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from yongke.cli.main import EXIT_OK, django_setup, emit
+from yongke.cli.common import EXIT_OK, django_setup, emit
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -15,6 +15,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser("openapi", help="打印 JSON 接口的 OpenAPI 3 文档 / print the API's OpenAPI document")
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `openapi` to the yongke command."""
+    p = sub.add_parser("openapi", help="打印 JSON 接口的 OpenAPI 3 文档 / print the API's OpenAPI document")
     p.set_defaults(func=cmd_openapi)

@@ -1,15 +1,16 @@
-"""`yongke award …`: quote, allocate and screen post-subsidy awards (JSON in and out).
+"""`yongke award quote|allocate|screen`: post-subsidy awards, JSON in and out.
 
-A thin face: parse the input, call the pure module, print JSON. Exit codes as the rest of
-the CLI: 0 success (a quote that is eligible), 1 a quote that is not eligible, 2 bad input.
+Exit codes as the rest of the command: 0 success (a quote that is eligible), 1 a quote that
+is not eligible, 2 bad input. None of these touches the database.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from contextlib import nullcontext
 from typing import Any
+
+from yongke.cli.common import EXIT_NEGATIVE, EXIT_OK, Parser, emit, read_json
 
 
 def _compiled(args: argparse.Namespace):
@@ -20,8 +21,6 @@ def _compiled(args: argparse.Namespace):
 
 def cmd_quote(args: argparse.Namespace) -> int:
     from yongke.awards.quote import award_quote_request
-    from yongke.cli.main import EXIT_NEGATIVE, EXIT_OK, emit
-    from yongke.guide.spec import read_json
 
     result = award_quote_request(_compiled(args), read_json(args.file))
     emit(result)
@@ -30,8 +29,6 @@ def cmd_quote(args: argparse.Namespace) -> int:
 
 def cmd_allocate(args: argparse.Namespace) -> int:
     from yongke.awards.allocate import award_allocate
-    from yongke.cli.main import EXIT_OK, emit
-    from yongke.guide.spec import read_json
 
     emit(award_allocate(read_json(args.file)).as_dict())
     return EXIT_OK
@@ -45,13 +42,14 @@ def _progress() -> Any:
     console = Console(stderr=True)
     if not console.is_terminal:
         return None
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    )
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
     from yongke.awards import screen as sc
     from yongke.awards.quote import guide_year
-    from yongke.cli.main import EXIT_OK, emit
 
     compiled = _compiled(args)
     year = guide_year(compiled, args.year)
@@ -81,25 +79,20 @@ def cmd_screen(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `award quote|allocate|screen` to the yongke command."""
     a = sub.add_parser("award", help="后补助：测算、预算分配、免申即享筛查")
-    # The yongke parser class (a usage error is bad input, exit 2), whatever it is named.
-    asub = a.add_subparsers(dest="award_command", required=True, parser_class=type(a))
-    q = asub.add_parser("quote", help="测算一个方向的后补助金额：{\"direction\", \"facts\", \"org\", \"year\", \"history\"}")
+    asub = a.add_subparsers(dest="award_command", required=True, parser_class=Parser)
+    q = asub.add_parser("quote", help='测算一个方向的后补助金额：{"direction", "facts", "org", "year", "history"}')
     q.add_argument("file", help="JSON 文件，- 表示标准输入")
     q.add_argument("--guide", help="使用该指南文件（默认：内置指南）")
     q.set_defaults(func=cmd_quote)
-    al = asub.add_parser("allocate", help="按预算等比例分配（最大余数法，整数元）：{\"budget\", \"claims\": [{\"id\", \"amount\"}]}")
+    al = asub.add_parser("allocate", help='按预算等比例分配（最大余数法，整数元）：{"budget", "claims": [{"id", "amount"}]}')
     al.add_argument("file", help="JSON 文件，- 表示标准输入")
     al.set_defaults(func=cmd_allocate)
     s = asub.add_parser("screen", help="免申即享：按单位数据筛查全部后补助方向，输出公示名单")
-    s.add_argument("--orgs", required=True, help="单位数据（csv 或 parquet）：每个事实一列，另有 name（单位名称）、uscc（统一社会信用代码）")
+    s.add_argument(
+        "--orgs", required=True, help="单位数据（csv 或 parquet）：每个事实一列，另有 name（单位名称）、uscc（统一社会信用代码）"
+    )
     s.add_argument("--out-xlsx", help="公示名单 Excel 文件")
     s.add_argument("--out-json", help="公示名单 JSON 文件（不给出时名单随结果打印）")
     s.add_argument("--year", type=int, help="年度（默认：指南年度）")
     s.add_argument("--guide", help="使用该指南文件（默认：内置指南）")
     s.set_defaults(func=cmd_screen)
-
-
-if __name__ == "__main__":  # pragma: no cover - run through `yongke award`
-    from yongke.cli.main import run
-
-    sys.exit(run(["award", *sys.argv[1:]]))

@@ -1,0 +1,96 @@
+"""What every `yongke` command shares: exit codes, the parser class, input helpers, the actor.
+
+Django and the domain packages are imported inside the helpers, not here: `yongke guide
+validate` and `yongke award quote` run without configuring Django at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from yongke.core.errors import BadInput
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from yongke.accounts.actors import Actor
+
+EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is a one-line bad-input message with exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise BadInput(f"命令参数有误 / bad arguments: {message}（{self.prog} --help）", code="bad_arguments")
+
+
+def django_setup(*, migrate: bool = True) -> None:
+    """Configure Django for commands that use the database (embedded SQLite by default)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yongke.settings")
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+def console_actor() -> Actor:
+    """The console acting on its own authority, `System("cli")`: whoever runs it owns the database."""
+    from yongke.accounts.actors import System
+
+    return System("cli")
+
+
+def actor_named(username: str | None) -> Actor:
+    """Who a console command acts as: the user given with `--as`, otherwise `System("cli")`.
+
+    Call after `django_setup()`. The services decide what the actor may do; the console
+    grants nothing by itself.
+    """
+    if not username:
+        return console_actor()
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise BadInput(f"--as: 用户 {username} 不存在 / unknown user", detail={"field": "--as", "value": username})
+    return user
+
+
+def add_as_option(parser: argparse.ArgumentParser) -> None:
+    """The `--as USER` option of the commands that write or read on someone's behalf."""
+    parser.add_argument("--as", dest="as_user", help='以该用户身份操作（默认：系统运维 System("cli")）')
+
+
+def parse_time(value: str, field: str) -> dt.datetime:
+    """An ISO date-time; without a zone it is Beijing time (Asia/Shanghai)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    try:
+        ts = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadInput(
+            f"{field}: 应为 ISO 时间，如 2022-06-30T17:00 / must be an ISO date-time", detail={"field": field, "value": value}
+        ) from None
+    return timezone.make_aware(ts) if timezone.is_naive(ts) else ts
+
+
+def read_json(path: str) -> Any:
+    """A JSON file, `-` for stdin; a syntax error names the file and the line."""
+    from yongke.guide.spec import read_json as read
+
+    return read(path)
+
+
+def emit(obj: Any) -> None:
+    """The command's result: JSON on stdout, Chinese as it is."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -1,0 +1,140 @@
+"""`yongke guide validate|load|facts|export` and `yongke check`."""
+
+from __future__ import annotations
+
+import argparse
+
+from yongke.cli.common import EXIT_NEGATIVE, EXIT_OK, Parser, console_actor, django_setup, emit, read_json
+from yongke.core.errors import BadInput
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from yongke.guide.spec import load_guide
+
+    g = load_guide(args.file)
+    emit(
+        {
+            "ok": True,
+            "file": str(args.file) if args.file else "bundled",
+            "version": g.version,
+            "digest": g.digest,
+            "programmes": len(g.programmes),
+            "projects": len(g.projects),
+            "directions": len(g.directions),
+            "rules": len(g.rules),
+            "rules_by_kind": _count_by_kind(g.rules),
+            "facts": len(g.facts),
+            "parameters": len(g.parameters),
+            "cases": sum(len(d.cases) for d in g.directions),
+            "sources_verbatim": True,
+        }
+    )
+    return EXIT_OK
+
+
+def _count_by_kind(rules) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rules:
+        out[r.kind] = out.get(r.kind, 0) + 1
+    return out
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    django_setup()
+    from yongke.guide.services import guide_load
+
+    version, created = guide_load(actor=console_actor(), path=args.file, publish=not args.draft)
+    emit(
+        {
+            "version": version.label,
+            "revision": version.revision,
+            "digest": version.digest,
+            "status": version.status,
+            "created": created,
+            "directions": version.directions.count(),
+            "rules": version.rules.count(),
+        }
+    )
+    return EXIT_OK
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    from yongke.guide.spec import load_guide
+
+    g = load_guide(args.file, check_cases=False)
+    emit(
+        {"version": g.version, "facts": [f.as_dict() for f in g.facts.values()], "parameters": [p.as_dict() for p in g.parameters.values()]}
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from yongke.guide.spec import load_guide
+
+    if args.format != "json":
+        raise BadInput(
+            f"不支持的导出格式 {args.format}，目前支持 json / unsupported format", code="bad_format", detail={"field": "--format"}
+        )
+    g = load_guide(args.file, check_cases=False)
+    emit(g.export())
+    return EXIT_OK
+
+
+CHECK_KEYS = {"direction", "facts", "version", "revision"}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    data = read_json(args.file)
+    if not isinstance(data, dict):
+        raise BadInput(f'{args.file}: 应为 JSON 对象 {{"direction", "facts"}} / must be an object', code="bad_input")
+    unknown = sorted(set(data) - CHECK_KEYS)
+    if unknown:
+        raise BadInput(f"{args.file}: 未知字段 {', '.join(unknown)} / unknown field", code="unknown_field", detail={"field": unknown[0]})
+    if "direction" not in data:
+        raise BadInput(f"{args.file}: 缺少字段 direction / missing field", code="missing_field", detail={"field": "direction"})
+    if "version" in data:
+        django_setup()
+        from yongke.guide import models as gm
+        from yongke.guide.selectors import compiled_for
+
+        qs = gm.GuideVersion.objects.filter(label=str(data["version"]))
+        if "revision" in data:
+            qs = qs.filter(revision=data["revision"])
+        version = qs.order_by("-revision").first()
+        if version is None:
+            raise BadInput(
+                f"未载入的指南版本 {data['version']} / unknown guide version", code="unknown_version", detail={"field": "version"}
+            )
+        compiled = compiled_for(version)
+    else:
+        from yongke.guide.engine import bundled_guide
+
+        compiled = bundled_guide(args.guide)
+    result = compiled.check(data["direction"], data.get("facts", {}))
+    emit(result)
+    return EXIT_OK if result["verdict"] == "eligible" else EXIT_NEGATIVE
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `guide …` and `check` to the yongke command."""
+    g = sub.add_parser("guide", help="申报指南：校验、载入、事实、导出")
+    gs = g.add_subparsers(dest="guide_command", required=True, parser_class=Parser)
+    v = gs.add_parser("validate", help="校验指南文件（默认：内置指南）")
+    v.add_argument("file", nargs="?")
+    v.set_defaults(func=cmd_validate)
+    ld = gs.add_parser("load", help="载入指南文件到数据库（全部成功或全部不变）")
+    ld.add_argument("file", nargs="?")
+    ld.add_argument("--draft", action="store_true", help="只载入为草稿，不发布")
+    ld.set_defaults(func=cmd_load)
+    f = gs.add_parser("facts", help="列出指南声明的全部事实与参数")
+    f.add_argument("--file")
+    f.set_defaults(func=cmd_facts)
+    e = gs.add_parser("export", help="导出指南")
+    e.add_argument("--format", default="json")
+    e.add_argument("--file")
+    e.set_defaults(func=cmd_export)
+
+    c = sub.add_parser("check", help='按方向检查申报事实：{"direction", "facts"}')
+    c.add_argument("file", help="JSON 文件，- 表示标准输入")
+    c.add_argument("--guide", help="使用该指南文件（默认：内置指南；或文件中的 version 指定已载入版本）")
+    c.set_defaults(func=cmd_check)
