@@ -1,6 +1,6 @@
 """Benchmark: expert assignment end to end (CSV in, JSON out) against an LP baseline.
 
-    .venv/bin/python bench/assign.py            # 5,000 applications x 2,800 experts (issue 5)
+    .venv/bin/python bench/assign.py            # 5,000 applications x 2,800 experts
     .venv/bin/python bench/assign.py --small    # 500 x 280, a quick run
 
 The instance: k = 3, loads 2..9, 200 scored candidates per application (drawn at random

@@ -36,7 +36,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from yongke.guide.engine import CompiledGuide, bundled_guide, referenced_names  # noqa: E402
+from yongke.guide.engine import CompiledGuide, referenced_names  # noqa: E402
+from yongke.guide.loader import bundled_guide  # noqa: E402
 
 GOAL_RATIO, GOAL_PEAK_MB, GOAL_ALLOCATE_S = 3.0, 2048, 1.0
 

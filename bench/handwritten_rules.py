@@ -863,7 +863,8 @@ def _random_row(rng, facts, figures) -> dict:
 def _self_check(n_rows: int, seed: int = 2022) -> int:
     import random
 
-    from yongke.guide.engine import bundled_guide, referenced_names
+    from yongke.guide.engine import referenced_names
+    from yongke.guide.loader import bundled_guide
 
     cg = bundled_guide()
     guide = cg.guide

@@ -1,4 +1,4 @@
-"""Rule-engine benchmark (issue: foundation).
+"""Rule-engine benchmark.
 
 (a) The median time to check one application against all rules of its direction, with
     `CompiledGuide.check` (the CEL engine, facts validated against their declarations).
@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import handwritten_rules  # noqa: E402
 
 from yongke.guide.columnar import VERDICT_CODES, ColumnarGuide  # noqa: E402
-from yongke.guide.engine import bundled_guide, referenced_names  # noqa: E402
+from yongke.guide.engine import referenced_names  # noqa: E402
+from yongke.guide.loader import bundled_guide  # noqa: E402
 
 _NUMBER = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)(?![\w.])")
 _DATE = re.compile(r'"([0-9]{4}-[0-9]{2}-[0-9]{2})"')

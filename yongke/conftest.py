@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from yongke.guide.engine import CompiledGuide, bundled_guide
-from yongke.guide.spec import Guide, load_guide
+from yongke.guide.engine import CompiledGuide
+from yongke.guide.loader import bundled_guide, load_guide
+from yongke.guide.model import Guide
 
 
 @pytest.fixture(scope="session")

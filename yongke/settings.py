@@ -1,16 +1,20 @@
 """One settings module, read from the environment, working with no configuration at all.
 
 Embedded default: SQLite under var/ and a generated development secret.
-Production: DATABASE_URL (PostgreSQL), YONGKE_SECRET_KEY, YONGKE_ALLOWED_HOSTS, YONGKE_DEBUG=0.
+Production: DATABASE_URL (PostgreSQL), YONGKE_SECRET_KEY, YONGKE_ALLOWED_HOSTS, YONGKE_DEBUG=0;
+uploads in S3 with YONGKE_S3_BUCKET (and YONGKE_S3_ENDPOINT_URL, YONGKE_S3_REGION, YONGKE_S3_PREFIX).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _ROOT = PACKAGE_DIR.parent
@@ -50,6 +54,7 @@ INSTALLED_APPS = [
     "yongke.accounts",
     "yongke.applications",
     "yongke.review",
+    "yongke.jobs",
     "yongke.portal",
 ]
 
@@ -86,7 +91,10 @@ _default_db = f"sqlite:///{VAR_DIR / 'yongke.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_db, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;", "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -100,6 +108,42 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+        return False
+
+
+# Uploaded files (attachments): on the local disk under var/media by default; in an S3 (or
+# S3-compatible: MinIO, OSS, COS) bucket when YONGKE_S3_BUCKET is set. boto3 reads
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an instance role) itself, so no key passes
+# through the settings. Needs the `s3` extra: pip install 'yongke[s3]'.
+_S3_BUCKET = os.environ.get("YONGKE_S3_BUCKET", "")
+if _S3_BUCKET:
+    if not (_installed("storages") and _installed("boto3")):
+        raise ImproperlyConfigured("YONGKE_S3_BUCKET 已设置，但未安装 S3 存储 / YONGKE_S3_BUCKET is set: pip install 'yongke[s3]'")
+    _default_storage: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _S3_BUCKET,
+            "endpoint_url": os.environ.get("YONGKE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("YONGKE_S3_REGION") or None,
+            "location": os.environ.get("YONGKE_S3_PREFIX", "").strip("/"),
+            # Like FileSystemStorage: a second upload under the same name gets a new name
+            # instead of silently replacing an applicant's earlier file.
+            "file_overwrite": False,
+        },
+    }
+else:
+    # No fixed location: the storage follows MEDIA_ROOT, also when a test overrides it.
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,
@@ -116,11 +160,11 @@ LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:guide_index"
 # Chinese is the source language of every template; the English catalogue ships as .po and .mo.
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-# django.tasks defines the task interface; Django ships no worker, so the portal's thread
-# backend runs jobs in the web process (progress lives in a portal Job row, polled by htmx).
+# django.tasks defines the task interface; Django ships no worker, so the jobs app's thread
+# backend runs jobs in the web process (progress lives in a Job row, polled by htmx).
 # A deployment with a worker swaps "default" for a queue backend without code changes.
 TASKS = {
-    "default": {"BACKEND": "yongke.portal.jobs.ThreadBackend"},
+    "default": {"BACKEND": "yongke.jobs.tasks.ThreadBackend"},
     "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
 }
 YONGKE_JOB_BACKEND = os.environ.get("YONGKE_JOB_BACKEND", "default")

@@ -12,8 +12,8 @@ from django.utils import timezone
 from yongke.accounts.actors import System
 from yongke.accounts.services import user_add
 from yongke.applications import services as app_services
+from yongke.guide.loader import load_guide
 from yongke.guide.services import guide_store
-from yongke.guide.spec import load_guide
 from yongke.orgs import services as org_services
 from yongke.orgs.validators import id_with_check, uscc_with_check
 

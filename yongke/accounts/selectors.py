@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
 
 from yongke.accounts.actors import System, Viewer
 from yongke.accounts.models import ApiToken, Role, RoleGrant
 from yongke.core.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from yongke.orgs.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -80,3 +86,12 @@ def user_for_token(key: str):
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def members_of(user: Viewer, organisation: Organisation) -> QuerySet[RoleGrant]:
+    """The accounts of an organisation, for its admin (and system admins)."""
+    scope = scope_of(user)
+    if not (organisation.pk in scope.admin_of or scope.has(Role.SYSADMIN)):
+        raise PermissionDenied("只有本单位管理员可以查看成员账户 / org admins only")
+    return (RoleGrant.objects.filter(organisation=organisation, role__in=(Role.APPLICANT, Role.ORG_ADMIN))
+            .select_related("user", "user__person").order_by("user__username", "role"))

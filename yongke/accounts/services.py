@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -14,8 +15,10 @@ from yongke.accounts.models import ApiToken, Role, RoleGrant
 from yongke.accounts.selectors import scope_of
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput, PermissionDenied
-from yongke.orgs.models import Organisation, Person
-from yongke.orgs.validators import RECOMMENDING_UNITS
+from yongke.core.regions import RECOMMENDING_UNITS
+
+if TYPE_CHECKING:  # roles are scoped to the registry's organisations; accounts import no registry code
+    from yongke.orgs.models import Organisation
 
 SCOPED = {Role.ORG_ADMIN: "organisation", Role.APPLICANT: "organisation", Role.RECOMMENDER: "unit", Role.OFFICER: "programme"}
 
@@ -73,19 +76,3 @@ def token_create(*, actor: Actor, user: User, name: str) -> str:
     ApiToken.objects.create(user=user, name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(), prefix=key[:8])
     return key
 
-
-@transaction.atomic
-def member_create(*, actor: Actor, organisation: Organisation, username: str, password: str, full_name: str, email: str = "",
-                  id_number: str = "", title: str = "") -> tuple[User, Person | None]:
-    """An organisation admin adds a member account; with an ID number the member is also
-    registered as a person who may lead projects. Both or neither."""
-    from yongke.orgs.services import person_create
-
-    if organisation.pk not in scope_of(actor).admin_of and not scope_of(actor).is_system:
-        raise PermissionDenied("只有本单位管理员可以创建成员账户 / org admins only")
-    user = user_add(actor=actor, username=username, password=password, role=Role.APPLICANT, organisation=organisation,
-                    full_name=full_name, email=email)
-    person = None
-    if id_number:
-        person = person_create(actor=actor, name=full_name, id_number=id_number, organisation=organisation, title=title, user=user)
-    return user, person

@@ -12,9 +12,8 @@ from typing import Any
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StrictInt
 
-from yongke.accounts.selectors import Scope, scope_of
 from yongke.api.auth import actor, address
 from yongke.api.calls import call_for
 from yongke.api.schemas import (
@@ -25,9 +24,10 @@ from yongke.api.schemas import (
     Code,
     Facts,
     Id,
-    Json,
+    Input,
     Page,
     PageQuery,
+    Ref,
     Text,
     local,
     paginate,
@@ -115,40 +115,40 @@ class AppFilter(PageQuery):
     organisation: Id | None = None
 
 
-class TeamIn(Schema):
-    person: Id
+class TeamIn(Input):
+    person: Ref
     role: Text = Field("", max_length=100)
 
 
-class AppIn(Schema):
-    call: Id
+class AppIn(Input):
+    call: Ref
     direction: Code
-    organisation: Id
+    organisation: Ref
     title: Text = Field(min_length=1, max_length=200)
     summary: Text = Field("", max_length=20_000)
     requested_amount: Amount = 0
     self_raised_amount: Amount = 0
     facts: Facts = Field(default_factory=dict, description="按指南声明的事实名 / facts named as in the guide")
-    leader: Id | None = None
+    leader: Ref | None = None
     team: list[TeamIn] = Field(default_factory=list, max_length=100)
 
 
-class AppPatch(Schema):
-    lock_version: int = LockVersion
+class AppPatch(Input):
+    lock_version: StrictInt = LockVersion
     title: Text | None = Field(None, min_length=1, max_length=200)
     summary: Text | None = Field(None, max_length=20_000)
     requested_amount: Amount | None = None
     self_raised_amount: Amount | None = None
     facts: Facts | None = Field(None, description="合并到已有事实；值为 null 删除该事实 / merged; null removes")
-    leader: Id | None = Field(None, description="null 清除负责人 / null clears the leader")
+    leader: Ref | None = Field(None, description="null 清除负责人 / null clears the leader")
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     action: Code = Field(description="如 submit、recommend、return、fund … / a workflow action")
     comment: Text = Field("", max_length=5000)
-    amount: Amount | None = None
-    objection_days: int | None = Field(None, ge=0, le=1000)
-    lock_version: int | None = Field(None, ge=0, le=MAX_ID)
+    amount: Amount | None = Field(None, description="立项或核定金额（元）/ the amount decided, in yuan")
+    objection_days: StrictInt | None = Field(None, ge=0, le=1000)
+    lock_version: StrictInt | None = Field(None, ge=0, le=MAX_ID)
 
 
 class TransitionOut(Schema):
@@ -157,6 +157,29 @@ class TransitionOut(Schema):
     state_label: str
     lock_version: int
     application: AppOut
+
+
+class RuleResultOut(Schema):
+    """One rule's result; the optional fields only when they apply."""
+
+    id: str
+    kind: str
+    result: str = Field(description="pass | fail | missing …")
+    message: str
+    source: str = Field(description="指南原文 / the guide's verbatim clause")
+    missing: list[str] | None = Field(None, description="缺少的事实 / facts not given")
+    amount: int | None = Field(None, description="补助规则的金额（元）/ an award rule's amount in yuan")
+    evidence: str | None = None
+    reason: str | None = None
+
+
+class CheckOut(Schema):
+    direction: str
+    version: str = Field(description="指南版本 / the guide version")
+    verdict: str = Field(description="eligible | not_eligible | incomplete …")
+    failing: list[str] = Field(description="不符合的规则编号 / ids of the rules that fail")
+    missing_facts: list[str]
+    rules: list[RuleResultOut]
 
 
 class EventOut(Schema):
@@ -198,19 +221,24 @@ def _org_brief(org) -> dict[str, Any]:
             "recommending_unit": org.recommending_unit}
 
 
-def app_brief(app: Application, scope: Scope) -> dict[str, Any]:
-    hidden = selectors.identity_hidden(scope, app)
+def _identity_hidden(user, app: Application) -> bool:
+    """Blind review: whether the caller is shown who applied — what to show, not whether they may see it."""
+    return selectors.identity_hidden(user, app)
+
+
+def app_brief(app: Application, user) -> dict[str, Any]:
+    hidden = _identity_hidden(user, app)
     wf = workflow_for(app.funding)
     return {
         "id": app.pk, "call": app.call_id, "direction": app.direction, "programme": app.programme, "funding": app.funding, "title": app.title,
-        "state": app.state, "state_label": wf.states.get(app.state, app.state), "organisation": None if hidden else _org_brief(app.organisation),
+        "state": app.state, "state_label": str(wf.states.get(app.state, app.state)), "organisation": None if hidden else _org_brief(app.organisation),
         "identity_hidden": hidden, "requested_amount": app.requested_amount, "lock_version": app.lock_version,
         "submitted_at": local(app.submitted_at), "updated_at": local(app.updated_at),
     }
 
 
-def app_out(app: Application, scope: Scope) -> dict[str, Any]:
-    out = app_brief(app, scope)
+def app_out(app: Application, user) -> dict[str, Any]:
+    out = app_brief(app, user)
     hidden = out["identity_hidden"]
     wf = workflow_for(app.funding)
     team = [] if hidden else [{"person": {"id": m.person_id, "name": m.person.name}, "role": m.role}
@@ -220,7 +248,7 @@ def app_out(app: Application, scope: Scope) -> dict[str, Any]:
         "leader": None if hidden or app.leader is None else {"id": app.leader.pk, "name": app.leader.name}, "team": team,
         "correction_reasons": app.correction_reasons, "decided_amount": app.decided_amount,
         "objection_ends_at": local(app.objection_ends_at), "created_at": local(app.created_at),
-        "actions": [{"action": t.action, "label": t.label, "target": t.target, "roles": list(t.roles), "comment_required": t.comment_required,
+        "actions": [{"action": t.action, "label": str(t.label), "target": t.target, "roles": list(t.roles), "comment_required": t.comment_required,
                      "needs": list(t.needs)} for t in wf.available(app.state)],
     })
     return out
@@ -242,23 +270,17 @@ def _attachment_out(att: Attachment) -> dict[str, Any]:
 @router.get("/applications", response={200: Page[AppBrief], **ERRORS}, summary="申报列表 / applications the caller may see")
 def applications_list(request: HttpRequest, filters: Query[AppFilter]):
     user = actor(request)
-    scope = scope_of(user)
-    qs = selectors.applications_visible_to(user)
-    for name, lookup in (("call", "call_id"), ("direction", "direction"), ("state", "state"), ("programme", "programme"),
-                         ("district", "organisation__district"), ("zone", "organisation__zone"), ("organisation", "organisation_id")):
-        value = getattr(filters, name)
-        if value is not None:
-            qs = qs.filter(**{lookup: value})
-    return paginate(qs.order_by("-created_at", "-id"), filters, lambda a: app_brief(a, scope))
+    qs = selectors.applications_filtered(user, **filters.model_dump(exclude={"page", "page_size"}))
+    return paginate(qs.order_by("-created_at", "-id"), filters, lambda a: app_brief(a, user))
 
 
 @router.get("/applications/{int:app_id}", response={200: AppOut, **ERRORS}, summary="申报详情 / one application")
 def applications_get(request: HttpRequest, app_id: Id):
     user = actor(request)
-    return app_out(selectors.application_for(user, app_id), scope_of(user))
+    return app_out(selectors.application_for(user, app_id), user)
 
 
-@router.post("/applications/{int:app_id}/check", response={200: Json, **ERRORS},
+@router.post("/applications/{int:app_id}/check", response={200: CheckOut, **ERRORS}, exclude_unset=True,
              summary="按指南检查当前申报信息（不保存）/ the rule verdicts as the application stands")
 def applications_check(request: HttpRequest, app_id: Id):
     return services.application_check(selectors.application_for(actor(request), app_id))
@@ -268,7 +290,7 @@ def applications_check(request: HttpRequest, app_id: Id):
 def applications_timeline(request: HttpRequest, app_id: Id, query: Query[PageQuery]):
     user = actor(request)
     app = selectors.application_for(user, app_id)
-    hidden = selectors.identity_hidden(scope_of(user), app)
+    hidden = _identity_hidden(user, app)
     return paginate(selectors.application_timeline(user, app), query, lambda e: _event_out(e, hidden))
 
 
@@ -277,7 +299,7 @@ def applications_timeline(request: HttpRequest, app_id: Id, query: Query[PageQue
 def applications_submissions(request: HttpRequest, app_id: Id, query: Query[PageQuery]):
     user = actor(request)
     app = selectors.application_for(user, app_id)
-    hidden = selectors.identity_hidden(scope_of(user), app)
+    hidden = _identity_hidden(user, app)
 
     def present(s: Submission) -> dict[str, Any]:
         return {"number": s.number, "lock_version": s.lock_version, "submitted_at": local(s.submitted_at),
@@ -305,8 +327,9 @@ def applications_create(request: HttpRequest, payload: AppIn):
         raise BadInput(f"call: 申报批次 {payload.call} 不存在 / unknown call", detail={"field": "call", "value": payload.call}) from None
     org = organisations_visible_to(user).filter(pk=payload.organisation).first()
     if org is None:
-        # Not one of the caller's organisations (or none at all): the same answer either way.
-        raise PermissionDenied("只能为本单位申报 / only for your own organisation", detail={"field": "organisation", "value": payload.organisation})
+        # An organisation the caller cannot see (or none at all) is not theirs: answered as
+        # application_create answers for one that is not theirs, so the two are not told apart.
+        raise PermissionDenied("只能为本单位操作申报 / only for your own organisation", detail={"field": "organisation", "organisation": payload.organisation})
     leader = _person(user, payload.leader, "leader") if payload.leader is not None else None
     persons = [m.person for m in payload.team]
     if len(set(persons)) != len(persons):
@@ -316,7 +339,7 @@ def applications_create(request: HttpRequest, payload: AppIn):
         actor=user, call=call, direction=payload.direction, organisation=org, title=payload.title, summary=payload.summary,
         requested_amount=payload.requested_amount, self_raised_amount=payload.self_raised_amount, facts=payload.facts, leader=leader, team=team,
     )
-    return Status(201, app_out(app, scope_of(user)))
+    return Status(201, app_out(app, user))
 
 
 @router.patch("/applications/{int:app_id}", response={200: AppOut, **WRITE_ERRORS},
@@ -330,7 +353,7 @@ def applications_update(request: HttpRequest, app_id: Id, payload: AppPatch):
     if "leader" in changes:
         changes["leader"] = _person(user, changes["leader"], "leader") if changes["leader"] is not None else None
     updated = services.application_update(actor=user, application=app, lock_version=lock_version, changes=changes)
-    return app_out(selectors.application_for(user, updated.pk), scope_of(user))
+    return app_out(selectors.application_for(user, updated.pk), user)
 
 
 @router.post("/applications/{int:app_id}/transitions", response={200: TransitionOut, **WRITE_ERRORS},
@@ -342,20 +365,24 @@ def applications_transition(request: HttpRequest, app_id: Id, payload: Transitio
         actor=user, application=app, action=payload.action, comment=payload.comment, amount=payload.amount,
         objection_days=payload.objection_days, lock_version=payload.lock_version, address=address(request),
     )
-    scope = scope_of(user)
     try:
         fresh = selectors.application_for(user, app.pk)
     except NotFound:
         # e.g. an officer returning an application for correction may no longer see it; say what happened anyway
         fresh = app
-    out = app_out(fresh, scope)
+    out = app_out(fresh, user)
     return {"changed": changed, "state": out["state"], "state_label": out["state_label"], "lock_version": out["lock_version"], "application": out}
 
 
 # --------------------------------------------------------------------------- attachments
 
 
-def _safe_filename(name: str) -> str:
+# What attachment_add accepts (sniff_content_type), as the download's documented media types.
+DOWNLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/ofd")
+
+
+def _safe_filename(name: str | None) -> str:
     base = os.path.basename((name or "").replace("\\", "/"))
     return re.sub(r"[\x00-\x1f\x7f]", "", base)[:255]
 
@@ -381,7 +408,8 @@ def attachments_upload(request: HttpRequest, app_id: Id, kind: Text = Form(..., 
 
 
 @router.get("/applications/{int:app_id}/attachments/{int:attachment_id}/download", response={200: None, **ERRORS}, tags=["attachments"],
-            openapi_extra={"responses": {"200": {"description": "文件内容 / the file", "content": {"application/octet-stream": {}}}}},
+            openapi_extra={"responses": {"200": {"description": "文件内容，类型为上传时按内容识别的类型 / the file, with the type sniffed on upload",
+                                                 "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in DOWNLOAD_TYPES}}}},
             summary="下载附件 / download")
 def attachments_download(request: HttpRequest, app_id: Id, attachment_id: Id):
     app = selectors.application_for(actor(request), app_id)

@@ -20,7 +20,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import Field
 
-from yongke.api.schemas import ERRORS, Text
+from yongke.api.schemas import ERRORS, Input, Text
 from yongke.core.errors import YongkeError
 
 
@@ -69,7 +69,7 @@ class Anonymous:
 AUTH = [BearerAuth(), SessionAuth()]
 PUBLIC = [*AUTH, Anonymous()]
 # OpenAPI: an empty requirement marks the operation as callable without credentials.
-PUBLIC_OPENAPI = {"security": [{}]}  # appended to the schemes ninja lists
+PUBLIC_OPENAPI: dict[str, Any] = {"security": [{}]}  # appended to the schemes ninja lists
 
 
 def actor(request: HttpRequest):
@@ -92,7 +92,7 @@ def address(request: HttpRequest) -> str | None:
 router = Router(tags=["auth"])
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     username: Text = Field(min_length=1, max_length=150)
     password: Text = Field(min_length=1, max_length=256)
     name: Text = Field("api", min_length=1, max_length=100, description="令牌用途 / what the token is for")
@@ -112,7 +112,7 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
         raise BadCredentials("用户名或密码错误 / wrong username or password")
-    return {"token": token_create(user=user, name=payload.name), "username": user.username}
+    return {"token": token_create(actor=user, user=user, name=payload.name), "username": user.username}
 
 
 class ScopeOut(Schema):

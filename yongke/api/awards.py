@@ -2,90 +2,174 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, PlainValidator, StrictInt, WithJsonSchema
 
 from yongke.api.auth import PUBLIC, PUBLIC_OPENAPI, actor
 from yongke.api.calls import call_for
-from yongke.api.schemas import ERRORS, WRITE_ERRORS, Amount, Code, Facts, Id, Json, Text
+from yongke.api.schemas import ERRORS, MAX_ID, WRITE_ERRORS, Amount, Code, Facts, Id, Input, Json, Text, no_control
 from yongke.applications import selectors as app_selectors
 from yongke.awards import services
 from yongke.awards.allocate import award_allocate
 from yongke.awards.quote import award_quote
-from yongke.core.errors import BadInput
 from yongke.guide.selectors import compiled_for, guide_version_current
 
 router = Router(tags=["awards"])
 
 
-class QuoteIn(Schema):
+# --------------------------------------------------------------------------- quotes
+
+
+class QuoteIn(Input):
     direction: Code
     facts: Facts
     org: Text | None = Field(None, max_length=18, description="统一社会信用代码（可选）")
-    year: int | None = Field(None, ge=2000, le=2100)
+    year: StrictInt | None = Field(None, ge=2000, le=2100)
     history: Json = Field(None, description="该单位已获支持的记录，见 docs/api.md / earlier claims")
 
 
-@router.post("/awards/quote", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: Json, **ERRORS},
+class QuoteStepOut(Schema):
+    step: str = Field(description="这一步算的是什么 / what this step computes")
+    amount: int = Field(description="元；限额削减为负数 / yuan, negative where a limit cuts")
+    source: str = Field(description="指南原文 / the guide's verbatim clause")
+
+
+class QuoteReasonOut(Schema):
+    """Only `code` and `message` are always present; the others when they apply."""
+
+    code: str = Field(description="rule_failed | excluded | paid_once | annual_cap | annual_cap_reached | to_verify")
+    message: str
+    rule: str | None = Field(None, description="规则编号 / the guide rule's id")
+    source: str | None = Field(None, description="指南原文 / the guide's verbatim clause")
+    history: list[int] | None = Field(None, description="所依据的申报历史条目（下标）/ the history entries it rests on")
+    fields: list[str] | None = Field(None, description="待核实的事实，如 facts.content / the facts to verify")
+
+
+class QuoteOut(Schema):
+    direction: str
+    eligible: bool
+    amount: int = Field(description="元；不符合条件时为0 / yuan, 0 when not eligible")
+    breakdown: list[QuoteStepOut] = Field(description="各步金额之和等于 amount / the steps add up to amount")
+    reasons: list[QuoteReasonOut]
+
+
+@router.post("/awards/quote", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: QuoteOut, **ERRORS}, exclude_unset=True,
              summary="后补助测算：金额与逐步依据（公开）/ quote an award with its breakdown")
 def awards_quote(request: HttpRequest, payload: QuoteIn):
     compiled = compiled_for(guide_version_current())
     return award_quote(compiled, direction=payload.direction, facts=payload.facts, org=payload.org, year=payload.year, history=payload.history)
 
 
-class ClaimIn(Schema):
-    id: Text | int
+# --------------------------------------------------------------------------- allocation
+
+
+def _claim_id(value: Any) -> str | int:
+    # One validator rather than `str | int`: a union's errors name its members, not the field.
+    if isinstance(value, str) and value:
+        return no_control(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID:
+        return value
+    raise ValueError("应为非空文本或64位整数 / must be non-empty text or a 64-bit whole number")
+
+
+ClaimId = Annotated[str | int, PlainValidator(_claim_id), WithJsonSchema({"anyOf": [
+    {"type": "string", "minLength": 1}, {"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID}]})]
+
+
+class ClaimIn(Input):
+    id: ClaimId = Field(description="文本或整数，不得重复 / text or a whole number, unique")
     amount: Amount
 
 
-class AllocateIn(Schema):
+class AllocateIn(Input):
     budget: Amount
     claims: list[ClaimIn] = Field(max_length=200_000)
 
 
-@router.post("/awards/allocate", response={200: Json, **ERRORS}, summary="按预算等比例分配（最大余数法）/ allocate a budget")
+class AllocatedOut(Schema):
+    id: int | str
+    amount: int = Field(description="元 / yuan")
+
+
+class AllocationOut(Schema):
+    allocations: list[AllocatedOut] = Field(description="与申领同序；合计等于预算（或全额）/ in the claims' order")
+    ratio: float = Field(description="实付与申领之比（6位小数，仅供展示）/ paid over claimed, rounded for people")
+
+
+@router.post("/awards/allocate", response={200: AllocationOut, **ERRORS}, summary="按预算等比例分配（最大余数法）/ allocate a budget")
 def awards_allocate(request: HttpRequest, payload: AllocateIn):
-    return award_allocate({"budget": payload.budget, "claims": [c.dict() for c in payload.claims]}).as_dict()
+    return award_allocate({"budget": payload.budget, "claims": [c.model_dump() for c in payload.claims]}).as_dict()
 
 
-class ScreenIn(Schema):
+# --------------------------------------------------------------------------- screening
+
+
+class ScreenIn(Input):
     orgs: list[Facts] = Field(max_length=10_000, description="每行：name、uscc 与各事实 / name, uscc and facts")
-    directions: list[Code] | None = None
+    directions: list[Code] | None = Field(None, max_length=1000)
 
 
-@router.post("/awards/screen", response={200: Json, **WRITE_ERRORS},
+class ScreenDirectionOut(Schema):
+    direction: str
+    name: str
+    count: int
+    amount: int = Field(description="元 / yuan")
+
+
+class ScreenSkippedOut(Schema):
+    direction: str
+    name: str
+    missing_columns: list[str] = Field(description="该方向必需而表中没有的事实 / required facts the rows lack")
+
+
+class ScreenAwardOut(Schema):
+    name: str
+    uscc: str
+    direction: str
+    project: str
+    amount: int = Field(description="元 / yuan")
+    to_verify: list[str] = Field(description="表中未能判定、待项目处核实的规则编号 / rule ids left to the officer")
+
+
+class ScreenOut(Schema):
+    orgs: int = Field(description="筛查的单位数 / organisations screened")
+    found: int = Field(description="找到的补助数 / awards found")
+    total: int = Field(description="金额合计（元）/ total yuan")
+    by_direction: list[ScreenDirectionOut]
+    skipped: list[ScreenSkippedOut] = Field(description="缺少必需事实列而未筛查的方向 / directions not screened")
+    awards: list[ScreenAwardOut]
+
+
+@router.post("/awards/screen", response={200: ScreenOut, **WRITE_ERRORS},
              summary="免申即享筛查（项目处）：每个单位可获的后补助与金额 / screen organisations")
 def awards_screen(request: HttpRequest, payload: ScreenIn):
-    import polars as pl
-
-    from yongke.accounts.models import Role
-    from yongke.accounts.selectors import scope_of
-    from yongke.awards.screen import awards_screen as screen
-    from yongke.awards.screen import check_orgs
-    from yongke.core.errors import PermissionDenied
-
-    if not scope_of(actor(request)).has(Role.OFFICER, Role.SYSADMIN):
-        raise PermissionDenied("只有项目处人员可以筛查 / officers only")
-    if not payload.orgs:
-        raise BadInput("orgs: 至少一行 / at least one row", detail={"field": "orgs"})
-    compiled = compiled_for(guide_version_current())
-    frame = check_orgs(pl.DataFrame(payload.orgs, infer_schema_length=None), compiled)
-    result = screen(compiled, frame, directions=payload.directions)
-    return {**result.summary(), "awards": result.listed().to_dicts()}
+    return services.organisations_screen(actor=actor(request), rows=payload.orgs, directions=payload.directions)
 
 
-@router.get("/applications/{int:app_id}/quote", response={200: Json, **ERRORS}, summary="申领的测算金额与依据 / a claim's quote")
+# --------------------------------------------------------------------------- claims in a call
+
+
+@router.get("/applications/{int:app_id}/quote", response={200: QuoteOut, **ERRORS}, exclude_unset=True,
+            summary="申领的测算金额与依据 / a claim's quote")
 def application_quote(request: HttpRequest, app_id: Id):
     return services.claim_quote(app_selectors.application_for(actor(request), app_id))
 
 
-@router.post("/applications/{int:app_id}/check-claim", response={200: Json, **WRITE_ERRORS},
+class ClaimCheckOut(Schema):
+    id: int
+    state: str = Field(description="checked，或不符合条件时 refused / checked, or refused")
+    amount: int | None = Field(description="核定金额（元）/ the decided amount")
+    quote: QuoteOut
+
+
+@router.post("/applications/{int:app_id}/check-claim", response={200: ClaimCheckOut, **WRITE_ERRORS}, exclude_unset=True,
              summary="按测算金额核查申领（项目处）/ check a claim at its quoted amount")
 def application_check_claim(request: HttpRequest, app_id: Id):
-    app, quote = services.claim_check(actor=actor(request), application=app_selectors.application_for(actor(request), app_id))
+    user = actor(request)
+    app, quote = services.claim_check(actor=user, application=app_selectors.application_for(user, app_id))
     return {"id": app.pk, "state": app.state, "amount": app.decided_amount, "quote": quote}
 
 
@@ -93,18 +177,68 @@ class DirectionQuery(Schema):
     direction: Code
 
 
-@router.get("/calls/{int:call_id}/claims", response={200: Json, **ERRORS}, summary="某方向的申领排序与预算线 / claims and the budget line")
+class DirectionIn(Input):
+    direction: Code
+
+
+class RankedClaimOut(Schema):
+    id: int
+    organisation: str
+    uscc: str
+    state: str
+    amount: int = Field(description="核定金额（元）/ the checked amount")
+    allocated: int = Field(description="按预算分配后（元）/ after the budget is shared")
+
+
+class ClaimsOut(Schema):
+    direction: str
+    budget_key: str = Field(description="预算所在的方向或项目 / the direction or project whose budget applies")
+    budget: int | None = Field(description="元；未设置为 null / yuan, null when none is set")
+    claimed: int
+    fits: bool
+    ratio: str = Field(description="精确分数，如 \"2/3\" / the exact fraction")
+    claims: list[RankedClaimOut]
+
+
+@router.get("/calls/{int:call_id}/claims", response={200: ClaimsOut, **ERRORS}, summary="某方向的申领排序与预算线 / claims and the budget line")
 def call_claims(request: HttpRequest, call_id: Id, query: Query[DirectionQuery]):
-    return services.claims_ranked(actor(request), call_for(actor(request), call_id), query.direction)
+    user = actor(request)
+    return services.claims_ranked(user=user, call=call_for(user, call_id), direction=query.direction)
 
 
-@router.post("/calls/{int:call_id}/claims/allocate", response={200: Json, **WRITE_ERRORS},
+class ClaimAllocatedOut(Schema):
+    id: int
+    amount: int = Field(description="元 / yuan")
+
+
+class ClaimsAllocationOut(Schema):
+    direction: str
+    budget: int
+    ratio: str = Field(description="精确分数 / the exact fraction")
+    allocations: list[ClaimAllocatedOut]
+
+
+@router.post("/calls/{int:call_id}/claims/allocate", response={200: ClaimsAllocationOut, **WRITE_ERRORS},
              summary="按预算分配某方向已核查的申领（项目处）/ allocate the budget to checked claims")
-def call_claims_allocate(request: HttpRequest, call_id: Id, payload: DirectionQuery):
-    return services.claims_allocate(actor=actor(request), call=call_for(actor(request), call_id), direction=payload.direction)
+def call_claims_allocate(request: HttpRequest, call_id: Id, payload: DirectionIn):
+    user = actor(request)
+    return services.claims_allocate(actor=user, call=call_for(user, call_id), direction=payload.direction)
 
 
-@router.post("/calls/{int:call_id}/claims/screen-registry", response={200: Json, **WRITE_ERRORS},
+class RegistrySkippedOut(Schema):
+    uscc: str
+    direction: str
+    reason: str
+
+
+class RegistryScreenOut(Schema):
+    created: int = Field(description="新生成的待确认申领 / claims proposed")
+    skipped: list[RegistrySkippedOut]
+    found: int = Field(description="单位库完全支持的补助数 / awards the registry fully supports")
+
+
+@router.post("/calls/{int:call_id}/claims/screen-registry", response={200: RegistryScreenOut, **WRITE_ERRORS},
              summary="免申即享：按单位库筛查并生成待确认的申领（项目处）/ propose claims from the registry")
-def call_claims_screen(request: HttpRequest, call_id: Id) -> Any:
-    return services.registry_screen(actor=actor(request), call=call_for(actor(request), call_id))
+def call_claims_screen(request: HttpRequest, call_id: Id):
+    user = actor(request)
+    return services.registry_screen(actor=user, call=call_for(user, call_id))

@@ -8,10 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from yongke.api.auth import PUBLIC, PUBLIC_OPENAPI, actor
-from yongke.api.schemas import ERRORS, WRITE_ERRORS, Amount, Code, Id, Page, PageQuery, Text, When, local, paginate
+from yongke.api.schemas import ERRORS, MAX_COUNT, WRITE_ERRORS, Amount, Code, Flag, Id, Input, Page, PageQuery, Text, When, local, paginate
 from yongke.applications import selectors, services
 from yongke.applications.models import Call
 from yongke.core.errors import NotFound
@@ -45,16 +45,16 @@ class CallFilter(PageQuery):
     open: bool | None = Field(None, description="只看正在受理的批次 / only calls open now")
 
 
-class CallIn(Schema):
+class CallIn(Input):
     name: Text = Field(min_length=1, max_length=200)
     opens_at: When | None = Field(None, description="默认：现在 / default now")
     closes_at: When
     directions: list[Code] | None = Field(None, max_length=100, description="默认：指南全部方向 / default all")
-    budgets: dict[Code, Amount] = Field(default_factory=dict)
-    leader_limit: int = Field(1, ge=1, le=100)
-    org_limit: int | None = Field(None, ge=1, le=1000)
-    experts_per_application: int = Field(3, ge=1, le=50)
-    blind_review: bool = False
+    budgets: dict[Code, Amount] = Field(default_factory=dict, max_length=1000, description="方向或项目 → 预算（元）/ direction or project → yuan")
+    leader_limit: StrictInt = Field(1, ge=1, le=100)
+    org_limit: StrictInt | None = Field(None, ge=1, le=1000)
+    experts_per_application: StrictInt = Field(3, ge=1, le=50)
+    blind_review: Flag = False
 
 
 def call_out(call: Call) -> dict[str, Any]:
@@ -134,7 +134,7 @@ class GuideOut(Schema):
 
 class GuideQuery(Schema):
     label: Code | None = Field(None, description="指南版本，如 2022；默认：最新发布版 / default: newest published")
-    revision: int | None = Field(None, ge=1, le=1_000_000)
+    revision: int | None = Field(None, ge=1, le=MAX_COUNT)
 
 
 @router.get("/guide", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: GuideOut, **ERRORS}, tags=["guide"],

@@ -35,8 +35,8 @@ def _field(loc: list | tuple) -> tuple[str, str]:
     parts = [str(p) for p in loc]
     source = parts[0] if parts else ""
     rest = parts[1:] if source in ("body", "query", "path", "form", "file", "header", "cookie") else parts
-    # a single body schema argument is nested under its parameter name ("payload")
-    if source == "body" and len(rest) > 1 and rest[0] == "payload":
+    # a single body schema argument is nested under its parameter name ("payload"); the body itself is "body"
+    if source == "body" and rest[:1] == ["payload"]:
         rest = rest[1:]
     return ".".join(rest) or source, source
 
@@ -110,7 +110,7 @@ def not_found(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpRespon
 
 
 def server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
-    log.exception("API error on %s %s", request.method, request.path)
+    log.error("API error on %s %s", request.method, request.path, exc_info=exc)
     return api.create_response(request, error_body("internal_error", "服务器内部错误，已记录 / internal error, logged"), status=500)
 
 

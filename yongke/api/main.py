@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
@@ -19,7 +21,7 @@ DESCRIPTION = """邕科 Yongke：南宁市科技计划申报、审查与立项�
 """
 
 class Renderer(JSONRenderer):
-    json_dumps_params = {"ensure_ascii": False}  # Chinese messages readable on the wire
+    json_dumps_params: dict[str, Any] = {"ensure_ascii": False}  # noqa: RUF012 - ninja reads it per instance; Chinese messages readable on the wire
 
 
 api = NinjaAPI(

@@ -3,19 +3,18 @@ and the ranking with the funding line."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
-from yongke.accounts.models import Role
-from yongke.accounts.selectors import scope_of
 from yongke.api.auth import actor
 from yongke.api.calls import call_for
-from yongke.api.schemas import ERRORS, WRITE_ERRORS, Code, Id, Json, Page, PageQuery, Text, When, local, paginate
+from yongke.api.schemas import ERRORS, WRITE_ERRORS, Code, Flag, Id, Input, Page, PageQuery, Ref, Text, When, local, paginate
 from yongke.applications import selectors as app_selectors
-from yongke.core.errors import BadInput, NotFound, PermissionDenied
+from yongke.core.errors import BadInput, NotFound
 from yongke.orgs.models import Organisation, Person
 from yongke.review import scoring, selectors, services
 from yongke.review.models import Expert, ReviewAssignment, ReviewRound
@@ -42,24 +41,23 @@ def expert_out(e: Expert) -> dict[str, Any]:
 
 @router.get("/experts", response={200: Page[ExpertOut], **ERRORS}, summary="专家库（项目处）/ the expert pool")
 def experts_list(request: HttpRequest, query: Query[PageQuery]):
-    scope = scope_of(actor(request))
-    if not (scope.sees_everything or scope.has(Role.OFFICER)):
-        raise PermissionDenied("只有项目处人员可以查看专家库 / officers only")
-    return paginate(selectors.experts_visible_to(actor(request)).order_by("pk"), query, expert_out)
+    return paginate(selectors.expert_pool_for(actor(request)).order_by("pk"), query, expert_out)
 
 
-class ExpertIn(Schema):
-    person: Id
-    organisation: Id | None = None
+class ExpertIn(Input):
+    person: Ref
+    organisation: Ref | None = None
     title: Text = Field("", max_length=50)
     fields: list[Code] = Field(default_factory=list, max_length=20)
     keywords: list[Text] = Field(default_factory=list, max_length=50)
     region: Text = Field("", max_length=50)
-    max_load: int = Field(6, ge=0, le=100)
+    max_load: StrictInt = Field(6, ge=0, le=100)
 
 
 @router.post("/experts", response={201: ExpertOut, **WRITE_ERRORS}, summary="加入专家库（项目处）/ add an expert")
 def experts_create(request: HttpRequest, payload: ExpertIn):
+    # Any registered person may join the pool, and only officers may add one (expert_add decides):
+    # the lookups are not narrowed by what the caller sees, so a refused caller is told 403, not "unknown".
     person = Person.objects.filter(pk=payload.person).first()
     if person is None:
         raise BadInput("person: 人员不存在 / unknown person", detail={"field": "person"})
@@ -71,17 +69,24 @@ def experts_create(request: HttpRequest, payload: ExpertIn):
     return Status(201, expert_out(e))
 
 
-class DeclarationIn(Schema):
+class DeclarationIn(Input):
     kind: Code
     reason: Text = Field(min_length=1, max_length=2000)
-    organisation: Id | None = None
-    application: Id | None = None
+    organisation: Ref | None = None
+    application: Ref | None = None
 
 
-@router.post("/experts/{int:expert_id}/declarations", response={201: Json, **WRITE_ERRORS},
+class DeclarationOut(Schema):
+    id: int
+    kind: str
+
+
+@router.post("/experts/{int:expert_id}/declarations", response={201: DeclarationOut, **WRITE_ERRORS},
              summary="回避声明：专家自行申报，或申报单位申请回避（最多3位）/ declare a conflict")
 def experts_declare(request: HttpRequest, expert_id: Id, payload: DeclarationIn):
     user = actor(request)
+    # Not through a visibility selector: an applicant asks to avoid experts (and an expert declares
+    # organisations) it cannot otherwise see; declaration_add decides who may declare what.
     expert = Expert.objects.filter(pk=expert_id).first()
     if expert is None:
         raise NotFound(f"专家 {expert_id} 不存在 / not found")
@@ -91,66 +96,131 @@ def experts_declare(request: HttpRequest, expert_id: Id, payload: DeclarationIn)
     return Status(201, {"id": d.pk, "kind": d.kind})
 
 
-class RoundIn(Schema):
-    directions: list[Code] | None = None
-    k: int | None = Field(None, ge=1, le=50)
-    min_load: int = Field(0, ge=0, le=100)
-    max_load: int | None = Field(None, ge=1, le=100)
+class RoundIn(Input):
+    directions: list[Code] | None = Field(None, max_length=1000)
+    k: StrictInt | None = Field(None, ge=1, le=50)
+    min_load: StrictInt = Field(0, ge=0, le=100)
+    max_load: StrictInt | None = Field(None, ge=1, le=100)
     mode: Code = "optimal"
-    seed: int | None = Field(None, ge=0, le=2**62)
-    max_prob: float | None = Field(None, gt=0, le=1)
-    years_since_employment: int = Field(3, ge=0, le=30)
+    seed: StrictInt | None = Field(None, ge=0, le=2**62)
+    max_prob: StrictFloat | None = Field(None, gt=0, le=1)
+    years_since_employment: StrictInt = Field(3, ge=0, le=30)
     due_at: When | None = None
 
 
-def round_out(r: ReviewRound, *, detail: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": r.pk, "call": r.call_id, "status": r.status, "mode": r.mode, "k": r.k, "min_load": r.min_load,
-                           "max_load": r.max_load, "seed": r.seed, "max_prob": r.max_prob, "total_affinity": r.total_affinity,
-                           "due_at": local(r.due_at), "exclusions": len(r.exclusions), "diagnosis": r.diagnosis,
-                           "assignments": r.assignments.count()}
-    if detail:
-        out["exclusion_list"] = r.exclusions
-        out["assignment_list"] = [
-            {"id": a.pk, "application": a.application_id, "expert": a.expert_id, "expert_name": a.expert.person.name, "affinity": a.affinity,
-             "state": a.state}
-            for a in r.assignments.select_related("expert__person").order_by("application_id", "expert_id")
-        ]
-    return out
+class ExclusionOut(Schema):
+    application: str
+    expert: str
+    code: str
+    reason: str
 
 
-@router.post("/calls/{int:call_id}/review-rounds", response={201: Json, **WRITE_ERRORS},
+class AssignmentOut(Schema):
+    id: int
+    application: int
+    expert: int
+    expert_name: str
+    affinity: float
+    state: str
+
+
+class RoundOut(Schema):
+    id: int
+    call: int
+    status: str = Field(description="draft | assigned | infeasible | closed")
+    mode: str
+    k: int
+    min_load: int
+    max_load: int
+    seed: int | None
+    max_prob: float | None
+    total_affinity: float | None
+    due_at: dt.datetime | None
+    exclusions: int = Field(description="回避的（申报、专家）对数 / conflicted pairs excluded")
+    diagnosis: dict[str, Any] = Field(description="不可行时：原因与问题 / when infeasible: why")
+    assignments: int
+    exclusion_list: list[ExclusionOut]
+    assignment_list: list[AssignmentOut]
+
+
+def round_out(r: ReviewRound) -> dict[str, Any]:
+    assignments = [
+        {"id": a.pk, "application": a.application_id, "expert": a.expert_id, "expert_name": a.expert.person.name, "affinity": a.affinity,
+         "state": a.state}
+        for a in r.assignments.select_related("expert__person").order_by("application_id", "expert_id")
+    ]
+    return {"id": r.pk, "call": r.call_id, "status": r.status, "mode": r.mode, "k": r.k, "min_load": r.min_load, "max_load": r.max_load,
+            "seed": r.seed, "max_prob": r.max_prob, "total_affinity": r.total_affinity, "due_at": local(r.due_at),
+            "exclusions": len(r.exclusions), "diagnosis": r.diagnosis, "assignments": len(assignments), "exclusion_list": r.exclusions,
+            "assignment_list": assignments}
+
+
+@router.post("/calls/{int:call_id}/review-rounds", response={201: RoundOut, **WRITE_ERRORS},
              summary="分配评审专家（最优 / 公平 / 随机抽取）/ assign experts")
 def rounds_create(request: HttpRequest, call_id: Id, payload: RoundIn):
-    rnd = services.review_round_run(actor=actor(request), call=call_for(actor(request), call_id), directions=payload.directions, k=payload.k,
+    user = actor(request)
+    rnd = services.review_round_run(actor=user, call=call_for(user, call_id), directions=payload.directions, k=payload.k,
                                     min_load=payload.min_load, max_load=payload.max_load, mode=payload.mode, seed=payload.seed,
                                     max_prob=payload.max_prob, years_since_employment=payload.years_since_employment, due_at=payload.due_at)
-    return Status(201, round_out(rnd, detail=True))
+    return Status(201, round_out(rnd))
 
 
-@router.get("/review-rounds/{int:round_id}", response={200: Json, **ERRORS}, summary="评审轮次：分配与回避明细 / a round")
+@router.get("/review-rounds/{int:round_id}", response={200: RoundOut, **ERRORS}, summary="评审轮次：分配与回避明细 / a round")
 def rounds_get(request: HttpRequest, round_id: Id):
-    return round_out(selectors.round_for(actor(request), round_id), detail=True)
+    return round_out(selectors.round_for(actor(request), round_id))
 
 
 class RankingQuery(Schema):
-    method: Code = Field("trimmed", description="trimmed | calibrated | mean")
+    method: Literal["trimmed", "calibrated", "mean"] = Field("trimmed", description="去掉最高最低 / 标准化 / 平均 / trimmed, z-score or plain mean")
 
 
-@router.get("/review-rounds/{int:round_id}/ranking", response={200: Json, **ERRORS}, summary="排名与资助线 / ranking and the funding line")
+class RankedOut(Schema):
+    application: int
+    title: str
+    position: int
+    score: float | None = Field(description="无评分时为 null / null before any score")
+    amount: int = Field(description="申请金额（元）/ requested yuan")
+    cumulative: int = Field(description="资助线以上的累计金额（元）/ yuan funded up to here")
+    funded: bool = Field(description="在资助线以上 / above the funding line")
+    panel_reason: str = Field(description="会评调整名次的理由；未调整为空 / the panel's reason, if moved")
+    scores: dict[str, float] = Field(description="专家 → 总分 / expert → total")
+    flags: list[str]
+
+
+class ExpertStatsOut(Schema):
+    mean: float
+    sd: float
+    n: int
+    deviation: float = Field(description="与其他专家的平均偏差 / mean deviation from the others")
+    flag: bool
+
+
+class RankingOut(Schema):
+    round: int
+    method: str
+    directions: dict[str, list[RankedOut]] = Field(description="方向 → 排名 / direction → ranking")
+    flagged_experts: dict[str, ExpertStatsOut] = Field(description="评分明显偏离的专家 / experts far from the consensus")
+
+
+@router.get("/review-rounds/{int:round_id}/ranking", response={200: RankingOut, **ERRORS}, summary="排名与资助线 / ranking and the funding line")
 def rounds_ranking(request: HttpRequest, round_id: Id, query: Query[RankingQuery]):
-    if query.method not in ("trimmed", "calibrated", "mean"):
-        raise BadInput("method: 应为 trimmed、calibrated 或 mean / unknown method", detail={"field": "method"})
     user = actor(request)
     return selectors.ranking(user, selectors.round_for(user, round_id), method=query.method)
 
 
-class MoveIn(Schema):
-    application: Id
-    position: int = Field(ge=1, le=100_000)
+class MoveIn(Input):
+    application: Ref
+    position: StrictInt = Field(ge=1, le=100_000)
     reason: Text = Field(min_length=1, max_length=2000)
 
 
-@router.post("/review-rounds/{int:round_id}/panel-moves", response={201: Json, **WRITE_ERRORS},
+class PanelMoveOut(Schema):
+    id: int
+    position: int
+    reason: str
+
+
+@router.post("/review-rounds/{int:round_id}/panel-moves", response={201: PanelMoveOut, **WRITE_ERRORS},
              summary="会评调整名次（须记录理由）/ a panel move with its reason")
 def rounds_move(request: HttpRequest, round_id: Id, payload: MoveIn):
     user = actor(request)
@@ -160,7 +230,14 @@ def rounds_move(request: HttpRequest, round_id: Id, payload: MoveIn):
     return Status(201, {"id": move.pk, "position": move.position, "reason": move.reason})
 
 
-@router.get("/rubric", response={200: Json, **ERRORS}, summary="评分细则 / the scoring rubric")
+class CriterionOut(Schema):
+    key: str
+    label: str
+    weight: float = Field(description="权重，合计为1 / weights add up to 1")
+    max_points: int
+
+
+@router.get("/rubric", response={200: list[CriterionOut], **ERRORS}, summary="评分细则 / the scoring rubric")
 def rubric(request: HttpRequest):
     return [{"key": c.key, "label": c.label, "weight": c.weight, "max_points": c.max_points} for c in scoring.DEFAULT_RUBRIC]
 
@@ -172,7 +249,19 @@ def _task_out(a: ReviewAssignment, hidden: bool) -> dict[str, Any]:
             "score": getattr(getattr(a, "score", None), "total", None)}
 
 
-@router.get("/me/reviews", response={200: Page[Json], **ERRORS}, summary="我的评审任务（专家）/ my review tasks")
+class TaskOut(Schema):
+    id: int
+    state: str
+    application: int
+    direction: str
+    title: str
+    organisation: str | None = Field(description="匿名评审时为 null / null under blind review")
+    round: int
+    due_at: dt.datetime | None
+    score: float | None = Field(description="已提交的总分 / the total submitted")
+
+
+@router.get("/me/reviews", response={200: Page[TaskOut], **ERRORS}, summary="我的评审任务（专家）/ my review tasks")
 def my_reviews(request: HttpRequest, query: Query[PageQuery]):
     user = actor(request)
     return paginate(selectors.assignments_for(user).select_related("score"), query, lambda a: _task_out(a, a.round.call.blind_review))
@@ -185,25 +274,39 @@ def _task(request: HttpRequest, task_id: int) -> ReviewAssignment:
     return a
 
 
-class RespondIn(Schema):
-    accept: bool
+class RespondIn(Input):
+    accept: Flag
     statement: Text = Field("", max_length=2000, description="接受时：无利益冲突声明 / no-conflict statement")
     conflict: Text = Field("", max_length=2000, description="谢绝时：利益冲突说明 / the conflict, if any")
 
 
-@router.post("/me/reviews/{int:task_id}/respond", response={200: Json, **WRITE_ERRORS}, summary="接受或谢绝评审邀请 / answer an invitation")
+class TaskStateOut(Schema):
+    id: int
+    state: str
+
+
+@router.post("/me/reviews/{int:task_id}/respond", response={200: TaskStateOut, **WRITE_ERRORS}, summary="接受或谢绝评审邀请 / answer an invitation")
 def my_reviews_respond(request: HttpRequest, task_id: Id, payload: RespondIn):
     a = services.invitation_respond(actor=actor(request), assignment=_task(request, task_id), accept=payload.accept,
                                     statement=payload.statement, conflict=payload.conflict)
     return {"id": a.pk, "state": a.state}
 
 
-class ScoreIn(Schema):
-    points: dict[Code, float]
+Points = Annotated[StrictFloat, Field(ge=0, le=10_000, allow_inf_nan=False)]
+
+
+class ScoreIn(Input):
+    points: dict[Code, Points] = Field(max_length=100, description="细则项 → 分数 / criterion → points")
     comment: Text = Field(min_length=1, max_length=5000)
 
 
-@router.post("/me/reviews/{int:task_id}/score", response={200: Json, **WRITE_ERRORS}, summary="提交评分与意见 / submit scores")
+class ScoreOut(Schema):
+    id: int = Field(description="评审任务 / the review task")
+    total: float
+    submitted_at: dt.datetime
+
+
+@router.post("/me/reviews/{int:task_id}/score", response={200: ScoreOut, **WRITE_ERRORS}, summary="提交评分与意见 / submit scores")
 def my_reviews_score(request: HttpRequest, task_id: Id, payload: ScoreIn):
     s = services.score_submit(actor=actor(request), assignment=_task(request, task_id), points=payload.points, comment=payload.comment)
     return {"id": s.assignment_id, "total": s.total, "submitted_at": local(s.submitted_at)}

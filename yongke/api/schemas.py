@@ -2,7 +2,9 @@
 
 Input types refuse what the database would choke on (NUL and other control characters,
 integers beyond 64 bits, dates outside the plausible range), so that bad input is a 400,
-never a 500 from the driver.
+never a 500 from the driver. Numbers in a body are strict: `true` is not an amount and `"5"`
+is not a count (pydantic's lax mode would take both); query and path parameters arrive as
+text and are parsed as usual.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ID = 2**63 - 1
-MAX_AMOUNT = 10**13  # ten trillion yuan: above any budget, below every integer column
+MAX_AMOUNT = 10**12  # a trillion yuan: above any budget or claim
+MAX_COUNT = 10**6  # above any count of people, days, positions or experts
+MAX_FACT_NUMBER = 10**16  # a number inside facts (revenue in yuan …): below every 64-bit column
 
 
-def _no_control(value: str) -> str:
+def no_control(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("不能含有控制字符 / control characters are not allowed")
     return value
@@ -29,15 +34,15 @@ def _no_control(value: str) -> str:
 
 def _no_control_deep(value: Any) -> Any:
     if isinstance(value, str):
-        _no_control(value)
+        no_control(value)
     elif isinstance(value, dict):
         for k, v in value.items():
-            _no_control(str(k))
+            no_control(str(k))
             _no_control_deep(v)
     elif isinstance(value, list):
         for v in value:
             _no_control_deep(v)
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_AMOUNT * 1000:
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_FACT_NUMBER:
         raise ValueError("数值过大 / number out of range")
     return value
 
@@ -50,14 +55,29 @@ def _plausible(value: dt.datetime) -> dt.datetime:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_control)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="元 / yuan")]
+Text = Annotated[str, AfterValidator(no_control)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # in a path or a query: parsed from text
+Ref = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]  # an id inside a JSON body: a JSON integer only
+Amount = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT, description="元 / yuan")]
+Flag = StrictBool  # a JSON true/false only, never 1, 0 or "yes"
 Json = Annotated[Any, AfterValidator(_no_control_deep)]
 Facts = Annotated[dict[str, Any], AfterValidator(_no_control_deep)]
 When = Annotated[dt.datetime, AfterValidator(_plausible)]
 # A filter value: codes such as 450103, GXQ, 1.1, submitted.
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-*]+$")]
+
+
+class Input(Schema):
+    """A JSON object sent in a body. ninja's Schema reads the attributes of whatever it is given,
+    so without this a list or a number would pass for a body whose fields are all optional."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        raw = value._obj if isinstance(value, DjangoGetter) else value  # ninja wraps what it validates
+        if not isinstance(raw, dict):
+            raise ValueError("应为 JSON 对象 / must be a JSON object")
+        return value
 
 
 class ErrorOut(Schema):

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yongke.core.errors import BadInput
-from yongke.guide.spec import Guide
+from yongke.guide.model import Guide
 
 KINDS = ("award", "prefunded", "gazelle", "post_subsidy", "enterprise_tech_center")
 KIND_LABELS = {

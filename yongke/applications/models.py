@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from yongke.accounts.actors import Viewer
+from yongke.accounts.selectors import scope_of
+from yongke.applications.workflow import EDITABLE_STATES, Workflow, workflow_for
 from yongke.guide.models import GuideVersion
 from yongke.orgs.models import Organisation, Person
 
@@ -77,6 +80,25 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.title}"
+
+    @property
+    def workflow(self) -> Workflow:
+        """The workflow of its funding mode (前资助 or 后补助)."""
+        return workflow_for(self.funding)
+
+    @property
+    def state_label(self):
+        """The current state as people say it (translated when read)."""
+        return self.workflow.state_label(self.state)
+
+    def editable_by(self, user: Viewer) -> bool:
+        """Whether `user` may still change this application's content: it is in an editable
+        state and the user acts for its organisation — the rule `application_update` applies
+        (the system and superusers act for every organisation)."""
+        if self.state not in EDITABLE_STATES:
+            return False
+        scope = scope_of(user)
+        return scope.is_system or scope.is_superuser or self.organisation_id in scope.organisations
 
 
 class TeamMember(models.Model):

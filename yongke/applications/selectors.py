@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from yongke.accounts.actors import Viewer
 from yongke.accounts.models import Role
-from yongke.accounts.selectors import Scope, scope_of
+from yongke.accounts.selectors import scope_of
 from yongke.applications.models import Application, Call
 from yongke.applications.workflow import SUPPORTED_STATES
 from yongke.audit.models import AuditEvent
@@ -58,12 +58,14 @@ APPLICATION_FILTERS = {
 }
 
 
-def applications_filtered(user: Viewer, *, text: str | None = None, states: list[str] | None = None, **filters: Any) -> QuerySet[Application]:
+def applications_filtered(user: Viewer, *, text: str | None = None, states: list[str] | None = None, unit: str | None = None,
+                          **filters: Any) -> QuerySet[Application]:
     """The applications `user` may see, narrowed by the list filters (None = no filter).
 
-    `text` matches the title, the organisation's name or its 统一社会信用代码; `states` is a set
-    of states (a queue). Filters that would reveal a blind application's applicant answer
-    only from what the caller may see anyway (the visibility comes first)."""
+    `text` matches the title, the organisation's name or the start of its 统一社会信用代码;
+    `states` is a set of states (a queue); `unit` is the recommending unit (the organisation's
+    development zone, else its district). Filters that would reveal a blind application's
+    applicant answer only from what the caller may see anyway (the visibility comes first)."""
     unknown = sorted(set(filters) - set(APPLICATION_FILTERS))
     if unknown:
         raise TypeError(f"unknown application filter {unknown[0]}")
@@ -73,9 +75,11 @@ def applications_filtered(user: Viewer, *, text: str | None = None, states: list
             qs = qs.filter(**{APPLICATION_FILTERS[name]: value})
     if states:
         qs = qs.filter(state__in=states)
-    if text:
+    if unit:
+        qs = qs.filter(Q(organisation__zone=unit) | (Q(organisation__zone="") & Q(organisation__district=unit)))
+    if text and text.strip():
         t = text.strip()
-        qs = qs.filter(Q(title__icontains=t) | Q(organisation__name__icontains=t) | Q(organisation__uscc=t.upper()))
+        qs = qs.filter(Q(title__icontains=t) | Q(organisation__name__icontains=t) | Q(organisation__uscc__startswith=t.upper()))
     return qs
 
 def application_for(user: Viewer, pk: int) -> Application:
@@ -85,10 +89,10 @@ def application_for(user: Viewer, pk: int) -> Application:
     return app
 
 
-def identity_hidden(scope: Scope, app: Application) -> bool:
+def identity_hidden(viewer: Viewer, app: Application) -> bool:
     """Blind review: an expert sees the work, not who applied. Whoever sees the application
-    through another role (its own organisation, its programme's officers, auditors) still does.
-    `scope` is `scope_of(user)`."""
+    through another role (its own organisation, its programme's officers, auditors) still does."""
+    scope = scope_of(viewer)
     if not app.call.blind_review or Role.EXPERT not in scope.roles:
         return False
     return not (scope.sees_everything or scope.officer_for(app.programme) or app.organisation_id in scope.organisations)

@@ -20,12 +20,12 @@ from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications import history as hist
 from yongke.applications.models import Application, Attachment, Call, Submission, TeamMember
 from yongke.applications.selectors import organisation_history
-from yongke.applications.workflow import Transition, workflow_for
+from yongke.applications.workflow import EDITABLE_STATES, Transition, workflow_for
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
+from yongke.guide.facts import coerce_facts
 from yongke.guide.models import GuideVersion
 from yongke.guide.selectors import compiled_for, guide_version_current
-from yongke.guide.spec import coerce_facts
 from yongke.orgs.models import Organisation, Person
 from yongke.orgs.selectors import active_credit_records, organisation_facts
 
@@ -99,7 +99,7 @@ def _require_applicant(actor: Actor, organisation: Organisation) -> None:
     """Only the organisation's own applicants and admins write its applications."""
     scope = scope_of(actor)
     if not (scope.is_system or scope.is_superuser or organisation.pk in scope.organisations):
-        raise PermissionDenied("只能为本单位操作申报 / only for your own organisation", detail={"organisation": organisation.pk})
+        raise PermissionDenied("只能为本单位操作申报 / only for your own organisation", detail={"field": "organisation", "organisation": organisation.pk})
 
 
 def _clean_facts(version: GuideVersion, facts: Any) -> dict[str, Any]:
@@ -152,7 +152,6 @@ def application_create(*, actor: Actor, call: Call, direction: str, organisation
 
 
 EDITABLE = ("title", "summary", "requested_amount", "self_raised_amount", "facts", "leader")
-EDITABLE_STATES = ("draft", "returned", "proposed")
 
 
 @transaction.atomic

@@ -5,17 +5,31 @@ formal review, expert review, decision, 公示, contract) and `post` (后补助:
 公示, payment; no expert review). A transition names the roles allowed, whether a comment
 is required, the inputs it needs and the guards (named checks in services) it must pass.
 Changing the process means changing this table, not a view.
+
+The labels of states and steps are Chinese and marked for translation under the context
+`workflow` (lazily: each is translated into the language of whoever reads it, when it is
+read). "公示" is a step here ("Publish") and the public list elsewhere ("Publicity"): the
+context keeps the two apart in the catalogue. Where a plain `str` is needed (a JSON field,
+a schema), use `str(label)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+type Label = str | StrPromise  # a label as written (Chinese) or marked for translation
 
 
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: Label
     sources: tuple[str, ...]
     target: str
     roles: tuple[str, ...]
@@ -28,7 +42,7 @@ class Transition:
 class Workflow:
     name: str
     initial: str
-    states: dict[str, str]
+    states: dict[str, Label]
     transitions: tuple[Transition, ...]
     open_states: frozenset[str] = field(default_factory=frozenset)  # still in the running: counts against limits
     final_states: frozenset[str] = field(default_factory=frozenset)
@@ -39,6 +53,10 @@ class Workflow:
     def available(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
 
+    def state_label(self, state: str) -> Label:
+        """The state's label (translated when read); an unknown state shows as itself."""
+        return self.states.get(state, state)
+
 
 APPLICANT = ("applicant", "org_admin")
 
@@ -46,33 +64,33 @@ PRE = Workflow(
     name="pre",
     initial="draft",
     states={
-        "draft": "草稿",
-        "submitted": "已提交，待推荐",
-        "recommended": "已推荐，待形式审查",
-        "not_recommended": "未推荐",
-        "returned": "退回补正",
-        "accepted": "形式审查通过",
-        "refused": "形式审查不通过",
-        "expert_review": "专家评审中",
-        "funded": "拟立项",
-        "not_funded": "不予立项",
-        "published": "公示中",
-        "contracted": "已签订任务书",
-        "withdrawn": "已撤回",
+        "draft": pgettext_lazy("workflow", "草稿"),
+        "submitted": pgettext_lazy("workflow", "已提交，待推荐"),
+        "recommended": pgettext_lazy("workflow", "已推荐，待形式审查"),
+        "not_recommended": pgettext_lazy("workflow", "未推荐"),
+        "returned": pgettext_lazy("workflow", "退回补正"),
+        "accepted": pgettext_lazy("workflow", "形式审查通过"),
+        "refused": pgettext_lazy("workflow", "形式审查不通过"),
+        "expert_review": pgettext_lazy("workflow", "专家评审中"),
+        "funded": pgettext_lazy("workflow", "拟立项"),
+        "not_funded": pgettext_lazy("workflow", "不予立项"),
+        "published": pgettext_lazy("workflow", "公示中"),
+        "contracted": pgettext_lazy("workflow", "已签订任务书"),
+        "withdrawn": pgettext_lazy("workflow", "已撤回"),
     },
     transitions=(
-        Transition("submit", "提交", ("draft", "returned"), "submitted", APPLICANT, guards=("call_open", "eligible", "cross_rules")),
-        Transition("recommend", "推荐", ("submitted",), "recommended", ("recommender",)),
-        Transition("not_recommend", "不予推荐", ("submitted",), "not_recommended", ("recommender",), comment_required=True),
-        Transition("accept", "形式审查通过", ("recommended",), "accepted", ("officer",)),
-        Transition("return", "退回补正", ("recommended", "submitted"), "returned", ("officer",), comment_required=True),
-        Transition("refuse", "形式审查不通过", ("recommended",), "refused", ("officer",), comment_required=True),
-        Transition("start_review", "进入专家评审", ("accepted",), "expert_review", ("officer",)),
-        Transition("fund", "拟立项", ("expert_review",), "funded", ("officer",), needs=("amount",), guards=("amount_within_request",)),
-        Transition("not_fund", "不予立项", ("expert_review",), "not_funded", ("officer",), comment_required=True),
-        Transition("publish", "公示", ("funded",), "published", ("officer",), needs=("objection_days",)),
-        Transition("contract", "签订任务书", ("published",), "contracted", ("officer",), guards=("objection_window_closed",)),
-        Transition("withdraw", "撤回", ("draft", "submitted", "recommended", "returned", "accepted", "expert_review"), "withdrawn", APPLICANT),
+        Transition("submit", pgettext_lazy("workflow", "提交"), ("draft", "returned"), "submitted", APPLICANT, guards=("call_open", "eligible", "cross_rules")),
+        Transition("recommend", pgettext_lazy("workflow", "推荐"), ("submitted",), "recommended", ("recommender",)),
+        Transition("not_recommend", pgettext_lazy("workflow", "不予推荐"), ("submitted",), "not_recommended", ("recommender",), comment_required=True),
+        Transition("accept", pgettext_lazy("workflow", "形式审查通过"), ("recommended",), "accepted", ("officer",)),
+        Transition("return", pgettext_lazy("workflow", "退回补正"), ("recommended", "submitted"), "returned", ("officer",), comment_required=True),
+        Transition("refuse", pgettext_lazy("workflow", "形式审查不通过"), ("recommended",), "refused", ("officer",), comment_required=True),
+        Transition("start_review", pgettext_lazy("workflow", "进入专家评审"), ("accepted",), "expert_review", ("officer",)),
+        Transition("fund", pgettext_lazy("workflow", "拟立项"), ("expert_review",), "funded", ("officer",), needs=("amount",), guards=("amount_within_request",)),
+        Transition("not_fund", pgettext_lazy("workflow", "不予立项"), ("expert_review",), "not_funded", ("officer",), comment_required=True),
+        Transition("publish", pgettext_lazy("workflow", "公示"), ("funded",), "published", ("officer",), needs=("objection_days",)),
+        Transition("contract", pgettext_lazy("workflow", "签订任务书"), ("published",), "contracted", ("officer",), guards=("objection_window_closed",)),
+        Transition("withdraw", pgettext_lazy("workflow", "撤回"), ("draft", "submitted", "recommended", "returned", "accepted", "expert_review"), "withdrawn", APPLICANT),
     ),
     open_states=frozenset({"submitted", "recommended", "returned", "accepted", "expert_review", "funded", "published", "contracted"}),
     final_states=frozenset({"not_recommended", "refused", "not_funded", "contracted", "withdrawn"}),
@@ -82,33 +100,37 @@ POST = Workflow(
     name="post",
     initial="draft",
     states={
-        "proposed": "待意愿确认（免申即享）",
-        "declined": "单位放弃",
-        "draft": "草稿",
-        "claimed": "已申领，待核查",
-        "returned": "退回补正",
-        "checked": "核查通过",
-        "refused": "核查不通过",
-        "published": "公示中",
-        "paid": "已拨付",
-        "withdrawn": "已撤回",
+        "proposed": pgettext_lazy("workflow", "待意愿确认（免申即享）"),
+        "declined": pgettext_lazy("workflow", "单位放弃"),
+        "draft": pgettext_lazy("workflow", "草稿"),
+        "claimed": pgettext_lazy("workflow", "已申领，待核查"),
+        "returned": pgettext_lazy("workflow", "退回补正"),
+        "checked": pgettext_lazy("workflow", "核查通过"),
+        "refused": pgettext_lazy("workflow", "核查不通过"),
+        "published": pgettext_lazy("workflow", "公示中"),
+        "paid": pgettext_lazy("workflow", "已拨付"),
+        "withdrawn": pgettext_lazy("workflow", "已撤回"),
     },
     transitions=(
-        Transition("confirm", "确认申领", ("proposed",), "claimed", APPLICANT, guards=("eligible", "cross_rules")),
-        Transition("decline", "放弃申领", ("proposed",), "declined", APPLICANT),
-        Transition("submit", "申领", ("draft", "returned"), "claimed", APPLICANT, guards=("call_open", "eligible", "cross_rules")),
-        Transition("check", "核查通过", ("claimed",), "checked", ("officer",), needs=("amount",)),
-        Transition("return", "退回补正", ("claimed",), "returned", ("officer",), comment_required=True),
-        Transition("refuse", "核查不通过", ("claimed",), "refused", ("officer",), comment_required=True),
-        Transition("publish", "公示", ("checked",), "published", ("officer",), needs=("objection_days",)),
-        Transition("pay", "拨付", ("published",), "paid", ("finance",), guards=("objection_window_closed",)),
-        Transition("withdraw", "撤回", ("draft", "claimed", "returned"), "withdrawn", APPLICANT),
+        Transition("confirm", pgettext_lazy("workflow", "确认申领"), ("proposed",), "claimed", APPLICANT, guards=("eligible", "cross_rules")),
+        Transition("decline", pgettext_lazy("workflow", "放弃申领"), ("proposed",), "declined", APPLICANT),
+        Transition("submit", pgettext_lazy("workflow", "申领"), ("draft", "returned"), "claimed", APPLICANT, guards=("call_open", "eligible", "cross_rules")),
+        Transition("check", pgettext_lazy("workflow", "核查通过"), ("claimed",), "checked", ("officer",), needs=("amount",)),
+        Transition("return", pgettext_lazy("workflow", "退回补正"), ("claimed",), "returned", ("officer",), comment_required=True),
+        Transition("refuse", pgettext_lazy("workflow", "核查不通过"), ("claimed",), "refused", ("officer",), comment_required=True),
+        Transition("publish", pgettext_lazy("workflow", "公示"), ("checked",), "published", ("officer",), needs=("objection_days",)),
+        Transition("pay", pgettext_lazy("workflow", "拨付"), ("published",), "paid", ("finance",), guards=("objection_window_closed",)),
+        Transition("withdraw", pgettext_lazy("workflow", "撤回"), ("draft", "claimed", "returned"), "withdrawn", APPLICANT),
     ),
     open_states=frozenset({"claimed", "returned", "checked", "published", "paid"}),
     final_states=frozenset({"declined", "refused", "paid", "withdrawn"}),
 )
 
 WORKFLOWS = {"pre": PRE, "post": POST}
+
+# States in which the applicant may still change the application's content (a draft, a
+# return for correction, a 免申即享 proposal awaiting confirmation).
+EDITABLE_STATES = ("draft", "returned", "proposed")
 
 # States that count as having received the city's support (for the 项目23 exclusion).
 SUPPORTED_STATES = {"pre": frozenset({"funded", "published", "contracted"}), "post": frozenset({"checked", "published", "paid"})}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yongke.accounts.actors import Viewer, user_of
+from django.contrib.auth.models import User
+
 from yongke.audit.models import AuditEvent
+
+if TYPE_CHECKING:  # the log sits below the accounts: it only names whoever acted
+    from yongke.accounts.actors import Viewer
 
 
 def audit_record(*, actor: Viewer | None, action: str, target_type: str, target_id: Any, from_state: str = "", to_state: str = "",
@@ -14,7 +18,7 @@ def audit_record(*, actor: Viewer | None, action: str, target_type: str, target_
     ``system:<reason>``, nobody signed in as ``anonymous``."""
     name = getattr(actor, "username", None) or "anonymous"
     event = AuditEvent(
-        actor=user_of(actor) if actor is not None else None, actor_name=name, action=action, target_type=target_type,
+        actor=actor if isinstance(actor, User) else None, actor_name=name, action=action, target_type=target_type,
         target_id=str(target_id), from_state=from_state, to_state=to_state, comment=comment or "", address=address, data=data or {},
     )
     event.save()

@@ -13,7 +13,7 @@ module only gathers the facts, applies what the organisation's history implies (
   because of the history), `paid_once`, `annual_cap`, `annual_cap_reached`, `to_verify`.
 
 Which facts a quote needs. Each award rule lists `requires`: the facts without which the
-amount cannot be judged (the issue's facts per direction). A required fact that is not
+amount cannot be judged. A required fact that is not
 given is bad input (exit 2, naming `facts.<name>`). Every other gating fact of the
 direction that is not given — registration in Nanning, the current-year prize, the title
 format, … — does not block: the quote stays eligible and lists it as `to_verify`, for the
@@ -34,7 +34,7 @@ from stdnum.cn import uscc as uscc_check
 from yongke.applications import history as hist
 from yongke.core.errors import BadInput
 from yongke.guide.engine import CompiledGuide, referenced_names
-from yongke.guide.spec import coerce_facts
+from yongke.guide.facts import coerce_facts
 
 QUOTE_KEYS = {"direction", "facts", "org", "year", "history"}
 PREMIUM_PREFIX = "premium_"

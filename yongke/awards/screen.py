@@ -36,7 +36,7 @@ from yongke.awards.quote import PREMIUM_PREFIX, premium_kinds
 from yongke.core.errors import BadInput
 from yongke.guide.columnar import POLARS_TYPES, translate
 from yongke.guide.engine import CompiledGuide, referenced_names
-from yongke.guide.spec import Direction, Fact, Rule
+from yongke.guide.model import Direction, Fact, Rule
 
 NAME, USCC = "name", "uscc"
 XLSX_COLUMNS = ("序号", "单位名称", "统一社会信用代码", "项目", "金额（万元）")
@@ -343,22 +343,15 @@ def _wan(amount: int) -> Decimal:
 
 def write_xlsx(result: ScreenResult, path: Path | str, *, on_rows: Callable[[int], None] | None = None) -> None:
     """The 公示 list as Excel: 序号, 单位名称, 统一社会信用代码, 项目, 金额（万元）."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from yongke.core.xlsx import Column, write_table
 
     if result.awards.height > XLSX_MAX_ROWS:
         raise _bad("--out-xlsx", f"公示名单 {result.awards.height} 行，超过 Excel 单表上限 {XLSX_MAX_ROWS} 行，请改用 --out-json / too many rows for Excel",
                    code="too_many_rows")
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("公示名单")
-    ws.append(list(XLSX_COLUMNS))
-    for i, (name, uscc, project, amount) in enumerate(result.listed().select(NAME, USCC, "project", "amount").iter_rows(), start=1):
-        money = WriteOnlyCell(ws, value=_wan(amount))
-        money.number_format = "0.00##"
-        ws.append([i, name, uscc, project, money])
-        if on_rows and i % 10_000 == 0:
-            on_rows(10_000)
-    wb.save(str(path))
+    columns = [Column(h) for h in XLSX_COLUMNS[:-1]] + [Column(XLSX_COLUMNS[-1], number_format="0.00##")]
+    rows = ((i, name, uscc, project, _wan(amount))
+            for i, (name, uscc, project, amount) in enumerate(result.listed().select(NAME, USCC, "project", "amount").iter_rows(), start=1))
+    write_table(path, sheet="公示名单", columns=columns, rows=rows, on_rows=on_rows)
 
 
 def awards_records(result: ScreenResult) -> pl.DataFrame:

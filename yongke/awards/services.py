@@ -32,8 +32,10 @@ def claim_quote(app: Application) -> dict[str, Any]:
     compiled = compiled_for(app.guide_version)
     if compiled.award_rule(app.direction) is None:
         raise BadInput(f"方向 {app.direction} 不按公式计算补助 / not a formula award", detail={"field": "direction"})
-    facts = {k: v for k, v in app_services.application_facts(app).items() if k not in _FIELD_FACTS and not k.startswith("has_")
-             and k != "received_gazelle_award"}
+    # The facts the history decides are left to the quote, which applies the same history to
+    # what the claim itself declares (an award received outside the plan is known only so).
+    facts = {k: v for k, v in app_services.application_facts(app).items() if k not in _FIELD_FACTS and k not in hist.RECORDED_FACTS}
+    facts.update({k: v for k, v in app.facts.items() if k in hist.RECORDED_FACTS})
     year = int(app.guide_version.label) if app.guide_version.label.isdigit() else None
     history = organisation_history(app.organisation, year_label=app.guide_version.label, exclude=app) if year is not None else None
     return award_quote(compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year, history=history,

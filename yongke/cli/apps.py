@@ -58,10 +58,11 @@ def cmd_call_close(args: argparse.Namespace) -> int:
     from yongke.applications.models import Call
     from yongke.applications.services import call_close
 
+    actor = actor_named(args.as_user)
     call = Call.objects.filter(pk=args.id).first()
     if call is None:
         raise BadInput(f"批次 {args.id} 不存在 / unknown call", detail={"field": "id"})
-    emit(_call_json(call_close(actor=actor_named(args.as_user), call=call)))
+    emit(_call_json(call_close(actor=actor, call=call)))
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ from yongke.cli.common import EXIT_NEGATIVE, EXIT_OK, Parser, emit, read_json
 
 
 def _compiled(args: argparse.Namespace):
-    from yongke.guide.engine import bundled_guide
+    from yongke.guide.loader import bundled_guide
 
     return bundled_guide(getattr(args, "guide", None))
 

@@ -86,7 +86,7 @@ def parse_time(value: str, field: str) -> dt.datetime:
 
 def read_json(path: str) -> Any:
     """A JSON file, `-` for stdin; a syntax error names the file and the line."""
-    from yongke.guide.spec import read_json as read
+    from yongke.guide.loader import read_json as read
 
     return read(path)
 

@@ -9,7 +9,7 @@ from yongke.core.errors import BadInput
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from yongke.guide.spec import load_guide
+    from yongke.guide.loader import load_guide
 
     g = load_guide(args.file)
     emit(
@@ -59,7 +59,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from yongke.guide.spec import load_guide
+    from yongke.guide.loader import load_guide
 
     g = load_guide(args.file, check_cases=False)
     emit(
@@ -69,7 +69,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from yongke.guide.spec import load_guide
+    from yongke.guide.loader import load_guide
 
     if args.format != "json":
         raise BadInput(
@@ -107,7 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
         compiled = compiled_for(version)
     else:
-        from yongke.guide.engine import bundled_guide
+        from yongke.guide.loader import bundled_guide
 
         compiled = bundled_guide(args.guide)
     result = compiled.check(data["direction"], data.get("facts", {}))

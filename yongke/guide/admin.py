@@ -35,12 +35,9 @@ class GuideVersionAdmin(ReadOnlyAdmin):
         self._apply(request, queryset, services.guide_version_retire, "已停用")
 
     def _apply(self, request, queryset, service, done):
-        if not request.user.is_superuser:
-            self.message_user(request, "只有系统管理员可以发布或停用指南版本", messages.ERROR)
-            return
         for version in queryset:
             try:
-                service(version=version)
+                service(actor=request.user, version=version)
                 self.message_user(request, f"{version.label} r{version.revision} {done}")
             except YongkeError as e:
                 self.message_user(request, e.message, messages.ERROR)

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 from celpy.celparser import CELParser
 from lark import Token, Tree
+
+from yongke.guide.model import Guide
 
 _parser: CELParser | None = None
 
@@ -34,7 +37,7 @@ _REL = {
 }
 
 
-def _parse(expr: str) -> Tree:
+def _parse(expr: str) -> Tree[Any]:
     global _parser
     if _parser is None:
         _parser = CELParser()
@@ -44,7 +47,7 @@ def _parse(expr: str) -> Tree:
         raise ValueError(str(e).splitlines()[0]) from None
 
 
-def _literal(tok: Token) -> Any:
+def _literal(tok: Node) -> Any:
     s = str(tok)
     if s in ("true", "false"):
         return s == "true"
@@ -59,102 +62,130 @@ def _literal(tok: Token) -> Any:
     raise ValueError(f"不支持的字面量 {s}")
 
 
+Node = Tree[Any] | Token
+
+
+def _tree(t: Node) -> Tree[Any]:
+    if isinstance(t, Token):
+        raise ValueError(f"意外的记号 {t}")
+    return t
+
+
 class _Translator:
+    """CEL parse tree to polars, one method per kind of node (`node` dispatches)."""
+
     def __init__(self, integer_names: frozenset[str]) -> None:
         self.integer_names = integer_names
 
-    def node(self, t: Tree | Token) -> tuple[pl.Expr, bool]:
+    def node(self, t: Node) -> tuple[pl.Expr, bool]:
         """Translate a node; returns (expression, is_integer)."""
-        if isinstance(t, Token):
-            raise ValueError(f"意外的记号 {t}")
-        name = t.data
+        t = _tree(t)
         ch = t.children
-        if name == "expr":
-            if len(ch) == 1:
-                return self.node(ch[0])
-            cond, _ = self.node(ch[0])
-            a, ai = self.node(ch[1])
-            b, bi = self.node(ch[2])
-            # CEL: a ternary whose condition cannot be decided is itself undecided.
-            return pl.when(cond.is_null()).then(None).when(cond).then(a).otherwise(b), ai and bi
-        if name == "conditionalor":
-            if len(ch) == 1:
-                return self.node(ch[0])
-            return self.node(ch[0])[0] | self.node(ch[1])[0], False
-        if name == "conditionaland":
-            if len(ch) == 1:
-                return self.node(ch[0])
-            return self.node(ch[0])[0] & self.node(ch[1])[0], False
-        if name == "relation":
-            if len(ch) == 1:
-                return self.node(ch[0])
-            op, right = ch
-            left, _ = self.node(op.children[0])
-            if op.data == "relation_in":
-                values = self.list_values(right)
-                return pl.when(left.is_null()).then(None).otherwise(left.is_in(values)), False
-            r, _ = self.node(right)
-            return _REL[op.data](left, r), False
-        if name in ("addition", "multiplication"):
-            if len(ch) == 1:
-                return self.node(ch[0])
-            op, right = ch
-            left, li = self.node(op.children[0])
-            r, ri = self.node(right)
-            if op.data == "addition_add":
-                return left + r, li and ri
-            if op.data == "addition_sub":
-                return left - r, li and ri
-            if op.data == "multiplication_mul":
-                return left * r, li and ri
-            if op.data == "multiplication_div":
-                # CEL divides integers to an integer (toward zero; our values are never negative).
-                return (left // r, True) if (li and ri) else (left / r, False)
-            raise ValueError(f"不支持的运算 {op.data}")
-        if name == "unary":
-            if len(ch) == 1:
-                return self.node(ch[0])
-            op, operand = ch
-            e, ei = self.node(operand)
-            if op.data == "unary_not":
-                return ~e, False
-            if op.data == "unary_neg":
-                return -e, ei
-            raise ValueError(f"不支持的运算 {op.data}")
-        if name == "member":
+        # An operator's node with one child is the grammar passing a lower level through.
+        if t.data in _WRAPPERS or (t.data in _OPERATORS and len(ch) == 1):
             return self.node(ch[0])
-        if name == "member_dot_arg":
-            target, method, args = ch
-            if str(method) != "matches":
-                raise ValueError(f"不支持的方法 {method}")
-            (pattern,) = self.list_values(Tree("list_lit", [args]))
-            e, _ = self.node(target)
-            return e.str.contains(str(pattern)), False
-        if name == "primary":
-            return self.node(ch[0])
-        if name == "paren_expr":
-            return self.node(ch[0])
-        if name == "ident":
-            n = str(ch[0])
-            return pl.col(n), n in self.integer_names
-        if name == "literal":
-            v = _literal(ch[0])
-            return pl.lit(v), isinstance(v, int) and not isinstance(v, bool)
-        if name == "ident_arg":
-            fn = str(ch[0])
-            if fn != "size" or len(ch) != 2:
-                raise ValueError(f"不支持的函数 {fn}")
-            e, _ = self.node(ch[1].children[0])
-            return e.str.len_chars(), True
-        raise ValueError(f"不支持的语法 {name}")
+        translate = _NODES.get(t.data)
+        if translate is None:
+            raise ValueError(f"不支持的语法 {t.data}")
+        return translate(self, ch)
 
-    def list_values(self, t: Tree) -> list[Any]:
+    def ternary(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        cond, _ = self.node(ch[0])
+        a, ai = self.node(ch[1])
+        b, bi = self.node(ch[2])
+        # CEL: a ternary whose condition cannot be decided is itself undecided.
+        return pl.when(cond.is_null()).then(None).when(cond).then(a).otherwise(b), ai and bi
+
+    def either(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        return self.node(ch[0])[0] | self.node(ch[1])[0], False
+
+    def both(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        return self.node(ch[0])[0] & self.node(ch[1])[0], False
+
+    def relation(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        op_node, right = ch
+        op = _tree(op_node)
+        left, _ = self.node(op.children[0])
+        if op.data == "relation_in":
+            values = self.list_values(right)
+            return pl.when(left.is_null()).then(None).otherwise(left.is_in(values)), False
+        r, _ = self.node(right)
+        return _REL[op.data](left, r), False
+
+    def arithmetic(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        op_node, right = ch
+        op = _tree(op_node)
+        left, li = self.node(op.children[0])
+        r, ri = self.node(right)
+        if op.data == "addition_add":
+            return left + r, li and ri
+        if op.data == "addition_sub":
+            return left - r, li and ri
+        if op.data == "multiplication_mul":
+            return left * r, li and ri
+        if op.data == "multiplication_div":
+            # CEL divides integers to an integer (toward zero; our values are never negative).
+            return (left // r, True) if (li and ri) else (left / r, False)
+        raise ValueError(f"不支持的运算 {op.data}")
+
+    def unary(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        op_node, operand = ch
+        op = _tree(op_node)
+        e, ei = self.node(operand)
+        if op.data == "unary_not":
+            return ~e, False
+        if op.data == "unary_neg":
+            return -e, ei
+        raise ValueError(f"不支持的运算 {op.data}")
+
+    def method(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        target, method, args = ch
+        if str(method) != "matches":
+            raise ValueError(f"不支持的方法 {method}")
+        (pattern,) = self.list_values(Tree("list_lit", [args]))
+        e, _ = self.node(target)
+        return e.str.contains(str(pattern)), False
+
+    def ident(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        n = str(ch[0])
+        return pl.col(n), n in self.integer_names
+
+    def literal(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        v = _literal(ch[0])
+        return pl.lit(v), isinstance(v, int) and not isinstance(v, bool)
+
+    def function(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
+        fn = str(ch[0])
+        if fn != "size" or len(ch) != 2:
+            raise ValueError(f"不支持的函数 {fn}")
+        e, _ = self.node(_tree(ch[1]).children[0])
+        return e.str.len_chars(), True
+
+    def list_values(self, t: Node) -> list[Any]:
         """The constant values of a list literal (the right side of `in`)."""
+        t = _tree(t)
         lits = [x for x in t.iter_subtrees_topdown() if x.data == "literal"]
         idents = [x for x in t.iter_subtrees_topdown() if x.data in ("ident", "ident_arg", "member_dot_arg")]
         if idents:
             raise ValueError("in 右侧只能是常量列表")
         return [_literal(x.children[0]) for x in lits]
+
+
+_WRAPPERS = frozenset({"member", "primary", "paren_expr"})
+_OPERATORS = frozenset({"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication", "unary"})
+_NODES: dict[str, Callable[[_Translator, list[Node]], tuple[pl.Expr, bool]]] = {
+    "expr": _Translator.ternary,
+    "conditionalor": _Translator.either,
+    "conditionaland": _Translator.both,
+    "relation": _Translator.relation,
+    "addition": _Translator.arithmetic,
+    "multiplication": _Translator.arithmetic,
+    "unary": _Translator.unary,
+    "member_dot_arg": _Translator.method,
+    "ident": _Translator.ident,
+    "literal": _Translator.literal,
+    "ident_arg": _Translator.function,
+}
 
 
 @lru_cache(maxsize=4096)
@@ -173,10 +204,20 @@ POLARS_TYPES = {
 }
 
 
+class Compiled(Protocol):
+    """What the column engine needs of a compiled guide (`yongke.guide.engine.CompiledGuide`)."""
+
+    @property
+    def guide(self) -> Guide: ...
+
+    @property
+    def parameters(self) -> Mapping[str, Any]: ...
+
+
 class ColumnarGuide:
     """Every direction's verdict for every row of a table of facts, computed column-wise."""
 
-    def __init__(self, compiled) -> None:  # a yongke.guide.engine.CompiledGuide
+    def __init__(self, compiled: Compiled) -> None:
         guide = compiled.guide
         self.guide = guide
         self.parameters = dict(compiled.parameters)

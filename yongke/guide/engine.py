@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cel
 
 from yongke.core.errors import BadInput
-
-if TYPE_CHECKING:
-    from yongke.guide.spec import AwardStep, Direction, Fact, Guide, Rule
+from yongke.guide.facts import coerce_facts
+from yongke.guide.model import STEP_NAME, AwardStep, Direction, Fact, Guide, Rule
 
 
 @lru_cache(maxsize=4096)
@@ -30,15 +29,8 @@ def referenced_names(expr: str) -> list[str]:
     return list(_compile(expr).variables())
 
 
-def columnar_check(expr: str) -> None:
-    """Raise ValueError unless the expression is in the subset the column engine runs."""
-    from yongke.guide import columnar
-
-    columnar.translate(expr)
-
-
 class _CompiledRule:
-    __slots__ = ("rule", "program", "names", "gating", "terms", "limits")
+    __slots__ = ("gating", "limits", "names", "program", "rule", "terms")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
@@ -56,7 +48,7 @@ def evaluate_rule(cr: _CompiledRule, context: dict[str, Any]) -> tuple[str, Any,
     absent = [n for n in cr.names if n not in context]
     try:
         value = cr.program.execute(context)
-    except Exception:  # noqa: BLE001 - the CEL runtime reports an undecidable rule this way
+    except Exception:  # the CEL runtime reports an undecidable rule this way
         if absent:
             return "missing", None, absent
         raise
@@ -96,8 +88,6 @@ def _show(value: Any, fact: Fact | None) -> str:
 
 def render_step(template: str, context: dict[str, Any], facts: dict[str, Fact]) -> str:
     """A step's text with `{name}` replaced by the value people recognise (enum labels, 是/否)."""
-    from yongke.guide.spec import STEP_NAME
-
     return STEP_NAME.sub(lambda m: _show(context[m.group(1)], facts.get(m.group(1))) if m.group(1) in context else "—", template)
 
 
@@ -192,8 +182,6 @@ class CompiledGuide:
 
     def check(self, direction_id: str, facts: Any) -> dict[str, Any]:
         """The `yongke check` answer: the direction's verdict and every rule's result."""
-        from yongke.guide.spec import coerce_facts
-
         if not isinstance(direction_id, str):
             raise BadInput("direction 应为方向编号文本，如 \"1.1\" / direction must be a string", code="bad_input", detail={"field": "direction"})
         self.direction(direction_id)
@@ -219,17 +207,3 @@ class CompiledGuide:
             if cr.gating and result == "fail":
                 failing.append(r.id)
         return {"direction": direction_id, "version": self.guide.version, "verdict": verdict, "failing": failing, "missing_facts": missing_facts, "rules": rules}
-
-
-@lru_cache(maxsize=8)
-def _bundled(path: str) -> CompiledGuide:
-    from yongke.guide.spec import load_guide
-
-    return CompiledGuide(load_guide(path, check_cases=False))
-
-
-def bundled_guide(path: str | None = None) -> CompiledGuide:
-    """The bundled guide file, loaded and compiled once per process."""
-    from yongke.guide.spec import default_guide_path
-
-    return _bundled(str(path or default_guide_path()))

@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from yongke.core.errors import NotFound
 from yongke.guide import models as m
 from yongke.guide.engine import CompiledGuide
-from yongke.guide.spec import Guide, parse_guide
+from yongke.guide.loader import parse_guide
+from yongke.guide.model import Guide
 
 
 def guide_versions_visible_to(user=None) -> QuerySet[m.GuideVersion]:

@@ -13,7 +13,8 @@ from yongke.accounts.selectors import require_role
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput
 from yongke.guide import models as m
-from yongke.guide.spec import Guide, load_guide
+from yongke.guide.loader import load_guide
+from yongke.guide.model import Guide
 
 
 def _require_guide_keeper(actor: Actor) -> None:

@@ -13,9 +13,10 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from yongke.accounts.actors import Actor, user_of
+from yongke.accounts.actors import Actor, System, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
+from yongke.accounts.services import user_add
 from yongke.audit.services import audit_record
 from yongke.core import crypto
 from yongke.core.errors import BadInput, Conflict, PermissionDenied
@@ -78,6 +79,17 @@ def organisation_upsert(*, actor: Actor, data: dict[str, Any]) -> tuple[Organisa
     """Create or update an organisation by its 统一社会信用代码 (officers and admins)."""
     require_registrar(actor)
     return _organisation_save(actor=actor, data=data)
+
+
+@transaction.atomic
+def organisation_create(*, actor: Actor, data: dict[str, Any]) -> Organisation:
+    """Register a new organisation (officers and admins); a code already registered is a conflict."""
+    require_registrar(actor)
+    clean = _clean_org(data)
+    if Organisation.objects.filter(uscc=clean["uscc"]).exists():
+        raise Conflict("该统一社会信用代码已登记 / already registered", code="organisation_exists", detail={"field": "uscc", "value": clean["uscc"]})
+    org, _ = _organisation_save(actor=actor, data=clean)
+    return org
 
 
 def _organisation_save(*, actor: Actor, data: dict[str, Any]) -> tuple[Organisation, bool]:
@@ -244,9 +256,6 @@ def organisation_register(*, organisation: dict[str, Any], username: str, passwo
 
     An organisation already registered under the same code is a conflict: a self-registration
     must never overwrite the registry (its members are added by its admin)."""
-    from yongke.accounts.actors import System
-    from yongke.accounts.services import user_add
-
     registration = System("registration")
     verdict = check_uscc(organisation.get("uscc", ""))
     if verdict.valid and Organisation.objects.filter(uscc=verdict.value).exists():
@@ -257,3 +266,19 @@ def organisation_register(*, organisation: dict[str, Any], username: str, passwo
                     email=email)
     audit_record(actor=user, action="organisation_register", target_type="organisation", target_id=org.pk, data={"uscc": org.uscc})
     return org, user
+
+
+@transaction.atomic
+def member_create(*, actor: Actor, organisation: Organisation, username: str, password: str, full_name: str, email: str = "",
+                  id_number: str = "", title: str = "") -> tuple[User, Person | None]:
+    """An organisation admin adds a member account; with an ID number the member is also
+    registered as a person who may lead projects. Both or neither."""
+    scope = scope_of(actor)
+    if not (organisation.pk in scope.admin_of or scope.has(Role.SYSADMIN)):
+        raise PermissionDenied("只有本单位管理员可以创建成员账户 / org admins only")
+    user = user_add(actor=actor, username=username, password=password, role=Role.APPLICANT, organisation=organisation,
+                    full_name=full_name, email=email)
+    person = None
+    if id_number:
+        person = person_create(actor=actor, name=full_name, id_number=id_number, organisation=organisation, title=title, user=user)
+    return user, person

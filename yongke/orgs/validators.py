@@ -14,27 +14,15 @@ from dataclasses import dataclass
 from stdnum.cn import ric as _ric
 from stdnum.cn import uscc as _uscc
 
+from yongke.core.regions import NANNING_DISTRICTS, NANNING_ZONES, RECOMMENDING_UNITS
+
+# The recommending units are re-exported for the registry's readers.
+__all__ = ["NANNING_DISTRICTS", "NANNING_ZONES", "RECOMMENDING_UNITS", "USCC_ALPHABET", "Verdict", "check_id_number", "check_uscc",
+           "id_with_check", "mask_id_number", "uscc_with_check"]
+
 _PROVINCES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46",
               "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-# GB/T 2260 codes of Nanning's districts, counties and county-level city.
-NANNING_DISTRICTS = {
-    "450102": "兴宁区",
-    "450103": "青秀区",
-    "450105": "江南区",
-    "450107": "西乡塘区",
-    "450108": "良庆区",
-    "450109": "邕宁区",
-    "450110": "武鸣区",
-    "450123": "隆安县",
-    "450124": "马山县",
-    "450125": "上林县",
-    "450126": "宾阳县",
-    "450181": "横州市",
-}
-# Development zones recommend applications as units of their own.
-NANNING_ZONES = {"GXQ": "南宁高新技术产业开发区", "JKQ": "南宁经济技术开发区", "DMJKQ": "广西—东盟经济技术开发区"}
-RECOMMENDING_UNITS = {**NANNING_DISTRICTS, **NANNING_ZONES}
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from yongke.applications.services import FIELD_FACTS
-from yongke.guide.engine import referenced_names
-from yongke.guide.spec import Direction, Fact, Guide
+from yongke.guide.matching import rule_names
+from yongke.guide.model import Direction, Fact, Guide
 from yongke.orgs.models import Organisation
 from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_number, check_uscc
 
@@ -48,15 +48,6 @@ class FactSpec:
     @property
     def field_name(self) -> str:
         return FACT_PREFIX + self.fact.name
-
-
-def rule_names(rule) -> list[str]:
-    """Every name a rule reads: its expression and, for awards, its breakdown's parts."""
-    names = list(referenced_names(rule.expr)) if rule.expr else []
-    for step in tuple(rule.terms) + tuple(rule.limits):
-        names += referenced_names(step.expr)
-    names += list(rule.requires)
-    return names
 
 
 def direction_fact_specs(guide: Guide, direction: Direction) -> list[FactSpec]:

@@ -138,7 +138,7 @@ def declaration_add(*, actor: Actor, expert: Expert, kind: str, reason: str, org
         if kind == Declaration.Kind.APPLICANT_REQUEST:
             if application is None or application.organisation_id not in scope.organisations:
                 raise PermissionDenied("只能为本单位的申报申请回避 / only for your own application")
-        elif not (scope.has(Role.OFFICER, Role.SYSADMIN) or (expert.user_id and expert.user_id == actor.pk)):
+        elif not (scope.has(Role.OFFICER, Role.SYSADMIN) or (expert.user_id and expert.user_id == getattr(actor, "pk", None))):
             raise PermissionDenied("只能申报本人的回避 / only your own declarations")
     if kind == Declaration.Kind.APPLICANT_REQUEST:
         if application is None:
@@ -292,7 +292,7 @@ def _own(actor: Actor, assignment: ReviewAssignment) -> ReviewAssignment:
     a = ReviewAssignment.objects.select_for_update(of=("self",)).select_related("expert", "round", "application").filter(pk=assignment.pk).first()
     if a is None:
         raise NotFound("评审任务不存在 / not found")
-    if not scope_of(actor).is_system and not (a.expert.user_id and a.expert.user_id == actor.pk):
+    if not scope_of(actor).is_system and not (a.expert.user_id and a.expert.user_id == getattr(actor, "pk", None)):
         raise PermissionDenied("只能处理分配给本人的评审任务 / not your review")
     return a
 

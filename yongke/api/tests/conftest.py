@@ -74,16 +74,16 @@ def build_world() -> World:
         "sysadmin": t.make_user("sysadmin"),
         "applicant_b": t.make_user("applicant", organisation=org_b),
     }
-    tokens = {role: token_create(user=u, name="tests") for role, u in users.items()}
+    tokens = {role: token_create(actor=u, user=u, name="tests") for role, u in users.items()}
     person_a = t.make_person(org_a)
     person_b = t.make_person(org_b)
 
     def submitted(org, direction, facts):
-        # attachment_add with no actor fails full_clean (Attachment.uploaded_by lacks blank=True): upload as a member
+        # made, uploaded and submitted by a member, as it happens over the API
         member = users["applicant"] if org == org_a else users["applicant_b"]
-        app = t.make_application(call=call, org=org, direction=direction, facts=facts)
+        app = t.make_application(call=call, org=org, user=member, direction=direction, facts=facts)
         att = app_services.attachment_add(actor=member, application=app, kind="申报书", filename="申报书.pdf", content=PDF + str(app.pk).encode())
-        app, _ = app_services.application_transition(application=app, action="submit")
+        app, _ = app_services.application_transition(actor=member, application=app, action="submit")
         return app, att
 
     submitted_a, attachment_a = submitted(org_a, "1.1", t.ELIGIBLE_1_1)

@@ -34,7 +34,8 @@ def test_create_a_draft_and_read_it_back(api, world):
     assert (app["state"], app["lock_version"], app["organisation"]["id"]) == ("draft", 1, world.org_a.pk)
     assert {a["action"] for a in app["actions"]} >= {"submit", "withdraw"}
     again = api.as_("org_admin").get(f"{A}/applications/{app['id']}").json()
-    assert again["title"] == "智能网联整车控制器研发" and again["facts"] == t.ELIGIBLE_1_1
+    assert again["title"] == "智能网联整车控制器研发"
+    assert again["facts"] == t.ELIGIBLE_1_1
 
 
 def test_submit_after_the_deadline_is_refused(api, world):
@@ -44,7 +45,8 @@ def test_submit_after_the_deadline_is_refused(api, world):
         response = api.as_("applicant").post(f"{A}/applications/{app['id']}/transitions", {"action": "submit"})
     assert response.status_code == 422
     body = response.json()
-    assert body["code"] == "deadline_passed" and "截止" in body["message"]
+    assert body["code"] == "deadline_passed"
+    assert "截止" in body["message"]
     assert api.as_("applicant").get(f"{A}/applications/{app['id']}").json()["state"] == "draft"
 
 
@@ -55,7 +57,8 @@ def test_submitting_twice_makes_one_submission(api, world):
     assert (first.status_code, first.json()["changed"], first.json()["state"]) == (200, True, "submitted")
     assert (second.status_code, second.json()["changed"], second.json()["state"]) == (200, False, "submitted")
     subs = api.as_("applicant").get(f"{A}/applications/{app['id']}/submissions").json()
-    assert subs["count"] == 1 and Submission.objects.filter(application_id=app["id"]).count() == 1
+    assert subs["count"] == 1
+    assert Submission.objects.filter(application_id=app["id"]).count() == 1
     assert subs["items"][0]["verdict"]["verdict"] == "eligible"
 
 
@@ -65,7 +68,8 @@ def test_the_second_of_two_concurrent_edits_is_a_conflict(api, world):
     theirs = api.as_("org_admin").patch(f"{A}/applications/{app['id']}", {"lock_version": 1, "title": "他的标题"})
     assert (mine.status_code, mine.json()["lock_version"]) == (200, 2)
     assert theirs.status_code == 409
-    assert theirs.json()["code"] == "conflict" and theirs.json()["detail"]["lock_version"] == 2
+    assert theirs.json()["code"] == "conflict"
+    assert theirs.json()["detail"]["lock_version"] == 2
     assert api.as_("applicant").get(f"{A}/applications/{app['id']}").json()["title"] == "我的标题"
 
 
@@ -80,7 +84,8 @@ def test_patch_merges_facts_and_can_clear_the_leader(api, world):
     r = api.as_("applicant").patch(f"{A}/applications/{app['id']}", {"lock_version": 1, "leader": world.person_a.pk,
                                                                       "facts": {"kpi_new_revenue": 60_000_000}})
     assert r.status_code == 200, r.content
-    assert r.json()["leader"]["id"] == world.person_a.pk and r.json()["facts"]["kpi_invention_patent_applications"] == 3
+    assert r.json()["leader"]["id"] == world.person_a.pk
+    assert r.json()["facts"]["kpi_invention_patent_applications"] == 3
     r = api.as_("applicant").patch(f"{A}/applications/{app['id']}", {"lock_version": 2, "leader": None})
     assert r.json()["leader"] is None
 
@@ -88,14 +93,16 @@ def test_patch_merges_facts_and_can_clear_the_leader(api, world):
 def test_a_leader_from_another_organisation_is_refused(api, world):
     app = new_draft(api, world)
     r = api.as_("applicant").patch(f"{A}/applications/{app['id']}", {"lock_version": 1, "leader": world.person_b.pk})
-    assert r.status_code == 400 and r.json()["detail"]["field"] == "leader"
+    assert r.status_code == 400
+    assert r.json()["detail"]["field"] == "leader"
 
 
 def test_check_returns_the_current_verdicts(api, world):
     app = new_draft(api, world)
     api.as_("applicant").patch(f"{A}/applications/{app['id']}", {"lock_version": 1, "facts": {"kpi_new_revenue": 10_000_000}})
     body = api.as_("applicant").post(f"{A}/applications/{app['id']}/check").json()
-    assert body["verdict"] == "not_eligible" and body["failing"] == ["1:revenue"]
+    assert body["verdict"] == "not_eligible"
+    assert body["failing"] == ["1:revenue"]
 
 
 def test_the_workflow_runs_to_the_decision_and_the_timeline_records_it(api, world):
@@ -105,13 +112,17 @@ def test_the_workflow_runs_to_the_decision_and_the_timeline_records_it(api, worl
     for step in ({"action": "accept"}, {"action": "start_review"}, {"action": "fund", "amount": 500_000}):
         r = officer.post(f"{A}/applications/{a.pk}/transitions", step)
         assert r.status_code == 200, r.content
-    assert r.json()["application"]["decided_amount"] == 500_000 and r.json()["state_label"] == "拟立项"
+    assert r.json()["application"]["decided_amount"] == 500_000
+    assert r.json()["state_label"] == "拟立项"
     too_much = officer.post(f"{A}/applications/{world.submitted_a.pk}/transitions", {"action": "publish", "objection_days": 99})
-    assert too_much.status_code == 400 and too_much.json()["detail"]["field"] == "objection_days"
+    assert too_much.status_code == 400
+    assert too_much.json()["detail"]["field"] == "objection_days"
     events = api.as_("auditor").get(f"{A}/applications/{a.pk}/timeline?page_size=100").json()["items"]
     assert [e["action"] for e in events][-4:] == ["recommend", "accept", "start_review", "fund"]
     audit = api.as_("auditor").get(f"{A}/audit?action=fund&target_id={a.pk}").json()
-    assert audit["count"] == 1 and audit["items"][0]["address"] == "127.0.0.1" and audit["items"][0]["actor"] == world.users["officer"].username
+    assert audit["count"] == 1
+    assert audit["items"][0]["address"] == "127.0.0.1"
+    assert audit["items"][0]["actor"] == world.users["officer"].username
 
 
 def test_lists_page_and_filter(api, world):
@@ -155,12 +166,16 @@ def blind(world, monkeypatch):
 
 def test_blind_review_hides_the_organisation_from_experts(api, world, blind):
     seen = api.as_("expert").get(f"{A}/applications/{blind.pk}").json()
-    assert seen["identity_hidden"] is True and seen["organisation"] is None and seen["leader"] is None
-    assert world.org_a.name not in str(seen) and world.org_a.uscc not in str(seen)
+    assert seen["identity_hidden"] is True
+    assert seen["organisation"] is None
+    assert seen["leader"] is None
+    assert world.org_a.name not in str(seen)
+    assert world.org_a.uscc not in str(seen)
     listed = api.as_("expert").get(f"{A}/applications").json()["items"]
     assert [(a["id"], a["organisation"]) for a in listed] == [(blind.pk, None)]
     own = api.as_("applicant").get(f"{A}/applications/{blind.pk}").json()
-    assert own["identity_hidden"] is False and own["organisation"]["uscc"] == world.org_a.uscc
+    assert own["identity_hidden"] is False
+    assert own["organisation"]["uscc"] == world.org_a.uscc
 
 
 def test_attachments_upload_list_and_download_with_the_sniffed_type(api, world):
@@ -172,14 +187,17 @@ def test_attachments_upload_list_and_download_with_the_sniffed_type(api, world):
     assert (meta["content_type"], meta["size"], meta["filename"]) == ("application/pdf", len(PDF), "报告.pdf")
     assert api.as_("org_admin").get(f"{A}/applications/{app['id']}/attachments").json()["items"][0]["sha256"] == meta["sha256"]
     down = api.as_("org_admin").get(meta["download_url"])
-    assert down.status_code == 200 and down["Content-Type"] == "application/pdf"
-    assert "attachment" in down["Content-Disposition"] and b"".join(down.streaming_content) == PDF
+    assert down.status_code == 200
+    assert down["Content-Type"] == "application/pdf"
+    assert "attachment" in down["Content-Disposition"]
+    assert b"".join(down.streaming_content) == PDF
 
 
 def test_an_attachment_is_judged_by_its_content_not_its_name(api, world):
     r = api.as_("applicant").post(f"{A}/applications/{world.draft_a.pk}/attachments",
                                   data={"kind": "申报书", "file": SimpleUploadedFile("申报书.pdf", b"MZ\x90\x00 not a pdf")})
-    assert r.status_code == 400 and r.json()["detail"]["field"] == "file"
+    assert r.status_code == 400
+    assert r.json()["detail"]["field"] == "file"
 
 
 def test_the_recommender_downloads_what_its_jurisdiction_submitted(api, world):
@@ -193,4 +211,5 @@ def test_the_recommender_downloads_what_its_jurisdiction_submitted(api, world):
 def test_a_new_application_for_a_closed_call_is_refused(api, world):
     call = t.make_call(opens_at=timezone.now() - dt.timedelta(days=5), closes_at=timezone.now() - dt.timedelta(days=1))
     r = api.as_("applicant").post(f"{A}/applications", {"call": call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "迟到"})
-    assert r.status_code == 422 and r.json()["code"] == "call_closed"
+    assert r.status_code == 422
+    assert r.json()["code"] == "call_closed"

@@ -15,12 +15,14 @@ def test_a_token_is_issued_for_a_username_and_password_and_works(api, world):
     assert r.status_code == 200, r.content
     token = r.json()["token"]
     me = Client().get(f"{A}/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
-    assert me["roles"] == ["recommender"] and me["scope"]["units"] == ["450103"]
+    assert me["roles"] == ["recommender"]
+    assert me["scope"]["units"] == ["450103"]
 
 
 def test_a_wrong_password_is_a_401(api, world):
     r = api.post(f"{A}/auth/token", {"username": world.users["officer"].username, "password": "wrong"})
-    assert r.status_code == 401 and r.json()["code"] == "bad_credentials"
+    assert r.status_code == 401
+    assert r.json()["code"] == "bad_credentials"
 
 
 def test_a_revoked_token_no_longer_works(api, world):
@@ -34,11 +36,13 @@ def test_the_browser_session_works_and_needs_csrf_for_writes(world, db):
     assert browser.get(f"{A}/me").json()["username"] == world.users["applicant"].username
     payload = {"lock_version": world.draft_a.lock_version, "summary": "会话修改"}
     refused = browser.patch(f"{A}/applications/{world.draft_a.pk}", payload, content_type="application/json")
-    assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "csrf_failed"
     browser.get(f"{A}/docs")  # sets the CSRF cookie
     token = browser.cookies["csrftoken"].value
     ok = browser.patch(f"{A}/applications/{world.draft_a.pk}", payload, content_type="application/json", HTTP_X_CSRFTOKEN=token)
-    assert ok.status_code == 200 and ok.json()["summary"] == "会话修改"
+    assert ok.status_code == 200
+    assert ok.json()["summary"] == "会话修改"
 
 
 def test_a_token_needs_no_csrf(world, db):
@@ -55,5 +59,6 @@ def test_an_anonymous_post_is_told_to_authenticate_not_about_csrf(world, db):
 
 def test_me_lists_roles_and_scopes(api, world):
     me = api.as_("org_admin").get(f"{A}/me").json()
-    assert me["roles"] == ["org_admin"] and me["scope"]["organisations"] == [world.org_a.pk] == me["scope"]["admin_of"]
+    assert me["roles"] == ["org_admin"]
+    assert me["scope"]["organisations"] == [world.org_a.pk] == me["scope"]["admin_of"]
     assert api.as_("sysadmin").get(f"{A}/me").json()["scope"]["sees_everything"] is True

@@ -69,6 +69,11 @@ OPS = {
     "return": lambda w, s: ("POST", f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/transitions",
                             {"action": "return", "comment": "请补充财务报表"}, None),
     "audit_list": lambda w, s: ("GET", f"{A}/audit", None, None),
+    # Operations whose only check used to be the API's own: now the service's or the selector's.
+    "experts_list": lambda w, s: ("GET", f"{A}/experts", None, None),
+    "experts_create": lambda w, s: ("POST", f"{A}/experts", {"person": _side(w, s, w.person_a, w.person_b).pk, "fields": ["C3976"]}, None),
+    "awards_screen": lambda w, s: ("POST", f"{A}/awards/screen", {
+        "orgs": [{"name": "甲", "uscc": "91450103MA5L123454", "points": 75, "region_award_received": True}], "directions": ["26.1"]}, None),
 }
 
 # Expected status per role, in the order of ROLES; "own/other" where they differ.
@@ -103,7 +108,13 @@ EXPECT = {
     "recommend":         ("401", "403/404", "403/404", "200/404", "403/404", "404", "403/404", "403", "200"),
     "return":            ("401", "403/404", "403/404", "403/404", "200/404", "404", "403/404", "403", "200"),
     "audit_list":        ("401", "403",     "403",     "403",     "403",     "403", "403",     "200", "200"),
+    "experts_list":      ("401", "403",     "403",     "403",     "200",     "403", "403",     "200", "200"),
+    "experts_create":    ("401", "403",     "403",     "403",     "201",     "403", "403",     "403", "201"),
+    "awards_screen":     ("401", "403",     "403",     "403",     "200",     "403", "403",     "403", "200"),
 }
+
+
+CODES = {401: "unauthenticated", 403: "permission_denied", 404: "not_found"}
 
 
 def _cases():
@@ -132,4 +143,6 @@ def test_permission_matrix(api, world, expert_assigned, op, role, side, status):
     assert response.status_code == status, response.content[:500]
     if status >= 400:
         body = response.json()
-        assert set(body) == {"code", "message", "detail"} and body["message"]
+        assert set(body) == {"code", "message", "detail"}
+        assert body["message"]
+        assert body["code"] == CODES[status]

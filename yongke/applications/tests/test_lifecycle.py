@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from yongke.accounts.services import user_add
@@ -16,7 +17,7 @@ from yongke.applications.workflow import POST, PRE, WORKFLOWS
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
 from yongke.orgs.services import credit_record_add
-from yongke.testing import make_application, make_call, make_guide, make_org, make_person, make_user
+from yongke.testing import TEST, make_application, make_call, make_guide, make_org, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def world():
         "call": make_call(),
     }
     for programme in ("3", "4"):  # the officer also handles the post-subsidy programmes; not programme 2
-        user_add(username=w["officer"].username, role="officer", programme=programme)
+        user_add(actor=TEST, username=w["officer"].username, role="officer", programme=programme)
     return w
 
 
@@ -124,22 +125,22 @@ def test_post_subsidies_have_no_expert_review(world):
     assert not any(t.target == "expert_review" for t in POST.transitions)
 
 
+@pytest.mark.parametrize("action", ["recommend", "accept", "withdraw"])
 @pytest.mark.parametrize("who", ["stranger", "other_recommender", "other_officer", "finance", "expert", "auditor"])
-def test_the_wrong_people_cannot_move_an_application(world, who):
-    app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
-    app = advance(app, world, "submit")
-    for action in ("recommend", "accept", "withdraw"):
-        with pytest.raises(PermissionDenied):
-            svc.application_transition(actor=world[who], application=app, action=action, comment="x")
+def test_the_wrong_people_cannot_move_an_application(world, who, action):
+    app = advance(make_application(call=world["call"], org=world["org"], user=world["applicant"]), world, "submit")
+    with pytest.raises(PermissionDenied):
+        svc.application_transition(actor=world[who], application=app, action=action, comment="x")
+    assert Application.objects.get(pk=app.pk).state == "submitted"
 
 
 def test_submit_after_the_deadline_is_refused(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
-    with time_machine.travel(world["call"].closes_at + dt.timedelta(seconds=1)):
-        with pytest.raises(Refused) as e:
-            svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    with time_machine.travel(world["call"].closes_at + dt.timedelta(seconds=1)), pytest.raises(Refused) as e:
+        svc.application_transition(actor=world["applicant"], application=app, action="submit")
     assert e.value.code == "deadline_passed"
-    assert "截止" in e.value.message and "北京时间" in e.value.message
+    assert "截止" in e.value.message
+    assert "北京时间" in e.value.message
     assert Application.objects.get(pk=app.pk).state == "draft"
 
 
@@ -154,22 +155,22 @@ def test_deadline_is_shown_in_beijing_time(world):
     with time_machine.travel(dt.datetime(2022, 6, 15, tzinfo=dt.UTC)):
         call = make_call(opens_at=dt.datetime(2022, 6, 1, tzinfo=dt.UTC), closes_at=dt.datetime(2022, 6, 30, 9, 0, tzinfo=dt.UTC))
         app = make_application(call=call, org=world["org"], user=world["applicant"])
-    with time_machine.travel(dt.datetime(2022, 6, 30, 9, 0, 1, tzinfo=dt.UTC)):
-        with pytest.raises(Refused) as e:
-            svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    with time_machine.travel(dt.datetime(2022, 6, 30, 9, 0, 1, tzinfo=dt.UTC)), pytest.raises(Refused) as e:
+        svc.application_transition(actor=world["applicant"], application=app, action="submit")
     assert "2022-06-30 17:00" in e.value.message
 
 
 def test_a_closed_call_refuses_submissions(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
     svc.call_close(actor=world["officer"], call=world["call"])
-    with pytest.raises(Refused):
+    with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    assert e.value.code == "deadline_passed"
 
 
 def test_submitting_twice_creates_one_submission(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
-    first, changed1 = svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    _, changed1 = svc.application_transition(actor=world["applicant"], application=app, action="submit")
     second, changed2 = svc.application_transition(actor=world["applicant"], application=app, action="submit")
     assert (changed1, changed2) == (True, False)
     assert Submission.objects.filter(application=app).count() == 1
@@ -180,7 +181,8 @@ def test_each_submission_stores_its_facts_and_verdict(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
     svc.application_transition(actor=world["applicant"], application=app, action="submit")
     sub = Submission.objects.get(application=app)
-    assert sub.verdict["verdict"] == "eligible" and sub.facts["kpi_new_revenue"] == 50_000_000
+    assert sub.verdict["verdict"] == "eligible"
+    assert sub.facts["kpi_new_revenue"] == 50_000_000
     assert sub.facts["registered_in_nanning"] is True
 
 
@@ -189,7 +191,8 @@ def test_an_ineligible_application_cannot_be_submitted_and_is_told_why(world):
                            facts={"kpi_invention_patent_applications": 3, "kpi_new_revenue": 49_999_999})
     with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=app, action="submit")
-    assert e.value.code == "not_eligible" and e.value.detail["failing"] == ["1:revenue"]
+    assert e.value.code == "not_eligible"
+    assert e.value.detail["failing"] == ["1:revenue"]
     assert "5000万元" in e.value.message
 
 
@@ -202,23 +205,45 @@ def test_the_second_of_two_concurrent_edits_is_refused(world):
     assert Application.objects.get(pk=app.pk).summary == "甲的修改"
 
 
-def test_edits_are_checked_against_the_guide(world):
+def test_an_edit_with_a_fact_the_guide_refuses_is_bad_input_naming_it(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
     with pytest.raises(BadInput) as e:
         svc.application_update(actor=world["applicant"], application=app, lock_version=app.lock_version, changes={"facts": {"kpi_new_revenue": -1}})
     assert "kpi_new_revenue" in e.value.message
-    with pytest.raises(BadInput):
+
+
+def test_an_edit_with_a_negative_amount_is_bad_input(world):
+    app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
+    with pytest.raises(BadInput) as e:
         svc.application_update(actor=world["applicant"], application=app, lock_version=app.lock_version, changes={"requested_amount": -5})
+    assert e.value.detail["field"] == "requested_amount"
+    assert Application.objects.get(pk=app.pk).requested_amount == app.requested_amount
 
 
-def test_a_leader_leads_one_open_application_per_call(world):
+def test_another_organisation_cannot_edit_an_application(world):
+    app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
+    with pytest.raises(PermissionDenied):
+        svc.application_update(actor=world["stranger"], application=app, lock_version=app.lock_version, changes={"summary": "他人的修改"})
+    assert Application.objects.get(pk=app.pk).summary == app.summary
+
+
+def _two_led_by_one(world):
     leader = make_person(world["org"])
     a = make_application(call=world["call"], org=world["org"], user=world["applicant"], leader=leader)
     b = make_application(call=world["call"], org=world["org"], user=world["applicant"], leader=leader, direction="1.2")
     svc.application_transition(actor=world["applicant"], application=a, action="submit")
+    return a, b
+
+
+def test_a_leader_leads_one_open_application_per_call(world):
+    _, b = _two_led_by_one(world)
     with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=b, action="submit")
     assert e.value.code == "leader_limit"
+
+
+def test_withdrawing_frees_the_leader_for_another_application(world):
+    a, b = _two_led_by_one(world)
     svc.application_transition(actor=world["applicant"], application=a, action="withdraw")
     b, _ = svc.application_transition(actor=world["applicant"], application=b, action="submit")
     assert b.state == "submitted"
@@ -235,20 +260,28 @@ def test_the_same_title_in_two_directions_is_refused(world):
 
 def test_a_blacklisted_organisation_cannot_submit(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
-    credit_record_add(organisation=world["org"], reason="虚假申报", starts_on=timezone.localdate() - dt.timedelta(days=1),
+    credit_record_add(actor=TEST, organisation=world["org"], reason="虚假申报", starts_on=timezone.localdate() - dt.timedelta(days=1),
                       ends_on=timezone.localdate() + dt.timedelta(days=365))
     with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=app, action="submit")
     assert e.value.code == "blacklisted"
 
 
-def test_a_blacklisted_leader_cannot_submit_but_an_expired_record_does_not_count(world):
+def test_a_blacklisted_leader_cannot_submit(world):
     leader = make_person(world["org"])
-    credit_record_add(person=leader, reason="旧记录", starts_on=dt.date(2015, 1, 1), ends_on=dt.date(2016, 1, 1))
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"], leader=leader)
-    credit_record_add(person=leader, reason="学术不端", starts_on=timezone.localdate())
-    with pytest.raises(Refused):
+    credit_record_add(actor=TEST, person=leader, reason="学术不端", starts_on=timezone.localdate())
+    with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    assert e.value.code == "blacklisted"
+
+
+def test_an_expired_credit_record_does_not_count(world):
+    leader = make_person(world["org"])
+    credit_record_add(actor=TEST, person=leader, reason="旧记录", starts_on=dt.date(2015, 1, 1), ends_on=dt.date(2016, 1, 1))
+    app = make_application(call=world["call"], org=world["org"], user=world["applicant"], leader=leader)
+    app, _ = svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    assert app.state == "submitted"
 
 
 R_AND_D = {"above_scale": True, "rd_in_statistics": True, "rd_expense_base": 10_000_000}
@@ -262,7 +295,8 @@ def test_project_23_excludes_an_organisation_with_a_pre_funded_project(world):
     claim = make_application(call=post_call, org=world["org"], user=world["applicant"], direction="23.1", facts=R_AND_D)
     with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=claim, action="submit")
-    assert e.value.detail["failing"]
+    assert e.value.code == "not_eligible"
+    assert "23.1:no_double_benefit" in e.value.detail["failing"]
 
 
 def test_project_23_is_open_to_an_organisation_without_other_support(world):
@@ -282,13 +316,24 @@ def test_an_r_and_d_award_excludes_later_pre_funded_projects(world):
     assert e.value.code == "excluded_by_23"
 
 
-def test_a_correction_request_carries_its_reasons_and_can_be_answered(world):
+def _returned(world):
     app = advance(make_application(call=world["call"], org=world["org"], user=world["applicant"]), world, "submit", "recommend")
     app, _ = svc.application_transition(actor=world["officer"], application=app, action="return", comment="请补充合作协议")
-    assert app.state == "returned" and app.correction_reasons == "请补充合作协议"
+    return app
+
+
+def test_a_correction_request_carries_its_reasons(world):
+    app = _returned(world)
+    assert app.state == "returned"
+    assert app.correction_reasons == "请补充合作协议"
+
+
+def test_an_answered_correction_request_is_a_second_submission(world):
+    app = _returned(world)
     app = svc.application_update(actor=world["applicant"], application=app, lock_version=app.lock_version, changes={"summary": "已补充"})
     app, _ = svc.application_transition(actor=world["applicant"], application=app, action="submit")
-    assert app.state == "submitted" and app.submissions.count() == 2
+    assert app.state == "submitted"
+    assert app.submissions.count() == 2
 
 
 def test_returning_needs_a_reason(world):
@@ -317,46 +362,85 @@ def test_every_transition_is_audited_with_actor_and_address(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
     svc.application_transition(actor=world["applicant"], application=app, action="submit", address="10.1.2.3")
     event = AuditEvent.objects.filter(action="submit").latest("id")
-    assert event.actor == world["applicant"] and event.address == "10.1.2.3" and event.to_state == "submitted"
-    with pytest.raises(ValueError):
+    assert event.actor == world["applicant"]
+    assert event.actor_name == world["applicant"].username
+    assert event.address == "10.1.2.3"
+    assert event.to_state == "submitted"
+
+
+def test_an_audit_event_cannot_be_changed(world):
+    app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
+    svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    event = AuditEvent.objects.filter(action="submit").latest("id")
+    with pytest.raises(ValueError, match="append-only"):
         event.save()
-    with pytest.raises(ValueError):
+
+
+def test_an_audit_event_cannot_be_deleted(world):
+    app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
+    svc.application_transition(actor=world["applicant"], application=app, action="submit")
+    event = AuditEvent.objects.filter(action="submit").latest("id")
+    with pytest.raises(ValueError, match="append-only"):
         event.delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_visibility_follows_roles(world):
+@pytest.fixture
+def three_applications(world):
+    """Submitted ones of the org and of the other org, and a draft of the org."""
     mine = advance(make_application(call=world["call"], org=world["org"], user=world["applicant"]), world, "submit")
     theirs, _ = svc.application_transition(actor=world["stranger"], action="submit",
                                            application=make_application(call=world["call"], org=world["other"], user=world["stranger"]))
     draft = make_application(call=world["call"], org=world["org"], user=world["applicant"])
-
-    def ids(who):
-        return set(applications_visible_to(world[who]).values_list("pk", flat=True))
-
-    assert ids("applicant") == {mine.pk, draft.pk}
-    assert ids("stranger") == {theirs.pk}
-    assert ids("recommender") == {mine.pk}
-    assert ids("other_recommender") == {theirs.pk}
-    assert ids("officer") == {mine.pk, theirs.pk}
-    assert ids("other_officer") == set()
-    assert ids("expert") == set()
-    assert ids("auditor") == {mine.pk, theirs.pk, draft.pk}
-    assert set(applications_visible_to(None).values_list("pk", flat=True)) == set()
+    return {"mine": mine.pk, "theirs": theirs.pk, "draft": draft.pk}
 
 
-def test_a_pinned_guide_version_keeps_old_applications_verdicts(world):
+@pytest.mark.parametrize(("who", "sees"), [
+    ("applicant", {"mine", "draft"}),
+    ("stranger", {"theirs"}),
+    ("recommender", {"mine"}),
+    ("other_recommender", {"theirs"}),
+    ("officer", {"mine", "theirs"}),
+    ("other_officer", set()),
+    ("expert", set()),
+    ("auditor", {"mine", "theirs", "draft"}),
+])
+def test_visibility_follows_roles(world, three_applications, who, sees):
+    assert set(applications_visible_to(world[who]).values_list("pk", flat=True)) == {three_applications[n] for n in sees}
+
+
+@pytest.mark.parametrize("nobody", [None, AnonymousUser()], ids=["None", "anonymous"])
+def test_nobody_sees_an_application(three_applications, nobody):
+    assert not applications_visible_to(nobody).exists()
+
+
+def _stricter_guide():
+    """The bundled guide with 1.1's revenue threshold raised from 5000万 to 6000万, stored as a new revision."""
     import copy
 
-    from yongke.guide.selectors import compiled_for
+    from yongke.guide.loader import load_guide, parse_guide
     from yongke.guide.services import guide_store
-    from yongke.guide.spec import load_guide, parse_guide
 
-    app = make_application(call=world["call"], org=world["org"], user=world["applicant"], facts={"kpi_invention_patent_applications": 3,
-                                                                                                  "kpi_new_revenue": 55_000_000})
     g = load_guide(check_cases=False)
     raw = copy.deepcopy(g.raw)
     next(r for r in raw["programmes"][0]["projects"][0]["rules"] if r["id"] == "1:revenue")["expr"] = "kpi_new_revenue >= 60000000"
-    v2, _ = guide_store(guide=parse_guide(raw, text=g.text, check_cases=False))
+    v2, _ = guide_store(actor=TEST, guide=parse_guide(raw, text=g.text, check_cases=False))
+    return v2
+
+
+FACTS_55M = {"kpi_invention_patent_applications": 3, "kpi_new_revenue": 55_000_000}
+
+
+def test_a_pinned_guide_version_keeps_old_applications_verdicts(world):
+    app = make_application(call=world["call"], org=world["org"], user=world["applicant"], facts=FACTS_55M)
+    v2 = _stricter_guide()
     app, _ = svc.application_transition(actor=world["applicant"], application=app, action="submit")
-    assert app.verdict["verdict"] == "eligible" and app.guide_version != v2
-    assert compiled_for(v2).check("1.1", {"kpi_invention_patent_applications": 3, "kpi_new_revenue": 55_000_000})["verdict"] == "not_eligible"
+    assert app.verdict["verdict"] == "eligible"
+    assert app.guide_version != v2
+
+
+def test_the_new_guide_version_applies_its_own_rules(world):
+    from yongke.guide.selectors import compiled_for
+
+    v2 = _stricter_guide()
+    assert compiled_for(v2).check("1.1", FACTS_55M)["verdict"] == "not_eligible"

@@ -6,7 +6,9 @@ import pytest
 
 from yongke.applications import services as apps
 from yongke.applications.models import Application
+from yongke.audit.models import AuditEvent
 from yongke.awards import services
+from yongke.core.errors import PermissionDenied
 from yongke.testing import make_application, make_call, make_guide, make_org, make_user
 
 pytestmark = pytest.mark.django_db
@@ -31,51 +33,123 @@ def claim(setting, direction, facts, org=None, user=None):
     return app
 
 
-def test_the_yearly_insurance_cap_holds_across_claims(setting):
+def _first_insurance_claim_checked(setting):
     first = claim(setting, "28.1", {**PREMIUMS, "premium_patent": 300_000})  # 70% → 210,000
-    first, quote = services.claim_check(actor=setting["officer"], application=first)
-    assert first.state == "checked" and first.decided_amount == 210_000
+    first, _ = services.claim_check(actor=setting["officer"], application=first)
+    return first
+
+
+def test_a_checked_claim_is_decided_at_its_quoted_amount(setting):
+    first = _first_insurance_claim_checked(setting)
+    assert first.state == "checked"
+    assert first.decided_amount == 210_000
+
+
+def test_the_yearly_insurance_cap_holds_across_claims(setting):
+    _first_insurance_claim_checked(setting)
     second = claim(setting, "28.1", {**PREMIUMS, "premium_property": 500_000})  # 30% → 150,000, but only 40,000 room left
     quote = services.claim_quote(second)
-    assert quote["eligible"] and quote["amount"] == 40_000
-    assert any(r["code"] == "annual_cap" for r in quote["reasons"])
+    assert quote["eligible"] is True
+    assert quote["amount"] == 40_000
+    assert "annual_cap" in [r["code"] for r in quote["reasons"]]
     assert quote["breakdown"][-1]["amount"] == 40_000 - 150_000
 
 
-def test_a_claim_the_quote_refuses_is_refused_with_its_reasons(setting):
+def _claim_made_ineligible(setting):
     app = claim(setting, "34.1", {"level": "national", "star_innovation_space_enterprise": True})
     # Force an ineligible fact after submission, as an officer's check might reveal.
     Application.objects.filter(pk=app.pk).update(facts={**app.facts, "level": "city"})
     app.refresh_from_db()
-    assert not services.claim_quote(app)["eligible"]  # 34.1 pays national and region 星创天地 only
-    app, quote = services.claim_check(actor=setting["officer"], application=app)
-    assert app.state == "refused" and not quote["eligible"]
+    return app
 
 
-def test_screening_the_registry_proposes_claims_awaiting_confirmation(setting):
-    winner = make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)
-    make_org()  # qualifies for nothing
-    talent = make_org(region_award_received=True)  # no record of being an innovative county: not proposed for 35.1
+def test_the_quote_refuses_a_city_level_star_space(setting):
+    assert services.claim_quote(_claim_made_ineligible(setting))["eligible"] is False  # 34.1 pays national and region 星创天地 only
+
+
+def test_a_claim_the_quote_refuses_is_refused_with_its_reasons(setting):
+    app, quote = services.claim_check(actor=setting["officer"], application=_claim_made_ineligible(setting))
+    assert app.state == "refused"
+    event = AuditEvent.objects.get(target_type="application", target_id=str(app.pk), action="refuse")
+    reasons = [r["message"] for r in quote["reasons"] if r["code"] != "to_verify"]
+    assert reasons
+    assert all(message in event.comment for message in reasons)
+
+
+def test_an_applicant_may_not_check_their_own_claim(setting):
+    app = claim(setting, "34.1", {"level": "national", "star_innovation_space_enterprise": True})
+    with pytest.raises(PermissionDenied):
+        services.claim_check(actor=setting["user"], application=app)
+    assert Application.objects.get(pk=app.pk).state == "claimed"
+
+
+@pytest.fixture
+def screened(setting):
+    """The registry screened once: one organisation qualifies for 35.1, two for nothing."""
+    orgs = {
+        "winner": make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True),
+        "nothing": make_org(),
+        "talent": make_org(region_award_received=True),  # no record of being an innovative county: not proposed for 35.1
+    }
     result = services.registry_screen(actor=setting["officer"], call=setting["call"])
+    return orgs, result
+
+
+def test_screening_the_registry_proposes_the_claims_found(setting, screened):
+    orgs, result = screened
     proposed = Application.objects.filter(call=setting["call"], state="proposed")
-    assert not proposed.filter(organisation=talent).exists()
-    assert result["created"] >= 1 and proposed.filter(organisation=winner, direction="35.1").exists()
+    assert result["created"] == 1
+    assert list(proposed.values_list("organisation", "direction")) == [(orgs["winner"].pk, "35.1")]
+
+
+def test_screening_does_not_propose_a_claim_the_registry_does_not_support(setting, screened):
+    orgs, _ = screened
+    assert not Application.objects.filter(call=setting["call"], organisation=orgs["talent"]).exists()
+
+
+def test_screening_again_proposes_nothing_twice(setting, screened):
     again = services.registry_screen(actor=setting["officer"], call=setting["call"])
-    assert again["created"] == 0  # not proposed twice
-    member = make_user("applicant", organisation=winner)
-    app = proposed.get(organisation=winner, direction="35.1")
+    assert again["created"] == 0
+    assert Application.objects.filter(call=setting["call"], state="proposed").count() == 1
+
+
+def test_a_confirmed_proposal_becomes_a_claim_with_one_submission(setting, screened):
+    orgs, _ = screened
+    member = make_user("applicant", organisation=orgs["winner"])
+    app = Application.objects.get(call=setting["call"], organisation=orgs["winner"], direction="35.1")
     app, _ = apps.application_transition(actor=member, application=app, action="confirm")
-    assert app.state == "claimed" and app.submissions.count() == 1
+    assert app.state == "claimed"
+    assert app.submissions.count() == 1
 
 
-def test_allocation_scales_checked_claims_to_the_budget(setting):
+def test_an_applicant_may_not_screen_the_registry(setting):
+    make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)
+    with pytest.raises(PermissionDenied):
+        services.registry_screen(actor=setting["user"], call=setting["call"])
+    assert not Application.objects.filter(call=setting["call"]).exists()
+
+
+@pytest.fixture
+def checked_incubators(setting):
+    """Three checked 33.1 claims: 200万 + 200万 + 100万 against a budget of 250万."""
     for level in ["national", "national", "region"]:
         org = make_org()
         user = make_user("applicant", organisation=org)
         app = claim(setting, "33.1", {"carrier": "incubator", "level": level, "public_funded": False}, org=org, user=user)
         services.claim_check(actor=setting["officer"], application=app)
+
+
+def test_claims_over_the_budget_are_ranked_as_not_fitting(setting, checked_incubators):
     ranked = services.claims_ranked(setting["officer"], setting["call"], "33.1")
-    assert ranked["claimed"] == 5_000_000 and not ranked["fits"]
+    assert ranked["claimed"] == 5_000_000
+    assert ranked["fits"] is False
+
+
+def test_allocation_scales_checked_claims_to_the_budget(setting, checked_incubators):
     result = services.claims_allocate(actor=setting["officer"], call=setting["call"], direction="33.1")
-    amounts = sorted(a["amount"] for a in result["allocations"])
-    assert sum(amounts) == 2_500_000 and amounts == [500_000, 1_000_000, 1_000_000]
+    assert sorted(a["amount"] for a in result["allocations"]) == [500_000, 1_000_000, 1_000_000]
+
+
+def test_an_applicant_may_not_allocate_the_budget(setting, checked_incubators):
+    with pytest.raises(PermissionDenied):
+        services.claims_allocate(actor=setting["user"], call=setting["call"], direction="33.1")

@@ -31,15 +31,18 @@ def call(tmp_path, capsys):
 
 def test_quote_eligible_exits_0(call):
     code, out, err = call("quote", {"direction": "26.1", "facts": {"points": 80, "region_award_received": True}, "org": make_uscc(7), "year": 2022})
-    assert code == 0 and err == ""
-    assert out["eligible"] is True and out["amount"] == 300_000
+    assert code == 0
+    assert err == ""
+    assert out["eligible"] is True
+    assert out["amount"] == 300_000
     assert out["breakdown"] == [{"step": "计点积分 80 分（80分以上）", "amount": 300_000, "source": "计点积分达到80分以上的，可申请南宁市级奖励性后补助经费30万元"}]
 
 
 def test_quote_not_eligible_exits_1(call):
     code, out, _ = call("quote", {"direction": "26.1", "facts": {"points": 71, "region_award_received": True}})
     assert code == 1
-    assert out["eligible"] is False and out["amount"] == 0
+    assert out["eligible"] is False
+    assert out["amount"] == 0
 
 
 def test_quote_with_history(call):
@@ -48,7 +51,8 @@ def test_quote_with_history(call):
         "history": [{"direction": "28.1", "year": 2022, "amount": 200_000}],
     }
     code, out, _ = call("quote", request)
-    assert code == 0 and out["amount"] == 50_000
+    assert code == 0
+    assert out["amount"] == 50_000
 
 
 @pytest.mark.parametrize(
@@ -79,14 +83,17 @@ def test_quote_with_history(call):
 )
 def test_quote_bad_input_exits_2_naming_the_field(call, request_, field):
     code, out, err = call("quote", request_)
-    assert code == 2 and out is None
-    assert err.startswith("yongke: ") and err.count("\n") == 1
+    assert code == 2
+    assert out is None
+    assert err.startswith("yongke: ")
+    assert err.count("\n") == 1
     assert field in err
 
 
 def test_quote_file_that_is_not_json(call):
     code, _, err = call("quote", "{not json")
-    assert code == 2 and "JSON" in err
+    assert code == 2
+    assert "JSON" in err
 
 
 def test_allocate(call):
@@ -97,7 +104,8 @@ def test_allocate(call):
 
 def test_allocate_fits(call):
     code, out, _ = call("allocate", {"budget": 1000, "claims": [{"id": 1, "amount": 500}, {"id": 2, "amount": 400}]})
-    assert code == 0 and out == {"allocations": [{"id": 1, "amount": 500}, {"id": 2, "amount": 400}], "ratio": 1.0}
+    assert code == 0
+    assert out == {"allocations": [{"id": 1, "amount": 500}, {"id": 2, "amount": 400}], "ratio": 1.0}
 
 
 @pytest.mark.parametrize(
@@ -106,7 +114,8 @@ def test_allocate_fits(call):
 )
 def test_allocate_bad_input(call, request_, field):
     code, _, err = call("allocate", request_)
-    assert code == 2 and field in err
+    assert code == 2
+    assert field in err
 
 
 @pytest.fixture
@@ -125,8 +134,10 @@ def test_screen_writes_the_publicity_list_without_progress_off_a_terminal(call, 
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
     xlsx, js = tmp_path / "list.xlsx", tmp_path / "list.json"
     code, out, err = call("screen", None, "--orgs", str(orgs_csv), "--out-xlsx", str(xlsx), "--out-json", str(js), "--year", "2022")
-    assert code == 0 and err == ""
-    assert out["found"] == 3 and "awards" not in out
+    assert code == 0
+    assert err == ""
+    assert out["found"] == 3
+    assert "awards" not in out
     rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
     assert rows[0] == ("序号", "单位名称", "统一社会信用代码", "项目", "金额（万元）")
     assert [(r[1], r[4]) for r in rows[1:]] == [("乙公司", 20), ("甲公司", 100), ("乙公司", 30)]
@@ -136,7 +147,8 @@ def test_screen_writes_the_publicity_list_without_progress_off_a_terminal(call, 
 def test_screen_shows_progress_on_a_terminal(call, orgs_csv, monkeypatch):
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
     code, out, err = call("screen", None, "--orgs", str(orgs_csv))
-    assert code == 0 and len(out["awards"]) == 3
+    assert code == 0
+    assert len(out["awards"]) == 3
     assert "\x1b[" in err  # rich drew (and cleared) its bar
 
 
@@ -144,7 +156,8 @@ def test_screen_parquet(call, tmp_path):
     path = tmp_path / "orgs.parquet"
     pl.DataFrame({"name": ["甲"], "uscc": [make_uscc(3)], "level": ["region"]}).write_parquet(path)
     code, out, _ = call("screen", None, "--orgs", str(path))
-    assert code == 0 and [(a["direction"], a["amount"]) for a in out["awards"]] == [("34.1", 150_000)]
+    assert code == 0
+    assert [(a["direction"], a["amount"]) for a in out["awards"]] == [("34.1", 150_000)]
 
 
 @pytest.mark.parametrize(
@@ -161,7 +174,8 @@ def test_screen_bad_input_exits_2(call, tmp_path, csv, extra, field):
     path = tmp_path / "orgs.csv"
     path.write_text(csv.format(u=make_uscc(1)), encoding="utf-8")
     code, _, err = call("screen", None, "--orgs", str(path), *extra)
-    assert code == 2 and err.startswith(f"yongke: {field}")
+    assert code == 2
+    assert err.startswith(f"yongke: {field}")
 
 
 def test_screen_missing_file_and_wrong_format(call, tmp_path):

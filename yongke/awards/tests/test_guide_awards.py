@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from yongke.core.errors import BadInput
-from yongke.guide.spec import parse_guide
+from yongke.guide.loader import parse_guide
 
 AWARD_DIRECTIONS = ["23.1", "23.2", "24.1", "25.1", "26.1", "27.1", "28.1", "30.1", "30.2", "32.1", "32.2", "33.1", "33.2", "34.1", "35.1"]
 
@@ -15,7 +15,8 @@ AWARD_DIRECTIONS = ["23.1", "23.2", "24.1", "25.1", "26.1", "27.1", "28.1", "30.
 def test_every_formula_direction_has_requires_terms_and_verbatim_steps(guide):
     for did in AWARD_DIRECTIONS:
         (award,) = [r for r in guide.direction(did).rules if r.kind == "award"]
-        assert award.requires and award.terms, did
+        assert award.requires, did
+        assert award.terms, did
         for s in award.terms + award.limits:
             assert s.source in guide.text, (did, s.source)
 

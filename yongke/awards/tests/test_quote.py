@@ -56,7 +56,9 @@ def test_facts_not_given_are_listed_for_the_officer(quote):
 
 def test_a_gating_fact_given_and_false_refuses(quote):
     q = quote("26.1", {"points": 75, "region_award_received": True, "registered_in_nanning": False})
-    assert q["eligible"] is False and q["amount"] == 0 and q["breakdown"] == []
+    assert q["eligible"] is False
+    assert q["amount"] == 0
+    assert q["breakdown"] == []
     assert q["reasons"][0]["code"] == "rule_failed"
     assert q["reasons"][0]["rule"] == "26.1:employer"
 
@@ -77,9 +79,9 @@ def test_points_thresholds(quote, points, expected):
     assert amount(q) == expected
 
 
-def test_points_cite_the_band_they_fall_in(quote):
-    assert quote("26.1", {"points": 79, "region_award_received": True})["breakdown"][0]["source"].startswith("计点积分为72分-79分的")
-    assert quote("26.1", {"points": 80, "region_award_received": True})["breakdown"][0]["source"].startswith("计点积分达到80分以上的")
+@pytest.mark.parametrize(("points", "band"), [(79, "计点积分为72分-79分的"), (80, "计点积分达到80分以上的")])
+def test_points_cite_the_band_they_fall_in(quote, points, band):
+    assert quote("26.1", {"points": points, "region_award_received": True})["breakdown"][0]["source"].startswith(band)
 
 
 def test_71_points_fails_the_points_rule(quote):
@@ -152,7 +154,8 @@ def test_high_tech_award(quote, above, first, stats, expected):
 
 def test_not_certified_no_award(quote):
     q = quote("24.1", {"hte_certified": False, "above_scale": True, "first_time": True, "rd_in_statistics": True})
-    assert q["eligible"] is False and q["amount"] == 0
+    assert q["eligible"] is False
+    assert q["amount"] == 0
 
 
 # ------------------------------------------------------------------ 25.1 contest prizes
@@ -173,16 +176,22 @@ def test_no_prize_no_award(quote, prize):
     assert quote("25.1", {"group": "growth", "prize": prize})["eligible"] is False
 
 
-def test_title_is_checked_only_when_given(quote):
+def test_a_title_in_the_required_format_is_accepted(quote):
     ok = "智能巡检机器人研发（第七届南宁市创新创业大赛获奖企业后补助）"
     assert quote("25.1", {"group": "growth", "prize": 1, "title": ok})["eligible"] is True
+
+
+def test_a_title_not_given_is_left_to_the_officer(quote):
     q = quote("25.1", {"group": "growth", "prize": 1})
     assert q["eligible"] is True
     assert "25.1:title" in [r["rule"] for r in q["reasons"] if r["code"] == "to_verify"]
-    for bad in ("智能巡检机器人研发", "智能巡检机器人研发(第七届南宁市创新创业大赛获奖企业后补助)"):
-        q = quote("25.1", {"group": "growth", "prize": 1, "title": bad})
-        assert q["eligible"] is False
-        assert q["reasons"][0]["rule"] == "25.1:title"
+
+
+@pytest.mark.parametrize("bad", ["智能巡检机器人研发", "智能巡检机器人研发(第七届南宁市创新创业大赛获奖企业后补助)"], ids=["no_suffix", "ascii_brackets"])
+def test_a_title_in_another_format_is_refused_by_the_title_rule(quote, bad):
+    q = quote("25.1", {"group": "growth", "prize": 1, "title": bad})
+    assert q["eligible"] is False
+    assert q["reasons"][0]["rule"] == "25.1:title"
 
 
 # ------------------------------------------------------------------ 27.1 vouchers
@@ -215,7 +224,8 @@ RATES = {
 def test_each_kind_times_its_rate(quote):
     q = quote("28.1", {"premiums": [{"kind": "patent", "amount": 100_000}, {"kind": "property", "amount": 100_000}, {"kind": "product_liability", "amount": 1_001}]})
     assert [s["amount"] for s in q["breakdown"]] == [70_000, 600, 30_000]
-    assert "专利类保险" in q["breakdown"][0]["step"] and "70%" in q["breakdown"][0]["step"]
+    assert "专利类保险" in q["breakdown"][0]["step"]
+    assert "70%" in q["breakdown"][0]["step"]
     assert amount(q) == 100_600
 
 
@@ -276,7 +286,8 @@ def test_excellent_rating_award(quote, carrier, level, expected):
 @pytest.mark.parametrize("rating", ["good", "pass", "fail"])
 def test_only_excellent_is_rewarded(quote, rating):
     q = quote("33.2", {"carrier": "incubator", "level": "national", "rating": rating})
-    assert q["eligible"] is False and q["amount"] == 0
+    assert q["eligible"] is False
+    assert q["amount"] == 0
 
 
 @pytest.mark.parametrize(("level", "expected"), [("national", 200_000), ("region", 150_000), ("city", 0)])
@@ -286,21 +297,29 @@ def test_star_space(quote, level, expected):
     assert q["amount"] == expected
 
 
-def test_innovative_county_and_its_gates_to_verify(quote):
+def test_innovative_county_award(quote):
+    assert amount(quote("35.1", {"region_award_received": True})) == 300_000
+
+
+def test_innovative_county_gates_not_given_are_left_to_the_officer(quote):
     q = quote("35.1", {"region_award_received": True})
-    assert amount(q) == 300_000
     assert {r["rule"] for r in q["reasons"]} == {"35.1:county_recognized", "35.1:work_system"}
+
+
+def test_no_regional_award_no_innovative_county_award(quote):
     assert quote("35.1", {"region_award_received": False})["eligible"] is False
 
 
 def test_lab_animal_award_uses_the_assumed_parameter(quote, compiled):
-    q = quote("30.2", {"key_industry": True, "lab_animal_licence_new": True})
-    assert amount(q) == compiled.parameters["lab_animal_award"]
     assert compiled.guide.parameters["lab_animal_award"].assumed
+    assert amount(quote("30.2", {"key_industry": True, "lab_animal_licence_new": True})) == compiled.parameters["lab_animal_award"]
 
 
 def test_branch_award(quote):
     assert amount(quote("32.2", {"branch_recognized": True})) == 200_000
+
+
+def test_no_recognised_branch_no_branch_award(quote):
     assert quote("32.2", {"branch_recognized": False})["eligible"] is False
 
 

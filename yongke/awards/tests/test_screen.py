@@ -130,7 +130,8 @@ def test_publicity_list_excel_and_json(compiled, tmp_path):
         (3, "乙公司", make_uscc(2), "技术转移服务机构技术交易奖励性后补助"), (4, "甲公司", make_uscc(1), "创新型县（市、区）配套科研经费奖励")]
     assert [r[4] for r in rows[1:]] == [20, 12.3456, 100, 30]
     doc = json.loads((tmp_path / "list.json").read_text(encoding="utf-8"))
-    assert doc["found"] == 4 and doc["total"] == 200_000 + 123_456 + 1_000_000 + 300_000
+    assert doc["found"] == 4
+    assert doc["total"] == 200_000 + 123_456 + 1_000_000 + 300_000
     assert [(a["no"], a["direction"], a["amount"], a["amount_wan"]) for a in doc["awards"]] == [
         (1, "26.1", 200_000, "20"), (2, "32.1", 123_456, "12.3456"), (3, "32.1", 1_000_000, "100"), (4, "35.1", 300_000, "30")]
 

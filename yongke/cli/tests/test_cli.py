@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from yongke.cli.main import run
-from yongke.guide.spec import DATA_DIR
+from yongke.guide.loader import DATA_DIR
 
 GUIDE = DATA_DIR / "nanning-2022.yaml"
 

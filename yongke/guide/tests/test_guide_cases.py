@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yongke.guide.spec import load_guide
+from yongke.guide.loader import load_guide
 
 _GUIDE = load_guide(check_cases=False)
 CASES = [(d.id, c) for d in _GUIDE.directions for c in d.cases]

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from yongke.guide.spec import GATING_KINDS, NUMERIC_TYPES, load_guide, uncovered
+from yongke.guide.loader import load_guide
+from yongke.guide.model import GATING_KINDS, NUMERIC_TYPES
+from yongke.guide.validate import uncovered
 
 
 def test_guide_has_four_programmes_38_projects_65_directions(guide):

@@ -9,7 +9,9 @@ from django.test import Client
 
 from yongke.guide import models as m
 from yongke.guide import selectors, services
-from yongke.guide.spec import load_guide, parse_guide
+from yongke.core.errors import PermissionDenied
+from yongke.guide.loader import load_guide, parse_guide
+from yongke.testing import TEST, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ FACTS = {"kpi_invention_patent_applications": 3, "kpi_new_revenue": 55_000_000}
 
 
 def test_load_stores_the_tree_and_publishes():
-    version, created = services.guide_load()
+    version, created = services.guide_load(actor=TEST)
     assert created and version.status == m.GuideVersion.Status.PUBLISHED
     assert version.programmes.count() == 4 and version.projects.count() == 38 and version.directions.count() == 65
     assert version.rules.filter(direction__isnull=True, project__code="1").count() == 2
@@ -36,9 +38,9 @@ def test_load_stores_the_tree_and_publishes():
 
 
 def test_a_new_version_never_changes_an_old_verdict():
-    v1, _ = services.guide_load()
+    v1, _ = services.guide_load(actor=TEST)
     before = selectors.compiled_for(v1).check("1.1", FACTS)["verdict"]
-    v2, created = services.guide_store(guide=_stricter_guide())
+    v2, created = services.guide_store(actor=TEST, guide=_stricter_guide())
     assert created and v2.label == v1.label and v2.revision == v1.revision + 1
     assert selectors.compiled_for(v2).check("1.1", FACTS)["verdict"] == "not_eligible"
     v1.refresh_from_db()
@@ -53,32 +55,33 @@ def test_a_failure_midway_rolls_the_whole_load_back(monkeypatch):
 
     monkeypatch.setattr(m.Fact.objects, "bulk_create", boom)
     with pytest.raises(RuntimeError):
-        services.guide_load()
+        services.guide_load(actor=TEST)
     assert m.GuideVersion.objects.count() == 0 and m.Rule.objects.count() == 0 and m.Direction.objects.count() == 0
 
 
 def test_retired_versions_cannot_be_published_again():
-    v, _ = services.guide_load()
-    services.guide_version_retire(version=v)
+    v, _ = services.guide_load(actor=TEST)
+    services.guide_version_retire(actor=TEST, version=v)
     from yongke.core.errors import BadInput
 
     with pytest.raises(BadInput):
-        services.guide_version_publish(version=v)
+        services.guide_version_publish(actor=TEST, version=v)
 
 
 def test_drafts_are_hidden_from_the_public():
-    v, _ = services.guide_load(publish=False)
+    v, _ = services.guide_load(actor=TEST, publish=False)
     assert not selectors.guide_versions_visible_to(None).filter(pk=v.pk).exists()
 
 
 def test_admin_is_read_only_but_can_publish(django_user_model):
-    v, _ = services.guide_load(publish=False)
+    v, _ = services.guide_load(actor=TEST, publish=False)
     admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-12345678")
     client = Client()
     client.force_login(admin)
     rule = m.Rule.objects.filter(version=v).first()
     page = client.get(f"/admin/guide/rule/{rule.pk}/change/")
-    assert page.status_code == 200 and b'name="expr"' not in page.content
+    assert page.status_code == 200
+    assert b'name="expr"' not in page.content
     assert client.get("/admin/guide/rule/add/").status_code == 403
     client.post("/admin/guide/guideversion/", {"action": "publish", "_selected_action": [v.pk]})
     v.refresh_from_db()
@@ -86,7 +89,7 @@ def test_admin_is_read_only_but_can_publish(django_user_model):
 
 
 def test_guide_pages_show_every_direction_and_verbatim_clauses(client):
-    v, _ = services.guide_load()
+    v, _ = services.guide_load(actor=TEST)
     index = client.get("/")
     assert index.status_code == 200
     assert index.content.decode().count("/directions/") == 65
@@ -95,3 +98,25 @@ def test_guide_pages_show_every_direction_and_verbatim_clauses(client):
     assert page.status_code == 200
     assert "（6）申请单位需按不低于申报支持额度2倍的比例配套自筹经费。" in body
     assert client.get(f"/guide/{v.label}/r{v.revision}/directions/99.1/").status_code == 404
+
+
+def test_an_applicant_may_not_load_publish_or_retire_a_guide():
+    v, _ = services.guide_load(actor=TEST, publish=False)
+    applicant = make_user("applicant", organisation=make_org())
+    with pytest.raises(PermissionDenied):
+        services.guide_load(actor=applicant)
+    with pytest.raises(PermissionDenied):
+        services.guide_version_publish(actor=applicant, version=v)
+    with pytest.raises(PermissionDenied):
+        services.guide_version_retire(actor=applicant, version=v)
+    v.refresh_from_db()
+    assert v.status == m.GuideVersion.Status.DRAFT
+
+
+def test_loading_and_publishing_a_guide_is_audited():
+    from yongke.audit.models import AuditEvent
+
+    v, _ = services.guide_load(actor=TEST)
+    actions = list(AuditEvent.objects.filter(target_type="guide_version", target_id=str(v.pk)).values_list("action", "actor_name"))
+    assert ("guide_load", "system:test") in actions
+    assert ("guide_publish", "system:test") in actions

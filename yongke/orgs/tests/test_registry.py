@@ -12,17 +12,21 @@ from yongke.core.errors import BadInput, Conflict
 from yongke.orgs import selectors, services
 from yongke.orgs.models import Organisation, Person
 from yongke.orgs.validators import id_with_check, uscc_with_check
-from yongke.testing import make_org, make_user
+from yongke.testing import TEST, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_dated_attributes_become_guide_facts_only_while_they_hold():
     org = make_org()
-    services.org_attribute_set(organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1), valid_to=dt.date(2024, 12, 31))
+    services.org_attribute_set(actor=TEST, organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1),
+                               valid_to=dt.date(2024, 12, 31))
     assert selectors.organisation_facts(org, on=dt.date(2023, 6, 1))["hte_certified"] is True
     assert selectors.organisation_facts(org, on=dt.date(2025, 1, 1))["hte_certified"] is False
-    assert selectors.organisation_facts(org, on=dt.date(2023, 6, 1))["registered_in_nanning"] is True
+
+
+def test_an_organisation_in_a_nanning_district_is_registered_in_nanning():
+    assert selectors.organisation_facts(make_org(district="450103"), on=dt.date(2023, 6, 1))["registered_in_nanning"] is True
 
 
 def test_an_organisation_outside_nanning_is_not_registered_in_nanning():
@@ -32,33 +36,55 @@ def test_an_organisation_outside_nanning_is_not_registered_in_nanning():
 
 def test_zone_recommends_before_district():
     assert make_org(district="450107", zone="GXQ").recommending_unit == "GXQ"
+
+
+def test_without_a_zone_the_district_recommends():
     assert make_org(district="450107").recommending_unit == "450107"
 
 
-def test_id_numbers_are_stored_encrypted_and_shown_masked():
+@pytest.fixture
+def registered():
+    """A person registered with their own expert account; returns (person, their user, the ID number)."""
     owner = make_user("expert")
     number = id_with_check("45010219800101123")
-    person = services.person_create(name="李四", id_number=number, user=owner)
+    return services.person_create(actor=TEST, name="李四", id_number=number, user=owner), owner, number
+
+
+def test_id_numbers_are_stored_encrypted(registered):
+    person, _, number = registered
     raw = Person.objects.values_list("id_number_encrypted", flat=True).get(pk=person.pk)
     assert number not in raw
+
+
+def test_id_numbers_are_shown_masked(registered):
+    person, _, number = registered
     assert person.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+
+
+def test_a_stranger_sees_only_the_masked_id_number(registered):
+    person, _, _ = registered
     stranger = make_user("applicant", organisation=make_org())
-    officer = make_user("officer", programme="1")
     assert selectors.person_id_number_for(person, stranger) == person.id_number_masked
-    assert selectors.person_id_number_for(person, owner) == number
-    assert selectors.person_id_number_for(person, officer) == number
+
+
+@pytest.mark.parametrize("who", ["owner", "officer"])
+def test_the_person_and_officers_see_the_full_id_number(registered, who):
+    person, owner, number = registered
+    viewer = owner if who == "owner" else make_user("officer", programme="1")
+    assert selectors.person_id_number_for(person, viewer) == number
 
 
 def test_the_same_id_number_cannot_be_registered_twice():
     number = id_with_check("45010219800101124")
-    services.person_create(name="甲", id_number=number)
+    services.person_create(actor=TEST, name="甲", id_number=number)
     with pytest.raises(Conflict):
-        services.person_create(name="乙", id_number=number)
+        services.person_create(actor=TEST, name="乙", id_number=number)
+    assert list(Person.objects.values_list("name", flat=True)) == ["甲"]
 
 
 def test_bad_uscc_is_refused_naming_the_field():
     with pytest.raises(BadInput) as e:
-        services.organisation_upsert(data={"uscc": "91450103MA5L123450", "name": "x", "kind": "enterprise"})
+        services.organisation_upsert(actor=TEST, data={"uscc": "91450103MA5L123450", "name": "x", "kind": "enterprise"})
     assert e.value.detail["field"] == "uscc"
 
 
@@ -76,7 +102,8 @@ def test_import_is_all_or_nothing_with_a_per_row_report(tmp_path, capsys):
     code = run(["org", "import", str(path)])
     out, err = capsys.readouterr()
     report = json.loads(out)
-    assert code == 2 and report["applied"] is False
+    assert code == 2
+    assert report["applied"] is False
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(3, "uscc"), (4, "zone")]
     assert "第3行" in err
     assert Organisation.objects.count() == 0
@@ -86,7 +113,8 @@ def test_import_dry_run_writes_nothing_then_import_writes_all(tmp_path, capsys):
     rows = [[uscc_with_check(f"91450103MA5L0001{i}"), f"公司{i}", "企业", "青秀区", "高新区" if i == 1 else ""] for i in range(3)]
     path = _csv(tmp_path, rows)
     assert run(["org", "import", str(path), "--dry-run"]) == 0
-    assert json.loads(capsys.readouterr().out)["created"] == 3 and Organisation.objects.count() == 0
+    assert json.loads(capsys.readouterr().out)["created"] == 3
+    assert Organisation.objects.count() == 0
     assert run(["org", "import", str(path)]) == 0
     assert Organisation.objects.count() == 3
     assert Organisation.objects.get(name="公司1").zone == "GXQ"

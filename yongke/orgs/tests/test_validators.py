@@ -29,21 +29,27 @@ def test_nanning_district_codes(district):
 
 def test_wrong_length_is_named():
     v = check_uscc("91450103MA5L12345")
-    assert not v.valid and v.code == "wrong_length" and "18" in v.reason
+    assert not v.valid
+    assert v.code == "wrong_length"
+    assert "18" in v.reason
 
 
 @pytest.mark.parametrize("bad", ["I", "O", "Z", "S", "V"])
 def test_characters_outside_the_set_are_named(bad):
     code = "91450103MA5L1234" + bad + "4"
     v = check_uscc(code)
-    assert not v.valid and v.code == "bad_character" and bad in v.reason
+    assert not v.valid
+    assert v.code == "bad_character"
+    assert bad in v.reason
 
 
 def test_wrong_check_character_names_the_right_one():
     good = uscc_with_check("91450103MA5L12345")
     wrong = good[:17] + ("0" if good[17] != "0" else "1")
     v = check_uscc(wrong)
-    assert not v.valid and v.code == "wrong_check_character" and good[17] in v.reason
+    assert not v.valid
+    assert v.code == "wrong_check_character"
+    assert good[17] in v.reason
 
 
 @given(st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17).filter(lambda s: s[2:8].isdigit()))
@@ -67,7 +73,8 @@ def test_gb11643_sample_is_valid_and_masked():
 )
 def test_bad_id_numbers_are_refused_with_the_reason(number, code):
     v = check_id_number(number)
-    assert not v.valid and v.code == code
+    assert not v.valid
+    assert v.code == code
 
 
 def test_nanning_id_numbers_validate():

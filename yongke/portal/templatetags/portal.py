@@ -1,4 +1,7 @@
-"""Filters and tags of the portal's templates: money, states, verdicts, the role menu."""
+"""Filters and tags of the portal's templates: money, states, verdicts, the role menu.
+
+Workflow labels need no filter: they are translated when rendered (`app.state_label`,
+`transition.label`)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from yongke.accounts.selectors import scope_of
 from yongke.applications.workflow import workflow_for
 from yongke.portal import nav
 from yongke.portal.forms import KIND_LABELS
-from yongke.portal.labels import translated
 
 register = template.Library()
 
@@ -51,14 +53,10 @@ def wan(value) -> str:
     return f"{text} 万元"
 
 
-@register.filter
-def state_label(app) -> str:
-    return translated(workflow_for(app.funding).states.get(app.state, app.state))
-
-
 @register.simple_tag
 def state_name(funding: str, state: str) -> str:
-    return translated(workflow_for(funding).states.get(state, state)) if state else ""
+    """A state's label where only its code is at hand (a dict, an audit event); an application has `app.state_label`."""
+    return str(workflow_for(funding).state_label(state)) if state else ""
 
 
 @register.filter
@@ -94,7 +92,7 @@ def event_label(event) -> str:
     for funding in ("pre", "post"):
         t = workflow_for(funding).transition(event.action)
         if t is not None and (not event.to_state or t.target == event.to_state):
-            return translated(t.label)
+            return str(t.label)
     return event.action
 
 
@@ -119,12 +117,6 @@ def days_left(moment) -> int | None:
         return None
     delta = moment - timezone.now()
     return max(0, delta.days + (1 if delta.seconds else 0))
-
-
-@register.filter(name="label")
-def label_filter(text: str) -> str:
-    """A workflow label (state or step) in the page's language."""
-    return translated(text)
 
 
 @register.filter

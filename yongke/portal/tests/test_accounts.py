@@ -79,7 +79,8 @@ def test_org_admin_creates_a_member_who_may_lead_projects(client, world):
     assert "已创建成员账户 member1" in response.content.decode()
     assert RoleGrant.objects.filter(user__username="member1", role=Role.APPLICANT, organisation=world.org).exists()
     person = Person.objects.get(user__username="member1")
-    assert person.organisation == world.org and person.id_number_masked in response.content.decode()
+    assert person.organisation == world.org
+    assert person.id_number_masked in response.content.decode()
 
 
 def test_a_member_cannot_create_accounts(client, world):

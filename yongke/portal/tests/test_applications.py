@@ -33,7 +33,8 @@ def test_the_form_is_generated_from_the_directions_facts(client, world):
         assert f'name="fact__{name}"' in body
     assert 'aria-describedby="help-kpi_new_revenue"' in body
     assert "（2）实施期间，新增产值或新增销售收入达到5000万元以上。" in body  # the clause is the help text
-    assert 'data-unit="元"' in body and ">件<" in body
+    assert 'data-unit="元"' in body
+    assert ">件<" in body
 
 
 def test_the_live_panel_shows_the_failing_clause_while_typing(client, world):
@@ -57,9 +58,11 @@ def test_saving_keeps_the_facts_and_a_stale_edit_is_refused(client, world):
     response = client.post(f"/applications/{app.pk}/", _form(app, fact__kpi_new_revenue="60,000,000"), follow=True)
     assert "已保存" in response.content.decode()
     app.refresh_from_db()
-    assert app.facts["kpi_new_revenue"] == 60_000_000 and app.lock_version == stale + 1
+    assert app.facts["kpi_new_revenue"] == 60_000_000
+    assert app.lock_version == stale + 1
     page = client.post(f"/applications/{app.pk}/", _form(app, lock_version=stale, fact__kpi_new_revenue="70000000"))
-    assert page.status_code == 409 and "已被他人修改" in page.content.decode()
+    assert page.status_code == 409
+    assert "已被他人修改" in page.content.decode()
     assert 'value="70000000"' in page.content.decode()  # what was typed is not lost
     app.refresh_from_db()
     assert app.facts["kpi_new_revenue"] == 60_000_000
@@ -69,13 +72,17 @@ def test_submit_shows_a_summary_then_submits_once(client, world):
     app = _draft(world, kpi_invention_patent_applications=3, kpi_new_revenue=50_000_000)
     client.force_login(world.applicant)
     summary = client.get(f"/applications/{app.pk}/submit/").content.decode()
-    assert "确认提交" in summary and "50,000,000 元" in summary and 'data-verdict="eligible"' in summary
+    assert "确认提交" in summary
+    assert "50,000,000 元" in summary
+    assert 'data-verdict="eligible"' in summary
     response = client.post(f"/applications/{app.pk}/submit/", {"lock_version": app.lock_version}, follow=True)
     assert "已提交" in response.content.decode()
     app.refresh_from_db()
-    assert app.state == "submitted" and app.submissions.count() == 1
+    assert app.state == "submitted"
+    assert app.submissions.count() == 1
     again = client.post(f"/applications/{app.pk}/submit/", {"lock_version": app.lock_version}, follow=True)
-    assert "未重复提交" in again.content.decode() and app.submissions.count() == 1
+    assert "未重复提交" in again.content.decode()
+    assert app.submissions.count() == 1
 
 
 def test_an_application_without_a_leader_goes_through_the_workflow(client, world):
@@ -87,14 +94,16 @@ def test_an_application_without_a_leader_goes_through_the_workflow(client, world
     client.force_login(world.recommender)
     client.post(f"/applications/{app.pk}/transition/", {"action": "recommend"})
     app.refresh_from_db()
-    assert app.leader is None and app.state == "recommended"
+    assert app.leader is None
+    assert app.state == "recommended"
 
 
 def test_an_ineligible_submission_is_refused_with_the_clause(client, world):
     app = _draft(world, kpi_invention_patent_applications=3, kpi_new_revenue=49_999_999)
     client.force_login(world.applicant)
     page = client.post(f"/applications/{app.pk}/submit/", {"lock_version": app.lock_version}, follow=True).content.decode()
-    assert "不符合申报要求" in page and "5000万元" in page
+    assert "不符合申报要求" in page
+    assert "5000万元" in page
     app.refresh_from_db()
     assert app.state == "draft"
 
@@ -107,12 +116,26 @@ def test_a_correction_request_is_answered_in_place(client, world):
     assert app.state == "returned"
     client.force_login(world.applicant)
     page = client.get(f"/applications/{app.pk}/").content.decode()
-    assert "请补充新增收入的测算依据" in page and 'id="app-form"' in page
+    assert "请补充新增收入的测算依据" in page
+    assert 'id="app-form"' in page
     client.post(f"/applications/{app.pk}/", _form(app, fact__kpi_new_revenue="80000000", then="submit"))
     app.refresh_from_db()
     client.post(f"/applications/{app.pk}/submit/", {"lock_version": app.lock_version})
     app.refresh_from_db()
-    assert app.state == "submitted" and app.facts["kpi_new_revenue"] == 80_000_000 and app.submissions.count() == 2
+    assert app.state == "submitted"
+    assert app.facts["kpi_new_revenue"] == 80_000_000
+    assert app.submissions.count() == 2
+
+
+def test_a_returned_application_is_a_form_only_for_its_organisation(client, world):
+    app = an_application(world, "submit", "recommend")
+    client.force_login(world.officer)
+    client.post(f"/applications/{app.pk}/transition/", {"action": "return", "comment": "请补充材料", "lock_version": app.lock_version})
+    page = client.get(f"/applications/{app.pk}/").content.decode()
+    assert "退回补正" in page
+    assert 'id="app-form"' not in page
+    client.force_login(world.org_admin)
+    assert 'id="app-form"' in client.get(f"/applications/{app.pk}/").content.decode()
 
 
 def test_attachments_upload_and_download(client, world):
@@ -122,10 +145,12 @@ def test_attachments_upload_and_download(client, world):
 
     part = client.post(f"/applications/{app.pk}/attachments/", {"kind": "申报书", "file": SimpleUploadedFile("申报书.pdf", PDF)},
                        HTTP_HX_REQUEST="true")
-    assert part.status_code == 200 and "申报书.pdf" in part.content.decode()
+    assert part.status_code == 200
+    assert "申报书.pdf" in part.content.decode()
     refused = client.post(f"/applications/{app.pk}/attachments/", {"kind": "其他材料", "file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00")},
                           HTTP_HX_REQUEST="true")
-    assert refused.status_code == 400 and "只接受" in refused.content.decode()
+    assert refused.status_code == 400
+    assert "只接受" in refused.content.decode()
     att = app.attachments.get()
     download = client.get(f"/applications/{app.pk}/attachments/{att.pk}/")
     assert b"".join(download.streaming_content) == PDF
@@ -145,12 +170,15 @@ def test_officer_sees_the_stored_verdicts_and_takes_each_step(client, world):
     app = an_application(world, "submit", "recommend")
     client.force_login(world.officer)
     page = client.get(f"/applications/{app.pk}/").content.decode()
-    assert "第 1 次提交" in page and 'data-rule="1:revenue"' in page and "形式审查通过" in page
+    assert "第 1 次提交" in page
+    assert 'data-rule="1:revenue"' in page
+    assert "形式审查通过" in page
     for action, extra in (("accept", {}), ("start_review", {}), ("fund", {"amount": "900,000"}), ("publish", {"objection_days": "7"})):
         app.refresh_from_db()
         client.post(f"/applications/{app.pk}/transition/", {"action": action, "lock_version": app.lock_version, **extra})
     app.refresh_from_db()
-    assert app.state == "published" and app.decided_amount == 900_000
+    assert app.state == "published"
+    assert app.decided_amount == 900_000
 
 
 def test_a_step_needing_a_comment_says_so(client, world):
@@ -180,9 +208,11 @@ def test_officer_queue_filters(client, world):
                        facts={"kpi_invention_patent_applications": 3, "kpi_new_revenue": 50_000_000})
     client.force_login(world.officer)
     page = client.get("/officer/queue/", {"funding": "pre", "state": "recommended", "direction": "1.1"}).content.decode()
-    assert a.title in page and b.title not in page
+    assert a.title in page
+    assert b.title not in page
     page = client.get("/officer/queue/", {"funding": "pre", "state": "recommended", "q": "固态"}).content.decode()
-    assert b.title in page and a.title not in page
+    assert b.title in page
+    assert a.title not in page
 
 
 def test_publicity_exports_to_excel(client, world):
@@ -192,7 +222,9 @@ def test_publicity_exports_to_excel(client, world):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][2] == "项目名称" and rows[1][2] == app.title and rows[1][8] == 80
+    assert rows[0][2] == "项目名称"
+    assert rows[1][2] == app.title
+    assert rows[1][8] == 80
 
 
 def test_finance_audit_and_dashboard_pages(client, world):
@@ -201,10 +233,12 @@ def test_finance_audit_and_dashboard_pages(client, world):
     assert app.title in client.get("/finance/").content.decode()
     client.force_login(world.auditor)
     log = client.get("/audit/", {"target_type": "application", "target_id": app.pk}).content.decode()
-    assert "start_review" in log and "fund" in log
+    assert "start_review" in log
+    assert "fund" in log
     client.force_login(world.officer)
     dash = client.get("/dashboard/")
-    assert dash.status_code == 200 and 'id="dash-data"' in dash.content.decode()
+    assert dash.status_code == 200
+    assert 'id="dash-data"' in dash.content.decode()
     assert dash.context["totals"]["decided"] == 800_000
 
 

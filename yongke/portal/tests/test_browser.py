@@ -27,7 +27,7 @@ from yongke.applications.models import Application  # noqa: E402
 from yongke.orgs.validators import id_with_check, uscc_with_check  # noqa: E402
 from yongke.portal.tests.conftest import PASSWORD, an_application, build_world  # noqa: E402
 from yongke.review.services import expert_add  # noqa: E402
-from yongke.testing import make_org, make_person, make_user  # noqa: E402
+from yongke.testing import TEST, make_org, make_person, make_user  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -92,7 +92,7 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     # The expert pool: the world's expert account and two more, as many as the call asks per application.
     for user in (world.expert, make_user("expert"), make_user("expert")):
         org = make_org(district="450107")
-        expert_add(person=make_person(org, user=user), organisation=org, fields=["C3612"], keywords=["电动", "物流车"], user=user)
+        expert_add(actor=TEST, person=make_person(org, user=user), organisation=org, fields=["C3612"], keywords=["电动", "物流车"], user=user)
 
     # --- the applicant registers its organisation and its admin account
     page.goto("/register/")
@@ -255,7 +255,8 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     shot(page, "12-publicity")
     axe(page, live_server)
     app.refresh_from_db()
-    assert app.state == "published" and app.decided_amount == 800_000
+    assert app.state == "published"
+    assert app.decided_amount == 800_000
 
 
 def test_public_pages_dashboard_and_background_import(page: Page, live_server, transactional_db, settings):

@@ -42,17 +42,33 @@ def test_the_compiled_catalogue_matches_the_po_file():
 
 def test_chinese_is_the_default(client, db):
     body = client.get("/publicity/").content.decode()
-    assert '<html lang="zh-Hans">' in body and "登录" in body
+    assert '<html lang="zh-Hans">' in body
+    assert "登录" in body
 
 
 def test_an_english_browser_gets_english_chrome(client, db):
     body = client.get("/publicity/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<html lang="en">' in body and "Sign in" in body and "Publicity" in body
+    assert '<html lang="en">' in body
+    assert "Sign in" in body
+    assert "Publicity" in body
 
 
 def test_workflow_buttons_and_states_are_translated():
-    from yongke.portal.labels import translated
+    from yongke.applications.workflow import PRE
 
     with translation.override("en"):
-        assert translated("公示") == "Publish" and translated("公示中") == "In publicity"
+        assert str(PRE.transition("publish").label) == "Publish"
+        assert str(PRE.state_label("published")) == "In publicity"
         assert translation.gettext("公示") == "Publicity"  # the menu entry keeps its own word
+    with translation.override("zh-hans"):
+        assert str(PRE.state_label("published")) == "公示中"  # Chinese is the source
+
+
+def test_an_english_page_shows_english_states_and_steps(client, world):
+    from yongke.portal.tests.conftest import an_application
+
+    app = an_application(world, "submit", "recommend")
+    client.force_login(world.officer)
+    body = client.get(f"/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Recommended, to formal review" in body
+    assert "Accepted in formal review" in body  # the step's button

@@ -10,10 +10,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.tasks import task
 
+from yongke.jobs.models import Job
+from yongke.jobs.tasks import ThreadBackend
 from yongke.orgs.models import Organisation
 from yongke.orgs.validators import uscc_with_check
-from yongke.portal.jobs import ThreadBackend
-from yongke.portal.models import Job
 
 
 @task
@@ -37,8 +37,11 @@ def test_an_import_runs_in_the_background_and_reports(client, world, immediate, 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/org/import/", {"file": _csv(f"{a},导入甲公司,企业,青秀区", f"{b},导入乙公司,企业,西乡塘区")})
     job = Job.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
-    assert job.status == "done" and job.percent == 100 and job.result["created"] == 2
+    assert response.status_code == 302
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == "done"
+    assert job.percent == 100
+    assert job.result["created"] == 2
     assert Organisation.objects.filter(uscc__in=[a, b]).count() == 2
     progress = client.get(f"/jobs/{job.pk}/progress/")
     assert progress.status_code == 286  # htmx stops polling
@@ -51,7 +54,8 @@ def test_a_bad_row_imports_nothing_and_is_listed(client, world, immediate, djang
         client.post("/org/import/", {"file": _csv(f"{uscc_with_check('91450103MA5J00030')},好公司,企业,青秀区", "123,坏公司,企业,青秀区")})
     job = Job.objects.get()
     page = client.get(f"/jobs/{job.pk}/").content.decode()
-    assert "未导入任何数据" in page and "统一社会信用代码无效" in page
+    assert "未导入任何数据" in page
+    assert "统一社会信用代码无效" in page
     assert not Organisation.objects.filter(name="好公司").exists()
 
 
@@ -59,7 +63,9 @@ def test_a_queued_job_is_polled(client, world):
     job = Job.objects.create(kind=Job.Kind.ORG_IMPORT, created_by=world.officer, total=10, done=4, status=Job.Status.RUNNING, message="已校验 4/10 行")
     client.force_login(world.officer)
     response = client.get(f"/jobs/{job.pk}/progress/")
-    assert response.status_code == 200 and 'hx-trigger="every 1s"' in response.content.decode() and "40%" in response.content.decode()
+    assert response.status_code == 200
+    assert 'hx-trigger="every 1s"' in response.content.decode()
+    assert "40%" in response.content.decode()
 
 
 def test_only_officers_and_admins_import(client, world):

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from yongke.accounts.models import Role
+from yongke.accounts.selectors import members_of
+from yongke.orgs.services import member_create
 from yongke.core.errors import YongkeError
 from yongke.orgs.selectors import organisations_visible_to, people_visible_to
+from yongke.orgs.services import organisation_register
 from yongke.orgs.validators import check_uscc
 from yongke.portal import nav
 from yongke.portal.forms import MemberForm, RegistrationForm
-from yongke.portal.selectors import members_of
-from yongke.portal.services import member_create, registration_submit
 from yongke.portal.views.common import roles_required, scope
 
 
@@ -42,7 +43,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            _org, user = registration_submit(
+            _org, user = organisation_register(
                 organisation={k: d[k] for k in ("uscc", "name", "kind", "district", "zone", "industry", "address")},
                 username=d["username"], password=d["password1"], full_name=d["full_name"], email=d["email"])
         except YongkeError as e:
@@ -65,8 +66,8 @@ def register_check_uscc(request: HttpRequest) -> HttpResponse:
 
 @roles_required(Role.ORG_ADMIN)
 def org_members(request: HttpRequest) -> HttpResponse:
-    s = scope(request)
-    orgs = list(organisations_visible_to(request.user).filter(pk__in=s.admin_of).order_by("name"))
+    # Which organisations to offer: those the user administers (member_create and members_of decide the rest).
+    orgs = list(organisations_visible_to(request.user).filter(pk__in=scope(request).admin_of).order_by("name"))
     org = next((o for o in orgs if str(o.pk) == request.GET.get("org")), orgs[0] if orgs else None)
     if org is None:
         return render(request, "portal/message.html", {"title": _("本单位账户"), "text": _("您不是任何单位的管理员。")})

@@ -15,16 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
-from yongke.accounts.selectors import scope_of
 from yongke.applications import services
 from yongke.applications.models import Application
 from yongke.applications.selectors import application_for, application_timeline, calls_visible_to, identity_hidden
-from yongke.applications.workflow import workflow_for
 from yongke.core.errors import BadInput, YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.orgs.selectors import organisation_facts, organisations_visible_to, people_visible_to
 from yongke.portal.forms import ApplicationForm, NewApplicationForm, application_initial, direction_fact_specs
-from yongke.portal.labels import translated
 from yongke.portal.views.common import address, flash, is_htmx, roles_required, scope
 
 APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
@@ -36,15 +33,14 @@ APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
 def actions_for(user, app: Application) -> list[dict[str, Any]]:
     """The workflow's next steps this user may take on this application.
 
-    Uses the services' own permission check, so a button is shown exactly when the service
-    would allow the step (the check is private there; see docs/portal.md).
+    Uses the services' own permission check (`may_take`), so a button is shown exactly when
+    the service would allow the step.
     """
-    wf = workflow_for(app.funding)
     out = []
-    for t in wf.available(app.state):
+    for t in app.workflow.available(app.state):
         if not services.may_take(user, app, t):
             continue
-        out.append({"action": t.action, "label": translated(t.label), "comment_required": t.comment_required, "amount": "amount" in t.needs,
+        out.append({"action": t.action, "label": t.label, "comment_required": t.comment_required, "amount": "amount" in t.needs,
                     "objection_days": "objection_days" in t.needs, "applicant": set(t.roles) <= set(APPLICANT_ROLES),
                     "danger": t.action in ("not_recommend", "refuse", "not_fund", "withdraw", "return", "decline")})
     return out
@@ -59,23 +55,22 @@ def _context(request: HttpRequest, app: Application, form: ApplicationForm | Non
     guide = compiled.guide
     direction = guide.direction(app.direction)
     specs = direction_fact_specs(guide, direction)
-    editable = app.state in services.EDITABLE_STATES and app.organisation_id in scope_of(user).organisations
+    editable = app.editable_by(user)
     registry = {k: v for k, v in organisation_facts(app.organisation, on=timezone.localdate()).items() if k in guide.facts}
     if editable and form is None:
         form = _form(request, app, specs, registry, data=None)
     live = services.application_check(app) if editable else None
-    wf = workflow_for(app.funding)
     facts_shown = []
     if not editable:
         current = services.application_facts(app)
         facts_shown = [{"spec": s, "value": current.get(s.name)} for s in specs]
     documents = [r for r in direction.rules if r.kind == "document"]
     return {
-        "app": app, "guide": guide, "direction": direction, "wf": wf, "form": form if editable else None, "editable": editable,
+        "app": app, "guide": guide, "direction": direction, "form": form if editable else None, "editable": editable,
         "live": live, "specs": specs, "facts_shown": facts_shown, "registry": registry,
         "stored": app.verdict or None, "rules_by_id": {r.id: r for r in direction.rules},
         "timeline": application_timeline(user, app), "attachments": app.attachments.all(), "documents": documents,
-        "actions": actions_for(user, app), "hidden": identity_hidden(scope_of(user), app), "submission": app.submissions.order_by("-number").first(),
+        "actions": actions_for(user, app), "hidden": identity_hidden(request.user, app), "submission": app.submissions.order_by("-number").first(),
     }
 
 
@@ -150,8 +145,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """The confirmation summary, then the submission itself."""
     app = application_for(request.user, pk)
-    wf = workflow_for(app.funding)
-    t = wf.transition("submit")
+    t = app.workflow.transition("submit")
     if request.method == "POST":
         try:
             app, changed = services.application_transition(actor=request.user, application=app, action="submit",
@@ -160,7 +154,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
             flash(request, e)
         else:
             if changed:
-                messages.success(request, _("已提交：%(state)s。") % {"state": translated(wf.states.get(app.state, app.state))})
+                messages.success(request, _("已提交：%(state)s。") % {"state": app.state_label})
             else:
                 messages.info(request, _("该申报已经提交过，未重复提交。"))
             return redirect("portal:application_detail", pk=app.pk)
@@ -185,7 +179,7 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except YongkeError as e:
         flash(request, e)
     else:
-        messages.success(request, _("已办理：%(state)s。") % {"state": translated(workflow_for(app.funding).states.get(app.state, app.state))})
+        messages.success(request, _("已办理：%(state)s。") % {"state": app.state_label})
     nxt = request.POST.get("next")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)
@@ -255,6 +249,7 @@ def application_new(request: HttpRequest, call_id: int, direction: str) -> HttpR
         raise Http404("本批次未开放该方向")
     guide = compiled_for(call.guide_version).guide
     d = guide.direction(direction)
+    # Offer the user's own organisations; application_create decides whether they may apply for it.
     orgs = organisations_visible_to(request.user).filter(pk__in=scope(request).organisations).order_by("name")
     form = NewApplicationForm(request.POST or None, organisations=orgs, initial={"organisation": orgs.first()})
     if request.method == "POST" and form.is_valid():

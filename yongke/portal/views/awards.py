@@ -14,19 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
-from yongke.applications.selectors import application_for, applications_visible_to, calls_visible_to
+from yongke.applications.selectors import application_for, applications_filtered, calls_visible_to
+from yongke.applications.services import may_take
 from yongke.awards import services
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
-from yongke.portal.jobs import job_start_registry_screen
-from yongke.portal.views.common import flash, roles_required, scope
+from yongke.jobs.models import Job
+from yongke.jobs.selectors import jobs_visible_to
+from yongke.jobs.services import job_start_registry_screen
+from yongke.portal.views.common import flash, permits, roles_required, scope
 
 
 def _last_screen(request: HttpRequest, call) -> dict[str, Any] | None:
     """The caller's latest finished 免申即享 screening of this call (run as a background job)."""
-    from yongke.portal.jobs import jobs_visible_to
-    from yongke.portal.models import Job
-
     if call is None:
         return None
     job = jobs_visible_to(request.user).filter(kind=Job.Kind.REGISTRY_SCREEN, status=Job.Status.DONE, params__call=call.pk).first()
@@ -55,12 +55,14 @@ def award_claims(request: HttpRequest) -> HttpResponse:
     call = next((c for c in calls if str(c.pk) == g.get("call", "")), calls[0] if calls else None)
     directions = _award_directions(call) if call else []
     direction = g.get("direction", "") if g.get("direction", "") in dict(directions) else (directions[0][0] if directions else "")
+    user = request.user
+    # The buttons: the screening's own permission check; claims_allocate's role (it has no predicate of its own).
     ctx: dict[str, Any] = {"calls": calls, "call": call, "directions": directions, "direction": direction,
-                           "direction_name": dict(directions).get(direction, ""), "officer": scope(request).has(Role.OFFICER),
-                           "screened": _last_screen(request, call)}
+                           "direction_name": dict(directions).get(direction, ""),
+                           "may_screen": call is not None and permits(services.authorize_registry_screen, actor=user, call=call),
+                           "may_allocate": scope(request).has(Role.OFFICER, Role.SYSADMIN), "screened": _last_screen(request, call)}
     if call and direction:
-        qs = (applications_visible_to(request.user).filter(call=call, direction=direction, funding="post")
-              .exclude(state="draft").order_by("state", "-decided_amount", "pk"))
+        qs = applications_filtered(user, call=call.pk, direction=direction, funding="post").exclude(state="draft").order_by("state", "-decided_amount", "pk")
         claims = []
         for app in qs:
             try:
@@ -68,9 +70,11 @@ def award_claims(request: HttpRequest) -> HttpResponse:
                 error = ""
             except YongkeError as e:
                 quote, error = None, e.message
-            claims.append({"app": app, "quote": quote, "error": error})
+            check = app.workflow.transition("check")
+            may_check = check is not None and app.state in check.sources and may_take(user, app, check)
+            claims.append({"app": app, "quote": quote, "error": error, "may_check": may_check})
         ctx["claims"] = claims
-        ctx["ranked"] = services.claims_ranked(request.user, call, direction)
+        ctx["ranked"] = services.claims_ranked(user, call, direction)
     return render(request, "portal/award_claims.html", ctx)
 
 
@@ -116,7 +120,7 @@ def registry_screen(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("请选择申报批次。"))
         return redirect("portal:award_claims")
     try:
-        job = job_start_registry_screen(actor=request.user, call_id=call.pk, direction=request.POST.get("direction", ""))
+        job = job_start_registry_screen(actor=request.user, call=call, direction=request.POST.get("direction", ""))
     except YongkeError as e:
         flash(request, e)
         return redirect(_url(call.pk, request.POST.get("direction", "")))

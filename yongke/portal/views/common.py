@@ -1,8 +1,9 @@
-"""What every view of the portal shares: who asks, domain errors as pages, paging, labels."""
+"""What every view of the portal shares: who asks, domain errors as pages, page gating, paging."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -60,6 +61,16 @@ def roles_required(*roles: str):
         return wrapper
 
     return decorate
+
+
+def permits(check: Callable[..., None], **kwargs: Any) -> bool:
+    """Whether a service's own permission check (e.g. `authorize_registry_screen`) lets the
+    user through: for showing a button exactly when the service would accept the request."""
+    try:
+        check(**kwargs)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def flash(request: HttpRequest, error: YongkeError) -> None:

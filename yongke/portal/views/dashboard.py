@@ -12,12 +12,11 @@ from django.utils.translation import gettext
 
 from yongke.accounts.models import Role
 from yongke.applications import stats
-from yongke.applications.selectors import applications_visible_to, calls_visible_to
+from yongke.applications.selectors import applications_filtered, calls_visible_to
 from yongke.applications.workflow import WORKFLOWS
 from yongke.core.errors import NotFound
 from yongke.guide.selectors import guide_for, guide_version_current
 from yongke.orgs.validators import RECOMMENDING_UNITS
-from yongke.portal.labels import translated
 from yongke.portal.views.common import annotate_directions, roles_required
 
 # GB/T 4754-2017 sections (门类).
@@ -45,7 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     counts = stats.queue_counts(user)
     order = {(f, st): i for i, (f, st) in enumerate((f, st) for f in ("pre", "post") for st in WORKFLOWS[f].states)}
     post = gettext("后补助")
-    by_state = [{"name": f"{post + '·' if f == 'post' else ''}{translated(WORKFLOWS[f].states.get(st, st))}", "n": n}
+    by_state = [{"name": f"{post + '·' if f == 'post' else ''}{WORKFLOWS[f].state_label(st)}", "n": n}
                 for (f, st), n in sorted(counts.items(), key=lambda kv: order.get(kv[0], 999))]
     names = _programme_names()
     by_programme = [{**r, "name": names.get(r["key"], r["key"] or "—")} for r in stats.totals_by(user, "programme")]
@@ -66,28 +65,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @roles_required(Role.OFFICER)
 def publicity_export(request: HttpRequest) -> HttpResponse:
     """The 公示 list of the officer's programmes as an Excel workbook."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
+    from yongke.core.xlsx import Column, write_table
 
-    apps = annotate_directions(user := request.user, applications_visible_to(user).filter(state="published").order_by("call_id", "direction", "id"))
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "公示名单"
-    header = ["序号", "申报批次", "项目名称", "申报单位", "统一社会信用代码", "申报方向", "推荐单位", "资助方式", "金额（万元）", "公示截止（北京时间）"]
-    ws.append(header)
-    for i, a in enumerate(apps, start=1):
-        ends = timezone.localtime(a.objection_ends_at).strftime("%Y-%m-%d %H:%M") if a.objection_ends_at else ""
-        ws.append([i, a.call.name, a.title, a.organisation.name, a.organisation.uscc, f"{a.direction} {a.direction_name}",
-                   a.organisation.recommending_unit_name, "后补助" if a.funding == "post" else "前资助",
-                   round((a.decided_amount or 0) / 10_000, 4), ends])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for col, width in zip("ABCDEFGHIJ", (6, 30, 40, 32, 22, 30, 18, 10, 14, 20), strict=True):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
+    apps = annotate_directions(user := request.user, applications_filtered(user, state="published").order_by("call_id", "direction", "id"))
+    columns = [Column("序号", 6), Column("申报批次", 30), Column("项目名称", 40), Column("申报单位", 32), Column("统一社会信用代码", 22),
+               Column("申报方向", 30), Column("推荐单位", 18), Column("资助方式", 10), Column("金额（万元）", 14, "0.00##"),
+               Column("公示截止（北京时间）", 20)]
+    rows = [[i, a.call.name, a.title, a.organisation.name, a.organisation.uscc, f"{a.direction} {a.direction_name}",
+             a.organisation.recommending_unit_name, "后补助" if a.funding == "post" else "前资助",
+             round((a.decided_amount or 0) / 10_000, 4),
+             timezone.localtime(a.objection_ends_at).strftime("%Y-%m-%d %H:%M") if a.objection_ends_at else ""]
+            for i, a in enumerate(apps, start=1)]
     buf = io.BytesIO()
-    wb.save(buf)
+    write_table(buf, sheet="公示名单", columns=columns, rows=rows)
     stamp = timezone.localtime().strftime("%Y%m%d")
     response = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename=\"publicity-{stamp}.xlsx\"; filename*=UTF-8''%E5%85%AC%E7%A4%BA%E5%90%8D%E5%8D%95-{stamp}.xlsx"

@@ -9,16 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from yongke.accounts.models import Role
 from yongke.applications.selectors import calls_visible_to
 from yongke.applications.services import call_is_open
 from yongke.applications.stats import publicity_list
 from yongke.core.errors import BadInput, NotFound
 from yongke.guide import selectors
-from yongke.guide.spec import coerce_fact
+from yongke.guide.facts import coerce_fact
+from yongke.guide.matching import match, questionnaire
 from yongke.orgs.selectors import organisation_facts, organisations_visible_to
 from yongke.portal.forms import direction_fact_specs, fact_initial
-from yongke.portal.matcher import match, questionnaire
 from yongke.portal.views.common import annotate_directions, is_htmx, scope
 
 
@@ -45,7 +44,7 @@ def direction_detail(request: HttpRequest, label: str, revision: int, code: str)
     calls = [c for c in calls_visible_to(request.user).select_related(None).filter(guide_version=version) if code in c.directions and call_is_open(c)]
     return render(request, "portal/direction.html", {
         "version": version, "guide": guide, "direction": direction, "specs": specs, "calls": calls,
-        "can_apply": scope(request).has(Role.APPLICANT, Role.ORG_ADMIN),
+        "can_apply": bool(scope(request).organisations),  # acts for an organisation: application_create's rule
     })
 
 
@@ -85,11 +84,12 @@ def match_page(request: HttpRequest) -> HttpResponse:
     compiled = selectors.compiled_for(version)
     q = questionnaire(compiled)
     all_questions = q.common + q.more + q.award_inputs
-    # A signed-in applicant starts from what the registry knows about its organisation.
+    # A signed-in applicant starts from what the registry knows about its (first) organisation.
     org = None
     known: dict[str, Any] = {}
-    if scope(request).has(Role.APPLICANT, Role.ORG_ADMIN) and not scope(request).is_superuser:
-        org = organisations_visible_to(request.user).filter(pk__in=scope(request).organisations).order_by("pk").first()
+    mine = scope(request).organisations
+    if mine:
+        org = organisations_visible_to(request.user).filter(pk__in=mine).order_by("pk").first()
         if org is not None:
             registry = organisation_facts(org, on=timezone.localdate())
             known = {k: v for k, v in registry.items() if k in compiled.guide.facts}

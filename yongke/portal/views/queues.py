@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,13 +15,12 @@ from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
 from yongke.applications import services
-from yongke.applications.selectors import application_for, applications_visible_to, audit_events_visible_to, calls_visible_to
+from yongke.applications.selectors import application_for, applications_filtered, audit_events_visible_to, calls_visible_to, supported
 from yongke.applications.stats import queue_counts
 from yongke.applications.workflow import POST, PRE, WORKFLOWS
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import guide_for, guide_version_current
 from yongke.orgs.validators import RECOMMENDING_UNITS
-from yongke.portal.labels import translated
 from yongke.portal.views.common import address, annotate_directions, paginate, roles_required, scope
 
 APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
@@ -45,29 +43,19 @@ def _batch_actions(funding: str, state: str, role: str) -> list[Any]:
 
 @roles_required(*APPLICANT_ROLES)
 def my_applications(request: HttpRequest) -> HttpResponse:
-    s = scope(request)
-    qs = applications_visible_to(request.user).filter(organisation__in=s.organisations).order_by("-updated_at", "-id")
+    # The user's own organisations' applications (not those they see through another role).
+    qs = applications_filtered(request.user).filter(organisation__in=scope(request).organisations).order_by("-updated_at", "-id")
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     return render(request, "portal/my_applications.html", {"page": page, "apps": apps})
 
 
-def _filtered(request: HttpRequest, qs):
-    """Narrow a visible queryset by the queue's filters (GET parameters)."""
+def _filtered(request: HttpRequest, **fixed: Any):
+    """The visible applications narrowed by the list's filters (GET parameters) and the queue's own (`fixed`)."""
     g = request.GET
-    if g.get("call", "").isdigit():
-        qs = qs.filter(call_id=int(g["call"]))
-    if g.get("programme"):
-        qs = qs.filter(programme=g["programme"])
-    if g.get("direction"):
-        qs = qs.filter(direction=g["direction"])
-    if g.get("unit"):
-        unit = g["unit"]
-        qs = qs.filter(Q(organisation__zone=unit) | (Q(organisation__zone="") & Q(organisation__district=unit)))
-    if g.get("q"):
-        q = g["q"].strip()
-        qs = qs.filter(Q(title__icontains=q) | Q(organisation__name__icontains=q) | Q(organisation__uscc__startswith=q.upper()))
-    return qs
+    return applications_filtered(request.user, text=g.get("q") or None, call=int(g["call"]) if g.get("call", "").isdigit() else None,
+                                 programme=g.get("programme") or None, direction=g.get("direction") or None, unit=g.get("unit") or None,
+                                 **fixed)
 
 
 def _filter_choices(request: HttpRequest) -> dict[str, Any]:
@@ -88,12 +76,8 @@ def recommend_queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "submitted")
     if state not in dict(tabs):
         state = "submitted"
-    visible = applications_visible_to(request.user)
     counts = queue_counts(request.user)
-    qs = _filtered(request, visible)
-    if state != "all":
-        qs = qs.filter(state=state)
-    qs = qs.order_by("submitted_at", "id")
+    qs = _filtered(request, state=None if state == "all" else state).order_by("submitted_at", "id")
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     tab_counts = {k: sum(n for (_f, s), n in counts.items() if s == k) for k, _label in tabs}
@@ -107,7 +91,7 @@ def recommend_queue(request: HttpRequest) -> HttpResponse:
 @roles_required(Role.OFFICER)
 def officer_queues(request: HttpRequest) -> HttpResponse:
     counts = queue_counts(request.user)
-    cards = [{"funding": f, "state": s, "label": translated(WORKFLOWS[f].states[s]), "n": counts.get((f, s), 0), "todo": (f, s) in OFFICER_WAITS_ON}
+    cards = [{"funding": f, "state": s, "label": WORKFLOWS[f].states[s], "n": counts.get((f, s), 0), "todo": (f, s) in OFFICER_WAITS_ON}
              for f, s in OFFICER_QUEUES]
     return render(request, "portal/officer_queues.html", {"pre": [c for c in cards if c["funding"] == "pre"],
                                                           "post": [c for c in cards if c["funding"] == "post"]})
@@ -122,12 +106,12 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "recommended" if funding == "pre" else "claimed")
     if state not in wf.states:
         state = wf.initial
-    qs = _filtered(request, applications_visible_to(request.user).filter(funding=funding, state=state)).order_by("submitted_at", "id")
+    qs = _filtered(request, funding=funding, state=state).order_by("submitted_at", "id")
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     return render(request, "portal/officer_queue.html", {
-        "page": page, "apps": apps, "funding": funding, "state": state, "state_label": translated(wf.states[state]),
-        "states": [(s, translated(label)) for s, label in wf.states.items() if s not in ("draft", "proposed", "declined")],
+        "page": page, "apps": apps, "funding": funding, "state": state, "state_label": wf.states[state],
+        "states": [(s, label) for s, label in wf.states.items() if s not in ("draft", "proposed", "declined")],
         "batch": _batch_actions(funding, state, Role.OFFICER), "keep_params": [("funding", funding), ("state", state)], **_filter_choices(request),
     })
 
@@ -164,12 +148,11 @@ def batch(request: HttpRequest) -> HttpResponse:
 @roles_required(Role.FINANCE)
 def finance(request: HttpRequest) -> HttpResponse:
     """Decided and paid: what finance pays or has paid."""
-    supported = Q(funding="pre", state__in=("funded", "published", "contracted")) | Q(funding="post", state__in=("checked", "published", "paid"))
-    qs = _filtered(request, applications_visible_to(request.user).filter(supported)).order_by("state", "-updated_at", "id")
+    qs = supported(_filtered(request)).order_by("state", "-updated_at", "id")
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     counts = queue_counts(request.user)
-    summary = [{"funding": f, "state": s, "label": translated(WORKFLOWS[f].states[s]), "n": counts.get((f, s), 0)}
+    summary = [{"funding": f, "state": s, "label": WORKFLOWS[f].states[s], "n": counts.get((f, s), 0)}
                for f, s in (("pre", "funded"), ("pre", "published"), ("pre", "contracted"), ("post", "checked"), ("post", "published"), ("post", "paid"))]
     return render(request, "portal/finance.html", {"page": page, "apps": apps, "summary": summary, **_filter_choices(request)})
 

@@ -21,9 +21,9 @@ from yongke.applications.models import Application
 from yongke.applications.selectors import application_for, calls_visible_to, identity_hidden
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
+from yongke.jobs.services import job_start_review_round
 from yongke.portal.forms import direction_fact_specs
-from yongke.portal.jobs import job_start_review_round
-from yongke.portal.views.common import direction_names, flash, roles_required, scope
+from yongke.portal.views.common import direction_names, flash, roles_required
 from yongke.review import services
 from yongke.review.models import Expert, ReviewAssignment, ReviewRound
 from yongke.review.scoring import DEFAULT_RUBRIC
@@ -50,15 +50,13 @@ def _own_task(request: HttpRequest, pk: int) -> ReviewAssignment:
 @roles_required(Role.EXPERT)
 def expert_invitations(request: HttpRequest) -> HttpResponse:
     """The expert's invitations and tasks (landing page)."""
-    tasks = list(assignments_for(request.user).select_related("score"))
+    # The application's call comes in the same query: identity_hidden reads it for every row.
+    tasks = list(assignments_for(request.user).select_related("score", "application__call"))
     names = direction_names(request.user, [t.application for t in tasks])
     now = timezone.now()
-    s = scope(request)
     for t in tasks:
         t.direction_name = names.get((t.application.guide_version_id, t.application.direction), "")
-        # Blind review hides the applicant (identity_hidden's rule, read from the round's call: no query per row).
-        app = t.application
-        t.hidden = t.round.call.blind_review and not (s.sees_everything or s.officer_for(app.programme) or app.organisation_id in s.organisations)
+        t.hidden = identity_hidden(request.user, t.application)
         t.overdue = bool(t.round.due_at and now >= t.round.due_at)
     groups = [
         ("invited", _("待答复的邀请"), [t for t in tasks if t.state == "invited"]),
@@ -85,7 +83,7 @@ def _task_context(request: HttpRequest, task: ReviewAssignment, **extra: Any) ->
         guide = compiled_for(app.guide_version).guide
         direction = guide.direction(app.direction)
         current = app_services.application_facts(app)
-        ctx.update({"app": app, "direction": direction, "hidden": identity_hidden(scope(request), app),
+        ctx.update({"app": app, "direction": direction, "hidden": identity_hidden(request.user, app),
                     "facts_shown": [{"spec": s, "value": current.get(s.name)} for s in direction_fact_specs(guide, direction)],
                     "attachments": app.attachments.all()})
     if task.state == ReviewAssignment.State.SUBMITTED:
@@ -226,13 +224,11 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
         if not (a.strip().isdigit() and e.strip().isdigit()):
             messages.error(request, _("指定专家的格式应为 申报编号:专家编号，多对用逗号分隔。"))
             return redirect(back)
-        forced.append([int(a), int(e)])
-    params = {"forced": forced or None, "directions": [d for d in p.getlist("directions") if d] or None, "k": _int_or_none(p.get("k")),
-              "min_load": _int_or_none(p.get("min_load")) or 0, "max_load": _int_or_none(p.get("max_load")), "mode": mode,
-              "seed": _int_or_none(p.get("seed")) if mode == "random" else None, "max_prob": max_prob,
-              "due_at": due_at.isoformat() if due_at else None}
+        forced.append((int(a), int(e)))
     try:
-        job = job_start_review_round(actor=request.user, call_id=call.pk, params=params)
+        job = job_start_review_round(actor=request.user, call=call, forced=forced or None, directions=[d for d in p.getlist("directions") if d] or None,
+                                     k=_int_or_none(p.get("k")), min_load=_int_or_none(p.get("min_load")) or 0, max_load=_int_or_none(p.get("max_load")),
+                                     mode=mode, seed=_int_or_none(p.get("seed")) if mode == "random" else None, max_prob=max_prob, due_at=due_at)
     except YongkeError as e:
         flash(request, e)
         return redirect(back)

@@ -47,7 +47,7 @@ def test_former_employment_counts_only_within_the_window():
 
 
 def test_affinity_prefers_closer_industry_codes_and_keywords():
-    base = dict(organisation=9, person=1)
+    base = {"organisation": 9, "person": 1}
     exact = affinity(ExpertInfo(id="a", fields=("C3976",), **base), APP)
     group = affinity(ExpertInfo(id="b", fields=("C397",), **base), APP)
     division = affinity(ExpertInfo(id="c", fields=("C39",), **base), APP)
@@ -57,16 +57,23 @@ def test_affinity_prefers_closer_industry_codes_and_keywords():
     assert affinity(ExpertInfo(id="f", fields=("C3976",), keywords=("电池管理", "热管理"), **base), APP) == pytest.approx(0.8)
 
 
-def test_weighted_total_checks_every_criterion():
-    full = {c.key: 100 for c in DEFAULT_RUBRIC}
-    assert weighted_total(DEFAULT_RUBRIC, full) == 100
-    assert weighted_total(DEFAULT_RUBRIC, {c.key: 50 for c in DEFAULT_RUBRIC}) == 50
-    with pytest.raises(ValueError, match="innovation"):
-        weighted_total(DEFAULT_RUBRIC, {**full, "innovation": 101})
-    with pytest.raises(ValueError, match="team"):
-        weighted_total(DEFAULT_RUBRIC, {k: v for k, v in full.items() if k != "team"})
-    with pytest.raises(ValueError, match="luck"):
-        weighted_total(DEFAULT_RUBRIC, {**full, "luck": 3})
+FULL_MARKS = {c.key: 100 for c in DEFAULT_RUBRIC}
+
+
+@pytest.mark.parametrize("points", [100, 50])
+def test_weighted_total_of_equal_points_is_those_points(points):
+    assert weighted_total(DEFAULT_RUBRIC, {c.key: points for c in DEFAULT_RUBRIC}) == points
+
+
+@pytest.mark.parametrize(
+    ("points", "named"),
+    [({**FULL_MARKS, "innovation": 101}, "innovation"), ({k: v for k, v in FULL_MARKS.items() if k != "team"}, "team"),
+     ({**FULL_MARKS, "luck": 3}, "luck")],
+    ids=["over_the_maximum", "missing", "unknown"],
+)
+def test_weighted_total_refuses_a_bad_criterion_naming_it(points, named):
+    with pytest.raises(ValueError, match=named):
+        weighted_total(DEFAULT_RUBRIC, points)
 
 
 def test_trimmed_mean_drops_the_extremes_only_from_five_scores():
@@ -81,7 +88,8 @@ def test_calibration_removes_a_strict_experts_offset():
     aggs, stats = aggregate(scores)
     assert aggs["A"].calibrated > aggs["B"].calibrated > aggs["C"].calibrated
     assert aggs["A"].calibrated - aggs["B"].calibrated == pytest.approx(aggs["B"].calibrated - aggs["C"].calibrated)
-    assert stats["s"]["mean"] == 60 and stats["l"]["mean"] == 80
+    assert stats["s"]["mean"] == 60
+    assert stats["l"]["mean"] == 80
 
 
 def test_wide_spread_and_outlier_expert_are_flagged():
@@ -92,7 +100,8 @@ def test_wide_spread_and_outlier_expert_are_flagged():
         scores[(app, "odd")] = 40
     aggs, stats = aggregate(scores)
     assert all(aggs[a].flags for a in "ABCD")
-    assert stats["odd"]["flag"] and not stats["e1"]["flag"]
+    assert stats["odd"]["flag"]
+    assert not stats["e1"]["flag"]
 
 
 def test_ranking_draws_the_funding_line_under_the_budget():
@@ -103,13 +112,19 @@ def test_ranking_draws_the_funding_line_under_the_budget():
     assert all(r.funded for r in rank(items, budget=None))
 
 
-def test_a_panel_move_needs_a_reason_and_is_recorded():
-    items = [("a", 90.0, 400), ("b", 85.0, 400), ("c", 80.0, 300)]
-    with pytest.raises(ValueError):
-        rank(items, budget=800, adjustments={"c": (1, "")})
-    ranked = rank(items, budget=800, adjustments={"c": (1, "会评认为其技术路线更成熟")})
+PANEL_ITEMS = [("a", 90.0, 400), ("b", 85.0, 400), ("c", 80.0, 300)]
+
+
+def test_a_panel_move_needs_a_reason():
+    with pytest.raises(ValueError, match="reason"):
+        rank(PANEL_ITEMS, budget=800, adjustments={"c": (1, "")})
+
+
+def test_a_panel_move_is_recorded_and_redraws_the_funding_line():
+    ranked = rank(PANEL_ITEMS, budget=800, adjustments={"c": (1, "会评认为其技术路线更成熟")})
     assert [r.application for r in ranked] == ["c", "a", "b"]
-    assert ranked[0].moved_by_panel and ranked[0].funded and ranked[1].funded and not ranked[2].funded
+    assert [r.moved_by_panel for r in ranked] == ["会评认为其技术路线更成熟", "", ""]  # the reason, kept with the move
+    assert [r.funded for r in ranked] == [True, True, False]
 
 
 def test_ties_rank_by_application_id_whatever_the_input_order():

@@ -29,10 +29,14 @@ def test_experts_import_is_all_or_nothing(tmp_path, capsys):
     bad_field = ["钱七", id_with_check("45010219700101124"), "", "研究员", "电池", "", "5"]
     assert run(["review", "experts-import", str(_csv(tmp_path, [good, bad_id, bad_field]))]) == 2
     report = json.loads(capsys.readouterr().out)
-    assert [e["row"] for e in report["errors"]] == [3, 4] and Expert.objects.count() == 0
+    assert [e["row"] for e in report["errors"]] == [3, 4]
+    assert Expert.objects.count() == 0
     assert run(["review", "experts-import", str(_csv(tmp_path, [good]))]) == 0
     e = Expert.objects.get()
-    assert e.fields == ["C3976", "C39"] and e.keywords == ["电池", "电机"] and e.organisation == org and e.max_load == 5
+    assert e.fields == ["C3976", "C39"]
+    assert e.keywords == ["电池", "电机"]
+    assert e.organisation == org
+    assert e.max_load == 5
 
 
 def test_round_command_reports_nothing_to_assign(capsys):

@@ -1,9 +1,11 @@
-"""我能申报什么: an organisation's facts against every direction of the guide.
+"""我能申报什么: an organisation's facts against every direction of a guide.
 
-Only arranges the guide engine's own verdicts (`CompiledGuide.check` and
-`award_breakdown`) for people: which directions the organisation may apply for (and what it
-would have to commit to), which it misses and the exact clauses that fail, which need more
-about the organisation, and the post-subsidies with their estimated amounts.
+Pure functions over the compiled guide. They only arrange the engine's own verdicts
+(`CompiledGuide.check` and `award_breakdown`) for people: which directions the organisation
+may apply for (and what it would still have to commit to), which it misses and the exact
+clauses that fail, which need more about the organisation, and the post-subsidies with their
+estimated amounts. The questionnaire asks the organisation facts the rules read, the most
+asked first.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from yongke.guide.engine import CompiledGuide
-from yongke.guide.spec import GATING_KINDS, Direction, Fact
-from yongke.portal.forms import rule_names
+from yongke.guide.engine import CompiledGuide, referenced_names
+from yongke.guide.model import Direction, Fact, Rule
 
 OPEN_QUESTIONS = 8  # organisation questions shown before "more"
+
+
+def rule_names(rule: Rule) -> list[str]:
+    """Every name a rule reads, in order: its expression, an award's terms and limits, and what it requires."""
+    names = list(referenced_names(rule.expr)) if rule.expr else []
+    for step in (*rule.terms, *rule.limits):
+        names += referenced_names(step.expr)
+    names += list(rule.requires)
+    return names
 
 
 @dataclass
@@ -80,36 +90,46 @@ class MatchResult:
         return sum(m.amount or 0 for m in self.subsidies)
 
 
+def _gate(m: Match, facts_of: dict[str, Fact], item: dict[str, Any]) -> None:
+    """A gating rule's verdict: a failing clause, or the facts still to give (about the organisation, or to commit to)."""
+    if item["result"] == "fail":
+        m.failing.append(item)
+    elif item["result"] == "missing":
+        for n in item.get("missing", []):
+            fact = facts_of.get(n)
+            if fact is None:
+                continue
+            target = m.need_org if fact.about == "organisation" else m.commitments
+            if fact not in target:
+                target.append(fact)
+
+
+def _estimate(m: Match, compiled: CompiledGuide, rule: Rule, item: dict[str, Any], facts: dict[str, Any]) -> None:
+    """An award rule's verdict: the amount with its breakdown, or the facts the formula still needs."""
+    if "amount" in item:
+        m.amount = item["amount"]
+        breakdown = compiled.award_breakdown(m.direction.id, facts)
+        m.steps = breakdown.steps if breakdown else []
+        return
+    for n in rule_names(rule):
+        fact = compiled.guide.facts.get(n)
+        if fact is not None and n not in facts and fact not in m.award_missing:
+            m.award_missing.append(fact)
+
+
 def match(compiled: CompiledGuide, facts: dict[str, Any]) -> MatchResult:
     """Every direction against the facts (already coerced to the guide's types)."""
     guide = compiled.guide
     qualifies, unknown, misses, subsidies = [], [], [], []
     for d in guide.directions:
-        verdict = compiled.check(d.id, facts)
-        m = Match(direction=d, funding=d.project.funding, verdict=verdict)
+        m = Match(direction=d, funding=d.project.funding if d.project else "", verdict=compiled.check(d.id, facts))
         rules = {r.id: r for r in d.rules}
-        for item in verdict["rules"]:
+        for item in m.verdict["rules"]:
             rule = rules[item["id"]]
-            if item["result"] == "fail" and rule.kind in GATING_KINDS:
-                m.failing.append(item)
-            if item["result"] == "missing" and rule.kind in GATING_KINDS:
-                for n in item.get("missing", []):
-                    fact = guide.facts.get(n)
-                    if fact is None:
-                        continue
-                    target = m.need_org if fact.about == "organisation" else m.commitments
-                    if fact not in target:
-                        target.append(fact)
+            if rule.gating:
+                _gate(m, guide.facts, item)
             if rule.kind == "award":
-                if "amount" in item:
-                    m.amount = item["amount"]
-                    breakdown = compiled.award_breakdown(d.id, facts)
-                    m.steps = breakdown.steps if breakdown else []
-                else:
-                    for n in rule_names(rule):
-                        fact = guide.facts.get(n)
-                        if fact is not None and n not in facts and fact not in m.award_missing:
-                            m.award_missing.append(fact)
+                _estimate(m, compiled, rule, item, facts)
         if m.failing:
             misses.append(m)
         elif m.need_org:

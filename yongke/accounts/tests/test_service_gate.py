@@ -1,0 +1,403 @@
+"""The services are the gate: every write names who acts, and nobody signed in may do nothing.
+
+Two halves. The signatures: every public function of the domain service modules either
+takes a required, keyword-only, typed `actor`, or is declared below as a read (or a public
+write) with the reason it needs none — so a new write that forgets its actor fails here.
+The behaviour: each write service, called with `actor=None` or Django's `AnonymousUser`,
+is refused with PermissionDenied (one case or more for every app).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib
+import inspect
+import typing
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from yongke.accounts import services as accounts
+from yongke.accounts.actors import Actor
+from yongke.applications import services as applications
+from yongke.awards import services as awards
+from yongke.core.errors import PermissionDenied
+from yongke.guide import services as guide
+from yongke.guide.loader import load_guide
+from yongke.guide.models import GuideVersion
+from yongke.orgs import services as orgs
+from yongke.orgs.validators import id_with_check, uscc_with_check
+from yongke.review import services as review
+from yongke.review.models import ReviewAssignment
+from yongke.testing import TEST, make_application, make_call, make_guide, make_org, make_person, make_user
+
+# --------------------------------------------------------------------------- the signatures
+
+SERVICE_MODULES = [
+    "yongke.accounts.services", "yongke.orgs.services", "yongke.guide.services", "yongke.applications.services",
+    "yongke.awards.services", "yongke.review.services", "yongke.jobs.services", "yongke.projects.services",
+]
+
+# Public functions that write nothing, and why they need no actor (or take it positionally).
+READS = {
+    "yongke.orgs.services.read_table": "parses an import file into rows; writes nothing",
+    "yongke.orgs.services.require_registrar": "the registry's permission check itself; writes nothing",
+    "yongke.applications.services.application_check": "the rule verdicts of an application as it stands",
+    "yongke.applications.services.application_facts": "the facts the rules read",
+    "yongke.applications.services.application_get": "loads an application by id for a service that checks",
+    "yongke.applications.services.call_is_open": "whether a call is open at a time",
+    "yongke.applications.services.local": "formats a time in Beijing time",
+    "yongke.applications.services.may_take": "whether an actor may take a step (pages show a user's steps); writes nothing",
+    "yongke.applications.services.normalise_title": "the title compared for duplicates",
+    "yongke.applications.services.sniff_content_type": "a file's type from its first bytes",
+    "yongke.awards.services.claim_quote": "the award a claim would receive now",
+    "yongke.awards.services.claims_ranked": "a direction's claims against its budget; takes the viewer as `user`",
+    "yongke.review.services.reminders_due": "the review tasks due for a reminder (marking them is reminders_mark)",
+    "yongke.review.services.rubric_for": "a call's scoring rubric",
+}
+# Writes anybody may make, with no one signed in: each acts as an explicit System inside.
+PUBLIC_WRITES = {
+    "yongke.orgs.services.organisation_register": "the public registration form; acts as System('registration')",
+}
+
+
+def _modules():
+    for name in SERVICE_MODULES:
+        try:
+            yield importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if not name.startswith(e.name or "\0"):
+                raise  # the module exists but imports something missing: that is a failure, not an absent app
+
+
+def _public_functions() -> dict[str, typing.Callable]:
+    return {f"{m.__name__}.{name}": fn for m in _modules() for name, fn in vars(m).items()
+            if inspect.isfunction(fn) and fn.__module__ == m.__name__ and not name.startswith("_")}
+
+
+FUNCTIONS = _public_functions()
+WRITES = sorted(set(FUNCTIONS) - set(READS) - set(PUBLIC_WRITES))
+TAKING_AN_ACTOR = sorted(name for name, fn in FUNCTIONS.items() if "actor" in inspect.signature(fn).parameters)
+
+
+def _actor(name: str) -> inspect.Parameter:
+    return inspect.signature(FUNCTIONS[name]).parameters["actor"]
+
+
+def test_the_walk_finds_the_services_of_every_domain_app():
+    modules = {name.rsplit(".", 1)[0] for name in FUNCTIONS}
+    assert modules >= {"yongke.accounts.services", "yongke.orgs.services", "yongke.guide.services", "yongke.applications.services",
+                       "yongke.awards.services", "yongke.review.services"}
+
+
+@pytest.mark.parametrize("name", sorted({**READS, **PUBLIC_WRITES}))
+def test_every_declared_exception_names_a_public_service(name):
+    assert name in FUNCTIONS, f"{name} is declared a read or public write but is not a public service function"
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_a_write_service_takes_an_actor(name):
+    assert "actor" in inspect.signature(FUNCTIONS[name]).parameters, f"{name}: a write takes `actor`, or is declared in READS with why not"
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_the_actor_of_a_write_is_keyword_only(name):
+    assert "actor" in inspect.signature(FUNCTIONS[name]).parameters
+    assert _actor(name).kind is inspect.Parameter.KEYWORD_ONLY
+
+
+@pytest.mark.parametrize("name", TAKING_AN_ACTOR)
+def test_the_actor_has_no_default(name):
+    assert _actor(name).default is inspect.Parameter.empty
+
+
+@pytest.mark.parametrize("name", TAKING_AN_ACTOR)
+def test_the_actor_is_annotated_as_an_actor(name):
+    fn = inspect.unwrap(FUNCTIONS[name])  # past @transaction.atomic, to the module that defines it
+    annotation = inspect.signature(fn).parameters["actor"].annotation  # a string: the modules postpone annotations
+    assert annotation == "Actor"
+    assert fn.__globals__.get(annotation) is Actor  # User | System: never None, never anonymous
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_WRITES))
+def test_a_public_write_takes_no_actor_to_forge(name):
+    assert "actor" not in inspect.signature(FUNCTIONS[name]).parameters
+
+
+# --------------------------------------------------------------------------- nobody is refused
+#
+# Each case sets up what the service needs (as TEST, the console operator) and returns the
+# call to make with the actor under test.
+
+
+def _account_user_add():
+    org = make_org()
+    return lambda actor: accounts.user_add(actor=actor, username="nobody-made", password="pw-Test-1234", role="applicant", organisation=org)
+
+
+def _account_token_create():
+    user = make_user("applicant", organisation=make_org())
+    return lambda actor: accounts.token_create(actor=actor, user=user, name="stolen")
+
+
+def _account_member_create():
+    org = make_org()
+    return lambda actor: orgs.member_create(actor=actor, organisation=org, username="m1", password="pw-Test-1234", full_name="成员")
+
+
+def _org_upsert():
+    return lambda actor: orgs.organisation_upsert(actor=actor, data={"uscc": uscc_with_check("91450103MA5L99991"), "name": "无名公司",
+                                                                      "kind": "enterprise", "district": "450103"})
+
+
+def _org_attribute_set():
+    org = make_org()
+    return lambda actor: orgs.org_attribute_set(actor=actor, organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1))
+
+
+def _org_person_create():
+    org = make_org()
+    return lambda actor: orgs.person_create(actor=actor, name="无名", id_number=id_with_check("45010219800101999"), organisation=org)
+
+
+def _org_credit_record_add():
+    org = make_org()
+    return lambda actor: orgs.credit_record_add(actor=actor, organisation=org, reason="x", starts_on=dt.date(2022, 1, 1))
+
+
+def _org_import():
+    return lambda actor: orgs.organisation_import(actor=actor, path=Path("not-read.csv"))
+
+
+@functools.cache
+def _bundled_guide():
+    return load_guide(check_cases=False)
+
+
+def _guide_store():
+    return lambda actor: guide.guide_store(actor=actor, guide=_bundled_guide())
+
+
+def _guide_load():
+    return lambda actor: guide.guide_load(actor=actor)
+
+
+def _guide_version_publish():
+    version, _ = guide.guide_store(actor=TEST, guide=_bundled_guide(), publish=False)
+    return lambda actor: guide.guide_version_publish(actor=actor, version=version)
+
+
+def _guide_version_retire():
+    version = make_guide()
+    return lambda actor: guide.guide_version_retire(actor=actor, version=version)
+
+
+def _call_open():
+    make_guide()
+    return lambda actor: applications.call_open(actor=actor, name="无名批次", closes_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+
+
+def _call_close():
+    make_guide()
+    call = make_call()
+    return lambda actor: applications.call_close(actor=actor, call=call)
+
+
+def _draft():
+    make_guide()
+    return make_application(call=make_call(), org=make_org())
+
+
+def _application_create():
+    make_guide()
+    call, org = make_call(), make_org()
+    return lambda actor: applications.application_create(actor=actor, call=call, direction="1.1", organisation=org, title="无名项目")
+
+
+def _application_update():
+    app = _draft()
+    return lambda actor: applications.application_update(actor=actor, application=app, lock_version=app.lock_version, changes={"summary": "x"})
+
+
+def _application_transition():
+    app = _draft()
+    return lambda actor: applications.application_transition(actor=actor, application=app, action="submit")
+
+
+def _attachment_add():
+    app = _draft()
+    return lambda actor: applications.attachment_add(actor=actor, application=app, kind="plan", filename="x.pdf", content=b"%PDF-1.7\n%%EOF\n")
+
+
+def _post_call():
+    make_guide()
+    return make_call(directions=["34.1"], budgets={"34.1": 1_000_000})
+
+
+def _claim_check():
+    call = _post_call()
+    app = make_application(call=call, org=make_org(), direction="34.1", facts={"level": "national", "star_innovation_space_enterprise": True},
+                           requested_amount=0)
+    app, _ = applications.application_transition(actor=TEST, application=app, action="submit")
+    return lambda actor: awards.claim_check(actor=actor, application=app)
+
+
+def _claims_from_screening():
+    call, org = _post_call(), make_org()
+    return lambda actor: awards.claims_from_screening(actor=actor, call=call, found=[{"uscc": org.uscc, "direction": "34.1", "facts": {}}])
+
+
+def _claims_allocate():
+    call = _post_call()
+    return lambda actor: awards.claims_allocate(actor=actor, call=call, direction="34.1")
+
+
+def _registry_screen():
+    call = _post_call()
+    return lambda actor: awards.registry_screen(actor=actor, call=call)
+
+
+def _organisations_screen():
+    make_guide()
+    return lambda actor: awards.organisations_screen(actor=actor, rows=[{"name": "甲", "uscc": make_org().uscc, "level": "national"}])
+
+
+def _expert_add():
+    person = make_person(make_org())
+    return lambda actor: review.expert_add(actor=actor, person=person, fields=["C3976"])
+
+
+def _expert_import():
+    return lambda actor: review.expert_import(actor=actor, path=Path("not-read.csv"))
+
+
+def _assignment(*, accepted: bool = False) -> ReviewAssignment:
+    """One application in expert review and one expert invited to it."""
+    make_guide()
+    call = make_call(experts_per_application=1)
+    org = make_org(district="450103")
+    app = make_application(call=call, org=org, leader=make_person(org))
+    for action in ("submit", "recommend", "accept", "start_review"):
+        app, _ = applications.application_transition(actor=TEST, application=app, action=action)
+    user = make_user("expert")
+    review.expert_add(actor=TEST, person=make_person(make_org(district="450107"), user=user), fields=["C3976"], user=user)
+    rnd = review.review_round_run(actor=TEST, call=call)
+    a = ReviewAssignment.objects.select_related("expert", "round", "application").get(round=rnd)
+    if accepted:
+        a = review.invitation_respond(actor=TEST, assignment=a, accept=True, statement="本人与该申报无利益冲突")
+    return a
+
+
+def _declaration_add():
+    a = _assignment()
+    return lambda actor: review.declaration_add(actor=actor, expert=a.expert, kind="expert", reason="曾合作", application=a.application)
+
+
+def _review_round_run():
+    a = _assignment()
+    review.review_round_close(actor=TEST, round=a.round)
+    return lambda actor: review.review_round_run(actor=actor, call=a.round.call)
+
+
+def _review_round_close():
+    a = _assignment()
+    return lambda actor: review.review_round_close(actor=actor, round=a.round)
+
+
+def _invitation_respond():
+    a = _assignment()
+    return lambda actor: review.invitation_respond(actor=actor, assignment=a, accept=True, statement="无冲突")
+
+
+def _score_submit():
+    a = _assignment(accepted=True)
+    return lambda actor: review.score_submit(actor=actor, assignment=a, points={"innovation": 80, "feasibility": 80, "benefit": 80, "team": 80},
+                                             comment="意见")
+
+
+def _panel_move():
+    a = _assignment()
+    return lambda actor: review.panel_move(actor=actor, round=a.round, application=a.application, position=1, reason="会评调整")
+
+
+def _reminders_mark():
+    a = _assignment()
+    return lambda actor: review.reminders_mark(actor=actor, assignments=[a])
+
+
+REFUSED_TO_NOBODY = {
+    "accounts.user_add": _account_user_add,
+    "accounts.token_create": _account_token_create,
+    "orgs.member_create": _account_member_create,
+    "orgs.organisation_upsert": _org_upsert,
+    "orgs.org_attribute_set": _org_attribute_set,
+    "orgs.person_create": _org_person_create,
+    "orgs.credit_record_add": _org_credit_record_add,
+    "orgs.organisation_import": _org_import,
+    "guide.guide_store": _guide_store,
+    "guide.guide_load": _guide_load,
+    "guide.guide_version_publish": _guide_version_publish,
+    "guide.guide_version_retire": _guide_version_retire,
+    "applications.call_open": _call_open,
+    "applications.call_close": _call_close,
+    "applications.application_create": _application_create,
+    "applications.application_update": _application_update,
+    "applications.application_transition": _application_transition,
+    "applications.attachment_add": _attachment_add,
+    "awards.claim_check": _claim_check,
+    "awards.claims_from_screening": _claims_from_screening,
+    "awards.claims_allocate": _claims_allocate,
+    "awards.registry_screen": _registry_screen,
+    "awards.organisations_screen": _organisations_screen,
+    "review.expert_add": _expert_add,
+    "review.expert_import": _expert_import,
+    "review.declaration_add": _declaration_add,
+    "review.review_round_run": _review_round_run,
+    "review.review_round_close": _review_round_close,
+    "review.invitation_respond": _invitation_respond,
+    "review.score_submit": _score_submit,
+    "review.panel_move": _panel_move,
+    "review.reminders_mark": _reminders_mark,
+}
+
+NOBODY = [pytest.param(None, id="None"), pytest.param(AnonymousUser(), id="anonymous")]
+CASES = [pytest.param(service, nobody.values[0], id=f"{service}-{nobody.id}") for service in REFUSED_TO_NOBODY for nobody in NOBODY]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("service", "nobody"), CASES)
+def test_nobody_is_refused_by_a_write_service(service, nobody):
+    call = REFUSED_TO_NOBODY[service]()
+    with pytest.raises(PermissionDenied):
+        call(nobody)
+
+
+def test_every_app_has_a_case_refused_to_nobody():
+    assert {s.split(".")[0] for s in REFUSED_TO_NOBODY} == {"accounts", "orgs", "guide", "applications", "awards", "review"}
+
+
+# --------------------------------------------------------------------------- the guide's keepers
+
+
+@pytest.mark.django_db
+def test_an_applicant_may_not_load_a_guide():
+    applicant = make_user("applicant", organisation=make_org())
+    with pytest.raises(PermissionDenied):
+        guide.guide_load(actor=applicant)
+
+
+@pytest.mark.django_db
+def test_a_guide_refused_to_an_applicant_stores_no_version():
+    applicant = make_user("applicant", organisation=make_org())
+    with pytest.raises(PermissionDenied):
+        guide.guide_load(actor=applicant)
+    assert not GuideVersion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_officer_may_load_a_guide():
+    officer = make_user("officer", programme="*")
+    version, _ = guide.guide_load(actor=officer)
+    assert version.status == GuideVersion.Status.PUBLISHED

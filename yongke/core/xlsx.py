@@ -1,0 +1,100 @@
+"""The one Excel writer: every workbook Yongke exports goes through `write_table`.
+
+A cell whose text starts with ``= + - @``, a tab or a carriage return would be read by a
+spreadsheet as a formula (OWASP: CSV/formula injection — a name registered as
+``=HYPERLINK(...)`` becomes a live link in an officer's 公示 list). Such text is written as a
+plain string cell with Excel's quote prefix, so it shows as typed and never runs. Numbers
+and dates are written as themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 1_048_576  # Excel's row limit for one sheet
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float | None = None
+    number_format: str | None = None
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def neutralise(value: object) -> object:
+    """The text a CSV cell may safely hold: formula-like text gets a leading apostrophe."""
+    return "'" + value if isinstance(value, str) and is_formula_like(value) else value
+
+
+def _cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=None)
+    if is_formula_like(value):
+        cell.value = value
+        cell.data_type = "s"  # a string, not a formula, whatever it starts with
+        cell.quotePrefix = True
+    else:
+        cell.value = value
+    if number_format and not isinstance(value, str):
+        cell.number_format = number_format
+    return cell
+
+
+def write_table(
+    out: IO[bytes] | str | Path,
+    *,
+    sheet: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    title: str | None = None,
+    totals: Sequence[Any] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> int:
+    """Write one sheet: an optional title row, the header, the rows, an optional totals row.
+    Returns the number of data rows written."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
+    for i, col in enumerate(columns, start=1):
+        if col.width:
+            ws.column_dimensions[get_column_letter(i)].width = col.width
+    first_data_row = 3 if title else 2
+    ws.freeze_panes = f"A{first_data_row}"
+    if title:
+        head = _cell(ws, title)
+        head.font = Font(bold=True, size=14)
+        ws.append([head])
+    header = []
+    for col in columns:
+        c = _cell(ws, col.header)
+        c.font = Font(bold=True)
+        c.alignment = Alignment(horizontal="center")
+        header.append(c)
+    ws.append(header)
+    n = 0
+    for row in rows:
+        n += 1
+        if n + first_data_row > MAX_ROWS:
+            raise ValueError(f"more than {MAX_ROWS} rows for one sheet")
+        ws.append([_cell(ws, v, col.number_format) for v, col in zip(row, columns, strict=True)])
+        if on_rows and n % 10_000 == 0:
+            on_rows(10_000)
+    if totals is not None:
+        cells = [_cell(ws, v, col.number_format) for v, col in zip(totals, columns, strict=True)]
+        for c in cells:
+            c.font = Font(bold=True)
+        ws.append(cells)
+    wb.save(out)
+    return n

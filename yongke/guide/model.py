@@ -1,0 +1,252 @@
+"""A guide as plain data: facts, parameters, programmes, projects, directions, rules and cases.
+
+No I/O and no validation here: `yongke.guide.loader` builds these from a guide file whose
+structure `yongke.guide.schema` declared sound, and `yongke.guide.validate` checks what
+they mean. The engines read nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from yongke.core.errors import BadInput
+
+FactType = Literal["bool", "int", "money", "number", "enum", "string", "date"]
+Unit = Literal[
+    "元", "亩", "头", "羽", "只", "人次", "m²", "件", "项", "个", "名", "人", "户", "场", "位", "天", "分", "%", "年", "次", "家"
+]
+About = Literal["application", "organisation"]
+Kind = Literal["eligibility", "commitment", "document", "priority", "naming", "limit", "award", "officer"]
+Result = Literal["pass", "fail", "missing", "manual"]
+Verdict = Literal["eligible", "not_eligible", "incomplete"]
+Funding = Literal["pre", "post"]
+
+FACT_TYPES: tuple[FactType, ...] = get_args(FactType)
+NUMERIC_TYPES: tuple[FactType, ...] = ("int", "money", "number")
+UNITS: tuple[Unit, ...] = get_args(Unit)
+ABOUT: tuple[About, ...] = get_args(About)
+KINDS: tuple[Kind, ...] = get_args(Kind)
+GATING_KINDS: tuple[Kind, ...] = ("eligibility", "commitment", "naming", "limit")
+MACHINE_KINDS: tuple[Kind, ...] = (*GATING_KINDS, "priority", "award")
+RESULTS: tuple[Result, ...] = get_args(Result)
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+FUNDING: tuple[Funding, ...] = get_args(Funding)
+
+# `{name}` in an award step's text stands for the value of that fact or parameter.
+STEP_NAME = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    type: FactType
+    label: str
+    about: About
+    unit: str | None = None
+    values: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "type": self.type, "label": self.label, "about": self.about}
+        if self.unit:
+            d["unit"] = self.unit
+        if self.values:
+            d["values"] = list(self.values)
+            d["labels"] = dict(self.labels)
+        return d
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: Any
+    label: str
+    unit: str | None = None
+    assumed: bool = False
+    source: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "value": self.value, "label": self.label, "assumed": self.assumed}
+        if self.unit:
+            d["unit"] = self.unit
+        if self.source:
+            d["source"] = self.source
+        return d
+
+
+@dataclass(frozen=True)
+class AwardStep:
+    """One line of an award's breakdown: a part of the amount, or a limit that cuts it.
+
+    `step` is shown to people; `{name}` in it is replaced by the fact's or parameter's value.
+    A limit with `per_year` holds over all of an organisation's claims under the direction
+    in one year, so what its history already received that year reduces the room.
+    """
+
+    step: str
+    expr: str
+    source: str
+    per_year: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"step": self.step, "expr": self.expr, "source": self.source}
+        if self.per_year:
+            d["per_year"] = True
+        return d
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: Kind
+    message: str
+    source: str
+    expr: str | None = None
+    evidence: str | None = None
+    reason: str | None = None
+    cap: str | int | None = None  # award rules: the amount never exceeds this (yuan, or a parameter name)
+    scope: str = ""  # the project or direction id that declares the rule
+    # Award rules only, all optional: the facts a quote cannot do without (other gating facts
+    # not given are left to the officer), and the breakdown: terms that add up to the amount
+    # before limits, then limits in order. Together they must give exactly what `expr` and
+    # `cap` give; validation checks that on every case.
+    requires: tuple[str, ...] = ()
+    terms: tuple[AwardStep, ...] = ()
+    limits: tuple[AwardStep, ...] = ()
+
+    @property
+    def gating(self) -> bool:
+        return self.kind in GATING_KINDS
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "kind": self.kind, "expr": self.expr, "message": self.message, "source": self.source}
+        if self.evidence:
+            d["evidence"] = self.evidence
+        if self.reason:
+            d["reason"] = self.reason
+        if self.cap is not None:
+            d["cap"] = self.cap
+        if self.requires:
+            d["requires"] = list(self.requires)
+        if self.terms:
+            d["terms"] = [t.as_dict() for t in self.terms]
+        if self.limits:
+            d["limits"] = [t.as_dict() for t in self.limits]
+        return d
+
+
+@dataclass(frozen=True)
+class Case:
+    """A direction's test case: facts in, the verdict (and some rules' results) expected."""
+
+    name: str
+    facts: dict[str, Any]
+    verdict: Verdict
+    rules: dict[str, Result]
+
+
+@dataclass
+class Direction:
+    id: str
+    name: str
+    text: str
+    rules: list[Rule]  # the project's rules, then the direction's own
+    cases: list[Case]
+    project: Project | None = None
+
+    @property
+    def own_rules(self) -> list[Rule]:
+        """The rules the direction itself declares (not its project's)."""
+        return [r for r in self.rules if r.scope == self.id]
+
+
+@dataclass
+class Project:
+    id: str
+    name: str
+    name_inferred: bool
+    funding: Funding
+    review: bool
+    text: str
+    rules: list[Rule]
+    directions: list[Direction]
+
+
+@dataclass
+class Programme:
+    id: str
+    name: str
+    name_inferred: bool
+    text: str
+    projects: list[Project]
+
+
+@dataclass
+class Guide:
+    version: str
+    title: str
+    text: str  # the cleaned published text
+    facts: dict[str, Fact]
+    parameters: dict[str, Parameter]
+    programmes: list[Programme]
+    digest: str
+    raw: dict[str, Any]
+    preamble: list[str] = field(default_factory=list)
+
+    @property
+    def projects(self) -> list[Project]:
+        return [p for prog in self.programmes for p in prog.projects]
+
+    @property
+    def directions(self) -> list[Direction]:
+        return [d for p in self.projects for d in p.directions]
+
+    def direction(self, direction_id: str) -> Direction:
+        for d in self.directions:
+            if d.id == direction_id:
+                return d
+        raise BadInput(
+            f"未知的申报方向：{direction_id} / unknown direction",
+            code="unknown_direction",
+            detail={"field": "direction", "value": direction_id},
+        )
+
+    @property
+    def rules(self) -> list[Rule]:
+        seen: dict[str, Rule] = {}
+        for d in self.directions:
+            for r in d.rules:
+                seen.setdefault(r.id, r)
+        return list(seen.values())
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "title": self.title,
+            "digest": self.digest,
+            "facts": [f.as_dict() for f in self.facts.values()],
+            "parameters": [p.as_dict() for p in self.parameters.values()],
+            "programmes": [
+                {
+                    "id": prog.id,
+                    "name": prog.name,
+                    "name_inferred": prog.name_inferred,
+                    "projects": [
+                        {
+                            "id": p.id,
+                            "name": p.name,
+                            "name_inferred": p.name_inferred,
+                            "funding": p.funding,
+                            "review": p.review,
+                            "directions": [
+                                {"id": d.id, "name": d.name, "text": d.text, "rules": [r.as_dict() for r in d.rules]} for d in p.directions
+                            ],
+                        }
+                        for p in prog.projects
+                    ],
+                }
+                for prog in self.programmes
+            ],
+        }

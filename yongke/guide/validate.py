@@ -1,0 +1,346 @@
+"""What a structurally sound guide must mean before it is stored or evaluated.
+
+Every `text` and `source` is a verbatim part of the published text, each rule's inside its
+own project's section; nothing of the text is left uncovered (`uncovered`, run by the test
+suite); every fact a rule reads is declared, quantities with their units and enums with a
+label for each value; ids follow the guide's numbering; every expression compiles in both
+engines; an award's breakdown reads only what it may; and every case gives the verdict it
+expects. Problems are reported at their place in the file (`yongke.guide.problems`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from yongke.core.errors import BadInput
+from yongke.guide import columnar
+from yongke.guide.engine import CompiledGuide, referenced_names
+from yongke.guide.facts import coerce_facts
+from yongke.guide.model import NUMERIC_TYPES, STEP_NAME, AwardStep, Direction, Guide, Programme, Project, Rule
+from yongke.guide.problems import Place, Problems
+
+
+def validate_guide(guide: Guide, problems: Problems, *, check_cases: bool = True, partial: bool = False) -> None:
+    """Raise GuideError listing every problem; `check_cases` False skips the slow checks.
+
+    Stored versions were fully checked when loaded: reading one back skips running the
+    cases and the column engine's translation. `partial` accepts a guide of some
+    programmes only, whose projects are not numbered from 1.
+    """
+    _check_facts(guide, problems)
+    _check_parameters(guide, problems)
+    _check_quotes(guide, problems)
+    _check_numbering(guide, problems, partial=partial)
+    _check_rule_ids(guide, problems)
+    for rule, path in _rules(guide):
+        _check_rule(guide, rule, path, problems, columnar_too=check_cases)
+    _check_case_references(guide, problems)
+    problems.raise_if_any()
+    _check_sections(guide, problems)
+    if check_cases:
+        _check_cases_hold(guide, problems)
+    problems.raise_if_any()
+
+
+# --------------------------------------------------------------------------- places
+
+
+def _projects(guide: Guide) -> Iterator[tuple[Project, Place]]:
+    for pi, prog in enumerate(guide.programmes):
+        for ji, project in enumerate(prog.projects):
+            yield project, ("programmes", pi, "projects", ji)
+
+
+def _directions(guide: Guide) -> Iterator[tuple[Direction, Place]]:
+    for project, path in _projects(guide):
+        for di, d in enumerate(project.directions):
+            yield d, (*path, "directions", di)
+
+
+def _rules_of(project: Project, path: Place) -> Iterator[tuple[Rule, Place]]:
+    """A project's rules where they are declared: its own, then each direction's."""
+    for ri, r in enumerate(project.rules):
+        yield r, (*path, "rules", ri)
+    for di, d in enumerate(project.directions):
+        for ri, r in enumerate(d.own_rules):
+            yield r, (*path, "directions", di, "rules", ri)
+
+
+def _rules(guide: Guide) -> Iterator[tuple[Rule, Place]]:
+    for project, path in _projects(guide):
+        yield from _rules_of(project, path)
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+def _check_facts(guide: Guide, problems: Problems) -> None:
+    """Quantities declare their unit (money is in yuan); an enum lists its values, each labelled."""
+    for name, f in guide.facts.items():
+        where: Place = ("facts", name)
+        if f.type in NUMERIC_TYPES and not f.unit:
+            problems.add((*where, "unit"), "数量须声明单位 / a quantity must declare its unit")
+        if f.type == "money" and f.unit and f.unit != "元":
+            problems.add((*where, "unit"), "金额的单位必须是元 / money is in yuan")
+        if f.type == "enum" and not f.values:
+            problems.add((*where, "values"), "枚举须列出 values / an enum lists its values")
+        if f.type == "enum":
+            for v in f.values:
+                if v not in f.labels:
+                    problems.add((*where, "labels"), f"枚举值 {v} 缺少中文标签 labels / every value needs a label")
+
+
+def _check_parameters(guide: Guide, problems: Problems) -> None:
+    for name, p in guide.parameters.items():
+        if name in guide.facts:
+            problems.add(("parameters", name), "参数名与事实名重复 / a parameter is named like a fact")
+        if p.source and p.source not in guide.text:
+            problems.add(("parameters", name, "source"), "source 不是指南原文的一部分 / source is not verbatim")
+
+
+def _check_quotes(guide: Guide, problems: Problems) -> None:
+    """The preamble and every programme's, project's and direction's text are verbatim; so are names not inferred."""
+    text = guide.text
+    for i, para in enumerate(guide.preamble):
+        if para not in text:
+            problems.add(("preamble", i), "不是指南原文的一部分 / not verbatim")
+    parts: list[tuple[Programme | Project, Place]] = [(prog, ("programmes", pi)) for pi, prog in enumerate(guide.programmes)]
+    parts += list(_projects(guide))
+    for part, path in parts:
+        if part.text and part.text not in text:
+            problems.add((*path, "text"), "text 不是指南原文的一部分 / text is not verbatim")
+        if part.name and not part.name_inferred and part.name not in text:
+            problems.add(
+                (*path, "name"), f"名称 {part.name} 不在原文中，应标记 name_inferred / a name not in the text is marked name_inferred"
+            )
+    for d, path in _directions(guide):
+        if d.text not in text:
+            problems.add((*path, "text"), "text 不是指南原文的一部分 / text is not verbatim")
+
+
+def _check_numbering(guide: Guide, problems: Problems, *, partial: bool) -> None:
+    """Projects are numbered 1, 2, … in the guide's order; a project's directions <project>.1, .2, …"""
+    if not partial:
+        for i, (project, path) in enumerate(_projects(guide)):
+            if int(project.id) != i + 1:
+                problems.add(
+                    (*path, "id"), f"项目编号 {project.id} 不连续，应为 {i + 1} / projects are numbered from 1 in the guide's order"
+                )
+                break
+    seen: set[str] = set()
+    for project, path in _projects(guide):
+        for di, d in enumerate(project.directions):
+            where: Place = (*path, "directions", di, "id")
+            number, _, n = d.id.partition(".")
+            if number != project.id:
+                problems.add(where, f"方向编号 {d.id} 应为 {project.id}.<序号> / a direction id starts with its project's")
+            elif int(n) != di + 1:
+                problems.add(where, f"方向编号 {d.id} 不连续，应为 {project.id}.{di + 1} / directions are numbered in order")
+            if d.id in seen:
+                problems.add(where, f"方向编号重复 {d.id} / duplicate direction id")
+            seen.add(d.id)
+
+
+def _check_rule_ids(guide: Guide, problems: Problems) -> None:
+    """A rule id starts with the id of the project or direction that declares it, and is unique."""
+    seen: set[str] = set()
+    for r, path in _rules(guide):
+        if not r.id.startswith(r.scope + ":"):
+            problems.add((*path, "id"), f"规则编号须以 {r.scope}: 开头 / rule id must start with its scope")
+        if r.id in seen:
+            problems.add((*path, "id"), f"规则编号重复 {r.id} / duplicate rule id")
+        seen.add(r.id)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _check_rule(guide: Guide, r: Rule, path: Place, problems: Problems, *, columnar_too: bool) -> None:
+    """The rule's source is verbatim; its expression compiles and reads only declared names."""
+    if r.source not in guide.text:
+        problems.add((*path, "source"), f"source 不是指南原文的一部分 / source is not verbatim: {r.source[:40]}…")
+    for part, i, s in _steps(r):
+        if s.source not in guide.text:
+            problems.add((*path, part, i, "source"), f"source 不是指南原文的一部分 / source is not verbatim: {s.source[:40]}…")
+    if not r.expr:
+        return
+    try:
+        used = referenced_names(r.expr)
+    except ValueError as e:
+        problems.add((*path, "expr"), f"表达式无法编译 / expression does not compile: {str(e).splitlines()[0]}")
+        return
+    if isinstance(r.cap, str) and r.cap not in guide.parameters:
+        problems.add((*path, "cap"), f"cap 引用了未声明的参数 {r.cap} / unknown parameter")
+    unknown = sorted(set(used) - set(guide.facts) - set(guide.parameters))
+    if unknown:
+        problems.add((*path, "expr"), f"表达式使用了未声明的事实 {', '.join(unknown)} / unknown fact")
+    if columnar_too:
+        try:
+            columnar.translate(r.expr)
+        except ValueError as e:
+            problems.add((*path, "expr"), f"表达式超出可按列计算的子集 / not in the column subset: {e}")
+    if r.kind == "award":
+        _check_award_parts(guide, r, set(used), path, problems, columnar_too=columnar_too)
+
+
+def _steps(r: Rule) -> Iterator[tuple[str, int, AwardStep]]:
+    for part, steps in (("terms", r.terms), ("limits", r.limits)):
+        for i, s in enumerate(steps):
+            yield part, i, s
+
+
+def _check_award_parts(guide: Guide, r: Rule, read: set[str], path: Place, problems: Problems, *, columnar_too: bool) -> None:
+    """Every name a breakdown reads is declared; a quote given `requires` can always compute it."""
+    names = set(guide.facts) | set(guide.parameters)
+    for part, i, s in _steps(r):
+        try:
+            names_in = set(referenced_names(s.expr))
+            if columnar_too:
+                columnar.translate(s.expr)
+        except ValueError as e:
+            problems.add((*path, part, i, "expr"), f"{part} 表达式无法编译 / expression does not compile: {str(e).splitlines()[0]}")
+            continue
+        shown = set(STEP_NAME.findall(s.step))
+        for n in sorted((names_in | shown) - names):
+            problems.add((*path, part, i), f"{part} 使用了未声明的名称 {n} / unknown name")
+        read |= names_in | shown
+    for n in r.requires:
+        if n not in guide.facts:
+            problems.add((*path, "requires"), f"requires 列出了未声明的事实 {n} / unknown fact")
+    needed = sorted((read & set(guide.facts)) - set(r.requires))
+    if r.requires and needed:
+        problems.add(
+            (*path, "requires"), f"requires 须包含公式读取的事实 {', '.join(needed)} / requires must list every fact the award reads"
+        )
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def _check_case_references(guide: Guide, problems: Problems) -> None:
+    """A case names only its direction's rules and declared facts."""
+    for d, path in _directions(guide):
+        known = {r.id for r in d.rules}
+        for ci, case in enumerate(d.cases):
+            for rid in case.rules:
+                if rid not in known:
+                    problems.add((*path, "cases", ci, "rules", rid), f"用例引用了本方向没有的规则 {rid} / not a rule of this direction")
+            for name in case.facts:
+                if name not in guide.facts:
+                    problems.add((*path, "cases", ci, "facts", name), f"用例使用了未声明的事实 {name} / unknown fact")
+
+
+def _check_cases_hold(guide: Guide, problems: Problems) -> None:
+    """Every case gives its verdict and rule results; an award's breakdown adds up to its amount."""
+    compiled = CompiledGuide(guide)
+    for d, path in _directions(guide):
+        for ci, case in enumerate(d.cases):
+            where: Place = (*path, "cases", ci)
+            try:
+                got = compiled.check(d.id, case.facts)
+            except BadInput as e:
+                field = str((e.detail or {}).get("field", ""))
+                problems.add((*where, *field.split(".", 1)) if field.startswith("facts.") else where, e.message)
+                continue
+            if got["verdict"] != case.verdict:
+                problems.add((*where, "verdict"), f"期望 {case.verdict}，实际 {got['verdict']}")
+            results = {r["id"]: r["result"] for r in got["rules"]}
+            for rid, want in case.rules.items():
+                if results.get(rid) != want:
+                    problems.add((*where, "rules", rid), f"规则 {rid} 期望 {want}，实际 {results.get(rid)}")
+            for item in got["rules"]:
+                if item["kind"] != "award" or "amount" not in item:
+                    continue
+                parts = compiled.award_breakdown(d.id, coerce_facts(guide.facts, case.facts))
+                if parts is not None and parts.amount != item["amount"]:
+                    problems.add(where, f"分项合计 {parts.amount} 元与公式金额 {item['amount']} 元不一致 / breakdown does not add up")
+
+
+# --------------------------------------------------------------------------- the published text
+
+# Headings carry no requirement; they are shown as the tree's names.
+_HEADING = re.compile(r"^\s*(重大项目\d+：[^。]*$|项目\d+\s*[：:][^。]*$|[一二三四]、[^。]*$|\d、\s*[^。]*$|申报要求：|（\d）)")
+_SUBSTANTIVE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def project_spans(guide: Guide) -> dict[str, tuple[int, int]]:
+    """Where each project's part of the published text starts and ends.
+
+    A project starts at its introduction or first direction, found in the guide's order;
+    it ends where the next project starts.
+    """
+    text = guide.text
+    starts: list[tuple[str, int]] = []
+    cursor = 0
+    for p in guide.projects:
+        found = [i for i in (text.find(x, cursor) for x in (p.text, p.directions[0].text if p.directions else "") if x) if i >= 0]
+        if not found:
+            continue
+        cursor = min(found)
+        starts.append((p.id, cursor))
+    spans = {}
+    for i, (pid, start) in enumerate(starts):
+        spans[pid] = (start, starts[i + 1][1] if i + 1 < len(starts) else len(text))
+    return spans
+
+
+def _check_sections(guide: Guide, problems: Problems) -> None:
+    """A rule quotes its own project's part of the text (the same clause may stand in several)."""
+    spans = project_spans(guide)
+    for project, path in _projects(guide):
+        span = spans.get(project.id)
+        if span is None:
+            problems.add(path, "在原文中找不到该项目的方向原文 / project not found in the text")
+            continue
+        section = guide.text[span[0] : span[1]]
+        for r, rpath in _rules_of(project, path):
+            if r.source in guide.text and r.source not in section:
+                problems.add((*rpath, "source"), "source 不在本项目的原文段落内 / source quotes another project's text")
+            for part, i, s in _steps(r):
+                if s.source in guide.text and s.source not in section:
+                    problems.add(
+                        (*rpath, part, i, "source"), "分项 source 不在本项目的原文段落内 / step source quotes another project's text"
+                    )
+
+
+def uncovered(guide: Guide) -> list[str]:
+    """The parts of the published text that no preamble, text, rule or parameter quotes.
+
+    Empty when nothing of the guide was dropped: every substantive character of every line
+    is inside some verbatim `text` or `source`, or is a heading.
+    """
+    text = guide.text
+    covered = bytearray(len(text))
+    spans = project_spans(guide)
+    whole = (0, len(text))
+    # (quote, the part of the text it belongs to): a clause repeated in several projects is
+    # covered in a project only by that project's own rule.
+    quotes: list[tuple[str, tuple[int, int]]] = [(q, whole) for q in guide.preamble]
+    quotes += [(p.source, whole) for p in guide.parameters.values() if p.source]
+    for prog in guide.programmes:
+        quotes.append((prog.text, whole))
+        for p in prog.projects:
+            span = spans.get(p.id, whole)
+            quotes.append((p.text, span))
+            for d in p.directions:
+                quotes.append((d.text, span))
+                quotes += [(r.source, span) for r in d.rules]
+    for q, (lo, hi) in quotes:
+        if not q:
+            continue
+        start = text.find(q, lo, hi)
+        while start != -1:
+            covered[start : start + len(q)] = b"\x01" * len(q)
+            start = text.find(q, start + 1, hi)
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        m = _HEADING.match(line)
+        skip = m.end() if m else 0
+        missing = "".join(ch for i, ch in enumerate(line) if i >= skip and not covered[pos + i] and _SUBSTANTIVE.match(ch))
+        if missing:
+            out.append(line.strip())
+        pos = end + 1
+    return out

@@ -1,0 +1,164 @@
+"""The background halves of the jobs: django.tasks tasks that call a domain service and write
+their progress to the Job row; and the thread backend that runs them in the web process.
+
+Django 6 ships the task interface (`@task`, `.enqueue`) but only the immediate and dummy
+backends: the immediate one runs the task inside the request, so nobody could watch it.
+`ThreadBackend` runs enqueued tasks on one worker thread of the web process, after the
+request's transaction has committed. A task knows nothing of threads: it reads its Job row,
+calls the domain service as whoever started the job and records progress, so a deployment
+with a real worker backend only changes `settings.TASKS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from django.db import close_old_connections, connections
+from django.tasks import task
+from django.tasks.backends.immediate import ImmediateBackend
+from django.tasks.base import TaskResult, TaskResultStatus
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from yongke.accounts.actors import Actor, System
+from yongke.applications.models import Call
+from yongke.awards.services import registry_screen
+from yongke.core.errors import BadInput, YongkeError
+from yongke.jobs.models import Job
+from yongke.orgs.services import organisation_import, read_table
+from yongke.review.services import review_round_run
+
+logger = logging.getLogger(__name__)
+
+
+class ThreadBackend(ImmediateBackend):
+    """Runs each enqueued task on a single background thread of this process, in order."""
+
+    _executor: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def executor(cls) -> ThreadPoolExecutor:
+        if cls._executor is None:
+            cls._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yongke-job")
+        return cls._executor
+
+    def enqueue(self, task, args, kwargs):
+        self.validate_task(task)
+        result = TaskResult(task=task, id=get_random_string(32), status=TaskResultStatus.READY, enqueued_at=None, started_at=None,
+                            last_attempted_at=None, finished_at=None, args=args, kwargs=kwargs, backend=self.alias, errors=[], worker_ids=[])
+        self.executor().submit(self._run, result)
+        return result
+
+    def _run(self, result) -> None:
+        close_old_connections()
+        try:
+            self._execute_task(result)  # type: ignore[attr-defined]  # ImmediateBackend runs a task with it; django-stubs lacks it
+        finally:
+            connections.close_all()
+
+
+def _progress(job_id: int, **fields: Any) -> None:
+    Job.objects.filter(pk=job_id).update(**fields)
+
+
+def _finish(job_id: int, *, message: str, result: dict[str, Any], failed: bool = False) -> None:
+    _progress(job_id, status=Job.Status.FAILED if failed else Job.Status.DONE, done=1, total=1, message=message[:300], result=result,
+              finished_at=timezone.now())
+
+
+def _actor(job: Job) -> Actor:
+    """Whoever started the job: its user, or the System it was started as."""
+    if job.created_by is not None:
+        return job.created_by
+    return System(job.params["system"])  # a job without either was not made by job_start_*: KeyError, a failed job
+
+
+@task
+def run_org_import(job_id: int) -> dict:
+    """The background half of an organisation import: validate every row, then write all or nothing."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    path = Path(job.params["path"])
+    try:
+        total = len(read_table(path))
+        _progress(job_id, status=Job.Status.RUNNING, total=total, message="正在逐行校验")
+        step = max(1, total // 50)
+
+        def progress(done: int) -> None:
+            if done % step == 0 or done == total:
+                _progress(job_id, done=done, message=f"已校验 {done}/{total} 行")
+
+        report = organisation_import(actor=_actor(job), path=path, dry_run=bool(job.params.get("dry_run")), progress=progress)
+        result = report.as_dict()
+        if report.errors:
+            msg = f"发现 {len(report.errors)} 处错误，未导入任何数据"
+        elif report.dry_run:
+            msg = f"试运行：可新增 {report.created} 个、更新 {report.updated} 个单位（未写入）"
+        else:
+            msg = f"已导入：新增 {report.created} 个、更新 {report.updated} 个单位"
+        _progress(job_id, status=Job.Status.DONE, done=total, result=result, message=msg, finished_at=timezone.now())
+        return result
+    except YongkeError as e:
+        _progress(job_id, status=Job.Status.FAILED, message=e.message[:300], result=e.as_dict(), finished_at=timezone.now())
+        return e.as_dict()
+    except Exception:
+        logger.exception("organisation import job %s failed", job_id)
+        _progress(job_id, status=Job.Status.FAILED, message="导入时发生内部错误，请联系系统管理员", finished_at=timezone.now())
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@task
+def run_review_round(job_id: int) -> dict:
+    """The background half of an assignment run: conflicts, the solver, the invitations."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    p = {k: v for k, v in job.params.items() if k != "system"}
+    _progress(job_id, status=Job.Status.RUNNING, total=1, message="正在计算回避关系并求解最优分配")
+    try:
+        call = Call.objects.get(pk=p.pop("call"))
+        due = p.pop("due_at", None)
+        forced = p.pop("forced", None)
+        rnd = review_round_run(actor=_actor(job), call=call, due_at=dt.datetime.fromisoformat(due) if due else None,
+                               forced=[(a, e) for a, e in forced] if forced else None, **p)
+        result = {"call": call.pk, "round": rnd.pk, "status": rnd.status, "assignments": rnd.assignments.count(),
+                  "exclusions": len(rnd.exclusions)}
+        if rnd.status == "infeasible":
+            _finish(job_id, message="无法完成分配，请查看诊断", result=result)
+        else:
+            _finish(job_id, message=f"已分配 {result['assignments']} 项评审任务并发出邀请（回避 {result['exclusions']} 对）", result=result)
+        return result
+    except Call.DoesNotExist:
+        error = BadInput("call: 申报批次不存在 / no such call", detail={"field": "call"})
+        _finish(job_id, message=error.message, result=error.as_dict(), failed=True)
+        return error.as_dict()
+    except YongkeError as e:
+        _finish(job_id, message=e.message, result=e.as_dict(), failed=True)
+        return e.as_dict()
+    except Exception:
+        logger.exception("review round job %s failed", job_id)
+        _finish(job_id, message="分配时发生内部错误，请联系系统管理员", result={}, failed=True)
+        raise
+
+
+@task
+def run_registry_screen(job_id: int) -> dict:
+    """The background half of 免申即享: screen the registry column-wise, propose the claims found."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    _progress(job_id, status=Job.Status.RUNNING, total=1, message="正在按单位库筛查")
+    try:
+        call = Call.objects.get(pk=job.params["call"])
+        out = registry_screen(actor=_actor(job), call=call)
+        result = {**out, "call": call.pk, "direction": job.params.get("direction", "")}
+        _finish(job_id, message=f"免申即享筛查完成：符合条件 {out.get('found', 0)} 项，新建待确认申领 {out.get('created', 0)} 项", result=result)
+        return result
+    except YongkeError as e:
+        _finish(job_id, message=e.message, result=e.as_dict(), failed=True)
+        return e.as_dict()
+    except Exception:
+        logger.exception("registry screen job %s failed", job_id)
+        _finish(job_id, message="筛查时发生内部错误，请联系系统管理员", result={}, failed=True)
+        raise
