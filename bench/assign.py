@@ -60,11 +60,13 @@ def generate(out: Path, *, apps: int, experts: int, candidates: int, seed: int) 
     exp_ids = np.char.add("E", np.char.zfill(np.arange(experts).astype(str), 4))
     pl.DataFrame({"application_id": app_ids[rows], "expert_id": exp_ids[cols], "score": score}).write_csv(out / "scores.csv")
     conflict = rng.random(rows.size) < CONFLICT_RATE
-    pl.DataFrame({
-        "application_id": app_ids[rows[conflict]],
-        "expert_id": exp_ids[cols[conflict]],
-        "value": np.full(int(conflict.sum()), -1),
-    }).write_csv(out / "conflicts.csv", include_header=False)
+    pl.DataFrame(
+        {
+            "application_id": app_ids[rows[conflict]],
+            "expert_id": exp_ids[cols[conflict]],
+            "value": np.full(int(conflict.sum()), -1),
+        }
+    ).write_csv(out / "conflicts.csv", include_header=False)
     return {"pairs": int(rows.size), "conflicts": int(conflict.sum())}
 
 
@@ -93,10 +95,25 @@ def run_measured(argv: list[str]) -> tuple[int, dict[str, Any], float, float, st
 
 def cli(mode: str, d: Path) -> list[str]:
     return [
-        sys.executable, "-m", "yongke.cli.main", "review", "assign",
-        "--scores", str(d / "scores.csv"), "--conflicts", str(d / "conflicts.csv"),
-        "--k", str(K), "--min-load", str(MIN_LOAD), "--max-load", str(MAX_LOAD),
-        "--mode", mode, "--out", str(d / f"assignment-{mode}.json"),
+        sys.executable,
+        "-m",
+        "yongke.cli.main",
+        "review",
+        "assign",
+        "--scores",
+        str(d / "scores.csv"),
+        "--conflicts",
+        str(d / "conflicts.csv"),
+        "--k",
+        str(K),
+        "--min-load",
+        str(MIN_LOAD),
+        "--max-load",
+        str(MAX_LOAD),
+        "--mode",
+        mode,
+        "--out",
+        str(d / f"assignment-{mode}.json"),
     ]
 
 
@@ -117,20 +134,35 @@ def lp_baseline(d: Path) -> None:
     index[1::2] = n + inst.edge_expert
     h = quiet_highs()
     h.passModel(
-        e, n + m, 2 * e, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMaximize), 0.0,
-        inst.score, inst.forced.astype(float), np.ones(e),
-        np.concatenate([np.full(n, K), inst.min_load]).astype(float), np.concatenate([np.full(n, K), inst.max_load]).astype(float),
-        np.arange(0, 2 * e, 2, dtype=np.int32), index, np.ones(2 * e), np.zeros(e, dtype=np.int32),
+        e,
+        n + m,
+        2 * e,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMaximize),
+        0.0,
+        inst.score,
+        inst.forced.astype(float),
+        np.ones(e),
+        np.concatenate([np.full(n, K), inst.min_load]).astype(float),
+        np.concatenate([np.full(n, K), inst.max_load]).astype(float),
+        np.arange(0, 2 * e, 2, dtype=np.int32),
+        index,
+        np.ones(2 * e),
+        np.zeros(e, dtype=np.int32),
     )
     h.run()
     t_end = time.perf_counter()
-    print(json.dumps({
-        "status": h.modelStatusToString(h.getModelStatus()),
-        "objective": h.getInfo().objective_function_value,
-        "read_seconds": round(t_read - t0, 3),
-        "lp_seconds": round(t_end - t_read, 3),
-        "seconds": round(t_end - t0, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "status": h.modelStatusToString(h.getModelStatus()),
+                "objective": h.getInfo().objective_function_value,
+                "read_seconds": round(t_read - t0, 3),
+                "lp_seconds": round(t_end - t_read, 3),
+                "seconds": round(t_end - t0, 3),
+            }
+        )
+    )
 
 
 def check_output(d: Path, mode: str) -> tuple[float, float, list[str]]:
@@ -181,8 +213,10 @@ def main() -> int:
     ctx = tempfile.TemporaryDirectory(prefix="yongke-bench-") if not args.keep else None
     d = Path(args.keep or ctx.name)  # type: ignore[union-attr]
     d.mkdir(parents=True, exist_ok=True)
-    print(f"instance: {size['apps']} applications x {size['experts']} experts, k={K}, loads {MIN_LOAD}..{MAX_LOAD}, "
-          f"{size['candidates']} scored candidates each, {CONFLICT_RATE:.0%} conflicts; cores={os.cpu_count()}")
+    print(
+        f"instance: {size['apps']} applications x {size['experts']} experts, k={K}, loads {MIN_LOAD}..{MAX_LOAD}, "
+        f"{size['candidates']} scored candidates each, {CONFLICT_RATE:.0%} conflicts; cores={os.cpu_count()}"
+    )
     t0 = time.perf_counter()
     counts = generate(d, apps=size["apps"], experts=size["experts"], candidates=size["candidates"], seed=args.seed)
     print(f"generated {counts['pairs']:,} scored pairs, {counts['conflicts']:,} conflicts in {time.perf_counter() - t0:.1f} s -> {d}")
@@ -206,28 +240,39 @@ def main() -> int:
     print(f"{'':22}{'end to end':>12}{'peak MB':>10}{'total affinity':>17}{'of LP bound':>14}{'worst app':>11}  output check")
     for mode, r in results.items():
         ok = "ok" if not r["problems"] else "; ".join(r["problems"])
-        print(f"{mode + ' mode':22}{r['wall']:>10.2f} s{r['peak']:>10.0f}{r['total']:>17.4f}{r['total'] / bound:>13.4%}"
-              f"{r['worst']:>11.4f}  {ok}")
+        print(
+            f"{mode + ' mode':22}{r['wall']:>10.2f} s{r['peak']:>10.0f}{r['total']:>17.4f}{r['total'] / bound:>13.4%}"
+            f"{r['worst']:>11.4f}  {ok}"
+        )
         print(f"{'':22}(read {r['data'].get('read_seconds')} s, solve {r['data'].get('solve_seconds')} s in-process)")
-    print(f"{'LP relaxation (HiGHS)':22}{lp_wall:>10.2f} s{lp_peak:>10.0f}{bound:>17.4f}{1:>13.4%}{'':>11}  "
-          f"(read {lp['read_seconds']} s, LP {lp['lp_seconds']} s)")
+    print(
+        f"{'LP relaxation (HiGHS)':22}{lp_wall:>10.2f} s{lp_peak:>10.0f}{bound:>17.4f}{1:>13.4%}{'':>11}  "
+        f"(read {lp['read_seconds']} s, LP {lp['lp_seconds']} s)"
+    )
     print()
     if "optimal" in results:
         r = results["optimal"]
-        print(f"optimal mode: {r['total'] / bound:.6%} of the LP bound (gap {bound - r['total']:.6f}); "
-              f"LP baseline / optimal mode time = {lp_wall / r['wall']:.1f}x end to end, "
-              f"{lp['lp_seconds'] / max(r['data'].get('solve_seconds', 0), 1e-9):.1f}x solve only")
-        goals = [("100% of the LP bound", abs(bound - r["total"]) <= 1e-6 * max(1.0, bound)),
-                 ("under 20 s end to end", r["wall"] < 20), ("under 1 GB peak", r["peak"] < 1024)]
+        print(
+            f"optimal mode: {r['total'] / bound:.6%} of the LP bound (gap {bound - r['total']:.6f}); "
+            f"LP baseline / optimal mode time = {lp_wall / r['wall']:.1f}x end to end, "
+            f"{lp['lp_seconds'] / max(r['data'].get('solve_seconds', 0), 1e-9):.1f}x solve only"
+        )
+        goals = [
+            ("100% of the LP bound", abs(bound - r["total"]) <= 1e-6 * max(1.0, bound)),
+            ("under 20 s end to end", r["wall"] < 20),
+            ("under 1 GB peak", r["peak"] < 1024),
+        ]
         print("goals: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in goals))
     if "optimal" in results and "fair" in results:
         f, o = results["fair"], results["optimal"]
         info = f["data"]
-        print(f"fair mode: worst-served application {f['worst']:.4f} vs optimal mode's {o['worst']:.4f} "
-              f"(upper bound {info.get('upper_bound')}); total {f['total']:.4f} = {f['total'] / o['total']:.4%} of optimal's; "
-              f"{len(info.get('checks', []))} threshold checks, {info.get('lps')} LPs ({info.get('lp_seconds')} s), "
-              f"pricing {info.get('pricing_seconds')} s, {info.get('milps')} MILPs ({info.get('milp_seconds')} s, "
-              f"{info.get('milp_columns')} columns); {'no worse: met' if f['worst'] >= o['worst'] - 1e-9 else 'WORSE'}")
+        print(
+            f"fair mode: worst-served application {f['worst']:.4f} vs optimal mode's {o['worst']:.4f} "
+            f"(upper bound {info.get('upper_bound')}); total {f['total']:.4f} = {f['total'] / o['total']:.4%} of optimal's; "
+            f"{len(info.get('checks', []))} threshold checks, {info.get('lps')} LPs ({info.get('lp_seconds')} s), "
+            f"pricing {info.get('pricing_seconds')} s, {info.get('milps')} MILPs ({info.get('milp_seconds')} s, "
+            f"{info.get('milp_columns')} columns); {'no worse: met' if f['worst'] >= o['worst'] - 1e-9 else 'WORSE'}"
+        )
     if ctx is not None:
         ctx.cleanup()
     return 0

@@ -36,8 +36,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from yongke.guide.engine import CompiledGuide, referenced_names  # noqa: E402
-from yongke.guide.loader import bundled_guide  # noqa: E402
+from yongke.guide.engine import CompiledGuide, referenced_names
+from yongke.guide.loader import bundled_guide
 
 GOAL_RATIO, GOAL_PEAK_MB, GOAL_ALLOCATE_S = 3.0, 2048, 1.0
 
@@ -112,8 +112,10 @@ def main() -> None:
         path = Path(tmp) / "orgs.parquet"
         t = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--generate", str(path), "--rows", str(args.rows)], check=True)
-        print(f"generated {args.rows:,} organisations ({path.stat().st_size / 2**20:.0f} MB parquet, "
-              f"{len(screened_facts(compiled))} fact columns) in {time.perf_counter() - t:.1f} s")
+        print(
+            f"generated {args.rows:,} organisations ({path.stat().st_size / 2**20:.0f} MB parquet, "
+            f"{len(screened_facts(compiled))} fact columns) in {time.perf_counter() - t:.1f} s"
+        )
         pl.read_parquet(path)  # warm the page cache for both timings alike
         # Interleaved, best of each: on a shared machine the load drifts, and both timings should see the same.
         t_read = t_check = t_screen = float("inf")
@@ -132,8 +134,10 @@ def main() -> None:
             if _ < args.repeat - 1:
                 del orgs, result
     found = result.awards
-    print(f"screen:   {args.rows:,} organisations × {len(award_directions(compiled))} award directions → {found.height:,} awards, "
-          f"{int(found['amount'].sum() or 0):,} yuan")
+    print(
+        f"screen:   {args.rows:,} organisations × {len(award_directions(compiled))} award directions → {found.height:,} awards, "
+        f"{int(found['amount'].sum() or 0):,} yuan"
+    )
     print(f"  read (polars.read_parquet): {t_read:.3f} s")
     print(f"  screen (read + check {t_check:.3f} s, then every direction {t_screen - t_check:.3f} s): {t_screen:.3f} s")
     ratio = t_screen / t_read
@@ -145,8 +149,10 @@ def main() -> None:
     budget = sum(a for _, a in claims) * 3 // 5
     t_alloc, alloc = best_of(args.repeat, lambda: allocate(budget, claims))
     assert sum(a for _, a in alloc.amounts) == budget
-    print(f"allocate: {args.claims:,} claims, budget {budget:,} yuan: {t_alloc:.3f} s   goal < {GOAL_ALLOCATE_S:.0f} s  "
-          f"{'OK' if t_alloc < GOAL_ALLOCATE_S else 'MISSED'}")
+    print(
+        f"allocate: {args.claims:,} claims, budget {budget:,} yuan: {t_alloc:.3f} s   goal < {GOAL_ALLOCATE_S:.0f} s  "
+        f"{'OK' if t_alloc < GOAL_ALLOCATE_S else 'MISSED'}"
+    )
     peak = peak_mb()
     print(f"peak memory (ru_maxrss): {peak:,.0f} MB   goal < {GOAL_PEAK_MB:,} MB  {'OK' if peak < GOAL_PEAK_MB else 'MISSED'}")
 

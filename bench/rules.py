@@ -25,16 +25,19 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import handwritten_rules  # noqa: E402
+import handwritten_rules
 
-from yongke.guide.columnar import VERDICT_CODES, ColumnarGuide  # noqa: E402
-from yongke.guide.engine import referenced_names  # noqa: E402
-from yongke.guide.loader import bundled_guide  # noqa: E402
+from yongke.guide.columnar import VERDICT_CODES, ColumnarGuide
+from yongke.guide.engine import referenced_names
+from yongke.guide.loader import bundled_guide
 
 _NUMBER = re.compile(r"(?<![\w.])([0-9]+(?:\.[0-9]+)?)(?![\w.])")
 _DATE = re.compile(r'"([0-9]{4}-[0-9]{2}-[0-9]{2})"')
-TITLES = ["普通项目名称", "智能芯片（第十届南宁市创新创业大赛获奖企业后补助）",
-          "‘邕城创客行’2022年南宁市科技创新创业路演活动第3期（电子信息行业专场）"]
+TITLES = [
+    "普通项目名称",
+    "智能芯片（第十届南宁市创新创业大赛获奖企业后补助）",
+    "‘邕城创客行’2022年南宁市科技创新创业路演活动第3期（电子信息行业专场）",
+]
 
 
 def value_pools(guide) -> dict[str, list]:
@@ -100,8 +103,10 @@ def main() -> None:
     ids = [d.id for d in guide.directions]
 
     median_us, p95_us = bench_check(compiled, args.repeat)
-    print(f"(a) one application against all rules of its direction: median {median_us:.1f} µs, p95 {p95_us:.1f} µs "
-          f"({args.repeat} × {len(ids)} checks; goal < 1000 µs)")
+    print(
+        f"(a) one application against all rules of its direction: median {median_us:.1f} µs, p95 {p95_us:.1f} µs "
+        f"({args.repeat} × {len(ids)} checks; goal < 1000 µs)"
+    )
 
     frame, rows = synthetic(guide, args.rows)
     columnar = ColumnarGuide(compiled)

@@ -53,8 +53,21 @@ ORGS = [
     ("马山县创新创业团队（演示）", "team", "450124", "", {}),
 ]
 
-PRE_STATES = ["draft", "submitted", "recommended", "not_recommended", "returned", "accepted", "refused", "expert_review",
-              "funded", "not_funded", "published", "contracted", "withdrawn"]
+PRE_STATES = [
+    "draft",
+    "submitted",
+    "recommended",
+    "not_recommended",
+    "returned",
+    "accepted",
+    "refused",
+    "expert_review",
+    "funded",
+    "not_funded",
+    "published",
+    "contracted",
+    "withdrawn",
+]
 # The actions (actor role, action) that lead from draft to each state.
 PATHS: dict[str, list[tuple[str, str]]] = {
     "draft": [],
@@ -65,12 +78,37 @@ PATHS: dict[str, list[tuple[str, str]]] = {
     "accepted": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept")],
     "refused": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "refuse")],
     "expert_review": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review")],
-    "funded": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "fund")],
-    "not_funded": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "not_fund")],
-    "published": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "fund"),
-                  ("officer", "publish")],
-    "contracted": [("applicant", "submit"), ("recommender", "recommend"), ("officer", "accept"), ("officer", "start_review"), ("officer", "fund"),
-                   ("officer", "publish"), ("officer", "contract")],
+    "funded": [
+        ("applicant", "submit"),
+        ("recommender", "recommend"),
+        ("officer", "accept"),
+        ("officer", "start_review"),
+        ("officer", "fund"),
+    ],
+    "not_funded": [
+        ("applicant", "submit"),
+        ("recommender", "recommend"),
+        ("officer", "accept"),
+        ("officer", "start_review"),
+        ("officer", "not_fund"),
+    ],
+    "published": [
+        ("applicant", "submit"),
+        ("recommender", "recommend"),
+        ("officer", "accept"),
+        ("officer", "start_review"),
+        ("officer", "fund"),
+        ("officer", "publish"),
+    ],
+    "contracted": [
+        ("applicant", "submit"),
+        ("recommender", "recommend"),
+        ("officer", "accept"),
+        ("officer", "start_review"),
+        ("officer", "fund"),
+        ("officer", "publish"),
+        ("officer", "contract"),
+    ],
     "withdrawn": [("applicant", "submit"), ("applicant", "withdraw")],
 }
 POST_PATHS: dict[str, list[tuple[str, str]]] = {
@@ -113,9 +151,13 @@ def demo_load() -> dict[str, Any]:
         code = uscc_with_check(f"91{district}MA5DEM{i:02d}X")
         org = Organisation.objects.filter(uscc=code).first()
         if org is None:
-            org, _ = orgs.organisation_upsert(actor=DEMO, data={"uscc": code, "name": name, "kind": kind, "district": district, "zone": zone})
+            org, _ = orgs.organisation_upsert(
+                actor=DEMO, data={"uscc": code, "name": name, "kind": kind, "district": district, "zone": zone}
+            )
             for key, value in attrs.items():
-                orgs.org_attribute_set(actor=DEMO, organisation=org, name=key, value=value, valid_from=dt.date(2021, 1, 1), evidence="演示证明文件")
+                orgs.org_attribute_set(
+                    actor=DEMO, organisation=org, name=key, value=value, valid_from=dt.date(2021, 1, 1), evidence="演示证明文件"
+                )
         organisations.append(org)
     first = organisations[0]
     user("ent_admin", "org_admin", f"申报单位管理员（{first.name}）", organisation=first)
@@ -161,51 +203,101 @@ def _actor_for(role: str, org: Organisation, officer, finance):
     if role == "recommender":
         grant = RoleGrant.objects.filter(role="recommender", unit=org.recommending_unit).first()
         if grant is None:
-            return user_add(actor=DEMO, username=f"rec_{org.recommending_unit.lower()}", password_hash=_demo_hash(), role="recommender",
-                            unit=org.recommending_unit)
+            return user_add(
+                actor=DEMO,
+                username=f"rec_{org.recommending_unit.lower()}",
+                password_hash=_demo_hash(),
+                role="recommender",
+                unit=org.recommending_unit,
+            )
         return grant.user
     return finance if role == "finance" else officer
 
 
 def _demo_applications(version, organisations, admin, officer, finance) -> int:
     now = timezone.now()
-    call = apps.call_open(actor=officer, name=CALL_NAME, opens_at=now - dt.timedelta(days=10), closes_at=now + dt.timedelta(days=30),
-                          directions=sorted(set(PRE_DIRECTIONS)), budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000})
-    post_call = apps.call_open(actor=officer, name=POST_CALL_NAME, opens_at=now - dt.timedelta(days=10), closes_at=now + dt.timedelta(days=60),
-                               directions=sorted(set(POST_DIRECTIONS)), budgets={"24": 3_000_000, "26": 1_000_000, "33": 5_000_000})
+    call = apps.call_open(
+        actor=officer,
+        name=CALL_NAME,
+        opens_at=now - dt.timedelta(days=10),
+        closes_at=now + dt.timedelta(days=30),
+        directions=sorted(set(PRE_DIRECTIONS)),
+        budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000},
+    )
+    post_call = apps.call_open(
+        actor=officer,
+        name=POST_CALL_NAME,
+        opens_at=now - dt.timedelta(days=10),
+        closes_at=now + dt.timedelta(days=60),
+        directions=sorted(set(POST_DIRECTIONS)),
+        budgets={"24": 3_000_000, "26": 1_000_000, "33": 5_000_000},
+    )
     count = 0
     for i, (state, direction) in enumerate(zip(PRE_STATES, PRE_DIRECTIONS, strict=True)):
         org = organisations[i % len(organisations)]
-        leader = orgs.person_create(actor=DEMO, name=f"负责人{i + 1:02d}", id_number=id_with_check(f"450102198{i % 10}0{(i % 9) + 1}1{i % 10}{i:03d}"),
-                                    organisation=org)
+        leader = orgs.person_create(
+            actor=DEMO,
+            name=f"负责人{i + 1:02d}",
+            id_number=id_with_check(f"450102198{i % 10}0{(i % 9) + 1}1{i % 10}{i:03d}"),
+            organisation=org,
+        )
         facts = _eligible_facts(version, direction)
-        app = apps.application_create(actor=_actor_for("applicant", org, officer, finance), call=call, direction=direction, organisation=org,
-                                      title=f"{compiled_for(version).guide.direction(direction).name}关键技术研究与示范（演示{i + 1}）",
-                                      summary="演示数据：用于展示申报在各状态下的样子。", leader=leader, requested_amount=1_000_000,
-                                      self_raised_amount=2_000_000, facts=facts)
+        app = apps.application_create(
+            actor=_actor_for("applicant", org, officer, finance),
+            call=call,
+            direction=direction,
+            organisation=org,
+            title=f"{compiled_for(version).guide.direction(direction).name}关键技术研究与示范（演示{i + 1}）",
+            summary="演示数据：用于展示申报在各状态下的样子。",
+            leader=leader,
+            requested_amount=1_000_000,
+            self_raised_amount=2_000_000,
+            facts=facts,
+        )
         for role, action in PATHS[state]:
-            apps.application_transition(actor=_actor_for(role, org, officer, finance), application=app, action=action,
-                                        comment="演示意见" if action in ("not_recommend", "return", "refuse", "not_fund") else "",
-                                        amount=800_000 if action == "fund" else None, objection_days=5 if action == "publish" else None,
-                                        now=now + dt.timedelta(days=6) if action == "contract" else None)
+            apps.application_transition(
+                actor=_actor_for(role, org, officer, finance),
+                application=app,
+                action=action,
+                comment="演示意见" if action in ("not_recommend", "return", "refuse", "not_fund") else "",
+                amount=800_000 if action == "fund" else None,
+                objection_days=5 if action == "publish" else None,
+                now=now + dt.timedelta(days=6) if action == "contract" else None,
+            )
         count += 1
     for i, (state, direction) in enumerate(zip(POST_PATHS, POST_DIRECTIONS, strict=False)):
         org = organisations[(i + 3) % len(organisations)]
         facts = _eligible_facts(version, direction)
         title = facts.pop("title", None) or f"{compiled_for(version).guide.direction(direction).name}（演示）"
-        app = apps.application_create(actor=_actor_for("applicant", org, officer, finance), call=post_call, direction=direction, organisation=org,
-                                      title=title, facts=facts)
+        app = apps.application_create(
+            actor=_actor_for("applicant", org, officer, finance),
+            call=post_call,
+            direction=direction,
+            organisation=org,
+            title=title,
+            facts=facts,
+        )
         for role, action in POST_PATHS[state]:
-            apps.application_transition(actor=_actor_for(role, org, officer, finance), application=app, action=action,
-                                        comment="演示意见" if action in ("return", "refuse") else "", amount=100_000 if action == "check" else None,
-                                        objection_days=5 if action == "publish" else None,
-                                        now=now + dt.timedelta(days=6) if action == "pay" else None)
+            apps.application_transition(
+                actor=_actor_for(role, org, officer, finance),
+                application=app,
+                action=action,
+                comment="演示意见" if action in ("return", "refuse") else "",
+                amount=100_000 if action == "check" else None,
+                objection_days=5 if action == "publish" else None,
+                now=now + dt.timedelta(days=6) if action == "pay" else None,
+            )
         count += 1
     return count
 
 
-EXPERTS = [("陈专家", "C3670", ["新能源汽车", "热管理"]), ("林专家", "C3841", ["电池", "储能"]), ("黄专家", "I6510", ["软件", "人工智能"]),
-           ("韦专家", "C3976", ["集成电路", "封装"]), ("蒙专家", "C2710", ["医药", "制剂"])]
+EXPERTS = [
+    ("陈专家", "C3670", ["新能源汽车", "热管理"]),
+    ("林专家", "C3841", ["电池", "储能"]),
+    ("黄专家", "I6510", ["软件", "人工智能"]),
+    ("韦专家", "C3976", ["集成电路", "封装"]),
+    ("蒙专家", "C2710", ["医药", "制剂"]),
+]
 
 
 def _demo_review(organisations, admin, officer) -> None:
@@ -215,10 +307,22 @@ def _demo_review(organisations, admin, officer) -> None:
 
     users = [get_user_model().objects.get(username="expert")]
     for i, (name, field, keywords) in enumerate(EXPERTS):
-        person = orgs.person_create(actor=DEMO, name=name, id_number=id_with_check(f"45010319700{i + 1}0{i + 1}{i:03d}"),
-                                    organisation=organisations[12], user=users[0] if i == 0 else None)
+        person = orgs.person_create(
+            actor=DEMO,
+            name=name,
+            id_number=id_with_check(f"45010319700{i + 1}0{i + 1}{i:03d}"),
+            organisation=organisations[12],
+            user=users[0] if i == 0 else None,
+        )
         if not Expert.objects.filter(person=person).exists():
-            expert_add(actor=DEMO, person=person, organisation=organisations[12], title="教授", fields=[field], keywords=keywords,
-                       user=users[0] if i == 0 else None)
+            expert_add(
+                actor=DEMO,
+                person=person,
+                organisation=organisations[12],
+                title="教授",
+                fields=[field],
+                keywords=keywords,
+                user=users[0] if i == 0 else None,
+            )
     call = Call.objects.get(name=CALL_NAME)
     review_round_run(actor=officer, call=call, k=3, max_load=3, due_at=timezone.now() + dt.timedelta(days=14))

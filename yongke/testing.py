@@ -37,10 +37,16 @@ def make_guide():
 
 def make_org(*, district: str = "450103", zone: str = "", kind: str = "enterprise", name: str | None = None, **attrs: Any):
     n = next(_seq)
-    org, _ = org_services.organisation_upsert(actor=TEST, data={
-        "uscc": uscc_with_check(f"914501{n:04d}MA5L{n:03d}"[:17]), "name": name or f"南宁测试单位{n}有限公司", "kind": kind,
-        "district": district, "zone": zone,
-    })
+    org, _ = org_services.organisation_upsert(
+        actor=TEST,
+        data={
+            "uscc": uscc_with_check(f"914501{n:04d}MA5L{n:03d}"[:17]),
+            "name": name or f"南宁测试单位{n}有限公司",
+            "kind": kind,
+            "district": district,
+            "zone": zone,
+        },
+    )
     for key, value in attrs.items():
         org_services.org_attribute_set(actor=TEST, organisation=org, name=key, value=value, valid_from=dt.date(2020, 1, 1))
     return org
@@ -48,24 +54,58 @@ def make_org(*, district: str = "450103", zone: str = "", kind: str = "enterpris
 
 def make_person(org=None, *, name: str | None = None, user=None):
     n = next(_seq)
-    return org_services.person_create(actor=TEST, name=name or f"测试{n}", id_number=id_with_check(f"4501021980{(n % 12) + 1:02d}{(n % 28) + 1:02d}{n % 1000:03d}"),
-                                      organisation=org, user=user)
+    return org_services.person_create(
+        actor=TEST,
+        name=name or f"测试{n}",
+        id_number=id_with_check(f"4501021980{(n % 12) + 1:02d}{(n % 28) + 1:02d}{n % 1000:03d}"),
+        organisation=org,
+        user=user,
+    )
 
 
 def make_user(role: str, *, organisation=None, unit: str = "", programme: str = "", username: str | None = None):
-    return user_add(actor=TEST, username=username or f"{role}{next(_seq)}", password="pw-Test-1234", role=role, organisation=organisation, unit=unit,
-                    programme=programme)
+    return user_add(
+        actor=TEST,
+        username=username or f"{role}{next(_seq)}",
+        password="pw-Test-1234",
+        role=role,
+        organisation=organisation,
+        unit=unit,
+        programme=programme,
+    )
 
 
 def make_call(*, days: int = 10, **kwargs):
     now = timezone.now()
-    return app_services.call_open(actor=kwargs.pop("actor", TEST), name=kwargs.pop("name", f"测试批次{next(_seq)}"), opens_at=kwargs.pop("opens_at", now - dt.timedelta(days=1)),
-                                  closes_at=kwargs.pop("closes_at", now + dt.timedelta(days=days)), **kwargs)
+    return app_services.call_open(
+        actor=kwargs.pop("actor", TEST),
+        name=kwargs.pop("name", f"测试批次{next(_seq)}"),
+        opens_at=kwargs.pop("opens_at", now - dt.timedelta(days=1)),
+        closes_at=kwargs.pop("closes_at", now + dt.timedelta(days=days)),
+        **kwargs,
+    )
 
 
-def make_application(*, call, org, user=None, direction: str = "1.1", facts: dict | None = None, title: str | None = None, leader=None,
-                     requested_amount: int = 1_000_000, **kwargs):
+def make_application(
+    *,
+    call,
+    org,
+    user=None,
+    direction: str = "1.1",
+    facts: dict | None = None,
+    title: str | None = None,
+    leader=None,
+    requested_amount: int = 1_000_000,
+    **kwargs,
+):
     return app_services.application_create(
-        actor=user or TEST, call=call, direction=direction, organisation=org, title=title or f"测试项目{next(_seq)}",
-        facts=ELIGIBLE_1_1 if facts is None else facts, leader=leader, requested_amount=requested_amount, **kwargs,
+        actor=user or TEST,
+        call=call,
+        direction=direction,
+        organisation=org,
+        title=title or f"测试项目{next(_seq)}",
+        facts=ELIGIBLE_1_1 if facts is None else facts,
+        leader=leader,
+        requested_amount=requested_amount,
+        **kwargs,
     )

@@ -36,7 +36,9 @@ class Scope:
         return self.is_system or self.is_superuser or bool(self.roles & {Role.SYSADMIN, Role.AUDITOR})
 
     def officer_for(self, programme: str) -> bool:
-        return self.is_system or self.is_superuser or (Role.OFFICER in self.roles and ("*" in self.programmes or programme in self.programmes))
+        return (
+            self.is_system or self.is_superuser or (Role.OFFICER in self.roles and ("*" in self.programmes or programme in self.programmes))
+        )
 
 
 ANONYMOUS = Scope()
@@ -93,5 +95,8 @@ def members_of(user: Viewer, organisation: Organisation) -> QuerySet[RoleGrant]:
     scope = scope_of(user)
     if not (organisation.pk in scope.admin_of or scope.has(Role.SYSADMIN)):
         raise PermissionDenied("只有本单位管理员可以查看成员账户 / org admins only")
-    return (RoleGrant.objects.filter(organisation=organisation, role__in=(Role.APPLICANT, Role.ORG_ADMIN))
-            .select_related("user", "user__person").order_by("user__username", "role"))
+    return (
+        RoleGrant.objects.filter(organisation=organisation, role__in=(Role.APPLICANT, Role.ORG_ADMIN))
+        .select_related("user", "user__person")
+        .order_by("user__username", "role")
+    )

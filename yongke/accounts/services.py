@@ -24,8 +24,19 @@ SCOPED = {Role.ORG_ADMIN: "organisation", Role.APPLICANT: "organisation", Role.R
 
 
 @transaction.atomic
-def user_add(*, actor: Actor, username: str, password: str | None = None, role: str, organisation: Organisation | None = None,
-             unit: str = "", programme: str = "", email: str = "", full_name: str = "", password_hash: str | None = None) -> User:
+def user_add(
+    *,
+    actor: Actor,
+    username: str,
+    password: str | None = None,
+    role: str,
+    organisation: Organisation | None = None,
+    unit: str = "",
+    programme: str = "",
+    email: str = "",
+    full_name: str = "",
+    password_hash: str | None = None,
+) -> User:
     """Create a user (or add a role to an existing one).
 
     An organisation admin may create accounts only for its own organisation's members;
@@ -61,8 +72,11 @@ def user_add(*, actor: Actor, username: str, password: str | None = None, role: 
         user.full_clean(exclude=["password"])
         user.save()
     grant, _ = RoleGrant.objects.get_or_create(
-        user=user, role=role, organisation=organisation if need == "organisation" else None,
-        unit=unit if need == "unit" else "", programme=programme if need == "programme" else "",
+        user=user,
+        role=role,
+        organisation=organisation if need == "organisation" else None,
+        unit=unit if need == "unit" else "",
+        programme=programme if need == "programme" else "",
     )
     audit_record(actor=actor, action="user_add", target_type="user", target_id=user.pk, data={"role": role, "username": username})
     return user
@@ -75,4 +89,3 @@ def token_create(*, actor: Actor, user: User, name: str) -> str:
     key = "yk_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, key_hash=hashlib.sha256(key.encode()).hexdigest(), prefix=key[:8])
     return key
-

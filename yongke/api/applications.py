@@ -217,8 +217,14 @@ class AttachmentOut(Schema):
 
 
 def _org_brief(org) -> dict[str, Any]:
-    return {"id": org.pk, "name": org.name, "uscc": org.uscc, "district": org.district, "zone": org.zone,
-            "recommending_unit": org.recommending_unit}
+    return {
+        "id": org.pk,
+        "name": org.name,
+        "uscc": org.uscc,
+        "district": org.district,
+        "zone": org.zone,
+        "recommending_unit": org.recommending_unit,
+    }
 
 
 def _identity_hidden(user, app: Application) -> bool:
@@ -230,10 +236,20 @@ def app_brief(app: Application, user) -> dict[str, Any]:
     hidden = _identity_hidden(user, app)
     wf = workflow_for(app.funding)
     return {
-        "id": app.pk, "call": app.call_id, "direction": app.direction, "programme": app.programme, "funding": app.funding, "title": app.title,
-        "state": app.state, "state_label": str(wf.states.get(app.state, app.state)), "organisation": None if hidden else _org_brief(app.organisation),
-        "identity_hidden": hidden, "requested_amount": app.requested_amount, "lock_version": app.lock_version,
-        "submitted_at": local(app.submitted_at), "updated_at": local(app.updated_at),
+        "id": app.pk,
+        "call": app.call_id,
+        "direction": app.direction,
+        "programme": app.programme,
+        "funding": app.funding,
+        "title": app.title,
+        "state": app.state,
+        "state_label": str(wf.states.get(app.state, app.state)),
+        "organisation": None if hidden else _org_brief(app.organisation),
+        "identity_hidden": hidden,
+        "requested_amount": app.requested_amount,
+        "lock_version": app.lock_version,
+        "submitted_at": local(app.submitted_at),
+        "updated_at": local(app.updated_at),
     }
 
 
@@ -241,27 +257,65 @@ def app_out(app: Application, user) -> dict[str, Any]:
     out = app_brief(app, user)
     hidden = out["identity_hidden"]
     wf = workflow_for(app.funding)
-    team = [] if hidden else [{"person": {"id": m.person_id, "name": m.person.name}, "role": m.role}
-                              for m in app.team.select_related("person").order_by("id")]
-    out.update({
-        "summary": app.summary, "self_raised_amount": app.self_raised_amount, "facts": app.facts, "verdict": app.verdict,
-        "leader": None if hidden or app.leader is None else {"id": app.leader.pk, "name": app.leader.name}, "team": team,
-        "correction_reasons": app.correction_reasons, "decided_amount": app.decided_amount,
-        "objection_ends_at": local(app.objection_ends_at), "created_at": local(app.created_at),
-        "actions": [{"action": t.action, "label": str(t.label), "target": t.target, "roles": list(t.roles), "comment_required": t.comment_required,
-                     "needs": list(t.needs)} for t in wf.available(app.state)],
-    })
+    team = (
+        []
+        if hidden
+        else [
+            {"person": {"id": m.person_id, "name": m.person.name}, "role": m.role} for m in app.team.select_related("person").order_by("id")
+        ]
+    )
+    out.update(
+        {
+            "summary": app.summary,
+            "self_raised_amount": app.self_raised_amount,
+            "facts": app.facts,
+            "verdict": app.verdict,
+            "leader": None if hidden or app.leader is None else {"id": app.leader.pk, "name": app.leader.name},
+            "team": team,
+            "correction_reasons": app.correction_reasons,
+            "decided_amount": app.decided_amount,
+            "objection_ends_at": local(app.objection_ends_at),
+            "created_at": local(app.created_at),
+            "actions": [
+                {
+                    "action": t.action,
+                    "label": str(t.label),
+                    "target": t.target,
+                    "roles": list(t.roles),
+                    "comment_required": t.comment_required,
+                    "needs": list(t.needs),
+                }
+                for t in wf.available(app.state)
+            ],
+        }
+    )
     return out
 
 
 def _event_out(e: AuditEvent, hidden: bool) -> dict[str, Any]:
-    return {"id": e.pk, "at": local(e.at), "actor": None if hidden else e.actor_name, "action": e.action, "from_state": e.from_state,
-            "to_state": e.to_state, "comment": e.comment, "data": e.data}
+    return {
+        "id": e.pk,
+        "at": local(e.at),
+        "actor": None if hidden else e.actor_name,
+        "action": e.action,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "comment": e.comment,
+        "data": e.data,
+    }
 
 
 def _attachment_out(att: Attachment) -> dict[str, Any]:
-    return {"id": att.pk, "kind": att.kind, "filename": att.filename, "content_type": att.content_type, "size": att.size, "sha256": att.sha256,
-            "uploaded_at": local(att.uploaded_at), "download_url": f"/api/v1/applications/{att.application_id}/attachments/{att.pk}/download"}
+    return {
+        "id": att.pk,
+        "kind": att.kind,
+        "filename": att.filename,
+        "content_type": att.content_type,
+        "size": att.size,
+        "sha256": att.sha256,
+        "uploaded_at": local(att.uploaded_at),
+        "download_url": f"/api/v1/applications/{att.application_id}/attachments/{att.pk}/download",
+    }
 
 
 # --------------------------------------------------------------------------- reads
@@ -280,8 +334,12 @@ def applications_get(request: HttpRequest, app_id: Id):
     return app_out(selectors.application_for(user, app_id), user)
 
 
-@router.post("/applications/{int:app_id}/check", response={200: CheckOut, **ERRORS}, exclude_unset=True,
-             summary="按指南检查当前申报信息（不保存）/ the rule verdicts as the application stands")
+@router.post(
+    "/applications/{int:app_id}/check",
+    response={200: CheckOut, **ERRORS},
+    exclude_unset=True,
+    summary="按指南检查当前申报信息（不保存）/ the rule verdicts as the application stands",
+)
 def applications_check(request: HttpRequest, app_id: Id):
     return services.application_check(selectors.application_for(actor(request), app_id))
 
@@ -294,16 +352,25 @@ def applications_timeline(request: HttpRequest, app_id: Id, query: Query[PageQue
     return paginate(selectors.application_timeline(user, app), query, lambda e: _event_out(e, hidden))
 
 
-@router.get("/applications/{int:app_id}/submissions", response={200: Page[SubmissionOut], **ERRORS},
-            summary="每次提交时的申报信息与检查结果 / what was submitted, each time")
+@router.get(
+    "/applications/{int:app_id}/submissions",
+    response={200: Page[SubmissionOut], **ERRORS},
+    summary="每次提交时的申报信息与检查结果 / what was submitted, each time",
+)
 def applications_submissions(request: HttpRequest, app_id: Id, query: Query[PageQuery]):
     user = actor(request)
     app = selectors.application_for(user, app_id)
     hidden = _identity_hidden(user, app)
 
     def present(s: Submission) -> dict[str, Any]:
-        return {"number": s.number, "lock_version": s.lock_version, "submitted_at": local(s.submitted_at),
-                "submitted_by": None if hidden or s.submitted_by is None else s.submitted_by.username, "facts": s.facts, "verdict": s.verdict}
+        return {
+            "number": s.number,
+            "lock_version": s.lock_version,
+            "submitted_at": local(s.submitted_at),
+            "submitted_by": None if hidden or s.submitted_by is None else s.submitted_by.username,
+            "facts": s.facts,
+            "verdict": s.verdict,
+        }
 
     return paginate(app.submissions.select_related("submitted_by").order_by("number"), query, present)
 
@@ -329,21 +396,35 @@ def applications_create(request: HttpRequest, payload: AppIn):
     if org is None:
         # An organisation the caller cannot see (or none at all) is not theirs: answered as
         # application_create answers for one that is not theirs, so the two are not told apart.
-        raise PermissionDenied("只能为本单位操作申报 / only for your own organisation", detail={"field": "organisation", "organisation": payload.organisation})
+        raise PermissionDenied(
+            "只能为本单位操作申报 / only for your own organisation", detail={"field": "organisation", "organisation": payload.organisation}
+        )
     leader = _person(user, payload.leader, "leader") if payload.leader is not None else None
     persons = [m.person for m in payload.team]
     if len(set(persons)) != len(persons):
         raise BadInput("team: 团队成员重复 / a person appears twice", detail={"field": "team"})
     team = [(_person(user, m.person, "team"), m.role) for m in payload.team]
     app = services.application_create(
-        actor=user, call=call, direction=payload.direction, organisation=org, title=payload.title, summary=payload.summary,
-        requested_amount=payload.requested_amount, self_raised_amount=payload.self_raised_amount, facts=payload.facts, leader=leader, team=team,
+        actor=user,
+        call=call,
+        direction=payload.direction,
+        organisation=org,
+        title=payload.title,
+        summary=payload.summary,
+        requested_amount=payload.requested_amount,
+        self_raised_amount=payload.self_raised_amount,
+        facts=payload.facts,
+        leader=leader,
+        team=team,
     )
     return Status(201, app_out(app, user))
 
 
-@router.patch("/applications/{int:app_id}", response={200: AppOut, **WRITE_ERRORS},
-              summary="修改草稿（须带 lock_version，过期则 409）/ edit a draft with optimistic locking")
+@router.patch(
+    "/applications/{int:app_id}",
+    response={200: AppOut, **WRITE_ERRORS},
+    summary="修改草稿（须带 lock_version，过期则 409）/ edit a draft with optimistic locking",
+)
 def applications_update(request: HttpRequest, app_id: Id, payload: AppPatch):
     user = actor(request)
     app = selectors.application_for(user, app_id)
@@ -356,14 +437,23 @@ def applications_update(request: HttpRequest, app_id: Id, payload: AppPatch):
     return app_out(selectors.application_for(user, updated.pk), user)
 
 
-@router.post("/applications/{int:app_id}/transitions", response={200: TransitionOut, **WRITE_ERRORS},
-             summary="执行一步工作流（提交、推荐、退回补正、立项…）/ take one workflow step")
+@router.post(
+    "/applications/{int:app_id}/transitions",
+    response={200: TransitionOut, **WRITE_ERRORS},
+    summary="执行一步工作流（提交、推荐、退回补正、立项…）/ take one workflow step",
+)
 def applications_transition(request: HttpRequest, app_id: Id, payload: TransitionIn):
     user = actor(request)
     app = selectors.application_for(user, app_id)
     app, changed = services.application_transition(
-        actor=user, application=app, action=payload.action, comment=payload.comment, amount=payload.amount,
-        objection_days=payload.objection_days, lock_version=payload.lock_version, address=address(request),
+        actor=user,
+        application=app,
+        action=payload.action,
+        comment=payload.comment,
+        amount=payload.amount,
+        objection_days=payload.objection_days,
+        lock_version=payload.lock_version,
+        address=address(request),
     )
     try:
         fresh = selectors.application_for(user, app.pk)
@@ -371,15 +461,27 @@ def applications_transition(request: HttpRequest, app_id: Id, payload: Transitio
         # e.g. an officer returning an application for correction may no longer see it; say what happened anyway
         fresh = app
     out = app_out(fresh, user)
-    return {"changed": changed, "state": out["state"], "state_label": out["state_label"], "lock_version": out["lock_version"], "application": out}
+    return {
+        "changed": changed,
+        "state": out["state"],
+        "state_label": out["state_label"],
+        "lock_version": out["lock_version"],
+        "application": out,
+    }
 
 
 # --------------------------------------------------------------------------- attachments
 
 
 # What attachment_add accepts (sniff_content_type), as the download's documented media types.
-DOWNLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/ofd")
+DOWNLOAD_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/ofd",
+)
 
 
 def _safe_filename(name: str | None) -> str:
@@ -387,30 +489,51 @@ def _safe_filename(name: str | None) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", base)[:255]
 
 
-@router.get("/applications/{int:app_id}/attachments", response={200: Page[AttachmentOut], **ERRORS}, tags=["attachments"],
-            summary="附件列表 / attachments")
+@router.get(
+    "/applications/{int:app_id}/attachments",
+    response={200: Page[AttachmentOut], **ERRORS},
+    tags=["attachments"],
+    summary="附件列表 / attachments",
+)
 def attachments_list(request: HttpRequest, app_id: Id, query: Query[PageQuery]):
     app = selectors.application_for(actor(request), app_id)
     return paginate(app.attachments.order_by("uploaded_at", "id"), query, _attachment_out)
 
 
-@router.post("/applications/{int:app_id}/attachments", response={201: AttachmentOut, **WRITE_ERRORS}, tags=["attachments"],
-             summary="上传附件（multipart；类型按内容识别）/ upload, type checked on the content")
-def attachments_upload(request: HttpRequest, app_id: Id, kind: Text = Form(..., min_length=1, max_length=100),
-                       file: UploadedFile = File(...)):
+@router.post(
+    "/applications/{int:app_id}/attachments",
+    response={201: AttachmentOut, **WRITE_ERRORS},
+    tags=["attachments"],
+    summary="上传附件（multipart；类型按内容识别）/ upload, type checked on the content",
+)
+def attachments_upload(
+    request: HttpRequest, app_id: Id, kind: Text = Form(..., min_length=1, max_length=100), file: UploadedFile = File(...)
+):
     user = actor(request)
     app = selectors.application_for(user, app_id)
     if file.size is not None and file.size > services.MAX_ATTACHMENT_BYTES:
-        raise BadInput(f"file: 文件超过 {services.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large",
-                       detail={"field": "file", "size": file.size})
+        raise BadInput(
+            f"file: 文件超过 {services.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large",
+            detail={"field": "file", "size": file.size},
+        )
     att = services.attachment_add(actor=user, application=app, kind=kind, filename=_safe_filename(file.name), content=file.read())
     return Status(201, _attachment_out(att))
 
 
-@router.get("/applications/{int:app_id}/attachments/{int:attachment_id}/download", response={200: None, **ERRORS}, tags=["attachments"],
-            openapi_extra={"responses": {"200": {"description": "文件内容，类型为上传时按内容识别的类型 / the file, with the type sniffed on upload",
-                                                 "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in DOWNLOAD_TYPES}}}},
-            summary="下载附件 / download")
+@router.get(
+    "/applications/{int:app_id}/attachments/{int:attachment_id}/download",
+    response={200: None, **ERRORS},
+    tags=["attachments"],
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "文件内容，类型为上传时按内容识别的类型 / the file, with the type sniffed on upload",
+                "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in DOWNLOAD_TYPES},
+            }
+        }
+    },
+    summary="下载附件 / download",
+)
 def attachments_download(request: HttpRequest, app_id: Id, attachment_id: Id):
     app = selectors.application_for(actor(request), app_id)
     att = app.attachments.filter(pk=attachment_id).first()

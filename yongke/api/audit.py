@@ -41,15 +41,32 @@ class AuditFilter(PageQuery):
 
 
 def event_out(e: AuditEvent) -> dict[str, Any]:
-    return {"id": e.pk, "at": local(e.at), "actor": e.actor_name, "action": e.action, "target_type": e.target_type, "target_id": e.target_id,
-            "from_state": e.from_state, "to_state": e.to_state, "comment": e.comment, "address": e.address, "data": e.data}
+    return {
+        "id": e.pk,
+        "at": local(e.at),
+        "actor": e.actor_name,
+        "action": e.action,
+        "target_type": e.target_type,
+        "target_id": e.target_id,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "comment": e.comment,
+        "address": e.address,
+        "data": e.data,
+    }
 
 
 @router.get("/audit", response={200: Page[AuditOut], **ERRORS}, summary="审计日志（审计人员、系统管理员）/ the audit log, auditors only")
 def audit_list(request: HttpRequest, filters: Query[AuditFilter]):
     qs = audit_events_visible_to(actor(request))
-    for name, lookup in (("action", "action"), ("target_type", "target_type"), ("target_id", "target_id"), ("actor", "actor_name"),
-                         ("since", "at__gte"), ("until", "at__lt")):
+    for name, lookup in (
+        ("action", "action"),
+        ("target_type", "target_type"),
+        ("target_id", "target_id"),
+        ("actor", "actor_name"),
+        ("since", "at__gte"),
+        ("until", "at__lt"),
+    ):
         value = getattr(filters, name)
         if value is not None:
             qs = qs.filter(**{lookup: value})

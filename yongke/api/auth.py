@@ -104,8 +104,12 @@ class TokenOut(Schema):
     username: str
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut, **ERRORS},
-             summary="用户名和密码换取 API 令牌 / exchange a username and password for a bearer token")
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, **ERRORS},
+    summary="用户名和密码换取 API 令牌 / exchange a username and password for a bearer token",
+)
 def token_obtain(request: HttpRequest, payload: TokenIn):
     from yongke.accounts.services import token_create
 
@@ -142,11 +146,18 @@ def me(request: HttpRequest):
     scope = scope_of(user)
     person = getattr(user, "person", None)
     return {
-        "id": user.pk, "username": user.username, "full_name": user.get_full_name(), "email": user.email,
+        "id": user.pk,
+        "username": user.username,
+        "full_name": user.get_full_name(),
+        "email": user.email,
         "roles": sorted(scope.roles | ({"sysadmin"} if scope.is_superuser else set())),
         "scope": {
-            "organisations": sorted(scope.organisations), "admin_of": sorted(scope.admin_of), "units": sorted(scope.units),
-            "programmes": sorted(scope.programmes), "sees_everything": scope.sees_everything, "is_superuser": scope.is_superuser,
+            "organisations": sorted(scope.organisations),
+            "admin_of": sorted(scope.admin_of),
+            "units": sorted(scope.units),
+            "programmes": sorted(scope.programmes),
+            "sees_everything": scope.sees_everything,
+            "is_superuser": scope.is_superuser,
         },
         "person": person.pk if person is not None else None,
     }

@@ -56,11 +56,19 @@ class QuoteOut(Schema):
     reasons: list[QuoteReasonOut]
 
 
-@router.post("/awards/quote", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: QuoteOut, **ERRORS}, exclude_unset=True,
-             summary="后补助测算：金额与逐步依据（公开）/ quote an award with its breakdown")
+@router.post(
+    "/awards/quote",
+    auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
+    response={200: QuoteOut, **ERRORS},
+    exclude_unset=True,
+    summary="后补助测算：金额与逐步依据（公开）/ quote an award with its breakdown",
+)
 def awards_quote(request: HttpRequest, payload: QuoteIn):
     compiled = compiled_for(guide_version_current())
-    return award_quote(compiled, direction=payload.direction, facts=payload.facts, org=payload.org, year=payload.year, history=payload.history)
+    return award_quote(
+        compiled, direction=payload.direction, facts=payload.facts, org=payload.org, year=payload.year, history=payload.history
+    )
 
 
 # --------------------------------------------------------------------------- allocation
@@ -75,8 +83,11 @@ def _claim_id(value: Any) -> str | int:
     raise ValueError("应为非空文本或64位整数 / must be non-empty text or a 64-bit whole number")
 
 
-ClaimId = Annotated[str | int, PlainValidator(_claim_id), WithJsonSchema({"anyOf": [
-    {"type": "string", "minLength": 1}, {"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID}]})]
+ClaimId = Annotated[
+    str | int,
+    PlainValidator(_claim_id),
+    WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID}]}),
+]
 
 
 class ClaimIn(Input):
@@ -143,8 +154,11 @@ class ScreenOut(Schema):
     awards: list[ScreenAwardOut]
 
 
-@router.post("/awards/screen", response={200: ScreenOut, **WRITE_ERRORS},
-             summary="免申即享筛查（项目处）：每个单位可获的后补助与金额 / screen organisations")
+@router.post(
+    "/awards/screen",
+    response={200: ScreenOut, **WRITE_ERRORS},
+    summary="免申即享筛查（项目处）：每个单位可获的后补助与金额 / screen organisations",
+)
 def awards_screen(request: HttpRequest, payload: ScreenIn):
     return services.organisations_screen(actor=actor(request), rows=payload.orgs, directions=payload.directions)
 
@@ -152,8 +166,12 @@ def awards_screen(request: HttpRequest, payload: ScreenIn):
 # --------------------------------------------------------------------------- claims in a call
 
 
-@router.get("/applications/{int:app_id}/quote", response={200: QuoteOut, **ERRORS}, exclude_unset=True,
-            summary="申领的测算金额与依据 / a claim's quote")
+@router.get(
+    "/applications/{int:app_id}/quote",
+    response={200: QuoteOut, **ERRORS},
+    exclude_unset=True,
+    summary="申领的测算金额与依据 / a claim's quote",
+)
 def application_quote(request: HttpRequest, app_id: Id):
     return services.claim_quote(app_selectors.application_for(actor(request), app_id))
 
@@ -165,8 +183,12 @@ class ClaimCheckOut(Schema):
     quote: QuoteOut
 
 
-@router.post("/applications/{int:app_id}/check-claim", response={200: ClaimCheckOut, **WRITE_ERRORS}, exclude_unset=True,
-             summary="按测算金额核查申领（项目处）/ check a claim at its quoted amount")
+@router.post(
+    "/applications/{int:app_id}/check-claim",
+    response={200: ClaimCheckOut, **WRITE_ERRORS},
+    exclude_unset=True,
+    summary="按测算金额核查申领（项目处）/ check a claim at its quoted amount",
+)
 def application_check_claim(request: HttpRequest, app_id: Id):
     user = actor(request)
     app, quote = services.claim_check(actor=user, application=app_selectors.application_for(user, app_id))
@@ -196,11 +218,13 @@ class ClaimsOut(Schema):
     budget: int | None = Field(description="元；未设置为 null / yuan, null when none is set")
     claimed: int
     fits: bool
-    ratio: str = Field(description="精确分数，如 \"2/3\" / the exact fraction")
+    ratio: str = Field(description='精确分数，如 "2/3" / the exact fraction')
     claims: list[RankedClaimOut]
 
 
-@router.get("/calls/{int:call_id}/claims", response={200: ClaimsOut, **ERRORS}, summary="某方向的申领排序与预算线 / claims and the budget line")
+@router.get(
+    "/calls/{int:call_id}/claims", response={200: ClaimsOut, **ERRORS}, summary="某方向的申领排序与预算线 / claims and the budget line"
+)
 def call_claims(request: HttpRequest, call_id: Id, query: Query[DirectionQuery]):
     user = actor(request)
     return services.claims_ranked(user=user, call=call_for(user, call_id), direction=query.direction)
@@ -218,8 +242,11 @@ class ClaimsAllocationOut(Schema):
     allocations: list[ClaimAllocatedOut]
 
 
-@router.post("/calls/{int:call_id}/claims/allocate", response={200: ClaimsAllocationOut, **WRITE_ERRORS},
-             summary="按预算分配某方向已核查的申领（项目处）/ allocate the budget to checked claims")
+@router.post(
+    "/calls/{int:call_id}/claims/allocate",
+    response={200: ClaimsAllocationOut, **WRITE_ERRORS},
+    summary="按预算分配某方向已核查的申领（项目处）/ allocate the budget to checked claims",
+)
 def call_claims_allocate(request: HttpRequest, call_id: Id, payload: DirectionIn):
     user = actor(request)
     return services.claims_allocate(actor=user, call=call_for(user, call_id), direction=payload.direction)
@@ -237,8 +264,11 @@ class RegistryScreenOut(Schema):
     found: int = Field(description="单位库完全支持的补助数 / awards the registry fully supports")
 
 
-@router.post("/calls/{int:call_id}/claims/screen-registry", response={200: RegistryScreenOut, **WRITE_ERRORS},
-             summary="免申即享：按单位库筛查并生成待确认的申领（项目处）/ propose claims from the registry")
+@router.post(
+    "/calls/{int:call_id}/claims/screen-registry",
+    response={200: RegistryScreenOut, **WRITE_ERRORS},
+    summary="免申即享：按单位库筛查并生成待确认的申领（项目处）/ propose claims from the registry",
+)
 def call_claims_screen(request: HttpRequest, call_id: Id):
     user = actor(request)
     return services.registry_screen(actor=user, call=call_for(user, call_id))

@@ -50,7 +50,9 @@ class CallIn(Input):
     opens_at: When | None = Field(None, description="默认：现在 / default now")
     closes_at: When
     directions: list[Code] | None = Field(None, max_length=100, description="默认：指南全部方向 / default all")
-    budgets: dict[Code, Amount] = Field(default_factory=dict, max_length=1000, description="方向或项目 → 预算（元）/ direction or project → yuan")
+    budgets: dict[Code, Amount] = Field(
+        default_factory=dict, max_length=1000, description="方向或项目 → 预算（元）/ direction or project → yuan"
+    )
     leader_limit: StrictInt = Field(1, ge=1, le=100)
     org_limit: StrictInt | None = Field(None, ge=1, le=1000)
     experts_per_application: StrictInt = Field(3, ge=1, le=50)
@@ -59,10 +61,19 @@ class CallIn(Input):
 
 def call_out(call: Call) -> dict[str, Any]:
     return {
-        "id": call.pk, "name": call.name, "guide_version": {"label": call.guide_version.label, "revision": call.guide_version.revision},
-        "directions": list(call.directions), "opens_at": local(call.opens_at), "closes_at": local(call.closes_at),
-        "closed_at": local(call.closed_at), "is_open": services.call_is_open(call), "budgets": call.budgets, "leader_limit": call.leader_limit,
-        "org_limit": call.org_limit, "experts_per_application": call.experts_per_application, "blind_review": call.blind_review,
+        "id": call.pk,
+        "name": call.name,
+        "guide_version": {"label": call.guide_version.label, "revision": call.guide_version.revision},
+        "directions": list(call.directions),
+        "opens_at": local(call.opens_at),
+        "closes_at": local(call.closes_at),
+        "closed_at": local(call.closed_at),
+        "is_open": services.call_is_open(call),
+        "budgets": call.budgets,
+        "leader_limit": call.leader_limit,
+        "org_limit": call.org_limit,
+        "experts_per_application": call.experts_per_application,
+        "blind_review": call.blind_review,
     }
 
 
@@ -73,8 +84,13 @@ def call_for(user, pk: int) -> Call:
     return call
 
 
-@router.get("/calls", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: Page[CallOut], **ERRORS},
-            summary="申报批次列表（公开）/ calls, public")
+@router.get(
+    "/calls",
+    auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
+    response={200: Page[CallOut], **ERRORS},
+    summary="申报批次列表（公开）/ calls, public",
+)
 def calls_list(request: HttpRequest, filters: Query[CallFilter]):
     qs = selectors.calls_visible_to(actor(request))
     if filters.open is not None:
@@ -84,8 +100,13 @@ def calls_list(request: HttpRequest, filters: Query[CallFilter]):
     return paginate(qs.order_by("-opens_at", "-id"), filters, call_out)
 
 
-@router.get("/calls/{int:call_id}", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: CallOut, **ERRORS},
-            summary="申报批次详情（公开）/ one call, public")
+@router.get(
+    "/calls/{int:call_id}",
+    auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
+    response={200: CallOut, **ERRORS},
+    summary="申报批次详情（公开）/ one call, public",
+)
 def calls_get(request: HttpRequest, call_id: Id):
     return call_out(call_for(actor(request), call_id))
 
@@ -137,8 +158,14 @@ class GuideQuery(Schema):
     revision: int | None = Field(None, ge=1, le=MAX_COUNT)
 
 
-@router.get("/guide", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: GuideOut, **ERRORS}, tags=["guide"],
-            summary="申报指南的专项、项目与方向（公开）/ the guide's tree, public")
+@router.get(
+    "/guide",
+    auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
+    response={200: GuideOut, **ERRORS},
+    tags=["guide"],
+    summary="申报指南的专项、项目与方向（公开）/ the guide's tree, public",
+)
 def guide_get(request: HttpRequest, query: Query[GuideQuery]):
     user = actor(request)
     if query.revision is not None:
@@ -149,12 +176,25 @@ def guide_get(request: HttpRequest, query: Query[GuideQuery]):
         version = guide_selectors.guide_version_current(query.label)
     guide = guide_selectors.guide_for(version)
     return {
-        "label": version.label, "revision": version.revision, "title": version.title, "status": version.status, "digest": version.digest,
+        "label": version.label,
+        "revision": version.revision,
+        "title": version.title,
+        "status": version.status,
+        "digest": version.digest,
         "programmes": [
-            {"id": p.id, "name": p.name, "projects": [
-                {"id": pr.id, "name": pr.name, "funding": pr.funding, "directions": [{"id": d.id, "name": d.name} for d in pr.directions]}
-                for pr in p.projects
-            ]}
+            {
+                "id": p.id,
+                "name": p.name,
+                "projects": [
+                    {
+                        "id": pr.id,
+                        "name": pr.name,
+                        "funding": pr.funding,
+                        "directions": [{"id": d.id, "name": d.name} for d in pr.directions],
+                    }
+                    for pr in p.projects
+                ],
+            }
             for p in guide.programmes
         ],
     }

@@ -44,8 +44,15 @@ def operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
             if op is None:
                 continue
             security = op.get("security")
-            out.append({"method": method.upper(), "path": path, "summary": op.get("summary") or op.get("operationId", ""),
-                        "tags": ", ".join(op.get("tags", [])), "public": security is None or {} in security})
+            out.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary") or op.get("operationId", ""),
+                    "tags": ", ".join(op.get("tags", [])),
+                    "public": security is None or {} in security,
+                }
+            )
     return out
 
 
@@ -54,8 +61,12 @@ class LocalDocs(DocsBase):
         openapi_url = self.get_openapi_url(api, kwargs)
         schema = api.get_openapi_schema(path_params=kwargs)
         rows = format_html_join(
-            "\n", "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((o["method"], o["path"], o["summary"], o["tags"], "公开 / public" if o["public"] else "需登录 / auth") for o in operations(schema)),
+            "\n",
+            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (o["method"], o["path"], o["summary"], o["tags"], "公开 / public" if o["public"] else "需登录 / auth")
+                for o in operations(schema)
+            ),
         )
         asset = lambda name: reverse("api_docs_asset", args=[name])  # noqa: E731
         # Inside <script> nothing is HTML-decoded: escape for JSON, so "</script>" cannot appear.
@@ -78,7 +89,15 @@ class LocalDocs(DocsBase):
 <div id="swagger-ui"></div>
 <script src="{bundle}"></script><script src="{init}"></script>
 </body></html>""",
-            title=api.title, version=api.version, favicon=asset("favicon.png"), css=asset("swagger-ui.css"), csrf=get_token(request),
-            openapi_url=openapi_url, rows=rows, settings=settings, bundle=asset("swagger-ui-bundle.js"), init=asset("swagger-ui-init.js"),
+            title=api.title,
+            version=api.version,
+            favicon=asset("favicon.png"),
+            css=asset("swagger-ui.css"),
+            csrf=get_token(request),
+            openapi_url=openapi_url,
+            rows=rows,
+            settings=settings,
+            bundle=asset("swagger-ui-bundle.js"),
+            init=asset("swagger-ui-init.js"),
         )
         return HttpResponse(html)

@@ -80,8 +80,16 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError, api: Ni
     return response
 
 
-_HTTP_CODES = {400: "bad_input", 401: "unauthenticated", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 413: "too_large", 429: "throttled"}
+_HTTP_CODES = {
+    400: "bad_input",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "throttled",
+}
 
 
 def http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResponse:
@@ -152,8 +160,14 @@ def json_405(view: Callable) -> Callable:
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
-            response = _json(error_body("method_not_allowed", f"该接口不支持 {request.method}，可用：{allowed} / method not allowed",
-                                        {"allowed": allowed.split(", ")}), 405)
+            response = _json(
+                error_body(
+                    "method_not_allowed",
+                    f"该接口不支持 {request.method}，可用：{allowed} / method not allowed",
+                    {"allowed": allowed.split(", ")},
+                ),
+                405,
+            )
             response["Allow"] = allowed
         return response
 

@@ -20,6 +20,7 @@ DESCRIPTION = """邕科 Yongke：南宁市科技计划申报、审查与立项�
 * 看不到的对象返回 404；看得到但无权操作返回 403 / invisible objects are 404, forbidden writes 403.
 """
 
+
 class Renderer(JSONRenderer):
     json_dumps_params: dict[str, Any] = {"ensure_ascii": False}  # noqa: RUF012 - ninja reads it per instance; Chinese messages readable on the wire
 

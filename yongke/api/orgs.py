@@ -118,24 +118,43 @@ class PersonFilter(PageQuery):
 
 def org_out(org: Organisation) -> dict[str, Any]:
     return {
-        "id": org.pk, "uscc": org.uscc, "name": org.name, "kind": org.kind, "kind_label": org.get_kind_display(),
-        "district": org.district, "district_name": NANNING_DISTRICTS.get(org.district, ""), "zone": org.zone,
-        "zone_name": NANNING_ZONES.get(org.zone, ""), "recommending_unit": org.recommending_unit, "industry": org.industry,
-        "legal_person": org.legal_person, "address": org.address, "created_at": local(org.created_at),
+        "id": org.pk,
+        "uscc": org.uscc,
+        "name": org.name,
+        "kind": org.kind,
+        "kind_label": org.get_kind_display(),
+        "district": org.district,
+        "district_name": NANNING_DISTRICTS.get(org.district, ""),
+        "zone": org.zone,
+        "zone_name": NANNING_ZONES.get(org.zone, ""),
+        "recommending_unit": org.recommending_unit,
+        "industry": org.industry,
+        "legal_person": org.legal_person,
+        "address": org.address,
+        "created_at": local(org.created_at),
     }
 
 
 def org_detail_out(org: Organisation) -> dict[str, Any]:
-    attrs = [{"name": a.name, "value": a.value, "valid_from": a.valid_from, "valid_to": a.valid_to, "evidence": a.evidence}
-             for a in org.attributes.all()]
+    attrs = [
+        {"name": a.name, "value": a.value, "valid_from": a.valid_from, "valid_to": a.valid_to, "evidence": a.evidence}
+        for a in org.attributes.all()
+    ]
     return {**org_out(org), "attributes": attrs}
 
 
 def person_out(person: Person, viewer) -> dict[str, Any]:
     shown = selectors.person_id_number_for(person, viewer)
     return {
-        "id": person.pk, "name": person.name, "organisation": person.organisation_id, "title": person.title, "phone": person.phone,
-        "email": person.email, "id_number": shown, "id_number_masked": shown == person.id_number_masked, "user": person.user_id,
+        "id": person.pk,
+        "name": person.name,
+        "organisation": person.organisation_id,
+        "title": person.title,
+        "phone": person.phone,
+        "email": person.email,
+        "id_number": shown,
+        "id_number_masked": shown == person.id_number_masked,
+        "user": person.user_id,
     }
 
 
@@ -163,8 +182,13 @@ def organisations_list(request: HttpRequest, filters: Query[OrgFilter]):
     return paginate(qs.order_by("name", "id"), filters, org_out)
 
 
-@router.get("/organisations/validate-uscc", auth=PUBLIC, openapi_extra=PUBLIC_OPENAPI, response={200: UsccOut, **ERRORS},
-            summary="校验统一社会信用代码 / check a unified social credit code")
+@router.get(
+    "/organisations/validate-uscc",
+    auth=PUBLIC,
+    openapi_extra=PUBLIC_OPENAPI,
+    response={200: UsccOut, **ERRORS},
+    summary="校验统一社会信用代码 / check a unified social credit code",
+)
 def organisations_validate_uscc(request: HttpRequest, code: Text = Query(..., max_length=64)):
     return check_uscc(code).as_dict()
 
@@ -219,8 +243,18 @@ def people_create(request: HttpRequest, payload: PersonIn):
         if org is None:
             # An organisation the caller cannot see is not theirs: answered as person_create answers
             # for one that is not theirs, so that the two are not told apart.
-            raise PermissionDenied("只能为本单位登记人员 / only for your own organisation",
-                                   detail={"field": "organisation", "organisation": payload.organisation})
-    person = services.person_create(actor=user, name=payload.name, id_number=payload.id_number, organisation=org, title=payload.title,
-                                    phone=payload.phone, email=payload.email, user=user if payload.me else None)
+            raise PermissionDenied(
+                "只能为本单位登记人员 / only for your own organisation",
+                detail={"field": "organisation", "organisation": payload.organisation},
+            )
+    person = services.person_create(
+        actor=user,
+        name=payload.name,
+        id_number=payload.id_number,
+        organisation=org,
+        title=payload.title,
+        phone=payload.phone,
+        email=payload.email,
+        user=user if payload.me else None,
+    )
     return Status(201, person_out(person, user))

@@ -35,8 +35,17 @@ class ExpertOut(Schema):
 
 
 def expert_out(e: Expert) -> dict[str, Any]:
-    return {"id": e.pk, "name": e.person.name, "organisation": e.organisation.name if e.organisation else None, "title": e.title,
-            "fields": e.fields, "keywords": e.keywords, "available": e.available, "max_load": e.max_load, "past_reviews": e.past_reviews}
+    return {
+        "id": e.pk,
+        "name": e.person.name,
+        "organisation": e.organisation.name if e.organisation else None,
+        "title": e.title,
+        "fields": e.fields,
+        "keywords": e.keywords,
+        "available": e.available,
+        "max_load": e.max_load,
+        "past_reviews": e.past_reviews,
+    }
 
 
 @router.get("/experts", response={200: Page[ExpertOut], **ERRORS}, summary="专家库（项目处）/ the expert pool")
@@ -64,8 +73,17 @@ def experts_create(request: HttpRequest, payload: ExpertIn):
     org = Organisation.objects.filter(pk=payload.organisation).first() if payload.organisation else None
     if payload.organisation and org is None:
         raise BadInput("organisation: 单位不存在 / unknown organisation", detail={"field": "organisation"})
-    e = services.expert_add(actor=actor(request), person=person, organisation=org, title=payload.title, fields=payload.fields,
-                            keywords=payload.keywords, region=payload.region, max_load=payload.max_load, user=person.user)
+    e = services.expert_add(
+        actor=actor(request),
+        person=person,
+        organisation=org,
+        title=payload.title,
+        fields=payload.fields,
+        keywords=payload.keywords,
+        region=payload.region,
+        max_load=payload.max_load,
+        user=person.user,
+    )
     return Status(201, expert_out(e))
 
 
@@ -81,8 +99,11 @@ class DeclarationOut(Schema):
     kind: str
 
 
-@router.post("/experts/{int:expert_id}/declarations", response={201: DeclarationOut, **WRITE_ERRORS},
-             summary="回避声明：专家自行申报，或申报单位申请回避（最多3位）/ declare a conflict")
+@router.post(
+    "/experts/{int:expert_id}/declarations",
+    response={201: DeclarationOut, **WRITE_ERRORS},
+    summary="回避声明：专家自行申报，或申报单位申请回避（最多3位）/ declare a conflict",
+)
 def experts_declare(request: HttpRequest, expert_id: Id, payload: DeclarationIn):
     user = actor(request)
     # Not through a visibility selector: an applicant asks to avoid experts (and an expert declares
@@ -145,23 +166,56 @@ class RoundOut(Schema):
 
 def round_out(r: ReviewRound) -> dict[str, Any]:
     assignments = [
-        {"id": a.pk, "application": a.application_id, "expert": a.expert_id, "expert_name": a.expert.person.name, "affinity": a.affinity,
-         "state": a.state}
+        {
+            "id": a.pk,
+            "application": a.application_id,
+            "expert": a.expert_id,
+            "expert_name": a.expert.person.name,
+            "affinity": a.affinity,
+            "state": a.state,
+        }
         for a in r.assignments.select_related("expert__person").order_by("application_id", "expert_id")
     ]
-    return {"id": r.pk, "call": r.call_id, "status": r.status, "mode": r.mode, "k": r.k, "min_load": r.min_load, "max_load": r.max_load,
-            "seed": r.seed, "max_prob": r.max_prob, "total_affinity": r.total_affinity, "due_at": local(r.due_at),
-            "exclusions": len(r.exclusions), "diagnosis": r.diagnosis, "assignments": len(assignments), "exclusion_list": r.exclusions,
-            "assignment_list": assignments}
+    return {
+        "id": r.pk,
+        "call": r.call_id,
+        "status": r.status,
+        "mode": r.mode,
+        "k": r.k,
+        "min_load": r.min_load,
+        "max_load": r.max_load,
+        "seed": r.seed,
+        "max_prob": r.max_prob,
+        "total_affinity": r.total_affinity,
+        "due_at": local(r.due_at),
+        "exclusions": len(r.exclusions),
+        "diagnosis": r.diagnosis,
+        "assignments": len(assignments),
+        "exclusion_list": r.exclusions,
+        "assignment_list": assignments,
+    }
 
 
-@router.post("/calls/{int:call_id}/review-rounds", response={201: RoundOut, **WRITE_ERRORS},
-             summary="分配评审专家（最优 / 公平 / 随机抽取）/ assign experts")
+@router.post(
+    "/calls/{int:call_id}/review-rounds",
+    response={201: RoundOut, **WRITE_ERRORS},
+    summary="分配评审专家（最优 / 公平 / 随机抽取）/ assign experts",
+)
 def rounds_create(request: HttpRequest, call_id: Id, payload: RoundIn):
     user = actor(request)
-    rnd = services.review_round_run(actor=user, call=call_for(user, call_id), directions=payload.directions, k=payload.k,
-                                    min_load=payload.min_load, max_load=payload.max_load, mode=payload.mode, seed=payload.seed,
-                                    max_prob=payload.max_prob, years_since_employment=payload.years_since_employment, due_at=payload.due_at)
+    rnd = services.review_round_run(
+        actor=user,
+        call=call_for(user, call_id),
+        directions=payload.directions,
+        k=payload.k,
+        min_load=payload.min_load,
+        max_load=payload.max_load,
+        mode=payload.mode,
+        seed=payload.seed,
+        max_prob=payload.max_prob,
+        years_since_employment=payload.years_since_employment,
+        due_at=payload.due_at,
+    )
     return Status(201, round_out(rnd))
 
 
@@ -171,7 +225,9 @@ def rounds_get(request: HttpRequest, round_id: Id):
 
 
 class RankingQuery(Schema):
-    method: Literal["trimmed", "calibrated", "mean"] = Field("trimmed", description="去掉最高最低 / 标准化 / 平均 / trimmed, z-score or plain mean")
+    method: Literal["trimmed", "calibrated", "mean"] = Field(
+        "trimmed", description="去掉最高最低 / 标准化 / 平均 / trimmed, z-score or plain mean"
+    )
 
 
 class RankedOut(Schema):
@@ -202,7 +258,9 @@ class RankingOut(Schema):
     flagged_experts: dict[str, ExpertStatsOut] = Field(description="评分明显偏离的专家 / experts far from the consensus")
 
 
-@router.get("/review-rounds/{int:round_id}/ranking", response={200: RankingOut, **ERRORS}, summary="排名与资助线 / ranking and the funding line")
+@router.get(
+    "/review-rounds/{int:round_id}/ranking", response={200: RankingOut, **ERRORS}, summary="排名与资助线 / ranking and the funding line"
+)
 def rounds_ranking(request: HttpRequest, round_id: Id, query: Query[RankingQuery]):
     user = actor(request)
     return selectors.ranking(user, selectors.round_for(user, round_id), method=query.method)
@@ -220,13 +278,21 @@ class PanelMoveOut(Schema):
     reason: str
 
 
-@router.post("/review-rounds/{int:round_id}/panel-moves", response={201: PanelMoveOut, **WRITE_ERRORS},
-             summary="会评调整名次（须记录理由）/ a panel move with its reason")
+@router.post(
+    "/review-rounds/{int:round_id}/panel-moves",
+    response={201: PanelMoveOut, **WRITE_ERRORS},
+    summary="会评调整名次（须记录理由）/ a panel move with its reason",
+)
 def rounds_move(request: HttpRequest, round_id: Id, payload: MoveIn):
     user = actor(request)
     rnd = selectors.round_for(user, round_id)
-    move = services.panel_move(actor=user, round=rnd, application=app_selectors.application_for(user, payload.application),
-                               position=payload.position, reason=payload.reason)
+    move = services.panel_move(
+        actor=user,
+        round=rnd,
+        application=app_selectors.application_for(user, payload.application),
+        position=payload.position,
+        reason=payload.reason,
+    )
     return Status(201, {"id": move.pk, "position": move.position, "reason": move.reason})
 
 
@@ -244,9 +310,17 @@ def rubric(request: HttpRequest):
 
 def _task_out(a: ReviewAssignment, hidden: bool) -> dict[str, Any]:
     app = a.application
-    return {"id": a.pk, "state": a.state, "application": app.pk, "direction": app.direction, "title": app.title,
-            "organisation": None if hidden else app.organisation.name, "round": a.round_id, "due_at": local(a.round.due_at),
-            "score": getattr(getattr(a, "score", None), "total", None)}
+    return {
+        "id": a.pk,
+        "state": a.state,
+        "application": app.pk,
+        "direction": app.direction,
+        "title": app.title,
+        "organisation": None if hidden else app.organisation.name,
+        "round": a.round_id,
+        "due_at": local(a.round.due_at),
+        "score": getattr(getattr(a, "score", None), "total", None),
+    }
 
 
 class TaskOut(Schema):
@@ -285,10 +359,17 @@ class TaskStateOut(Schema):
     state: str
 
 
-@router.post("/me/reviews/{int:task_id}/respond", response={200: TaskStateOut, **WRITE_ERRORS}, summary="接受或谢绝评审邀请 / answer an invitation")
+@router.post(
+    "/me/reviews/{int:task_id}/respond", response={200: TaskStateOut, **WRITE_ERRORS}, summary="接受或谢绝评审邀请 / answer an invitation"
+)
 def my_reviews_respond(request: HttpRequest, task_id: Id, payload: RespondIn):
-    a = services.invitation_respond(actor=actor(request), assignment=_task(request, task_id), accept=payload.accept,
-                                    statement=payload.statement, conflict=payload.conflict)
+    a = services.invitation_respond(
+        actor=actor(request),
+        assignment=_task(request, task_id),
+        accept=payload.accept,
+        statement=payload.statement,
+        conflict=payload.conflict,
+    )
     return {"id": a.pk, "state": a.state}
 
 
@@ -310,6 +391,3 @@ class ScoreOut(Schema):
 def my_reviews_score(request: HttpRequest, task_id: Id, payload: ScoreIn):
     s = services.score_submit(actor=actor(request), assignment=_task(request, task_id), points=payload.points, comment=payload.comment)
     return {"id": s.assignment_id, "total": s.total, "submitted_at": local(s.submitted_at)}
-
-
-

@@ -50,8 +50,11 @@ from yongke.guide.model import Guide
 
 KINDS = ("award", "prefunded", "gazelle", "post_subsidy", "enterprise_tech_center")
 KIND_LABELS = {
-    "award": "后补助/奖励", "prefunded": "科技项目（前资助）", "gazelle": "瞪羚企业奖补",
-    "post_subsidy": "其他后补助项目", "enterprise_tech_center": "企业技术中心",
+    "award": "后补助/奖励",
+    "prefunded": "科技项目（前资助）",
+    "gazelle": "瞪羚企业奖补",
+    "post_subsidy": "其他后补助项目",
+    "enterprise_tech_center": "企业技术中心",
 }
 CENTRE_LEVELS = ("national", "region", "city")
 _KEYS = {"direction", "year", "amount", "kind", "content", "level"}
@@ -162,8 +165,8 @@ HISTORY_FACTS: dict[str, _Pred] = {
     "has_prefunded_project": lambda e, d, year, f: e.year == year and e.kind == "prefunded",
     # "其他后补助": a post-subsidy outside the claim's own project (the project's other direction is
     # the gazelle award, which has its own fact).
-    "has_other_post_subsidy": lambda e, d, year, f: e.year == year and (
-        e.kind == "post_subsidy" or (e.kind == "award" and project_of(e.direction) != project_of(d))
+    "has_other_post_subsidy": lambda e, d, year, f: (
+        e.year == year and (e.kind == "post_subsidy" or (e.kind == "award" and project_of(e.direction) != project_of(d)))
     ),
     "duplicate_enterprise_tech_center": lambda e, d, year, f: (
         e.kind == "enterprise_tech_center"
@@ -202,15 +205,17 @@ def implied_facts(entries: list[Entry], *, direction: str, names: set[str], year
             if centre_level is None:
                 out[name] = bool(facts.get(name))  # the clause concerns engineering centres only
                 continue
-            if same_level and not facts.get("content") or any(e.content is None for e in same_level):
+            if (same_level and not facts.get("content")) or any(e.content is None for e in same_level):
                 if not facts.get(name):
-                    notes.append({
-                        "code": "to_verify",
-                        "message": "待核实：申报历史中有同级企业技术中心，但未提供建设内容（content），须人工核对是否相同 / "
-                                   "to be verified: same-level enterprise technology centre, content not given",
-                        "fields": ["facts.content"],
-                        "history": [e.index for e in same_level],
-                    })
+                    notes.append(
+                        {
+                            "code": "to_verify",
+                            "message": "待核实：申报历史中有同级企业技术中心，但未提供建设内容（content），须人工核对是否相同 / "
+                            "to be verified: same-level enterprise technology centre, content not given",
+                            "fields": ["facts.content"],
+                            "history": [e.index for e in same_level],
+                        }
+                    )
                     continue
         hits = [e for e in entries if HISTORY_FACTS[name](e, direction, year, facts)]
         evidence[name] = hits

@@ -34,7 +34,8 @@ def applications_visible_to(user: Viewer) -> QuerySet[Application]:
         cond |= Q(organisation__in=scope.organisations)
     if scope.units:
         cond |= (Q(organisation__zone__in=scope.units) | (Q(organisation__zone="") & Q(organisation__district__in=scope.units))) & ~Q(
-            state__in=("draft", "proposed", "declined"))
+            state__in=("draft", "proposed", "declined")
+        )
     if Role.OFFICER in scope.roles:
         mine = Q() if "*" in scope.programmes else Q(programme__in=scope.programmes)
         cond |= mine & ~Q(state__in=("draft", "proposed", "declined", "withdrawn"))
@@ -47,19 +48,29 @@ def applications_visible_to(user: Viewer) -> QuerySet[Application]:
 
 def _assigned_to(user: Viewer) -> QuerySet[Application]:
     """Applications assigned to this expert for review, not declined (ids, as a subquery)."""
-    return (Application.objects.filter(review_assignments__expert__user=user, review_assignments__round__status__in=_EXPERT_ROUND_STATUSES)
-            .exclude(review_assignments__state=_EXPERT_DECLINED).values("pk"))
+    return (
+        Application.objects.filter(review_assignments__expert__user=user, review_assignments__round__status__in=_EXPERT_ROUND_STATUSES)
+        .exclude(review_assignments__state=_EXPERT_DECLINED)
+        .values("pk")
+    )
 
 
 # Filters a list of applications may take, shared by the API and the portal: name → lookup.
 APPLICATION_FILTERS = {
-    "call": "call_id", "direction": "direction", "state": "state", "programme": "programme", "funding": "funding",
-    "district": "organisation__district", "zone": "organisation__zone", "organisation": "organisation_id",
+    "call": "call_id",
+    "direction": "direction",
+    "state": "state",
+    "programme": "programme",
+    "funding": "funding",
+    "district": "organisation__district",
+    "zone": "organisation__zone",
+    "organisation": "organisation_id",
 }
 
 
-def applications_filtered(user: Viewer, *, text: str | None = None, states: list[str] | None = None, unit: str | None = None,
-                          **filters: Any) -> QuerySet[Application]:
+def applications_filtered(
+    user: Viewer, *, text: str | None = None, states: list[str] | None = None, unit: str | None = None, **filters: Any
+) -> QuerySet[Application]:
     """The applications `user` may see, narrowed by the list filters (None = no filter).
 
     `text` matches the title, the organisation's name or the start of its 统一社会信用代码;
@@ -81,6 +92,7 @@ def applications_filtered(user: Viewer, *, text: str | None = None, states: list
         t = text.strip()
         qs = qs.filter(Q(title__icontains=t) | Q(organisation__name__icontains=t) | Q(organisation__uscc__startswith=t.upper()))
     return qs
+
 
 def application_for(user: Viewer, pk: int) -> Application:
     app = applications_visible_to(user).filter(pk=pk).first()

@@ -48,9 +48,20 @@ def normalise_title(title: str) -> str:
 
 
 @transaction.atomic
-def call_open(*, actor: Actor, name: str, closes_at: dt.datetime, opens_at: dt.datetime | None = None,
-              guide_version: GuideVersion | None = None, directions: list[str] | None = None, budgets: dict[str, int] | None = None,
-              leader_limit: int = 1, org_limit: int | None = None, experts_per_application: int = 3, blind_review: bool = False) -> Call:
+def call_open(
+    *,
+    actor: Actor,
+    name: str,
+    closes_at: dt.datetime,
+    opens_at: dt.datetime | None = None,
+    guide_version: GuideVersion | None = None,
+    directions: list[str] | None = None,
+    budgets: dict[str, int] | None = None,
+    leader_limit: int = 1,
+    org_limit: int | None = None,
+    experts_per_application: int = 3,
+    blind_review: bool = False,
+) -> Call:
     require_role(actor, Role.OFFICER, Role.SYSADMIN)
     version = guide_version or guide_version_current()
     guide = compiled_for(version).guide
@@ -58,7 +69,9 @@ def call_open(*, actor: Actor, name: str, closes_at: dt.datetime, opens_at: dt.d
     chosen = list(directions) if directions else all_ids
     unknown = [d for d in chosen if d not in all_ids]
     if unknown:
-        raise BadInput(f"directions: 指南中没有方向 {', '.join(unknown)} / unknown direction", detail={"field": "directions", "value": unknown})
+        raise BadInput(
+            f"directions: 指南中没有方向 {', '.join(unknown)} / unknown direction", detail={"field": "directions", "value": unknown}
+        )
     opens = opens_at or timezone.now()
     if timezone.is_naive(opens) or timezone.is_naive(closes_at):
         raise BadInput("时间须带时区（北京时间）/ times must be timezone-aware", detail={"field": "closes_at"})
@@ -67,9 +80,19 @@ def call_open(*, actor: Actor, name: str, closes_at: dt.datetime, opens_at: dt.d
     for key, amount in (budgets or {}).items():
         if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
             raise BadInput(f"budgets.{key}: 预算应为非负整数（元）/ budget must be whole yuan", detail={"field": f"budgets.{key}"})
-    call = Call(name=name, guide_version=version, directions=chosen, opens_at=opens, closes_at=closes_at, budgets=budgets or {},
-                leader_limit=leader_limit, org_limit=org_limit, experts_per_application=experts_per_application, blind_review=blind_review,
-                created_by=user_of(actor))
+    call = Call(
+        name=name,
+        guide_version=version,
+        directions=chosen,
+        opens_at=opens,
+        closes_at=closes_at,
+        budgets=budgets or {},
+        leader_limit=leader_limit,
+        org_limit=org_limit,
+        experts_per_application=experts_per_application,
+        blind_review=blind_review,
+        created_by=user_of(actor),
+    )
     call.full_clean()
     call.save()
     audit_record(actor=actor, action="call_open", target_type="call", target_id=call.pk, data={"name": name, "closes_at": local(closes_at)})
@@ -99,7 +122,9 @@ def _require_applicant(actor: Actor, organisation: Organisation) -> None:
     """Only the organisation's own applicants and admins write its applications."""
     scope = scope_of(actor)
     if not (scope.is_system or scope.is_superuser or organisation.pk in scope.organisations):
-        raise PermissionDenied("只能为本单位操作申报 / only for your own organisation", detail={"field": "organisation", "organisation": organisation.pk})
+        raise PermissionDenied(
+            "只能为本单位操作申报 / only for your own organisation", detail={"field": "organisation", "organisation": organisation.pk}
+        )
 
 
 def _clean_facts(version: GuideVersion, facts: Any) -> dict[str, Any]:
@@ -115,16 +140,33 @@ def _amount(name: str, value: Any) -> int:
 
 
 @transaction.atomic
-def application_create(*, actor: Actor, call: Call, direction: str, organisation: Organisation, title: str, summary: str = "",
-                       requested_amount: int = 0, self_raised_amount: int = 0, facts: dict[str, Any] | None = None,
-                       leader: Person | None = None, team: list[tuple[Person, str]] | None = None,
-                       co_applicants: list[Organisation] | None = None, state: str | None = None) -> Application:
+def application_create(
+    *,
+    actor: Actor,
+    call: Call,
+    direction: str,
+    organisation: Organisation,
+    title: str,
+    summary: str = "",
+    requested_amount: int = 0,
+    self_raised_amount: int = 0,
+    facts: dict[str, Any] | None = None,
+    leader: Person | None = None,
+    team: list[tuple[Person, str]] | None = None,
+    co_applicants: list[Organisation] | None = None,
+    state: str | None = None,
+) -> Application:
     _require_applicant(actor, organisation)
     if direction not in call.directions:
-        raise BadInput(f"direction: 本批次未开放方向 {direction} / direction not open in this call", detail={"field": "direction", "value": direction})
+        raise BadInput(
+            f"direction: 本批次未开放方向 {direction} / direction not open in this call", detail={"field": "direction", "value": direction}
+        )
     if not call_is_open(call) and state != "proposed":
-        raise Refused(f"申报批次「{call.name}」不在申报时间内（{local(call.opens_at)} 至 {local(call.closes_at)}，北京时间）/ the call is not open",
-                      code="call_closed", detail={"call": call.pk})
+        raise Refused(
+            f"申报批次「{call.name}」不在申报时间内（{local(call.opens_at)} 至 {local(call.closes_at)}，北京时间）/ the call is not open",
+            code="call_closed",
+            detail={"call": call.pk},
+        )
     if not title.strip():
         raise BadInput("title: 项目名称不能为空 / title is required", detail={"field": "title"})
     guide = compiled_for(call.guide_version).guide
@@ -132,10 +174,21 @@ def application_create(*, actor: Actor, call: Call, direction: str, organisation
     programme = next(p.id for p in guide.programmes if d.project in p.projects)
     wf = workflow_for(d.project.funding)
     app = Application(
-        call=call, guide_version=call.guide_version, direction=direction, programme=programme, funding=d.project.funding,
-        organisation=organisation, leader=leader, title=title.strip(), title_normalized=normalise_title(title), summary=summary,
-        requested_amount=_amount("requested_amount", requested_amount), self_raised_amount=_amount("self_raised_amount", self_raised_amount),
-        facts=_clean_facts(call.guide_version, facts), state=state or wf.initial, created_by=user_of(actor),
+        call=call,
+        guide_version=call.guide_version,
+        direction=direction,
+        programme=programme,
+        funding=d.project.funding,
+        organisation=organisation,
+        leader=leader,
+        title=title.strip(),
+        title_normalized=normalise_title(title),
+        summary=summary,
+        requested_amount=_amount("requested_amount", requested_amount),
+        self_raised_amount=_amount("self_raised_amount", self_raised_amount),
+        facts=_clean_facts(call.guide_version, facts),
+        state=state or wf.initial,
+        created_by=user_of(actor),
     )
     app.full_clean()
     app.save()
@@ -146,8 +199,14 @@ def application_create(*, actor: Actor, call: Call, direction: str, organisation
         TeamMember.objects.create(application=app, person=person, role=role)
     if co_applicants:
         app.co_applicants.set(co_applicants)
-    audit_record(actor=actor, action="application_create", target_type="application", target_id=app.pk, to_state=app.state,
-                 data={"direction": direction, "title": app.title})
+    audit_record(
+        actor=actor,
+        action="application_create",
+        target_type="application",
+        target_id=app.pk,
+        to_state=app.state,
+        data={"direction": direction, "title": app.title},
+    )
     return app
 
 
@@ -163,8 +222,10 @@ def application_update(*, actor: Actor, application: Application, lock_version: 
         raise BadInput(f"{unknown[0]}: 该字段不可修改 / not editable", detail={"field": unknown[0]})
     app = Application.objects.select_for_update().get(pk=application.pk)
     if app.lock_version != lock_version:
-        raise Conflict(f"申报已被他人修改（当前版本 {app.lock_version}，您编辑的是版本 {lock_version}），请刷新后重试 / edited by someone else",
-                       detail={"lock_version": app.lock_version})
+        raise Conflict(
+            f"申报已被他人修改（当前版本 {app.lock_version}，您编辑的是版本 {lock_version}），请刷新后重试 / edited by someone else",
+            detail={"lock_version": app.lock_version},
+        )
     if app.state not in EDITABLE_STATES:
         raise Refused(f"当前状态「{app.state}」不能修改申报 / cannot edit in this state", code="not_editable", detail={"state": app.state})
     for key, value in changes.items():
@@ -254,14 +315,23 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
     if name == "call_open":
         call = app.call
         if call.closed_at is not None and call.closed_at <= now:
-            raise Refused(f"申报批次「{call.name}」已于 {local(call.closed_at)}（北京时间）截止 / the call is closed", code="deadline_passed",
-                          detail={"closes_at": local(call.closed_at)})
+            raise Refused(
+                f"申报批次「{call.name}」已于 {local(call.closed_at)}（北京时间）截止 / the call is closed",
+                code="deadline_passed",
+                detail={"closes_at": local(call.closed_at)},
+            )
         if now >= call.closes_at:
-            raise Refused(f"申报已于 {local(call.closes_at)}（北京时间）截止，不能再提交 / the deadline has passed", code="deadline_passed",
-                          detail={"closes_at": local(call.closes_at)})
+            raise Refused(
+                f"申报已于 {local(call.closes_at)}（北京时间）截止，不能再提交 / the deadline has passed",
+                code="deadline_passed",
+                detail={"closes_at": local(call.closes_at)},
+            )
         if now < call.opens_at:
-            raise Refused(f"申报将于 {local(call.opens_at)}（北京时间）开始 / the call has not opened", code="not_open_yet",
-                          detail={"opens_at": local(call.opens_at)})
+            raise Refused(
+                f"申报将于 {local(call.opens_at)}（北京时间）开始 / the call has not opened",
+                code="not_open_yet",
+                detail={"opens_at": local(call.opens_at)},
+            )
     elif name == "eligible":
         verdict = application_check(app)
         app.verdict = verdict
@@ -272,16 +342,22 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
                 msg = f"不符合申报要求：{first['message']}（指南原文：{first['source']}）"
             else:
                 msg = f"申报信息不完整，缺少：{', '.join(verdict['missing_facts'])}"
-            raise Refused(msg + " / not eligible", code="not_eligible",
-                          detail={"verdict": verdict["verdict"], "failing": verdict["failing"], "missing_facts": verdict["missing_facts"]})
+            raise Refused(
+                msg + " / not eligible",
+                code="not_eligible",
+                detail={"verdict": verdict["verdict"], "failing": verdict["failing"], "missing_facts": verdict["missing_facts"]},
+            )
     elif name == "cross_rules":
         _cross_rules(app, now)
     elif name == "amount_within_request":
         pass  # checked with the amount in application_transition
     elif name == "objection_window_closed":
         if app.objection_ends_at and now < app.objection_ends_at:
-            raise Refused(f"公示异议期至 {local(app.objection_ends_at)}（北京时间）结束，之后才能继续 / objection window still open",
-                          code="objection_window_open", detail={"objection_ends_at": local(app.objection_ends_at)})
+            raise Refused(
+                f"公示异议期至 {local(app.objection_ends_at)}（北京时间）结束，之后才能继续 / objection window still open",
+                code="objection_window_open",
+                detail={"objection_ends_at": local(app.objection_ends_at)},
+            )
     else:  # pragma: no cover - a workflow naming a guard that does not exist is a programming error
         raise RuntimeError(f"unknown guard {name}")
 
@@ -289,56 +365,96 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
 def _cross_rules(app: Application, now: dt.datetime) -> None:
     day = timezone.localdate(now)
     wf = workflow_for(app.funding)
-    live = Application.objects.exclude(pk=app.pk).filter(state__in=wf.open_states | workflow_for("pre").open_states | workflow_for("post").open_states)
+    live = Application.objects.exclude(pk=app.pk).filter(
+        state__in=wf.open_states | workflow_for("pre").open_states | workflow_for("post").open_states
+    )
     for record in active_credit_records(organisation=app.organisation, person=app.leader, on=day):
         who = "申报单位" if record.organisation_id else "项目负责人"
-        raise Refused(f"{who}存在失信记录（{record.reason}），在 {record.ends_on or '解除前'} 前不能申报 / blacklisted", code="blacklisted",
-                      detail={"credit_record": record.pk})
+        raise Refused(
+            f"{who}存在失信记录（{record.reason}），在 {record.ends_on or '解除前'} 前不能申报 / blacklisted",
+            code="blacklisted",
+            detail={"credit_record": record.pk},
+        )
     if app.leader_id and app.funding == "pre":
         n = live.filter(call=app.call, leader=app.leader).count()
         if n >= app.call.leader_limit:
-            raise Refused(f"项目负责人{app.leader.name}在本批次已主持 {n} 项在审申报，上限为 {app.call.leader_limit} 项 / leader limit reached",
-                          code="leader_limit", detail={"leader": app.leader_id, "limit": app.call.leader_limit})
+            raise Refused(
+                f"项目负责人{app.leader.name}在本批次已主持 {n} 项在审申报，上限为 {app.call.leader_limit} 项 / leader limit reached",
+                code="leader_limit",
+                detail={"leader": app.leader_id, "limit": app.call.leader_limit},
+            )
     if app.call.org_limit is not None:
         n = live.filter(call=app.call, organisation=app.organisation).count()
         if n >= app.call.org_limit:
-            raise Refused(f"本单位在本批次已有 {n} 项在审申报，上限为 {app.call.org_limit} 项 / organisation limit reached", code="org_limit",
-                          detail={"limit": app.call.org_limit})
-    twin = live.filter(organisation=app.organisation, title_normalized=app.title_normalized, guide_version__label=app.guide_version.label).first()
+            raise Refused(
+                f"本单位在本批次已有 {n} 项在审申报，上限为 {app.call.org_limit} 项 / organisation limit reached",
+                code="org_limit",
+                detail={"limit": app.call.org_limit},
+            )
+    twin = live.filter(
+        organisation=app.organisation, title_normalized=app.title_normalized, guide_version__label=app.guide_version.label
+    ).first()
     if twin is not None:
-        raise Refused(f"本单位已以相同名称申报方向 {twin.direction}（{twin.title}），同一项目不得重复申报 / duplicate title",
-                      code="duplicate_title", detail={"other": twin.pk, "direction": twin.direction})
+        raise Refused(
+            f"本单位已以相同名称申报方向 {twin.direction}（{twin.title}），同一项目不得重复申报 / duplicate title",
+            code="duplicate_title",
+            detail={"other": twin.pk, "direction": twin.direction},
+        )
     # An award that may not be enjoyed with other support excludes what comes after it (and is
     # excluded by what came before, through the history facts its own rule reads).
     year, entries = _history(app)
     blocking = hist.excluded_by(entries, direction=app.direction, year=year) if year is not None else None
     if blocking is not None:
-        raise Refused(f"本单位已享受{blocking.label}，不能与科技项目（前资助）、后补助项目等重复享受 / excluded by an earlier award",
-                      code="excluded_by_23", detail={"direction": blocking.direction})
+        raise Refused(
+            f"本单位已享受{blocking.label}，不能与科技项目（前资助）、后补助项目等重复享受 / excluded by an earlier award",
+            code="excluded_by_23",
+            detail={"direction": blocking.direction},
+        )
 
 
 @transaction.atomic
-def application_transition(*, actor: Actor, application: Application, action: str, comment: str = "", amount: int | None = None,
-                           objection_days: int | None = None, lock_version: int | None = None, address: str | None = None,
-                           now: dt.datetime | None = None) -> tuple[Application, bool]:
+def application_transition(
+    *,
+    actor: Actor,
+    application: Application,
+    action: str,
+    comment: str = "",
+    amount: int | None = None,
+    objection_days: int | None = None,
+    lock_version: int | None = None,
+    address: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Application, bool]:
     """Take one step of the workflow. Returns (application, changed); submitting an application
     that is already submitted changes nothing and returns changed=False."""
     # Lock only the application's row: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (leader).
-    app = Application.objects.select_for_update(of=("self",)).select_related("call", "organisation", "leader", "guide_version").get(pk=application.pk)
+    app = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call", "organisation", "leader", "guide_version")
+        .get(pk=application.pk)
+    )
     wf = workflow_for(app.funding)
     t = wf.transition(action)
     if t is None:
-        raise BadInput(f"action: 未知操作 {action}，可用：{', '.join(x.action for x in wf.transitions)} / unknown action",
-                       detail={"field": "action", "value": action})
+        raise BadInput(
+            f"action: 未知操作 {action}，可用：{', '.join(x.action for x in wf.transitions)} / unknown action",
+            detail={"field": "action", "value": action},
+        )
     if not may_take(actor, app, t):
         raise PermissionDenied(f"无权执行「{t.label}」/ not allowed", detail={"action": action})
     if action in ("submit", "confirm") and app.state == t.target and app.submissions.exists():
         return app, False  # a second click on 提交 does not make a second submission
     if app.state not in t.sources:
-        raise Refused(f"当前状态「{wf.states.get(app.state, app.state)}」不能执行「{t.label}」/ not allowed in this state", code="bad_state",
-                      detail={"state": app.state, "action": action})
+        raise Refused(
+            f"当前状态「{wf.states.get(app.state, app.state)}」不能执行「{t.label}」/ not allowed in this state",
+            code="bad_state",
+            detail={"state": app.state, "action": action},
+        )
     if lock_version is not None and lock_version != app.lock_version:
-        raise Conflict(f"申报已被他人修改（当前版本 {app.lock_version}），请刷新后重试 / edited by someone else", detail={"lock_version": app.lock_version})
+        raise Conflict(
+            f"申报已被他人修改（当前版本 {app.lock_version}），请刷新后重试 / edited by someone else",
+            detail={"lock_version": app.lock_version},
+        )
     if t.comment_required and not comment.strip():
         raise BadInput(f"comment: 「{t.label}」须填写意见或理由 / a comment is required", detail={"field": "comment"})
     now = now or timezone.now()
@@ -363,12 +479,28 @@ def application_transition(*, actor: Actor, application: Application, action: st
     if action in ("submit", "confirm"):
         app.submitted_at = now
         number = app.submissions.count() + 1
-        Submission.objects.create(application=app, number=number, lock_version=app.lock_version, facts=application_facts(app),
-                                  verdict=app.verdict, submitted_by=user_of(actor), submitted_at=now)
+        Submission.objects.create(
+            application=app,
+            number=number,
+            lock_version=app.lock_version,
+            facts=application_facts(app),
+            verdict=app.verdict,
+            submitted_by=user_of(actor),
+            submitted_at=now,
+        )
     app.lock_version += 1
     app.save()
-    audit_record(actor=actor, action=action, target_type="application", target_id=app.pk, from_state=before, to_state=app.state,
-                 comment=comment, address=address, data={"amount": amount} if amount is not None else {})
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="application",
+        target_id=app.pk,
+        from_state=before,
+        to_state=app.state,
+        comment=comment,
+        address=address,
+        data={"amount": amount} if amount is not None else {},
+    )
     return app, True
 
 
@@ -413,18 +545,32 @@ def attachment_add(*, actor: Actor, application: Application, kind: str, filenam
     if len(content) == 0:
         raise BadInput("file: 文件为空 / empty file", detail={"field": "file"})
     if len(content) > MAX_ATTACHMENT_BYTES:
-        raise BadInput(f"file: 文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large", detail={"field": "file", "size": len(content)})
+        raise BadInput(
+            f"file: 文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large", detail={"field": "file", "size": len(content)}
+        )
     ctype = sniff_content_type(content)
     if ctype is None:
         raise BadInput("file: 只接受 PDF、PNG、JPEG、DOCX、XLSX、OFD 文件（按内容识别）/ file type not allowed", detail={"field": "file"})
     digest = hashlib.sha256(content).hexdigest()
-    att = Attachment(application=application, kind=kind.strip(), filename=filename[:255] or digest, content_type=ctype, size=len(content),
-                     sha256=digest, uploaded_by=user_of(actor))
+    att = Attachment(
+        application=application,
+        kind=kind.strip(),
+        filename=filename[:255] or digest,
+        content_type=ctype,
+        size=len(content),
+        sha256=digest,
+        uploaded_by=user_of(actor),
+    )
     att.file.save(digest, ContentFile(content), save=False)
     att.full_clean()
     att.save()
-    audit_record(actor=actor, action="attachment_add", target_type="application", target_id=application.pk,
-                 data={"attachment": att.pk, "sha256": digest, "kind": kind})
+    audit_record(
+        actor=actor,
+        action="attachment_add",
+        target_type="application",
+        target_id=application.pk,
+        data={"attachment": att.pk, "sha256": digest, "kind": kind},
+    )
     return att
 
 

@@ -50,17 +50,27 @@ def totals_by(user, field: str, *, submitted_only: bool = True) -> list[dict[str
     qs = applications_visible_to(user)
     if submitted_only:
         qs = qs.filter(_SUBMITTED)
-    rows = (qs.order_by().values(field)
-            .annotate(n=Count("id"), requested=Coalesce(Sum("requested_amount"), 0), decided=Coalesce(Sum("decided_amount", filter=_SUPPORTED), 0))
-            .order_by(field))
+    rows = (
+        qs.order_by()
+        .values(field)
+        .annotate(
+            n=Count("id"), requested=Coalesce(Sum("requested_amount"), 0), decided=Coalesce(Sum("decided_amount", filter=_SUPPORTED), 0)
+        )
+        .order_by(field)
+    )
     return [{"key": r[field] or "", "n": r["n"], "requested": int(r["requested"]), "decided": int(r["decided"])} for r in rows]
 
 
 def totals_by_unit(user) -> list[dict[str, Any]]:
     """Per recommending unit: the development zone when the organisation is in one, else its district."""
     qs = applications_visible_to(user).filter(_SUBMITTED)
-    rows = (qs.order_by().values("organisation__zone", "organisation__district")
-            .annotate(n=Count("id"), requested=Coalesce(Sum("requested_amount"), 0), decided=Coalesce(Sum("decided_amount", filter=_SUPPORTED), 0)))
+    rows = (
+        qs.order_by()
+        .values("organisation__zone", "organisation__district")
+        .annotate(
+            n=Count("id"), requested=Coalesce(Sum("requested_amount"), 0), decided=Coalesce(Sum("decided_amount", filter=_SUPPORTED), 0)
+        )
+    )
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         key = r["organisation__zone"] or r["organisation__district"] or ""
@@ -87,8 +97,13 @@ def submissions_by_day(user, *, call_id: int | None = None) -> list[tuple[dt.dat
     qs = applications_visible_to(user).filter(submitted_at__isnull=False)
     if call_id is not None:
         qs = qs.filter(call_id=call_id)
-    rows = (qs.order_by().annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
-            .values("day").annotate(n=Count("id")).order_by("day"))
+    rows = (
+        qs.order_by()
+        .annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
     return [(r["day"], r["n"]) for r in rows]
 
 
@@ -96,8 +111,13 @@ def budget_use(user, calls) -> list[dict[str, Any]]:
     """Per call and budget line (a direction or a project id): the budget and the amount decided."""
     calls = list(calls)
     decided: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = (applications_visible_to(user).filter(_SUPPORTED, call__in=[c.pk for c in calls]).order_by()
-            .values("call_id", "direction").annotate(total=Coalesce(Sum("decided_amount"), 0)))
+    rows = (
+        applications_visible_to(user)
+        .filter(_SUPPORTED, call__in=[c.pk for c in calls])
+        .order_by()
+        .values("call_id", "direction")
+        .annotate(total=Coalesce(Sum("decided_amount"), 0))
+    )
     for r in rows:
         decided[r["call_id"]][r["direction"]] += int(r["total"])
     out = []

@@ -72,7 +72,7 @@ def _whole(value: Any, field: str) -> int:
 def award_allocate(data: Any) -> Allocation:
     """The `yongke award allocate FILE` request `{"budget", "claims": [{"id", "amount"}]}`, checked."""
     if not isinstance(data, dict):
-        raise _bad("file", "应为 JSON 对象 {\"budget\", \"claims\"} / must be an object")
+        raise _bad("file", '应为 JSON 对象 {"budget", "claims"} / must be an object')
     unknown = sorted(set(data) - {"budget", "claims"})
     if unknown:
         raise _bad(unknown[0], "未知字段 / unknown field", data[unknown[0]])
@@ -87,7 +87,7 @@ def award_allocate(data: Any) -> Allocation:
     for i, c in enumerate(data["claims"]):
         w = f"claims[{i}]"
         if not isinstance(c, dict):
-            raise _bad(w, "应为对象 {\"id\", \"amount\"} / must be an object", c)
+            raise _bad(w, '应为对象 {"id", "amount"} / must be an object', c)
         extra = sorted(set(c) - {"id", "amount"})
         if extra:
             raise _bad(f"{w}.{extra[0]}", "未知字段 / unknown field", c[extra[0]])

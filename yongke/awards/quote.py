@@ -47,19 +47,19 @@ def _bad(field: str, rule: str, value: Any = None, *, code: str = "bad_input") -
 
 def premium_kinds(compiled: CompiledGuide) -> list[str]:
     """The insurance kinds the guide declares (a `premium_<kind>` fact each)."""
-    return [n[len(PREMIUM_PREFIX):] for n in compiled.guide.facts if n.startswith(PREMIUM_PREFIX)]
+    return [n[len(PREMIUM_PREFIX) :] for n in compiled.guide.facts if n.startswith(PREMIUM_PREFIX)]
 
 
 def _premiums(compiled: CompiledGuide, raw: Any) -> dict[str, int]:
     """`premiums: [{"kind", "amount"}]` as the guide's premium facts; several of a kind add up."""
     if not isinstance(raw, list):
-        raise _bad("facts.premiums", "应为列表 [{\"kind\", \"amount\"}] / must be a list", raw, code="bad_fact")
+        raise _bad("facts.premiums", '应为列表 [{"kind", "amount"}] / must be a list', raw, code="bad_fact")
     kinds = premium_kinds(compiled)
     out = {f"{PREMIUM_PREFIX}{k}": 0 for k in kinds}
     for i, item in enumerate(raw):
         w = f"facts.premiums[{i}]"
         if not isinstance(item, dict):
-            raise _bad(w, "应为对象 {\"kind\", \"amount\"} / must be an object", item, code="bad_fact")
+            raise _bad(w, '应为对象 {"kind", "amount"} / must be an object', item, code="bad_fact")
         unknown = sorted(set(item) - {"kind", "amount"})
         if unknown:
             raise _bad(f"{w}.{unknown[0]}", "未知字段 / unknown field", item[unknown[0]], code="bad_fact")
@@ -132,7 +132,13 @@ def _reason_for_rule(rule, code: str, message: str, **extra: Any) -> dict[str, A
 
 
 def award_quote(
-    compiled: CompiledGuide, *, direction: Any, facts: Any, org: Any = None, year: Any = None, history: Any = None,
+    compiled: CompiledGuide,
+    *,
+    direction: Any,
+    facts: Any,
+    org: Any = None,
+    year: Any = None,
+    history: Any = None,
     decides: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Quote a direction's award for one organisation; raises BadInput naming the field.
@@ -140,7 +146,7 @@ def award_quote(
     A given `history` decides every fact a history can decide; `decides` narrows that to the
     facts a partial record knows (the system's own records: `history.RECORDED_FACTS`)."""
     if not isinstance(direction, str):
-        raise _bad("direction", "应为方向编号文本，如 \"26.1\" / must be a string", direction)
+        raise _bad("direction", '应为方向编号文本，如 "26.1" / must be a string', direction)
     compiled.direction(direction)
     award = compiled.award_rule(direction)
     if award is None:
@@ -159,7 +165,9 @@ def award_quote(
     gating_names = {n for r in compiled.direction(direction).rules if r.gating and r.expr for n in referenced_names(r.expr)}
     if decides is not None:
         gating_names &= decides
-    implied = hist.implied_facts(entries, direction=direction, names=gating_names, year=year_, facts={**given, "content": content}, given=history is not None)
+    implied = hist.implied_facts(
+        entries, direction=direction, names=gating_names, year=year_, facts={**given, "content": content}, given=history is not None
+    )
     context = {**given, **implied.facts}
     _, outcomes = compiled.evaluate(direction, context)
 
@@ -176,34 +184,51 @@ def award_quote(
             hits = [e for n in cr.names for e in implied.evidence.get(n, []) if implied.facts.get(n) and not given.get(n)]
             if hits:
                 seen = sorted({e.index: e for e in hits}.values(), key=lambda e: e.index)
-                failed.append(_reason_for_rule(
-                    rule, "excluded", f"不予支持：{rule.message}（依据申报历史：{'；'.join(e.describe() for e in seen)}）/ excluded by the claim history",
-                    history=[e.index for e in seen],
-                ))
+                failed.append(
+                    _reason_for_rule(
+                        rule,
+                        "excluded",
+                        f"不予支持：{rule.message}（依据申报历史：{'；'.join(e.describe() for e in seen)}）/ excluded by the claim history",
+                        history=[e.index for e in seen],
+                    )
+                )
             else:
                 failed.append(_reason_for_rule(rule, "rule_failed", f"不符合：{rule.message} / requirement not met"))
         elif result == "missing":
             labels = "、".join(f"{compiled.guide.facts[n].label}（{n}）" for n in missing)
-            notes.append(_reason_for_rule(
-                rule, "to_verify", f"待项目处核实：{rule.message}（未提供 {labels}）/ to be verified by the officer",
-                fields=[f"facts.{n}" for n in missing],
-            ))
+            notes.append(
+                _reason_for_rule(
+                    rule,
+                    "to_verify",
+                    f"待项目处核实：{rule.message}（未提供 {labels}）/ to be verified by the officer",
+                    fields=[f"facts.{n}" for n in missing],
+                )
+            )
 
     if direction == "30.1" and entries:
         same, unknown = hist.already_paid_platform(entries, level=given.get("platform_level"), content=content)
         once = "对新认定的创新平台给予一次性后补助建设资助"
         if same:
-            failed.append({
-                "code": "paid_once", "rule": award.rule.id, "source": once,
-                "message": f"不予支持：同一平台（同级、相同建设内容）已获一次性后补助（{'；'.join(e.describe() for e in same)}）/ already paid once",
-                "history": [e.index for e in same],
-            })
+            failed.append(
+                {
+                    "code": "paid_once",
+                    "rule": award.rule.id,
+                    "source": once,
+                    "message": f"不予支持：同一平台（同级、相同建设内容）已获一次性后补助（{'；'.join(e.describe() for e in same)}）/ already paid once",
+                    "history": [e.index for e in same],
+                }
+            )
         elif unknown:
-            notes.append({
-                "code": "to_verify", "rule": award.rule.id, "source": once, "fields": ["facts.content"],
-                "message": "待核实：申报历史中有同级平台的一次性后补助，未能比对建设内容 / to be verified: an earlier same-level platform award",
-                "history": [e.index for e in unknown],
-            })
+            notes.append(
+                {
+                    "code": "to_verify",
+                    "rule": award.rule.id,
+                    "source": once,
+                    "fields": ["facts.content"],
+                    "message": "待核实：申报历史中有同级平台的一次性后补助，未能比对建设内容 / to be verified: an earlier same-level platform award",
+                    "history": [e.index for e in unknown],
+                }
+            )
 
     if failed:
         return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": failed + notes}
@@ -211,7 +236,9 @@ def award_quote(
     parts = compiled.award_breakdown(direction, context)
     if parts is None or award_value is None or parts.amount != award_value:
         # The guide file promises that the parts add up to the formula; validation checks it on every case.
-        raise RuntimeError(f"{award.rule.id}: 分项合计与公式金额不一致 / breakdown does not add up ({parts and parts.amount} != {award_value})")
+        raise RuntimeError(
+            f"{award.rule.id}: 分项合计与公式金额不一致 / breakdown does not add up ({parts and parts.amount} != {award_value})"
+        )
     amount = parts.amount
     steps = list(parts.steps)
     reasons: list[dict[str, Any]] = []
@@ -221,14 +248,21 @@ def award_quote(
             continue
         room = max(value - paid, 0)
         if amount > room:
-            steps.append({
-                "step": f"本年度（{year_}年）已获同类补助 {paid} 元，年度上限 {value} 元，剩余额度 {room} 元",
-                "amount": room - amount, "source": limit.source,
-            })
-            reasons.append({
-                "code": "annual_cap", "source": limit.source, "history": [e.index for e in hits],
-                "message": f"年度上限：{limit.source.rstrip('。')}，本年度已获 {paid} 元，本次最多 {room} 元 / yearly cap across claims",
-            })
+            steps.append(
+                {
+                    "step": f"本年度（{year_}年）已获同类补助 {paid} 元，年度上限 {value} 元，剩余额度 {room} 元",
+                    "amount": room - amount,
+                    "source": limit.source,
+                }
+            )
+            reasons.append(
+                {
+                    "code": "annual_cap",
+                    "source": limit.source,
+                    "history": [e.index for e in hits],
+                    "message": f"年度上限：{limit.source.rstrip('。')}，本年度已获 {paid} 元，本次最多 {room} 元 / yearly cap across claims",
+                }
+            )
             amount = room
     if amount == 0 and reasons:
         reasons.append({"code": "annual_cap_reached", "message": "本年度补助已达上限，本次不予补助 / the yearly cap is reached"})
@@ -239,7 +273,7 @@ def award_quote(
 def award_quote_request(compiled: CompiledGuide, data: Any) -> dict[str, Any]:
     """The `yongke award quote FILE` request: check its fields, then quote."""
     if not isinstance(data, dict):
-        raise _bad("file", "应为 JSON 对象 {\"direction\", \"facts\", …} / must be an object", None)
+        raise _bad("file", '应为 JSON 对象 {"direction", "facts", …} / must be an object', None)
     unknown = sorted(set(data) - QUOTE_KEYS)
     if unknown:
         raise _bad(unknown[0], "未知字段 / unknown field", data[unknown[0]], code="unknown_field")
@@ -247,5 +281,10 @@ def award_quote_request(compiled: CompiledGuide, data: Any) -> dict[str, Any]:
         if key not in data:
             raise _bad(key, "缺少字段 / missing field", code="missing_field")
     return award_quote(
-        compiled, direction=data["direction"], facts=data["facts"], org=data.get("org"), year=data.get("year"), history=data.get("history"),
+        compiled,
+        direction=data["direction"],
+        facts=data["facts"],
+        org=data.get("org"),
+        year=data.get("year"),
+        history=data.get("history"),
     )

@@ -93,7 +93,9 @@ def _fact_column(name: str, dtype: pl.DataType, fact: Fact) -> _Column:
         typed = raw.cast(pl.String)
         if fact.type == "string":
             return _Column(name, typed)
-        return _Column(name, typed, [(typed.is_not_null() & ~typed.is_in(list(fact.values)), f"应为 {', '.join(fact.values)} 之一 / unknown value")])
+        return _Column(
+            name, typed, [(typed.is_not_null() & ~typed.is_in(list(fact.values)), f"应为 {', '.join(fact.values)} 之一 / unknown value")]
+        )
     # int, money, number
     target = pl.Float64 if fact.type == "number" else pl.Int64
     what = "整数（元）" if fact.type == "money" else ("整数" if fact.type == "int" else "数值")
@@ -124,10 +126,14 @@ def _columns(frame: pl.DataFrame, compiled: CompiledGuide) -> list[_Column]:
     cols = [
         # Null or empty; stripping a million names to find blank ones would cost a tenth of the screening.
         _Column(NAME, name, [(_blank(name), "缺少单位名称 / missing value")]),
-        _Column(USCC, uscc, [
-            (_blank(uscc), "缺少统一社会信用代码 / missing value"),
-            (~uscc.str.contains(USCC_PATTERN).fill_null(True), "统一社会信用代码格式不正确 / not a unified social credit code"),
-        ]),
+        _Column(
+            USCC,
+            uscc,
+            [
+                (_blank(uscc), "缺少统一社会信用代码 / missing value"),
+                (~uscc.str.contains(USCC_PATTERN).fill_null(True), "统一社会信用代码格式不正确 / not a unified social credit code"),
+            ],
+        ),
     ]
     return cols + [_fact_column(c, frame.schema[c], facts[c]) for c in frame.columns if c in facts]
 
@@ -136,7 +142,9 @@ def check_orgs(frame: pl.DataFrame, compiled: CompiledGuide) -> pl.DataFrame:
     """The table with every fact column in the type the rules read; the first wrong value names its column and line."""
     cols = _columns(frame, compiled)
     checks = [(c.name, rule, bad) for c in cols for bad, rule in c.problems]
-    flags = frame.select([bad.any().alias(str(i)) for i, (_, _, bad) in enumerate(checks)] + [pl.col(USCC).hash().n_unique().alias("_codes")])
+    flags = frame.select(
+        [bad.any().alias(str(i)) for i, (_, _, bad) in enumerate(checks)] + [pl.col(USCC).hash().n_unique().alias("_codes")]
+    )
     for i, (column, rule, bad) in enumerate(checks):
         if flags[str(i)][0]:
             at = frame.select(bad.arg_true().first()).item()
@@ -222,7 +230,10 @@ def _plans(compiled: CompiledGuide) -> list[_Plan]:
         amount = amount.cast(pl.Int64)
         # Only a rule reading a fact outside `requires` can be undecided once the required facts are there.
         open_gates = [r for r in gates if set(referenced_names(r.expr)) - set(requires)]
-        bits = [pl.when(translate(r.expr, ints).is_null()).then(pl.lit(1 << i, dtype=pl.UInt32)).otherwise(pl.lit(0, dtype=pl.UInt32)) for i, r in enumerate(open_gates)]
+        bits = [
+            pl.when(translate(r.expr, ints).is_null()).then(pl.lit(1 << i, dtype=pl.UInt32)).otherwise(pl.lit(0, dtype=pl.UInt32))
+            for i, r in enumerate(open_gates)
+        ]
         mask = pl.sum_horizontal(bits).cast(pl.UInt32) if bits else pl.lit(0, dtype=pl.UInt32)
         plans.append(_Plan(d, award, requires, present & ~fails, amount, tuple(r.id for r in open_gates), mask))
     return plans
@@ -277,7 +288,8 @@ class ScreenResult:
         keys = a.select("direction", "verify").unique()
         decode = pl.DataFrame(
             {
-                "direction": keys["direction"], "verify": keys["verify"],
+                "direction": keys["direction"],
+                "verify": keys["verify"],
                 "project": [self.directions[d][0] for d in keys["direction"]],
                 "to_verify": [[rid for i, rid in enumerate(self.directions[d][1]) if m >> i & 1] for d, m in keys.iter_rows()],
             },
@@ -302,7 +314,11 @@ class ScreenResult:
 
 
 def awards_screen(
-    compiled: CompiledGuide, orgs: pl.DataFrame, *, directions: list[str] | None = None, on_rows: Callable[[int], None] | None = None,
+    compiled: CompiledGuide,
+    orgs: pl.DataFrame,
+    *,
+    directions: list[str] | None = None,
+    on_rows: Callable[[int], None] | None = None,
 ) -> ScreenResult:
     """Every award each organisation qualifies for, with its amount; `orgs` as `check_orgs` returns it.
 
@@ -330,7 +346,9 @@ def awards_screen(
             on_rows(min(CHUNK_ROWS, orgs.height - start))
     blocks = [b for per_direction in found for b in per_direction]
     awards = pl.concat(blocks, rechunk=True) if blocks else pl.DataFrame(schema=schema)
-    return ScreenResult(orgs=orgs, awards=awards, directions={p.direction.id: (p.direction.name, p.open_gates) for p in plans}, skipped=skipped)
+    return ScreenResult(
+        orgs=orgs, awards=awards, directions={p.direction.id: (p.direction.name, p.open_gates) for p in plans}, skipped=skipped
+    )
 
 
 # --------------------------------------------------------------------------- the 公示 list
@@ -346,11 +364,16 @@ def write_xlsx(result: ScreenResult, path: Path | str, *, on_rows: Callable[[int
     from yongke.core.xlsx import Column, write_table
 
     if result.awards.height > XLSX_MAX_ROWS:
-        raise _bad("--out-xlsx", f"公示名单 {result.awards.height} 行，超过 Excel 单表上限 {XLSX_MAX_ROWS} 行，请改用 --out-json / too many rows for Excel",
-                   code="too_many_rows")
+        raise _bad(
+            "--out-xlsx",
+            f"公示名单 {result.awards.height} 行，超过 Excel 单表上限 {XLSX_MAX_ROWS} 行，请改用 --out-json / too many rows for Excel",
+            code="too_many_rows",
+        )
     columns = [Column(h) for h in XLSX_COLUMNS[:-1]] + [Column(XLSX_COLUMNS[-1], number_format="0.00##")]
-    rows = ((i, name, uscc, project, _wan(amount))
-            for i, (name, uscc, project, amount) in enumerate(result.listed().select(NAME, USCC, "project", "amount").iter_rows(), start=1))
+    rows = (
+        (i, name, uscc, project, _wan(amount))
+        for i, (name, uscc, project, amount) in enumerate(result.listed().select(NAME, USCC, "project", "amount").iter_rows(), start=1)
+    )
     write_table(path, sheet="公示名单", columns=columns, rows=rows, on_rows=on_rows)
 
 
@@ -360,7 +383,11 @@ def awards_records(result: ScreenResult) -> pl.DataFrame:
     wan = pl.format("{}.{}", pl.col("amount") // 10000, (pl.col("amount") % 10000).cast(pl.String).str.zfill(4))
     return a.select(
         pl.int_range(1, a.height + 1, dtype=pl.Int64).alias("no"),
-        NAME, USCC, "direction", "project", "amount",
+        NAME,
+        USCC,
+        "direction",
+        "project",
+        "amount",
         wan.str.strip_chars_end("0").str.strip_chars_end(".").alias("amount_wan"),
         "to_verify",
     )

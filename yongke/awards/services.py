@@ -38,8 +38,9 @@ def claim_quote(app: Application) -> dict[str, Any]:
     facts.update({k: v for k, v in app.facts.items() if k in hist.RECORDED_FACTS})
     year = int(app.guide_version.label) if app.guide_version.label.isdigit() else None
     history = organisation_history(app.organisation, year_label=app.guide_version.label, exclude=app) if year is not None else None
-    return award_quote(compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year, history=history,
-                       decides=hist.RECORDED_FACTS)
+    return award_quote(
+        compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year, history=history, decides=hist.RECORDED_FACTS
+    )
 
 
 @transaction.atomic
@@ -50,7 +51,9 @@ def claim_check(*, actor: Actor, application: Application, comment: str = "") ->
         reasons = "；".join(r["message"] for r in quote["reasons"] if r["code"] != "to_verify")
         app, _ = app_services.application_transition(actor=actor, application=application, action="refuse", comment=reasons or "不符合条件")
         return app, quote
-    app, _ = app_services.application_transition(actor=actor, application=application, action="check", amount=quote["amount"], comment=comment)
+    app, _ = app_services.application_transition(
+        actor=actor, application=application, action="check", amount=quote["amount"], comment=comment
+    )
     return app, quote
 
 
@@ -80,12 +83,25 @@ def claims_from_screening(*, actor: Actor, call: Call, found: list[dict[str, Any
         facts = {k: v for k, v in (row.get("facts") or {}).items() if k in guide.facts and v is not None}
         # The claim is the organisation's (awaiting its confirmation), proposed by the system on
         # the officer's instruction; the officer's own act is audited below.
-        app = app_services.application_create(actor=System("免申即享"), call=call, direction=row["direction"], organisation=org,
-                                              title=f"{guide.direction(row['direction']).name}（免申即享）", facts=facts, state="proposed")
+        app = app_services.application_create(
+            actor=System("免申即享"),
+            call=call,
+            direction=row["direction"],
+            organisation=org,
+            title=f"{guide.direction(row['direction']).name}（免申即享）",
+            facts=facts,
+            state="proposed",
+        )
         existing.add((org.uscc, row["direction"]))
         created += 1
-        audit_record(actor=actor, action="claim_proposed", target_type="application", target_id=app.pk, to_state="proposed",
-                     data={"amount": row.get("amount")})
+        audit_record(
+            actor=actor,
+            action="claim_proposed",
+            target_type="application",
+            target_id=app.pk,
+            to_state="proposed",
+            data={"amount": row.get("amount")},
+        )
     return {"created": created, "skipped": skipped}
 
 
@@ -93,17 +109,33 @@ def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
     """A direction's checked claims, largest first, with the budget line the allocation draws."""
     from yongke.applications.selectors import applications_visible_to
 
-    claims = list(applications_visible_to(user).filter(call=call, direction=direction, funding="post",
-                                                       state__in=("checked", "published", "paid")).order_by("-decided_amount", "pk"))
+    claims = list(
+        applications_visible_to(user)
+        .filter(call=call, direction=direction, funding="post", state__in=("checked", "published", "paid"))
+        .order_by("-decided_amount", "pk")
+    )
     key, budget = call.budget_for(direction)
     total = sum(int(c.decided_amount or 0) for c in claims)
     allocation = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims]) if budget is not None and claims else None
     paid = dict(allocation.amounts) if allocation else {}
     return {
-        "direction": direction, "budget_key": key, "budget": budget, "claimed": total, "fits": budget is None or total <= budget,
+        "direction": direction,
+        "budget_key": key,
+        "budget": budget,
+        "claimed": total,
+        "fits": budget is None or total <= budget,
         "ratio": str(allocation.ratio) if allocation else "1",
-        "claims": [{"id": c.pk, "organisation": c.organisation.name, "uscc": c.organisation.uscc, "state": c.state,
-                    "amount": int(c.decided_amount or 0), "allocated": paid.get(c.pk, int(c.decided_amount or 0))} for c in claims],
+        "claims": [
+            {
+                "id": c.pk,
+                "organisation": c.organisation.name,
+                "uscc": c.organisation.uscc,
+                "state": c.state,
+                "amount": int(c.decided_amount or 0),
+                "allocated": paid.get(c.pk, int(c.decided_amount or 0)),
+            }
+            for c in claims
+        ],
     }
 
 
@@ -114,16 +146,28 @@ def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, An
     key, budget = call.budget_for(direction)
     if budget is None:
         raise Refused(f"批次未设置方向 {direction} 或项目 {key} 的预算 / no budget set", code="no_budget")
-    claims = list(Application.objects.select_for_update().filter(call=call, direction=direction, funding="post", state="checked").order_by("pk"))
+    claims = list(
+        Application.objects.select_for_update().filter(call=call, direction=direction, funding="post", state="checked").order_by("pk")
+    )
     result = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims])
     amounts = dict(result.amounts)
     for c in claims:
         if amounts[c.pk] != c.decided_amount:
-            audit_record(actor=actor, action="claim_allocate", target_type="application", target_id=c.pk,
-                         data={"from": c.decided_amount, "to": amounts[c.pk], "budget": budget, "ratio": str(result.ratio)})
+            audit_record(
+                actor=actor,
+                action="claim_allocate",
+                target_type="application",
+                target_id=c.pk,
+                data={"from": c.decided_amount, "to": amounts[c.pk], "budget": budget, "ratio": str(result.ratio)},
+            )
             c.decided_amount = amounts[c.pk]
             c.save(update_fields=["decided_amount", "updated_at"])
-    return {"direction": direction, "budget": budget, "ratio": str(result.ratio), "allocations": [{"id": i, "amount": a} for i, a in result.amounts]}
+    return {
+        "direction": direction,
+        "budget": budget,
+        "ratio": str(result.ratio),
+        "allocations": [{"id": i, "amount": a} for i, a in result.amounts],
+    }
 
 
 def authorize_registry_screen(*, actor: Actor, call: Call) -> None:
@@ -178,8 +222,15 @@ def registry_screen(*, actor: Actor, call: Call) -> dict[str, Any]:
     # when every condition is known to hold, never on a guess left to verify.
     listed = [r for r in result.listed().to_dicts() if not r["to_verify"]]
     by_uscc = {r[USCC]: r for r in rows}
-    found = [{"uscc": r[USCC], "direction": r["direction"], "amount": r["amount"],
-              "facts": {k: v for k, v in by_uscc[r[USCC]].items() if k not in (NAME, USCC)}} for r in listed]
+    found = [
+        {
+            "uscc": r[USCC],
+            "direction": r["direction"],
+            "amount": r["amount"],
+            "facts": {k: v for k, v in by_uscc[r[USCC]].items() if k not in (NAME, USCC)},
+        }
+        for r in listed
+    ]
     out = claims_from_screening(actor=actor, call=call, found=found)
     out["found"] = len(found)
     return out

@@ -199,8 +199,13 @@ def translate(expr: str, integer_names: frozenset[str] = frozenset()) -> pl.Expr
 VERDICT_CODES = ("eligible", "not_eligible", "incomplete")
 
 POLARS_TYPES = {
-    "bool": pl.Boolean, "int": pl.Int64, "money": pl.Int64, "number": pl.Float64,
-    "enum": pl.String, "string": pl.String, "date": pl.String,
+    "bool": pl.Boolean,
+    "int": pl.Int64,
+    "money": pl.Int64,
+    "number": pl.Float64,
+    "enum": pl.String,
+    "string": pl.String,
+    "date": pl.String,
 }
 
 
@@ -233,7 +238,13 @@ class ColumnarGuide:
                 continue
             fail = pl.any_horizontal([(~g).fill_null(False) for g in gates])
             missing = pl.any_horizontal([g.is_null() for g in gates])
-            self.verdicts[d.id] = pl.when(fail).then(pl.lit(1, dtype=pl.Int8)).when(missing).then(pl.lit(2, dtype=pl.Int8)).otherwise(pl.lit(0, dtype=pl.Int8))
+            self.verdicts[d.id] = (
+                pl.when(fail)
+                .then(pl.lit(1, dtype=pl.Int8))
+                .when(missing)
+                .then(pl.lit(2, dtype=pl.Int8))
+                .otherwise(pl.lit(0, dtype=pl.Int8))
+            )
 
     def prepare(self, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         """Give the table a typed column for every fact (null where absent) and every parameter."""
@@ -247,7 +258,9 @@ class ColumnarGuide:
         keep = [c for c in have if c not in self.guide.facts and c not in self.parameters]
         return lf.select([pl.col(c) for c in keep] + cols)
 
-    def screen(self, frame: pl.DataFrame | pl.LazyFrame, directions: list[str] | None = None, *, keep: list[str] | None = None) -> pl.DataFrame:
+    def screen(
+        self, frame: pl.DataFrame | pl.LazyFrame, directions: list[str] | None = None, *, keep: list[str] | None = None
+    ) -> pl.DataFrame:
         """One Int8 column per direction: 0 eligible, 1 not eligible, 2 incomplete (VERDICT_CODES)."""
         ids = directions or list(self.verdicts)
         lf = self.prepare(frame)

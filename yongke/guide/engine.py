@@ -183,7 +183,9 @@ class CompiledGuide:
     def check(self, direction_id: str, facts: Any) -> dict[str, Any]:
         """The `yongke check` answer: the direction's verdict and every rule's result."""
         if not isinstance(direction_id, str):
-            raise BadInput("direction 应为方向编号文本，如 \"1.1\" / direction must be a string", code="bad_input", detail={"field": "direction"})
+            raise BadInput(
+                'direction 应为方向编号文本，如 "1.1" / direction must be a string', code="bad_input", detail={"field": "direction"}
+            )
         self.direction(direction_id)
         coerced = coerce_facts(self.guide.facts, facts)
         verdict, outcomes = self.evaluate(direction_id, coerced)
@@ -206,4 +208,11 @@ class CompiledGuide:
             rules.append(item)
             if cr.gating and result == "fail":
                 failing.append(r.id)
-        return {"direction": direction_id, "version": self.guide.version, "verdict": verdict, "failing": failing, "missing_facts": missing_facts, "rules": rules}
+        return {
+            "direction": direction_id,
+            "version": self.guide.version,
+            "verdict": verdict,
+            "failing": failing,
+            "missing_facts": missing_facts,
+            "rules": rules,
+        }

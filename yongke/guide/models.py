@@ -112,8 +112,9 @@ class Rule(models.Model):
 
     version = models.ForeignKey(GuideVersion, on_delete=models.CASCADE, related_name="rules")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="rules")
-    direction = models.ForeignKey(Direction, on_delete=models.CASCADE, related_name="own_rules", null=True, blank=True,
-                                  help_text="为空时适用于项目下全部方向")
+    direction = models.ForeignKey(
+        Direction, on_delete=models.CASCADE, related_name="own_rules", null=True, blank=True, help_text="为空时适用于项目下全部方向"
+    )
     code = models.CharField("规则编号", max_length=64)
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
     expr = models.TextField("表达式（CEL）", blank=True)

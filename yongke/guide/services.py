@@ -36,22 +36,38 @@ def guide_store(*, actor: Actor, guide: Guide, source_file: str = "", publish: b
         return existing, False
     last = m.GuideVersion.objects.filter(label=guide.version).order_by("-revision").first()
     version = m.GuideVersion(
-        label=guide.version, revision=(last.revision + 1) if last else 1, title=guide.title, digest=guide.digest,
-        spec=guide.raw, text=guide.text, source_file=source_file,
+        label=guide.version,
+        revision=(last.revision + 1) if last else 1,
+        title=guide.title,
+        digest=guide.digest,
+        spec=guide.raw,
+        text=guide.text,
+        source_file=source_file,
     )
     version.full_clean()
     version.save()
     order = 0
     rules: list[m.Rule] = []
     for pi, prog in enumerate(guide.programmes):
-        programme = m.Programme.objects.create(version=version, code=prog.id, name=prog.name, name_inferred=prog.name_inferred, text=prog.text, order=pi)
+        programme = m.Programme.objects.create(
+            version=version, code=prog.id, name=prog.name, name_inferred=prog.name_inferred, text=prog.text, order=pi
+        )
         for project in prog.projects:
             proj = m.Project.objects.create(
-                version=version, programme=programme, code=project.id, name=project.name, name_inferred=project.name_inferred,
-                funding=project.funding, review=project.review, text=project.text, order=int(project.id),
+                version=version,
+                programme=programme,
+                code=project.id,
+                name=project.name,
+                name_inferred=project.name_inferred,
+                funding=project.funding,
+                review=project.review,
+                text=project.text,
+                order=int(project.id),
             )
             for di, d in enumerate(project.directions):
-                direction = m.Direction.objects.create(version=version, project=proj, code=d.id, name=d.name, text=d.text, order=int(project.id) * 100 + di)
+                direction = m.Direction.objects.create(
+                    version=version, project=proj, code=d.id, name=d.name, text=d.text, order=int(project.id) * 100 + di
+                )
                 for r in d.rules:
                     if r.scope != d.id:
                         continue
@@ -69,8 +85,13 @@ def guide_store(*, actor: Actor, guide: Guide, source_file: str = "", publish: b
         m.Parameter(version=version, name=p.name, value=p.value, unit=p.unit or "", label=p.label, assumed=p.assumed, source=p.source or "")
         for p in guide.parameters.values()
     )
-    audit_record(actor=actor, action="guide_load", target_type="guide_version", target_id=version.pk,
-                 data={"label": version.label, "revision": version.revision, "digest": version.digest, "file": source_file})
+    audit_record(
+        actor=actor,
+        action="guide_load",
+        target_type="guide_version",
+        target_id=version.pk,
+        data={"label": version.label, "revision": version.revision, "digest": version.digest, "file": source_file},
+    )
     if publish:
         version = guide_version_publish(actor=actor, version=version)
     return version, True
@@ -78,8 +99,18 @@ def guide_store(*, actor: Actor, guide: Guide, source_file: str = "", publish: b
 
 def _rule_row(version: m.GuideVersion, project: m.Project, direction: m.Direction | None, r, order: int) -> m.Rule:
     return m.Rule(
-        version=version, project=project, direction=direction, code=r.id, kind=r.kind, expr=r.expr or "", message=r.message,
-        source=r.source, evidence=r.evidence or "", reason=r.reason or "", cap="" if r.cap is None else str(r.cap), order=order,
+        version=version,
+        project=project,
+        direction=direction,
+        code=r.id,
+        kind=r.kind,
+        expr=r.expr or "",
+        message=r.message,
+        source=r.source,
+        evidence=r.evidence or "",
+        reason=r.reason or "",
+        cap="" if r.cap is None else str(r.cap),
+        order=order,
     )
 
 
@@ -95,7 +126,9 @@ def guide_version_publish(*, actor: Actor, version: m.GuideVersion) -> m.GuideVe
     _require_guide_keeper(actor)
     version = m.GuideVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == m.GuideVersion.Status.RETIRED:
-        raise BadInput("已停用的指南版本不能再发布 / a retired version cannot be published", code="guide_retired", detail={"version": str(version)})
+        raise BadInput(
+            "已停用的指南版本不能再发布 / a retired version cannot be published", code="guide_retired", detail={"version": str(version)}
+        )
     if version.status != m.GuideVersion.Status.PUBLISHED:
         version.status = m.GuideVersion.Status.PUBLISHED
         version.published_at = timezone.now()

@@ -54,20 +54,44 @@ def job_start_org_import(*, actor: Actor, filename: str, content: bytes, dry_run
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}{suffix}"
     path.write_bytes(content)
-    return _enqueue(Job.Kind.ORG_IMPORT, actor=actor, params={"path": str(path), "filename": (filename or "")[:200], "dry_run": dry_run},
-                    runner=tasks.run_org_import)
+    return _enqueue(
+        Job.Kind.ORG_IMPORT,
+        actor=actor,
+        params={"path": str(path), "filename": (filename or "")[:200], "dry_run": dry_run},
+        runner=tasks.run_org_import,
+    )
 
 
-def job_start_review_round(*, actor: Actor, call: Call, directions: list[str] | None = None, k: int | None = None, min_load: int = 0,
-                           max_load: int | None = None, mode: str = "optimal", seed: int | None = None, max_prob: float | None = None,
-                           forced: list[tuple[int, int]] | None = None, due_at: dt.datetime | None = None) -> Job:
+def job_start_review_round(
+    *,
+    actor: Actor,
+    call: Call,
+    directions: list[str] | None = None,
+    k: int | None = None,
+    min_load: int = 0,
+    max_load: int | None = None,
+    mode: str = "optimal",
+    seed: int | None = None,
+    max_prob: float | None = None,
+    forced: list[tuple[int, int]] | None = None,
+    due_at: dt.datetime | None = None,
+) -> Job:
     """Queue an assignment round (`review_round_run`, with these arguments)."""
     authorize_review_round(actor=actor, call=call)
     if mode not in REVIEW_MODES:
         raise BadInput(f"mode: 应为 {'、'.join(REVIEW_MODES)} 之一 / unknown mode", detail={"field": "mode", "value": mode})
-    params = {"call": call.pk, "directions": directions, "k": k, "min_load": min_load, "max_load": max_load, "mode": mode, "seed": seed,
-              "max_prob": max_prob, "forced": [[int(a), int(e)] for a, e in forced] if forced else None,
-              "due_at": due_at.isoformat() if due_at else None}
+    params = {
+        "call": call.pk,
+        "directions": directions,
+        "k": k,
+        "min_load": min_load,
+        "max_load": max_load,
+        "mode": mode,
+        "seed": seed,
+        "max_prob": max_prob,
+        "forced": [[int(a), int(e)] for a, e in forced] if forced else None,
+        "due_at": due_at.isoformat() if due_at else None,
+    }
     return _enqueue(Job.Kind.REVIEW_ROUND, actor=actor, params=params, runner=tasks.run_review_round)
 
 
@@ -75,4 +99,6 @@ def job_start_registry_screen(*, actor: Actor, call: Call, direction: str = "") 
     """Queue a 免申即享 screening of the registry for the call (`registry_screen`). `direction`
     is the award direction the officer was looking at, kept for the way back."""
     authorize_registry_screen(actor=actor, call=call)
-    return _enqueue(Job.Kind.REGISTRY_SCREEN, actor=actor, params={"call": call.pk, "direction": direction}, runner=tasks.run_registry_screen)
+    return _enqueue(
+        Job.Kind.REGISTRY_SCREEN, actor=actor, params={"call": call.pk, "direction": direction}, runner=tasks.run_registry_screen
+    )

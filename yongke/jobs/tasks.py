@@ -48,8 +48,20 @@ class ThreadBackend(ImmediateBackend):
 
     def enqueue(self, task, args, kwargs):
         self.validate_task(task)
-        result = TaskResult(task=task, id=get_random_string(32), status=TaskResultStatus.READY, enqueued_at=None, started_at=None,
-                            last_attempted_at=None, finished_at=None, args=args, kwargs=kwargs, backend=self.alias, errors=[], worker_ids=[])
+        result = TaskResult(
+            task=task,
+            id=get_random_string(32),
+            status=TaskResultStatus.READY,
+            enqueued_at=None,
+            started_at=None,
+            last_attempted_at=None,
+            finished_at=None,
+            args=args,
+            kwargs=kwargs,
+            backend=self.alias,
+            errors=[],
+            worker_ids=[],
+        )
         self.executor().submit(self._run, result)
         return result
 
@@ -66,8 +78,15 @@ def _progress(job_id: int, **fields: Any) -> None:
 
 
 def _finish(job_id: int, *, message: str, result: dict[str, Any], failed: bool = False) -> None:
-    _progress(job_id, status=Job.Status.FAILED if failed else Job.Status.DONE, done=1, total=1, message=message[:300], result=result,
-              finished_at=timezone.now())
+    _progress(
+        job_id,
+        status=Job.Status.FAILED if failed else Job.Status.DONE,
+        done=1,
+        total=1,
+        message=message[:300],
+        result=result,
+        finished_at=timezone.now(),
+    )
 
 
 def _actor(job: Job) -> Actor:
@@ -122,10 +141,20 @@ def run_review_round(job_id: int) -> dict:
         call = Call.objects.get(pk=p.pop("call"))
         due = p.pop("due_at", None)
         forced = p.pop("forced", None)
-        rnd = review_round_run(actor=_actor(job), call=call, due_at=dt.datetime.fromisoformat(due) if due else None,
-                               forced=[(a, e) for a, e in forced] if forced else None, **p)
-        result = {"call": call.pk, "round": rnd.pk, "status": rnd.status, "assignments": rnd.assignments.count(),
-                  "exclusions": len(rnd.exclusions)}
+        rnd = review_round_run(
+            actor=_actor(job),
+            call=call,
+            due_at=dt.datetime.fromisoformat(due) if due else None,
+            forced=[(a, e) for a, e in forced] if forced else None,
+            **p,
+        )
+        result = {
+            "call": call.pk,
+            "round": rnd.pk,
+            "status": rnd.status,
+            "assignments": rnd.assignments.count(),
+            "exclusions": len(rnd.exclusions),
+        }
         if rnd.status == "infeasible":
             _finish(job_id, message="无法完成分配，请查看诊断", result=result)
         else:
@@ -153,7 +182,9 @@ def run_registry_screen(job_id: int) -> dict:
         call = Call.objects.get(pk=job.params["call"])
         out = registry_screen(actor=_actor(job), call=call)
         result = {**out, "call": call.pk, "direction": job.params.get("direction", "")}
-        _finish(job_id, message=f"免申即享筛查完成：符合条件 {out.get('found', 0)} 项，新建待确认申领 {out.get('created', 0)} 项", result=result)
+        _finish(
+            job_id, message=f"免申即享筛查完成：符合条件 {out.get('found', 0)} 项，新建待确认申领 {out.get('created', 0)} 项", result=result
+        )
         return result
     except YongkeError as e:
         _finish(job_id, message=e.message, result=e.as_dict(), failed=True)

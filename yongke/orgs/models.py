@@ -24,8 +24,9 @@ class Organisation(models.Model):
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField("单位名称", max_length=200)
     kind = models.CharField("单位类型", max_length=16, choices=Kind.choices)
-    district = models.CharField("注册地（GB/T 2260）", max_length=6, choices=sorted(NANNING_DISTRICTS.items()), blank=True,
-                                help_text="为空表示注册地不在南宁市")
+    district = models.CharField(
+        "注册地（GB/T 2260）", max_length=6, choices=sorted(NANNING_DISTRICTS.items()), blank=True, help_text="为空表示注册地不在南宁市"
+    )
     zone = models.CharField("所在开发区", max_length=8, choices=sorted(NANNING_ZONES.items()), blank=True)
     industry = models.CharField("国民经济行业（GB/T 4754）", max_length=5, blank=True)
     legal_person = models.BooleanField("具备独立法人资格", default=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -56,8 +56,16 @@ def _clean_org(data: dict[str, Any], *, where: str = "") -> dict[str, Any]:
     legal = data.get("legal_person", True)
     if isinstance(legal, str):
         legal = legal.strip().lower() in ("1", "true", "是", "yes", "y")
-    return {"uscc": verdict.value, "name": name, "kind": kind, "district": district, "zone": zone, "industry": industry,
-            "legal_person": bool(legal), "address": str(data.get("address") or "").strip()}
+    return {
+        "uscc": verdict.value,
+        "name": name,
+        "kind": kind,
+        "district": district,
+        "zone": zone,
+        "industry": industry,
+        "legal_person": bool(legal),
+        "address": str(data.get("address") or "").strip(),
+    }
 
 
 def require_registrar(actor: Actor) -> None:
@@ -70,8 +78,10 @@ def _may_register_person(actor: Actor, organisation: Organisation | None) -> Non
     scope = scope_of(actor)
     if scope.has(Role.OFFICER, Role.SYSADMIN) or (organisation is not None and organisation.pk in scope.organisations):
         return
-    raise PermissionDenied("只能为本单位登记人员 / only for your own organisation",
-                           detail={"field": "organisation", "organisation": getattr(organisation, "pk", None)})
+    raise PermissionDenied(
+        "只能为本单位登记人员 / only for your own organisation",
+        detail={"field": "organisation", "organisation": getattr(organisation, "pk", None)},
+    )
 
 
 @transaction.atomic
@@ -87,7 +97,9 @@ def organisation_create(*, actor: Actor, data: dict[str, Any]) -> Organisation:
     require_registrar(actor)
     clean = _clean_org(data)
     if Organisation.objects.filter(uscc=clean["uscc"]).exists():
-        raise Conflict("该统一社会信用代码已登记 / already registered", code="organisation_exists", detail={"field": "uscc", "value": clean["uscc"]})
+        raise Conflict(
+            "该统一社会信用代码已登记 / already registered", code="organisation_exists", detail={"field": "uscc", "value": clean["uscc"]}
+        )
     org, _ = _organisation_save(actor=actor, data=clean)
     return org
 
@@ -101,29 +113,63 @@ def _organisation_save(*, actor: Actor, data: dict[str, Any]) -> tuple[Organisat
         setattr(org, k, v)
     org.full_clean()
     org.save()
-    audit_record(actor=actor, action="organisation_create" if created else "organisation_update", target_type="organisation",
-                 target_id=org.pk, data={"uscc": org.uscc})
+    audit_record(
+        actor=actor,
+        action="organisation_create" if created else "organisation_update",
+        target_type="organisation",
+        target_id=org.pk,
+        data={"uscc": org.uscc},
+    )
     return org, created
 
 
 @transaction.atomic
-def org_attribute_set(*, actor: Actor, organisation: Organisation, name: str, value: Any = True, valid_from: dt.date,
-                      valid_to: dt.date | None = None, evidence: str = "") -> OrgAttribute:
+def org_attribute_set(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    name: str,
+    value: Any = True,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    evidence: str = "",
+) -> OrgAttribute:
     require_registrar(actor)
     if valid_to is not None and valid_to < valid_from:
         raise BadInput("valid_to: 截止日期不能早于起始日期", detail={"field": "valid_to"})
-    attr = OrgAttribute(organisation=organisation, name=name, value=value, valid_from=valid_from, valid_to=valid_to, evidence=evidence,
-                        recorded_by=user_of(actor))
+    attr = OrgAttribute(
+        organisation=organisation,
+        name=name,
+        value=value,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        evidence=evidence,
+        recorded_by=user_of(actor),
+    )
     attr.full_clean()
     attr.save()
-    audit_record(actor=actor, action="org_attribute_set", target_type="organisation", target_id=organisation.pk,
-                 data={"name": name, "value": value, "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat() if valid_to else None})
+    audit_record(
+        actor=actor,
+        action="org_attribute_set",
+        target_type="organisation",
+        target_id=organisation.pk,
+        data={"name": name, "value": value, "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat() if valid_to else None},
+    )
     return attr
 
 
 @transaction.atomic
-def person_create(*, actor: Actor, name: str, id_number: str, organisation: Organisation | None = None, title: str = "",
-                  phone: str = "", email: str = "", user: User | None = None) -> Person:
+def person_create(
+    *,
+    actor: Actor,
+    name: str,
+    id_number: str,
+    organisation: Organisation | None = None,
+    title: str = "",
+    phone: str = "",
+    email: str = "",
+    user: User | None = None,
+) -> Person:
     _may_register_person(actor, organisation)
     verdict = check_id_number(id_number)
     if not verdict.valid:
@@ -133,8 +179,17 @@ def person_create(*, actor: Actor, name: str, id_number: str, organisation: Orga
     digest = crypto.lookup_hash(verdict.value)
     if Person.objects.filter(id_number_hash=digest).exists():
         raise Conflict("该身份证号码已登记 / this ID number is already registered", code="person_exists", detail={"field": "id_number"})
-    person = Person(name=name.strip(), id_number_encrypted=crypto.encrypt(verdict.value), id_number_hash=digest,
-                    id_number_masked=mask_id_number(verdict.value), organisation=organisation, title=title, phone=phone, email=email, user=user)
+    person = Person(
+        name=name.strip(),
+        id_number_encrypted=crypto.encrypt(verdict.value),
+        id_number_hash=digest,
+        id_number_masked=mask_id_number(verdict.value),
+        organisation=organisation,
+        title=title,
+        phone=phone,
+        email=email,
+        user=user,
+    )
     person.full_clean()
     person.save()
     audit_record(actor=actor, action="person_create", target_type="person", target_id=person.pk)
@@ -142,16 +197,29 @@ def person_create(*, actor: Actor, name: str, id_number: str, organisation: Orga
 
 
 @transaction.atomic
-def credit_record_add(*, actor: Actor, organisation: Organisation | None = None, person: Person | None = None, reason: str,
-                      starts_on: dt.date, ends_on: dt.date | None = None, source: str = "") -> CreditRecord:
+def credit_record_add(
+    *,
+    actor: Actor,
+    organisation: Organisation | None = None,
+    person: Person | None = None,
+    reason: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    source: str = "",
+) -> CreditRecord:
     require_registrar(actor)
     if organisation is None and person is None:
         raise BadInput("失信记录须指定单位或个人", detail={"field": "organisation"})
     record = CreditRecord(organisation=organisation, person=person, reason=reason, starts_on=starts_on, ends_on=ends_on, source=source)
     record.full_clean()
     record.save()
-    audit_record(actor=actor, action="credit_record_add", target_type="organisation" if organisation else "person",
-                 target_id=(organisation or person).pk, data={"reason": reason})
+    audit_record(
+        actor=actor,
+        action="credit_record_add",
+        target_type="organisation" if organisation else "person",
+        target_id=(organisation or person).pk,
+        data={"reason": reason},
+    )
     return record
 
 
@@ -179,8 +247,14 @@ class ImportReport:
     applied: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated, "errors": self.errors,
-                "dry_run": self.dry_run, "applied": self.applied}
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": self.errors,
+            "dry_run": self.dry_run,
+            "applied": self.applied,
+        }
 
 
 def read_table(path: Path) -> list[dict[str, Any]]:
@@ -199,7 +273,9 @@ def read_table(path: Path) -> list[dict[str, Any]]:
         if not rows:
             return []
         header = [str(h or "").strip() for h in rows[0]]
-        return [{h: ("" if v is None else v) for h, v in zip(header, r, strict=False)} for r in rows[1:] if any(v not in (None, "") for v in r)]
+        return [
+            {h: ("" if v is None else v) for h, v in zip(header, r, strict=False)} for r in rows[1:] if any(v not in (None, "") for v in r)
+        ]
     raise BadInput(f"{path}: 只支持 .csv 或 .xlsx / only csv or xlsx", code="bad_format", detail={"file": str(path)})
 
 
@@ -249,8 +325,9 @@ def organisation_import(*, actor: Actor, path: Path, dry_run: bool = False, prog
 
 
 @transaction.atomic
-def organisation_register(*, organisation: dict[str, Any], username: str, password: str, full_name: str = "",
-                          email: str = "") -> tuple[Organisation, User]:
+def organisation_register(
+    *, organisation: dict[str, Any], username: str, password: str, full_name: str = "", email: str = ""
+) -> tuple[Organisation, User]:
     """A new organisation and its first account (its admin), both or neither — the public
     registration form, which anybody may use.
 
@@ -259,25 +336,39 @@ def organisation_register(*, organisation: dict[str, Any], username: str, passwo
     registration = System("registration")
     verdict = check_uscc(organisation.get("uscc", ""))
     if verdict.valid and Organisation.objects.filter(uscc=verdict.value).exists():
-        raise Conflict("该统一社会信用代码已注册，请联系本单位管理员开通账户 / already registered", code="organisation_exists",
-                       detail={"field": "uscc", "value": verdict.value})
+        raise Conflict(
+            "该统一社会信用代码已注册，请联系本单位管理员开通账户 / already registered",
+            code="organisation_exists",
+            detail={"field": "uscc", "value": verdict.value},
+        )
     org, _ = _organisation_save(actor=registration, data=organisation)
-    user = user_add(actor=registration, username=username, password=password, role=Role.ORG_ADMIN, organisation=org, full_name=full_name,
-                    email=email)
+    user = user_add(
+        actor=registration, username=username, password=password, role=Role.ORG_ADMIN, organisation=org, full_name=full_name, email=email
+    )
     audit_record(actor=user, action="organisation_register", target_type="organisation", target_id=org.pk, data={"uscc": org.uscc})
     return org, user
 
 
 @transaction.atomic
-def member_create(*, actor: Actor, organisation: Organisation, username: str, password: str, full_name: str, email: str = "",
-                  id_number: str = "", title: str = "") -> tuple[User, Person | None]:
+def member_create(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    username: str,
+    password: str,
+    full_name: str,
+    email: str = "",
+    id_number: str = "",
+    title: str = "",
+) -> tuple[User, Person | None]:
     """An organisation admin adds a member account; with an ID number the member is also
     registered as a person who may lead projects. Both or neither."""
     scope = scope_of(actor)
     if not (organisation.pk in scope.admin_of or scope.has(Role.SYSADMIN)):
         raise PermissionDenied("只有本单位管理员可以创建成员账户 / org admins only")
-    user = user_add(actor=actor, username=username, password=password, role=Role.APPLICANT, organisation=organisation,
-                    full_name=full_name, email=email)
+    user = user_add(
+        actor=actor, username=username, password=password, role=Role.APPLICANT, organisation=organisation, full_name=full_name, email=email
+    )
     person = None
     if id_number:
         person = person_create(actor=actor, name=full_name, id_number=id_number, organisation=organisation, title=title, user=user)

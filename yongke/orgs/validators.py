@@ -17,11 +17,55 @@ from stdnum.cn import uscc as _uscc
 from yongke.core.regions import NANNING_DISTRICTS, NANNING_ZONES, RECOMMENDING_UNITS
 
 # The recommending units are re-exported for the registry's readers.
-__all__ = ["NANNING_DISTRICTS", "NANNING_ZONES", "RECOMMENDING_UNITS", "USCC_ALPHABET", "Verdict", "check_id_number", "check_uscc",
-           "id_with_check", "mask_id_number", "uscc_with_check"]
+__all__ = [
+    "NANNING_DISTRICTS",
+    "NANNING_ZONES",
+    "RECOMMENDING_UNITS",
+    "USCC_ALPHABET",
+    "Verdict",
+    "check_id_number",
+    "check_uscc",
+    "id_with_check",
+    "mask_id_number",
+    "uscc_with_check",
+]
 
-_PROVINCES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46",
-              "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
+_PROVINCES = {
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+}
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -46,7 +90,12 @@ def check_uscc(raw: str) -> Verdict:
         return Verdict(False, value, f"长度应为18位，实际{len(value)}位 / wrong length", "wrong_length")
     bad = [c for c in value if c not in USCC_ALPHABET]
     if bad:
-        return Verdict(False, value, f"含有不允许的字符 {''.join(dict.fromkeys(bad))}（不使用 I、O、Z、S、V）/ character outside the set", "bad_character")
+        return Verdict(
+            False,
+            value,
+            f"含有不允许的字符 {''.join(dict.fromkeys(bad))}（不使用 I、O、Z、S、V）/ character outside the set",
+            "bad_character",
+        )
     if not value[2:8].isdigit():
         return Verdict(False, value, "第3至8位应为登记管理机关行政区划码（数字）/ positions 3-8 must be the area code", "bad_area_code")
     expected = _uscc.calc_check_digit(value[:17])

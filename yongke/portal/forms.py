@@ -20,8 +20,14 @@ from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_nu
 
 FACT_PREFIX = "fact__"
 KIND_LABELS = {
-    "eligibility": "申报条件", "commitment": "考核指标承诺", "document": "证明材料", "priority": "优先支持", "naming": "命名格式",
-    "limit": "限额与时限", "award": "补助计算", "officer": "人工审核",
+    "eligibility": "申报条件",
+    "commitment": "考核指标承诺",
+    "document": "证明材料",
+    "priority": "优先支持",
+    "naming": "命名格式",
+    "limit": "限额与时限",
+    "award": "补助计算",
+    "officer": "人工审核",
 }
 
 
@@ -77,10 +83,17 @@ class MoneyField(forms.IntegerField):
 def _fact_field(fact: Fact) -> forms.Field:
     common: dict[str, Any] = {"label": fact.label, "required": False}
     if fact.type == "bool":
-        return forms.TypedChoiceField(choices=[("", _("未填")), ("true", _("是")), ("false", _("否"))], widget=forms.RadioSelect,
-                                      coerce=lambda v: v == "true", empty_value=None, **common)
+        return forms.TypedChoiceField(
+            choices=[("", _("未填")), ("true", _("是")), ("false", _("否"))],
+            widget=forms.RadioSelect,
+            coerce=lambda v: v == "true",
+            empty_value=None,
+            **common,
+        )
     if fact.type == "money":
-        return MoneyField(min_value=0, widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}), **common)
+        return MoneyField(
+            min_value=0, widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}), **common
+        )
     if fact.type == "int":
         return forms.IntegerField(min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}), **common)
     if fact.type == "number":
@@ -114,10 +127,18 @@ class ApplicationForm(forms.Form):
 
     title = forms.CharField(label=_("项目名称"), max_length=200)
     summary = forms.CharField(label=_("项目摘要"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    requested_amount = MoneyField(label=_("申请财政资助（元）"), min_value=0, required=False,
-                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}))
-    self_raised_amount = MoneyField(label=_("自筹经费（元）"), min_value=0, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}))
+    requested_amount = MoneyField(
+        label=_("申请财政资助（元）"),
+        min_value=0,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}),
+    )
+    self_raised_amount = MoneyField(
+        label=_("自筹经费（元）"),
+        min_value=0,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}),
+    )
     leader = forms.ModelChoiceField(label=_("项目负责人"), queryset=None, required=False, empty_label=_("（暂不指定）"))
 
     def __init__(self, *args, specs: list[FactSpec], people, registry: dict[str, Any], **kwargs) -> None:
@@ -159,14 +180,23 @@ class ApplicationForm(forms.Form):
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "title": data["title"], "summary": data.get("summary") or "", "requested_amount": data.get("requested_amount") or 0,
-            "self_raised_amount": data.get("self_raised_amount") or 0, "leader": data.get("leader"), "facts": self.given_facts(),
+            "title": data["title"],
+            "summary": data.get("summary") or "",
+            "requested_amount": data.get("requested_amount") or 0,
+            "self_raised_amount": data.get("self_raised_amount") or 0,
+            "leader": data.get("leader"),
+            "facts": self.given_facts(),
         }
 
 
 def application_initial(app, specs: list[FactSpec]) -> dict[str, Any]:
-    initial: dict[str, Any] = {"title": app.title, "summary": app.summary, "requested_amount": app.requested_amount,
-                               "self_raised_amount": app.self_raised_amount, "leader": app.leader_id}
+    initial: dict[str, Any] = {
+        "title": app.title,
+        "summary": app.summary,
+        "requested_amount": app.requested_amount,
+        "self_raised_amount": app.self_raised_amount,
+        "leader": app.leader_id,
+    }
     for spec in specs:
         if spec.name in app.facts:
             initial[spec.field_name] = fact_initial(spec.fact, app.facts[spec.name])
@@ -191,15 +221,17 @@ def _district_choices():
 
 class RegistrationForm(forms.Form):
     name = forms.CharField(label=_("单位名称"), max_length=200)
-    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}))
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
     kind = forms.ChoiceField(label=_("单位类型"), choices=[c for c in Organisation.Kind.choices if c[0] != "government"])
     district = forms.ChoiceField(label=_("注册地"), choices=_district_choices, required=False)
     zone = forms.ChoiceField(label=_("所在开发区"), choices=[("", _("不在开发区"))] + sorted(NANNING_ZONES.items()), required=False)
     industry = forms.CharField(label=_("国民经济行业代码（GB/T 4754，可选）"), max_length=5, required=False)
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
-    username = forms.CharField(label=_("管理员用户名"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    username = forms.CharField(label=_("管理员用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
     full_name = forms.CharField(label=_("管理员姓名"), max_length=150)
     email = forms.EmailField(label=_("邮箱"), required=False)
     password1 = forms.CharField(label=_("密码"), min_length=8, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -229,8 +261,12 @@ class MemberForm(forms.Form):
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     email = forms.EmailField(label=_("邮箱"), required=False)
     password = forms.CharField(label=_("初始密码"), min_length=8, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    id_number = forms.CharField(label=_("身份证号码（登记为项目负责人时填写）"), max_length=18, required=False,
-                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    id_number = forms.CharField(
+        label=_("身份证号码（登记为项目负责人时填写）"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     title = forms.CharField(label=_("职称"), max_length=50, required=False)
 
     def clean_username(self) -> str:

@@ -12,8 +12,9 @@ from yongke.orgs.models import Organisation, Person
 class Expert(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="expert")
     person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="expert")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="experts",
-                                     verbose_name="工作单位")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="experts", verbose_name="工作单位"
+    )
     title = models.CharField("职称", max_length=50, blank=True)
     fields = models.JSONField("专业领域（GB/T 4754 代码）", default=list, blank=True)
     keywords = models.JSONField("研究方向关键词", default=list, blank=True)

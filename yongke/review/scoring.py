@@ -114,8 +114,14 @@ def aggregate(scores: Mapping[tuple[str, str], float]) -> tuple[dict[str, Aggreg
     for app, per in by_app.items():
         vals = list(per.values())
         cal = [calibrated_score(e, s) for e, s in per.items()]
-        agg = Aggregate(application=app, scores=dict(per), mean=statistics.fmean(vals), trimmed=trimmed_mean(vals),
-                        calibrated=statistics.fmean(cal), spread=max(vals) - min(vals))
+        agg = Aggregate(
+            application=app,
+            scores=dict(per),
+            mean=statistics.fmean(vals),
+            trimmed=trimmed_mean(vals),
+            calibrated=statistics.fmean(cal),
+            spread=max(vals) - min(vals),
+        )
         if agg.spread >= SPREAD_FLAG:
             agg.flags.append(f"评分分歧较大（最高与最低相差{agg.spread:.1f}分）/ wide spread")
         result[app] = agg
@@ -143,7 +149,9 @@ class Ranked:
     moved_by_panel: str = ""
 
 
-def rank(items: list[tuple[str, float, int]], budget: int | None, *, adjustments: Mapping[str, tuple[int, str]] | None = None) -> list[Ranked]:
+def rank(
+    items: list[tuple[str, float, int]], budget: int | None, *, adjustments: Mapping[str, tuple[int, str]] | None = None
+) -> list[Ranked]:
     """Rank (application, score, amount) by score (ties by application id) and draw the funding line.
 
     `adjustments` are the panel's (会评) moves: application → (new position, reason); a move
@@ -172,6 +180,15 @@ def rank(items: list[tuple[str, float, int]], budget: int | None, *, adjustments
             cumulative += amount
         else:
             line_passed = True  # the line is a line: nothing below a refused one is funded
-        out.append(Ranked(application=app, position=pos, score=score, amount=amount, cumulative=cumulative, funded=funded,
-                          moved_by_panel=reasons.get(app, "")))
+        out.append(
+            Ranked(
+                application=app,
+                position=pos,
+                score=score,
+                amount=amount,
+                cumulative=cumulative,
+                funded=funded,
+                moved_by_panel=reasons.get(app, ""),
+            )
+        )
     return out

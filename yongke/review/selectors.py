@@ -16,14 +16,20 @@ from yongke.review.models import Expert, PanelMove, ReviewAssignment, ReviewRoun
 
 def application_ids_assigned_to(user) -> list[int]:
     """Applications an expert may read: those assigned to them that they have not declined."""
-    return list(ReviewAssignment.objects.filter(expert__user=user, round__status__in=("assigned", "closed"))
-                .exclude(state=ReviewAssignment.State.DECLINED).values_list("application_id", flat=True))
+    return list(
+        ReviewAssignment.objects.filter(expert__user=user, round__status__in=("assigned", "closed"))
+        .exclude(state=ReviewAssignment.State.DECLINED)
+        .values_list("application_id", flat=True)
+    )
 
 
 def assignments_for(user) -> QuerySet[ReviewAssignment]:
     """An expert's own review tasks."""
-    return (ReviewAssignment.objects.filter(expert__user=user).select_related("application", "application__organisation", "round", "round__call")
-            .order_by("state", "-invited_at"))
+    return (
+        ReviewAssignment.objects.filter(expert__user=user)
+        .select_related("application", "application__organisation", "round", "round__call")
+        .order_by("state", "-invited_at")
+    )
 
 
 def expert_pool_for(user: Viewer) -> QuerySet[Expert]:
@@ -67,8 +73,10 @@ def ranking_of(rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any]:
     """The ranking without an access check: for the console operator and for callers that checked."""
     if method not in ("trimmed", "calibrated", "mean"):
         raise ValueError("method")
-    scores = {(str(s.assignment.application_id), str(s.assignment.expert_id)): s.total
-              for s in Score.objects.filter(assignment__round=rnd).select_related("assignment")}
+    scores = {
+        (str(s.assignment.application_id), str(s.assignment.expert_id)): s.total
+        for s in Score.objects.filter(assignment__round=rnd).select_related("assignment")
+    }
     aggregates, expert_stats = scoring.aggregate(scores)
     apps = {str(a.application_id): a.application for a in rnd.assignments.select_related("application", "application__organisation")}
     moves: dict[str, dict[str, tuple[int, str]]] = {}
@@ -83,11 +91,18 @@ def ranking_of(rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any]:
     for direction, items in sorted(by_direction.items()):
         ranked = scoring.rank(items, rnd.call.budget_for(direction)[1], adjustments=moves.get(direction))
         out[direction] = [
-            {"application": int(r.application), "title": apps[r.application].title, "position": r.position,
-             "score": round(r.score, 2) if r.application in aggregates else None,
-             "amount": r.amount, "cumulative": r.cumulative, "funded": r.funded, "panel_reason": r.moved_by_panel,
-             "scores": aggregates[r.application].scores if r.application in aggregates else {},
-             "flags": aggregates[r.application].flags if r.application in aggregates else []}
+            {
+                "application": int(r.application),
+                "title": apps[r.application].title,
+                "position": r.position,
+                "score": round(r.score, 2) if r.application in aggregates else None,
+                "amount": r.amount,
+                "cumulative": r.cumulative,
+                "funded": r.funded,
+                "panel_reason": r.moved_by_panel,
+                "scores": aggregates[r.application].scores if r.application in aggregates else {},
+                "flags": aggregates[r.application].flags if r.application in aggregates else [],
+            }
             for r in ranked
         ]
     flagged = {e: st for e, st in expert_stats.items() if st.get("flag")}

@@ -31,30 +31,53 @@ def _officer_of(actor: Actor, programmes: set[str]) -> None:
     if scope.is_system or scope.is_superuser or scope.has(Role.SYSADMIN):
         return
     if not programmes or not all(scope.officer_for(p) for p in programmes):
-        raise PermissionDenied("只有负责该专项的项目处人员可以组织评审 / officers of the programme only", detail={"programmes": sorted(programmes)})
+        raise PermissionDenied(
+            "只有负责该专项的项目处人员可以组织评审 / officers of the programme only", detail={"programmes": sorted(programmes)}
+        )
 
 
 def _round_programmes(rnd: ReviewRound) -> set[str]:
     return set(Application.objects.filter(review_assignments__round=rnd).values_list("programme", flat=True)) or {
-        p for p in Application.objects.filter(call=rnd.call, direction__in=rnd.directions or [""]).values_list("programme", flat=True)}
+        p for p in Application.objects.filter(call=rnd.call, direction__in=rnd.directions or [""]).values_list("programme", flat=True)
+    }
 
 
 # --------------------------------------------------------------------------- pool
 
 
 @transaction.atomic
-def expert_add(*, actor: Actor, person: Person, organisation: Organisation | None = None, title: str = "", fields: list[str] | None = None,
-               keywords: list[str] | None = None, region: str = "", max_load: int = 6, user=None,
-               past: list[tuple[Organisation, dt.date | None]] | None = None) -> Expert:
+def expert_add(
+    *,
+    actor: Actor,
+    person: Person,
+    organisation: Organisation | None = None,
+    title: str = "",
+    fields: list[str] | None = None,
+    keywords: list[str] | None = None,
+    region: str = "",
+    max_load: int = 6,
+    user=None,
+    past: list[tuple[Organisation, dt.date | None]] | None = None,
+) -> Expert:
     require_role(actor, Role.OFFICER, Role.SYSADMIN)
     fields = [f.strip().upper() for f in (fields or []) if f.strip()]
     for f in fields:
         if not (f[0].isalpha() and f[1:].isdigit() and 1 <= len(f) <= 5):
-            raise BadInput(f"fields: 专业领域应为 GB/T 4754 代码，如 C3976（收到 {f}）/ bad industry code", detail={"field": "fields", "value": f})
+            raise BadInput(
+                f"fields: 专业领域应为 GB/T 4754 代码，如 C3976（收到 {f}）/ bad industry code", detail={"field": "fields", "value": f}
+            )
     if Expert.objects.filter(person=person).exists():
         raise Conflict(f"{person.name} 已在专家库中 / already in the pool", detail={"person": person.pk})
-    expert = Expert(person=person, organisation=organisation, title=title, fields=fields, keywords=[k.strip() for k in keywords or [] if k.strip()],
-                    region=region, max_load=max_load, user=user)
+    expert = Expert(
+        person=person,
+        organisation=organisation,
+        title=title,
+        fields=fields,
+        keywords=[k.strip() for k in keywords or [] if k.strip()],
+        region=region,
+        max_load=max_load,
+        user=user,
+    )
     expert.full_clean()
     expert.save()
     for org, ended in past or []:
@@ -102,9 +125,19 @@ def expert_import(*, actor: Actor, path: Path, dry_run: bool = False) -> dict[st
         except ValueError:
             errors.append({"row": i, "field": "最多评审数", "message": "应为整数"})
             continue
-        plan.append({"name": name, "id": v.value, "org": org, "title": str(row.get("职称") or "").strip(), "fields": fields,
-                     "keywords": [k.strip() for k in str(row.get("关键词") or "").replace("、", ",").split(",") if k.strip()],
-                     "region": str(row.get("地区") or "").strip(), "max_load": max_load, "row": i})
+        plan.append(
+            {
+                "name": name,
+                "id": v.value,
+                "org": org,
+                "title": str(row.get("职称") or "").strip(),
+                "fields": fields,
+                "keywords": [k.strip() for k in str(row.get("关键词") or "").replace("、", ",").split(",") if k.strip()],
+                "region": str(row.get("地区") or "").strip(),
+                "max_load": max_load,
+                "row": i,
+            }
+        )
     report = {"rows": len(rows), "valid": len(plan), "errors": errors, "dry_run": dry_run, "applied": False}
     if errors or dry_run:
         return report
@@ -113,18 +146,35 @@ def expert_import(*, actor: Actor, path: Path, dry_run: bool = False) -> dict[st
     with transaction.atomic():
         for p in plan:
             person = Person.objects.filter(id_number_hash=crypto.lookup_hash(p["id"])).first() or person_create(
-                actor=actor, name=p["name"], id_number=p["id"], organisation=p["org"])
+                actor=actor, name=p["name"], id_number=p["id"], organisation=p["org"]
+            )
             if Expert.objects.filter(person=person).exists():
                 continue
-            expert_add(actor=actor, person=person, organisation=p["org"], title=p["title"], fields=p["fields"], keywords=p["keywords"],
-                       region=p["region"], max_load=p["max_load"])
+            expert_add(
+                actor=actor,
+                person=person,
+                organisation=p["org"],
+                title=p["title"],
+                fields=p["fields"],
+                keywords=p["keywords"],
+                region=p["region"],
+                max_load=p["max_load"],
+            )
     report["applied"] = True
     return report
 
 
 @transaction.atomic
-def declaration_add(*, actor: Actor, expert: Expert, kind: str, reason: str, organisation: Organisation | None = None,
-                    person: Person | None = None, application: Application | None = None) -> Declaration:
+def declaration_add(
+    *,
+    actor: Actor,
+    expert: Expert,
+    kind: str,
+    reason: str,
+    organisation: Organisation | None = None,
+    person: Person | None = None,
+    application: Application | None = None,
+) -> Declaration:
     """Record a conflict. Experts declare their own; applicants may ask to avoid up to three
     experts per application, each with a reason."""
     if kind not in Declaration.Kind.values:
@@ -146,8 +196,15 @@ def declaration_add(*, actor: Actor, expert: Expert, kind: str, reason: str, org
         n = Declaration.objects.filter(application=application, kind=kind).count()
         if n >= AVOID_LIMIT:
             raise Refused(f"每个申报最多申请回避 {AVOID_LIMIT} 位专家 / at most {AVOID_LIMIT} avoidance requests", code="avoid_limit")
-    d = Declaration.objects.create(expert=expert, kind=kind, reason=reason.strip(), organisation=organisation, person=person,
-                                   application=application, created_by=user_of(actor))
+    d = Declaration.objects.create(
+        expert=expert,
+        kind=kind,
+        reason=reason.strip(),
+        organisation=organisation,
+        person=person,
+        application=application,
+        created_by=user_of(actor),
+    )
     audit_record(actor=actor, action="declaration_add", target_type="expert", target_id=expert.pk, data={"kind": kind})
     return d
 
@@ -184,15 +241,29 @@ def _infos(apps: list[Application], experts: list[Expert]) -> tuple[list[Applica
     for emp in Employment.objects.filter(expert__in=experts):
         past.setdefault(emp.expert_id, []).append((emp.organisation_id, emp.ended_on))
     app_infos = [
-        ApplicationInfo(id=str(a.pk), organisation=a.organisation_id, co_organisations=frozenset(co.get(a.pk, ())),
-                        team=frozenset(team.get(a.pk, set()) | ({a.leader_id} if a.leader_id else set())), avoid=frozenset(avoid.get(a.pk, ())),
-                        industry=a.organisation.industry, text=f"{a.title} {a.summary}")
+        ApplicationInfo(
+            id=str(a.pk),
+            organisation=a.organisation_id,
+            co_organisations=frozenset(co.get(a.pk, ())),
+            team=frozenset(team.get(a.pk, set()) | ({a.leader_id} if a.leader_id else set())),
+            avoid=frozenset(avoid.get(a.pk, ())),
+            industry=a.organisation.industry,
+            text=f"{a.title} {a.summary}",
+        )
         for a in apps
     ]
     expert_infos = [
-        ExpertInfo(id=str(e.pk), organisation=e.organisation_id, person=e.person_id, past=tuple(past.get(e.pk, ())),
-                   declared_organisations=frozenset(declared_orgs.get(e.pk, ())), declared_applications=frozenset(declared_apps.get(e.pk, ())),
-                   relatives=frozenset(relatives.get(e.pk, ())), fields=tuple(e.fields), keywords=tuple(e.keywords))
+        ExpertInfo(
+            id=str(e.pk),
+            organisation=e.organisation_id,
+            person=e.person_id,
+            past=tuple(past.get(e.pk, ())),
+            declared_organisations=frozenset(declared_orgs.get(e.pk, ())),
+            declared_applications=frozenset(declared_apps.get(e.pk, ())),
+            relatives=frozenset(relatives.get(e.pk, ())),
+            fields=tuple(e.fields),
+            keywords=tuple(e.keywords),
+        )
         for e in experts
     ]
     return app_infos, expert_infos
@@ -205,10 +276,22 @@ def authorize_review_round(*, actor: Actor, call: Call) -> None:
 
 
 @transaction.atomic
-def review_round_run(*, actor: Actor, call: Call, directions: list[str] | None = None, k: int | None = None, min_load: int = 0,
-                     max_load: int | None = None, mode: str = "optimal", seed: int | None = None, max_prob: float | None = None,
-                     years_since_employment: int = 3, forced: list[tuple[int, int]] | None = None, due_at: dt.datetime | None = None,
-                     scores: dict[tuple[int, int], float] | None = None) -> ReviewRound:
+def review_round_run(
+    *,
+    actor: Actor,
+    call: Call,
+    directions: list[str] | None = None,
+    k: int | None = None,
+    min_load: int = 0,
+    max_load: int | None = None,
+    mode: str = "optimal",
+    seed: int | None = None,
+    max_prob: float | None = None,
+    years_since_employment: int = 3,
+    forced: list[tuple[int, int]] | None = None,
+    due_at: dt.datetime | None = None,
+    scores: dict[tuple[int, int], float] | None = None,
+) -> ReviewRound:
     """Assign experts to the call's applications in expert review, and invite them.
 
     Affinity comes from fields and keywords, or from `scores` supplied from outside. Conflicted
@@ -228,8 +311,11 @@ def review_round_run(*, actor: Actor, call: Call, directions: list[str] | None =
     _officer_of(actor, {a.programme for a in apps})
     already = set(ReviewAssignment.objects.filter(application__in=apps, round__status="assigned").values_list("application_id", flat=True))
     if already:
-        raise Refused(f"申报 {sorted(already)[:5]} 已分配专家；如需重新分配请先关闭原轮次 / already assigned", code="already_assigned",
-                      detail={"applications": sorted(already)})
+        raise Refused(
+            f"申报 {sorted(already)[:5]} 已分配专家；如需重新分配请先关闭原轮次 / already assigned",
+            code="already_assigned",
+            detail={"applications": sorted(already)},
+        )
     experts = list(Expert.objects.filter(available=True).select_related("person"))
     app_infos, expert_infos = _infos(apps, experts)
     rules = ConflictRules(years_since_employment=years_since_employment, on=timezone.localdate())
@@ -240,16 +326,28 @@ def review_round_run(*, actor: Actor, call: Call, directions: list[str] | None =
     else:
         pair_scores = {(a.id, e.id): affinity(e, a) for a in app_infos for e in expert_infos}
     loads = {str(e.pk): (min_load, min(e.max_load, max_load) if max_load is not None else e.max_load) for e in experts}
-    rnd = ReviewRound(call=call, directions=directions or [], k=k, min_load=min_load, max_load=max_load or max((e.max_load for e in experts), default=0),
-                      mode=mode, seed=seed, max_prob=max_prob, years_since_employment=years_since_employment, due_at=due_at,
-                      exclusions=[x.as_dict() for x in excluded], created_by=user_of(actor))
+    rnd = ReviewRound(
+        call=call,
+        directions=directions or [],
+        k=k,
+        min_load=min_load,
+        max_load=max_load or max((e.max_load for e in experts), default=0),
+        mode=mode,
+        seed=seed,
+        max_prob=max_prob,
+        years_since_employment=years_since_employment,
+        due_at=due_at,
+        exclusions=[x.as_dict() for x in excluded],
+        created_by=user_of(actor),
+    )
     forced_pairs = {(str(a), str(e)) for a, e in forced or []}
     bad_forced = forced_pairs & conflict_pairs
     if bad_forced:
         raise Refused(f"指定的专家与申报存在利益冲突：{sorted(bad_forced)} / a forced pair is conflicted", code="forced_conflict")
     try:
-        inst = solver.build_instance(pair_scores, k=k, min_load=min_load, max_load=rnd.max_load, conflicts=conflict_pairs,
-                                     forced=forced_pairs, loads=loads)
+        inst = solver.build_instance(
+            pair_scores, k=k, min_load=min_load, max_load=rnd.max_load, conflicts=conflict_pairs, forced=forced_pairs, loads=loads
+        )
         result = solver.assign(inst, mode=mode, seed=seed, max_prob=max_prob)
     except solver.Infeasible as e:
         rnd.status = "infeasible"
@@ -265,14 +363,30 @@ def review_round_run(*, actor: Actor, call: Call, directions: list[str] | None =
     rnd.save()
     inst = result.instance
     rows = [
-        ReviewAssignment(round=rnd, application_id=int(inst.applications[inst.edge_app[i]]), expert_id=int(inst.experts[inst.edge_expert[i]]),
-                         affinity=float(inst.score[i]), forced=bool(inst.forced[i]))
+        ReviewAssignment(
+            round=rnd,
+            application_id=int(inst.applications[inst.edge_app[i]]),
+            expert_id=int(inst.experts[inst.edge_expert[i]]),
+            affinity=float(inst.score[i]),
+            forced=bool(inst.forced[i]),
+        )
         for i in result.chosen
     ]
     ReviewAssignment.objects.bulk_create(rows)
-    audit_record(actor=actor, action="review_round_run", target_type="call", target_id=call.pk,
-                 data={"round": rnd.pk, "mode": mode, "seed": rnd.seed, "total_affinity": rnd.total_affinity, "assignments": len(rows),
-                       "exclusions": len(excluded)})
+    audit_record(
+        actor=actor,
+        action="review_round_run",
+        target_type="call",
+        target_id=call.pk,
+        data={
+            "round": rnd.pk,
+            "mode": mode,
+            "seed": rnd.seed,
+            "total_affinity": rnd.total_affinity,
+            "assignments": len(rows),
+            "exclusions": len(excluded),
+        },
+    )
     return rnd
 
 
@@ -289,7 +403,12 @@ def review_round_close(*, actor: Actor, round: ReviewRound) -> ReviewRound:
 
 
 def _own(actor: Actor, assignment: ReviewAssignment) -> ReviewAssignment:
-    a = ReviewAssignment.objects.select_for_update(of=("self",)).select_related("expert", "round", "application").filter(pk=assignment.pk).first()
+    a = (
+        ReviewAssignment.objects.select_for_update(of=("self",))
+        .select_related("expert", "round", "application")
+        .filter(pk=assignment.pk)
+        .first()
+    )
     if a is None:
         raise NotFound("评审任务不存在 / not found")
     if not scope_of(actor).is_system and not (a.expert.user_id and a.expert.user_id == getattr(actor, "pk", None)):
@@ -298,7 +417,9 @@ def _own(actor: Actor, assignment: ReviewAssignment) -> ReviewAssignment:
 
 
 @transaction.atomic
-def invitation_respond(*, actor: Actor, assignment: ReviewAssignment, accept: bool, statement: str = "", conflict: str = "") -> ReviewAssignment:
+def invitation_respond(
+    *, actor: Actor, assignment: ReviewAssignment, accept: bool, statement: str = "", conflict: str = ""
+) -> ReviewAssignment:
     """Accept (with a statement that there is no conflict of interest) or decline (declaring a
     conflict, which is recorded and excludes the pair from any later round)."""
     a = _own(actor, assignment)
@@ -308,7 +429,9 @@ def invitation_respond(*, actor: Actor, assignment: ReviewAssignment, accept: bo
         raise Refused("评审已截止 / the review deadline has passed", code="deadline_passed")
     if accept:
         if not statement.strip():
-            raise BadInput("statement: 接受邀请须声明与该申报无利益冲突 / a no-conflict statement is required", detail={"field": "statement"})
+            raise BadInput(
+                "statement: 接受邀请须声明与该申报无利益冲突 / a no-conflict statement is required", detail={"field": "statement"}
+            )
         a.state = ReviewAssignment.State.ACCEPTED
         a.conflict_statement = statement.strip()
     else:
@@ -318,11 +441,14 @@ def invitation_respond(*, actor: Actor, assignment: ReviewAssignment, accept: bo
         a.state = ReviewAssignment.State.DECLINED
         a.decline_reason = reason
         if conflict.strip():
-            Declaration.objects.create(expert=a.expert, kind=Declaration.Kind.EXPERT, application=a.application, reason=conflict.strip(),
-                                       created_by=user_of(actor))
+            Declaration.objects.create(
+                expert=a.expert, kind=Declaration.Kind.EXPERT, application=a.application, reason=conflict.strip(), created_by=user_of(actor)
+            )
     a.responded_at = timezone.now()
     a.save()
-    audit_record(actor=actor, action="invitation_accept" if accept else "invitation_decline", target_type="review_assignment", target_id=a.pk)
+    audit_record(
+        actor=actor, action="invitation_accept" if accept else "invitation_decline", target_type="review_assignment", target_id=a.pk
+    )
     return a
 
 
@@ -334,8 +460,11 @@ def rubric_for(call: Call) -> tuple[scoring.Criterion, ...]:
 def score_submit(*, actor: Actor, assignment: ReviewAssignment, points: dict[str, float], comment: str) -> Score:
     a = _own(actor, assignment)
     if a.state != ReviewAssignment.State.ACCEPTED:
-        raise Refused("接受邀请后才能评分；已提交的评分不能修改 / accept first; a submitted score is final", code="bad_state",
-                      detail={"state": a.state})
+        raise Refused(
+            "接受邀请后才能评分；已提交的评分不能修改 / accept first; a submitted score is final",
+            code="bad_state",
+            detail={"state": a.state},
+        )
     if a.round.due_at and timezone.now() >= a.round.due_at:
         raise Refused("评审已截止 / the review deadline has passed", code="deadline_passed")
     if not comment.strip():
@@ -357,8 +486,15 @@ def score_submit(*, actor: Actor, assignment: ReviewAssignment, points: dict[str
 def reminders_due(*, within: dt.timedelta = dt.timedelta(days=2), now: dt.datetime | None = None) -> list[ReviewAssignment]:
     """Open review tasks whose round closes within `within` (reminders to send)."""
     now = now or timezone.now()
-    return list(ReviewAssignment.objects.filter(state__in=("invited", "accepted"), round__status="assigned", round__due_at__isnull=False,
-                                                round__due_at__gt=now, round__due_at__lte=now + within).select_related("expert__person", "round"))
+    return list(
+        ReviewAssignment.objects.filter(
+            state__in=("invited", "accepted"),
+            round__status="assigned",
+            round__due_at__isnull=False,
+            round__due_at__gt=now,
+            round__due_at__lte=now + within,
+        ).select_related("expert__person", "round")
+    )
 
 
 @transaction.atomic
@@ -379,11 +515,18 @@ def panel_move(*, actor: Actor, round: ReviewRound, application: Application, po
         raise BadInput("reason: 会评调整名次须记录理由 / a reason is required", detail={"field": "reason"})
     if not ReviewAssignment.objects.filter(round=round, application=application).exists():
         raise BadInput("application: 不在本轮评审中 / not in this round", detail={"field": "application"})
-    ranked = ReviewAssignment.objects.filter(round=round, application__direction=application.direction).values("application").distinct().count()
+    ranked = (
+        ReviewAssignment.objects.filter(round=round, application__direction=application.direction).values("application").distinct().count()
+    )
     if not 1 <= position <= ranked:
         raise BadInput(f"position: 名次应在1至{ranked}之间 / position out of range", detail={"field": "position", "value": position})
-    move = PanelMove.objects.create(round=round, application=application, position=position, reason=reason.strip(),
-                                    moved_by=user_of(actor))
-    audit_record(actor=actor, action="panel_move", target_type="application", target_id=application.pk, comment=reason.strip(),
-                 data={"round": round.pk, "position": position})
+    move = PanelMove.objects.create(round=round, application=application, position=position, reason=reason.strip(), moved_by=user_of(actor))
+    audit_record(
+        actor=actor,
+        action="panel_move",
+        target_type="application",
+        target_id=application.pk,
+        comment=reason.strip(),
+        data={"round": round.pk, "position": position},
+    )
     return move

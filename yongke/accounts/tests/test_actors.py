@@ -27,23 +27,28 @@ def test_a_system_actor_is_named_by_its_reason():
 
 @pytest.mark.django_db
 def test_the_audit_log_names_the_system_actor_by_its_reason():
-    organisation_upsert(actor=System("nightly import"), data={"uscc": uscc_with_check("91450103MA5L77771"), "name": "系统导入公司",
-                                                                "kind": "enterprise", "district": "450103"})
+    organisation_upsert(
+        actor=System("nightly import"),
+        data={"uscc": uscc_with_check("91450103MA5L77771"), "name": "系统导入公司", "kind": "enterprise", "district": "450103"},
+    )
     assert AuditEvent.objects.get(action="organisation_create").actor_name == "system:nightly import"
 
 
 @pytest.mark.django_db
 def test_an_audit_event_by_the_system_links_no_user():
-    organisation_upsert(actor=System("nightly import"), data={"uscc": uscc_with_check("91450103MA5L77772"), "name": "系统导入公司",
-                                                                "kind": "enterprise", "district": "450103"})
+    organisation_upsert(
+        actor=System("nightly import"),
+        data={"uscc": uscc_with_check("91450103MA5L77772"), "name": "系统导入公司", "kind": "enterprise", "district": "450103"},
+    )
     assert AuditEvent.objects.get(action="organisation_create").actor is None
 
 
 @pytest.mark.django_db
 def test_the_audit_log_names_a_user_by_their_username():
     officer = make_user("officer", programme="*", username="wang")
-    organisation_upsert(actor=officer, data={"uscc": uscc_with_check("91450103MA5L77773"), "name": "登记公司", "kind": "enterprise",
-                                             "district": "450103"})
+    organisation_upsert(
+        actor=officer, data={"uscc": uscc_with_check("91450103MA5L77773"), "name": "登记公司", "kind": "enterprise", "district": "450103"}
+    )
     event = AuditEvent.objects.get(action="organisation_create")
     assert event.actor_name == "wang"
     assert event.actor == officer

@@ -36,8 +36,14 @@ from yongke.testing import TEST, make_application, make_call, make_guide, make_o
 # --------------------------------------------------------------------------- the signatures
 
 SERVICE_MODULES = [
-    "yongke.accounts.services", "yongke.orgs.services", "yongke.guide.services", "yongke.applications.services",
-    "yongke.awards.services", "yongke.review.services", "yongke.jobs.services", "yongke.projects.services",
+    "yongke.accounts.services",
+    "yongke.orgs.services",
+    "yongke.guide.services",
+    "yongke.applications.services",
+    "yongke.awards.services",
+    "yongke.review.services",
+    "yongke.jobs.services",
+    "yongke.projects.services",
 ]
 
 # Public functions that write nothing, and why they need no actor (or take it positionally).
@@ -73,8 +79,12 @@ def _modules():
 
 
 def _public_functions() -> dict[str, typing.Callable]:
-    return {f"{m.__name__}.{name}": fn for m in _modules() for name, fn in vars(m).items()
-            if inspect.isfunction(fn) and fn.__module__ == m.__name__ and not name.startswith("_")}
+    return {
+        f"{m.__name__}.{name}": fn
+        for m in _modules()
+        for name, fn in vars(m).items()
+        if inspect.isfunction(fn) and fn.__module__ == m.__name__ and not name.startswith("_")
+    }
 
 
 FUNCTIONS = _public_functions()
@@ -88,8 +98,14 @@ def _actor(name: str) -> inspect.Parameter:
 
 def test_the_walk_finds_the_services_of_every_domain_app():
     modules = {name.rsplit(".", 1)[0] for name in FUNCTIONS}
-    assert modules >= {"yongke.accounts.services", "yongke.orgs.services", "yongke.guide.services", "yongke.applications.services",
-                       "yongke.awards.services", "yongke.review.services"}
+    assert modules >= {
+        "yongke.accounts.services",
+        "yongke.orgs.services",
+        "yongke.guide.services",
+        "yongke.applications.services",
+        "yongke.awards.services",
+        "yongke.review.services",
+    }
 
 
 @pytest.mark.parametrize("name", sorted({**READS, **PUBLIC_WRITES}))
@@ -148,13 +164,16 @@ def _account_member_create():
 
 
 def _org_upsert():
-    return lambda actor: orgs.organisation_upsert(actor=actor, data={"uscc": uscc_with_check("91450103MA5L99991"), "name": "无名公司",
-                                                                      "kind": "enterprise", "district": "450103"})
+    return lambda actor: orgs.organisation_upsert(
+        actor=actor, data={"uscc": uscc_with_check("91450103MA5L99991"), "name": "无名公司", "kind": "enterprise", "district": "450103"}
+    )
 
 
 def _org_attribute_set():
     org = make_org()
-    return lambda actor: orgs.org_attribute_set(actor=actor, organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1))
+    return lambda actor: orgs.org_attribute_set(
+        actor=actor, organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1)
+    )
 
 
 def _org_person_create():
@@ -218,7 +237,9 @@ def _application_create():
 
 def _application_update():
     app = _draft()
-    return lambda actor: applications.application_update(actor=actor, application=app, lock_version=app.lock_version, changes={"summary": "x"})
+    return lambda actor: applications.application_update(
+        actor=actor, application=app, lock_version=app.lock_version, changes={"summary": "x"}
+    )
 
 
 def _application_transition():
@@ -228,7 +249,9 @@ def _application_transition():
 
 def _attachment_add():
     app = _draft()
-    return lambda actor: applications.attachment_add(actor=actor, application=app, kind="plan", filename="x.pdf", content=b"%PDF-1.7\n%%EOF\n")
+    return lambda actor: applications.attachment_add(
+        actor=actor, application=app, kind="plan", filename="x.pdf", content=b"%PDF-1.7\n%%EOF\n"
+    )
 
 
 def _post_call():
@@ -238,8 +261,13 @@ def _post_call():
 
 def _claim_check():
     call = _post_call()
-    app = make_application(call=call, org=make_org(), direction="34.1", facts={"level": "national", "star_innovation_space_enterprise": True},
-                           requested_amount=0)
+    app = make_application(
+        call=call,
+        org=make_org(),
+        direction="34.1",
+        facts={"level": "national", "star_innovation_space_enterprise": True},
+        requested_amount=0,
+    )
     app, _ = applications.application_transition(actor=TEST, application=app, action="submit")
     return lambda actor: awards.claim_check(actor=actor, application=app)
 
@@ -313,8 +341,9 @@ def _invitation_respond():
 
 def _score_submit():
     a = _assignment(accepted=True)
-    return lambda actor: review.score_submit(actor=actor, assignment=a, points={"innovation": 80, "feasibility": 80, "benefit": 80, "team": 80},
-                                             comment="意见")
+    return lambda actor: review.score_submit(
+        actor=actor, assignment=a, points={"innovation": 80, "feasibility": 80, "benefit": 80, "team": 80}, comment="意见"
+    )
 
 
 def _panel_move():

@@ -82,7 +82,9 @@ def build_world() -> World:
         # made, uploaded and submitted by a member, as it happens over the API
         member = users["applicant"] if org == org_a else users["applicant_b"]
         app = t.make_application(call=call, org=org, user=member, direction=direction, facts=facts)
-        att = app_services.attachment_add(actor=member, application=app, kind="申报书", filename="申报书.pdf", content=PDF + str(app.pk).encode())
+        att = app_services.attachment_add(
+            actor=member, application=app, kind="申报书", filename="申报书.pdf", content=PDF + str(app.pk).encode()
+        )
         app, _ = app_services.application_transition(actor=member, application=app, action="submit")
         return app, att
 
@@ -90,9 +92,22 @@ def build_world() -> World:
     submitted_b, attachment_b = submitted(org_b, "14.1", ELIGIBLE_14_1)
     draft_a = t.make_application(call=call, org=org_a)
     draft_b = t.make_application(call=call, org=org_b)
-    return World(call=call, spare_call=spare_call, org_a=org_a, org_b=org_b, person_a=person_a, person_b=person_b, users=users, tokens=tokens,
-                 submitted_a=submitted_a, submitted_b=submitted_b, draft_a=draft_a, draft_b=draft_b, attachment_a=attachment_a,
-                 attachment_b=attachment_b)
+    return World(
+        call=call,
+        spare_call=spare_call,
+        org_a=org_a,
+        org_b=org_b,
+        person_a=person_a,
+        person_b=person_b,
+        users=users,
+        tokens=tokens,
+        submitted_a=submitted_a,
+        submitted_b=submitted_b,
+        draft_a=draft_a,
+        draft_b=draft_b,
+        attachment_a=attachment_a,
+        attachment_b=attachment_b,
+    )
 
 
 @pytest.fixture(scope="package")

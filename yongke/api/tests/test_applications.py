@@ -21,10 +21,17 @@ A = "/api/v1"
 
 
 def new_draft(api, world, *, title="智能网联整车控制器研发", call=None):
-    response = api.as_("applicant").post(f"{A}/applications", {
-        "call": (call or world.call).pk, "direction": "1.1", "organisation": world.org_a.pk, "title": title, "requested_amount": 800_000,
-        "facts": t.ELIGIBLE_1_1,
-    })
+    response = api.as_("applicant").post(
+        f"{A}/applications",
+        {
+            "call": (call or world.call).pk,
+            "direction": "1.1",
+            "organisation": world.org_a.pk,
+            "title": title,
+            "requested_amount": 800_000,
+            "facts": t.ELIGIBLE_1_1,
+        },
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -81,8 +88,9 @@ def test_a_transition_from_a_stale_version_is_a_conflict(api, world):
 
 def test_patch_merges_facts_and_can_clear_the_leader(api, world):
     app = new_draft(api, world)
-    r = api.as_("applicant").patch(f"{A}/applications/{app['id']}", {"lock_version": 1, "leader": world.person_a.pk,
-                                                                      "facts": {"kpi_new_revenue": 60_000_000}})
+    r = api.as_("applicant").patch(
+        f"{A}/applications/{app['id']}", {"lock_version": 1, "leader": world.person_a.pk, "facts": {"kpi_new_revenue": 60_000_000}}
+    )
     assert r.status_code == 200, r.content
     assert r.json()["leader"]["id"] == world.person_a.pk
     assert r.json()["facts"]["kpi_invention_patent_applications"] == 3
@@ -180,8 +188,10 @@ def test_blind_review_hides_the_organisation_from_experts(api, world, blind):
 
 def test_attachments_upload_list_and_download_with_the_sniffed_type(api, world):
     app = new_draft(api, world)
-    up = api.as_("applicant").post(f"{A}/applications/{app['id']}/attachments",
-                                   data={"kind": "可行性报告", "file": SimpleUploadedFile("报告.pdf", PDF, content_type="text/plain")})
+    up = api.as_("applicant").post(
+        f"{A}/applications/{app['id']}/attachments",
+        data={"kind": "可行性报告", "file": SimpleUploadedFile("报告.pdf", PDF, content_type="text/plain")},
+    )
     assert up.status_code == 201, up.content
     meta = up.json()
     assert (meta["content_type"], meta["size"], meta["filename"]) == ("application/pdf", len(PDF), "报告.pdf")
@@ -194,8 +204,10 @@ def test_attachments_upload_list_and_download_with_the_sniffed_type(api, world):
 
 
 def test_an_attachment_is_judged_by_its_content_not_its_name(api, world):
-    r = api.as_("applicant").post(f"{A}/applications/{world.draft_a.pk}/attachments",
-                                  data={"kind": "申报书", "file": SimpleUploadedFile("申报书.pdf", b"MZ\x90\x00 not a pdf")})
+    r = api.as_("applicant").post(
+        f"{A}/applications/{world.draft_a.pk}/attachments",
+        data={"kind": "申报书", "file": SimpleUploadedFile("申报书.pdf", b"MZ\x90\x00 not a pdf")},
+    )
     assert r.status_code == 400
     assert r.json()["detail"]["field"] == "file"
 
@@ -210,6 +222,8 @@ def test_the_recommender_downloads_what_its_jurisdiction_submitted(api, world):
 
 def test_a_new_application_for_a_closed_call_is_refused(api, world):
     call = t.make_call(opens_at=timezone.now() - dt.timedelta(days=5), closes_at=timezone.now() - dt.timedelta(days=1))
-    r = api.as_("applicant").post(f"{A}/applications", {"call": call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "迟到"})
+    r = api.as_("applicant").post(
+        f"{A}/applications", {"call": call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "迟到"}
+    )
     assert r.status_code == 422
     assert r.json()["code"] == "call_closed"

@@ -47,8 +47,12 @@ def test_the_browser_session_works_and_needs_csrf_for_writes(world, db):
 
 def test_a_token_needs_no_csrf(world, db):
     client = Client(enforce_csrf_checks=True)
-    r = client.patch(f"{A}/applications/{world.draft_a.pk}", {"lock_version": world.draft_a.lock_version, "summary": "令牌修改"},
-                     content_type="application/json", **world.headers("applicant"))
+    r = client.patch(
+        f"{A}/applications/{world.draft_a.pk}",
+        {"lock_version": world.draft_a.lock_version, "summary": "令牌修改"},
+        content_type="application/json",
+        **world.headers("applicant"),
+    )
     assert r.status_code == 200
 
 

@@ -21,9 +21,14 @@ def test_anyone_may_quote_an_award_with_its_breakdown(api):
     assert r.json()["amount"] == 0
 
 
-@pytest.mark.parametrize(("facts", "field"), [({"points": -1, "region_award_received": True}, "facts.points"),
-                                               ({"points": "many", "region_award_received": True}, "facts.points"),
-                                               ({"region_award_received": True}, "facts.points")])
+@pytest.mark.parametrize(
+    ("facts", "field"),
+    [
+        ({"points": -1, "region_award_received": True}, "facts.points"),
+        ({"points": "many", "region_award_received": True}, "facts.points"),
+        ({"region_award_received": True}, "facts.points"),
+    ],
+)
 def test_a_bad_quote_is_a_400_naming_the_field(api, facts, field):
     r = api.post("/api/v1/awards/quote", json={"direction": "26.1", "facts": facts})
     assert r.status_code == 400
@@ -31,7 +36,9 @@ def test_a_bad_quote_is_a_400_naming_the_field(api, facts, field):
 
 
 def test_allocation_over_the_api(api):
-    r = api.as_("officer").post("/api/v1/awards/allocate", json={"budget": 100, "claims": [{"id": "a", "amount": 100}, {"id": "b", "amount": 50}]})
+    r = api.as_("officer").post(
+        "/api/v1/awards/allocate", json={"budget": 100, "claims": [{"id": "a", "amount": 100}, {"id": "b", "amount": 50}]}
+    )
     body = r.json()
     assert r.status_code == 200
     assert sum(a["amount"] for a in body["allocations"]) == 100
@@ -52,7 +59,9 @@ def test_review_round_invitation_score_and_ranking_over_the_api(api, world):
     for who, action in ((recommender, "recommend"), (officer, "accept"), (officer, "start_review")):
         app, _ = app_services.application_transition(actor=who, application=app, action=action)
     expert_user = world.users["expert"]
-    review_services.expert_add(actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], user=expert_user)
+    review_services.expert_add(
+        actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], user=expert_user
+    )
     assert api.as_("applicant").get("/api/v1/experts").status_code == 403
     assert api.as_("officer").get("/api/v1/experts").json()["count"] == 1
 
@@ -67,7 +76,10 @@ def test_review_round_invitation_score_and_ranking_over_the_api(api, world):
     assert tasks["count"] == 1
     task = tasks["items"][0]["id"]
     assert api.as_("expert").post(f"/api/v1/me/reviews/{task}/respond", json={"accept": True}).status_code == 400
-    assert api.as_("expert").post(f"/api/v1/me/reviews/{task}/respond", json={"accept": True, "statement": "无利益冲突"}).json()["state"] == "accepted"
+    assert (
+        api.as_("expert").post(f"/api/v1/me/reviews/{task}/respond", json={"accept": True, "statement": "无利益冲突"}).json()["state"]
+        == "accepted"
+    )
     points = {"innovation": 90, "feasibility": 80, "benefit": 70, "team": 60}
     r = api.as_("expert").post(f"/api/v1/me/reviews/{task}/score", json={"points": points, "comment": "可行"})
     assert r.status_code == 200

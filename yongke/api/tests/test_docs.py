@@ -42,7 +42,7 @@ def test_every_operation_declares_what_it_returns(client):
     untyped = []
     for path, methods in doc["paths"].items():
         for method, op in methods.items():
-            (status, ok), = ((s, r) for s, r in op["responses"].items() if s.startswith("2"))
+            ((status, ok),) = ((s, r) for s, r in op["responses"].items() if s.startswith("2"))
             schemas = [media.get("schema", {}) for media in ok.get("content", {}).values()]
             if not schemas or not all(_typed(s, components) for s in schemas):
                 untyped.append(f"{method.upper()} {path} {status}")

@@ -24,8 +24,11 @@ def assert_error(response, status: int, code: str):
 
 
 def test_missing_field_is_a_400_naming_the_field(api, world):
-    body = assert_error(api.as_("applicant").post(f"{A}/applications", {"call": world.call.pk, "direction": "1.1",
-                                                                         "organisation": world.org_a.pk}), 400, "bad_input")
+    body = assert_error(
+        api.as_("applicant").post(f"{A}/applications", {"call": world.call.pk, "direction": "1.1", "organisation": world.org_a.pk}),
+        400,
+        "bad_input",
+    )
     assert body["detail"]["field"] == "title"
     assert body["detail"]["errors"][0]["location"] == "body"
 
@@ -41,7 +44,13 @@ def test_control_characters_are_refused_before_the_database(api):
 
 
 def test_nul_inside_facts_is_refused(api, world):
-    payload = {"call": world.call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "x", "facts": {"kpi_new_revenue": "\x00"}}
+    payload = {
+        "call": world.call.pk,
+        "direction": "1.1",
+        "organisation": world.org_a.pk,
+        "title": "x",
+        "facts": {"kpi_new_revenue": "\x00"},
+    }
     assert_error(api.as_("applicant").post(f"{A}/applications", payload), 400, "bad_input")
 
 
@@ -51,8 +60,9 @@ def test_id_beyond_64_bits_is_a_400(api):
 
 
 def test_body_that_is_not_json_is_a_400(api, world):
-    response = api.as_("applicant").client.post(f"{A}/applications", data="{not json", content_type="application/json",
-                                                **world.headers("applicant"))
+    response = api.as_("applicant").client.post(
+        f"{A}/applications", data="{not json", content_type="application/json", **world.headers("applicant")
+    )
     assert_error(response, 400, "bad_input")
 
 
@@ -83,8 +93,11 @@ def test_domain_errors_keep_their_code_and_status(api, world):
     applicant = api.as_("applicant")
     body = assert_error(applicant.post(f"{A}/applications/{world.draft_a.pk}/transitions", {"action": "fly"}), 400, "bad_input")
     assert body["detail"]["field"] == "action"
-    body = assert_error(applicant.patch(f"{A}/applications/{world.submitted_a.pk}",
-                                        {"lock_version": world.submitted_a.lock_version, "title": "改名"}), 422, "not_editable")
+    body = assert_error(
+        applicant.patch(f"{A}/applications/{world.submitted_a.pk}", {"lock_version": world.submitted_a.lock_version, "title": "改名"}),
+        422,
+        "not_editable",
+    )
     assert body["detail"]["state"] == "submitted"
     assert_error(api.as_("officer").post(f"{A}/applications/{world.submitted_a.pk}/transitions", {"action": "return"}), 400, "bad_input")
 
@@ -104,8 +117,11 @@ def test_a_body_beyond_the_upload_limit_is_a_413(api, world):
 
 def test_a_broken_multipart_body_is_a_400(api, world):
     response = api.as_("applicant").client.post(
-        f"{A}/applications/{world.draft_a.pk}/attachments", data=b"--x\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nx",
-        content_type="multipart/form-data; boundary=", **world.headers("applicant"))
+        f"{A}/applications/{world.draft_a.pk}/attachments",
+        data=b'--x\r\nContent-Disposition: form-data; name="kind"\r\n\r\nx',
+        content_type="multipart/form-data; boundary=",
+        **world.headers("applicant"),
+    )
     assert_error(response, 400, "bad_input")
 
 
@@ -136,34 +152,48 @@ def test_a_budget_is_accepted_exactly_from_0_to_a_trillion(api, world, budget):
     assert r.status_code == (200 if 0 <= budget <= MAX_AMOUNT else 400)
 
 
-@pytest.mark.parametrize(("path", "payload", "field"), [
-    ("/awards/allocate", {"budget": 100, "claims": [{"id": "a", "amount": True}]}, "claims.0.amount"),
-    ("/awards/allocate", {"budget": 100, "claims": [{"id": False, "amount": 1}]}, "claims.0.id"),
-    ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "leader_limit": "2"}, "leader_limit"),
-    ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "experts_per_application": 3.0}, "experts_per_application"),
-    ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "blind_review": 1}, "blind_review"),
-    ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "budgets": {"26": True}}, "budgets.26"),
-    ("/organisations", {"uscc": "91450100MA5L00100X", "name": "x", "kind": "enterprise", "legal_person": "yes"}, "legal_person"),
-    ("/awards/quote", {"direction": "26.1", "facts": {"points": 80}, "year": "2022"}, "year"),
-])
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("/awards/allocate", {"budget": 100, "claims": [{"id": "a", "amount": True}]}, "claims.0.amount"),
+        ("/awards/allocate", {"budget": 100, "claims": [{"id": False, "amount": 1}]}, "claims.0.id"),
+        ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "leader_limit": "2"}, "leader_limit"),
+        ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "experts_per_application": 3.0}, "experts_per_application"),
+        ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "blind_review": 1}, "blind_review"),
+        ("/calls", {"name": "批次", "closes_at": "2030-05-31T17:00:00+08:00", "budgets": {"26": True}}, "budgets.26"),
+        ("/organisations", {"uscc": "91450100MA5L00100X", "name": "x", "kind": "enterprise", "legal_person": "yes"}, "legal_person"),
+        ("/awards/quote", {"direction": "26.1", "facts": {"points": 80}, "year": "2022"}, "year"),
+    ],
+)
 def test_a_number_or_a_flag_of_the_wrong_json_type_is_refused_naming_it(api, path, payload, field):
     body = assert_error(api.as_("officer").post(f"{A}{path}", payload), 400, "bad_input")
     assert body["detail"]["field"] == field
 
 
 def test_a_count_beyond_its_bound_is_refused_naming_it(api, world):
-    body = assert_error(api.as_("officer").post(f"{A}/applications/{world.submitted_a.pk}/transitions",
-                                                {"action": "return", "comment": "补正", "objection_days": 10**6 + 1}), 400, "bad_input")
+    body = assert_error(
+        api.as_("officer").post(
+            f"{A}/applications/{world.submitted_a.pk}/transitions", {"action": "return", "comment": "补正", "objection_days": 10**6 + 1}
+        ),
+        400,
+        "bad_input",
+    )
     assert body["detail"]["field"] == "objection_days"
-    body = assert_error(api.as_("officer").post(f"{A}/applications/{world.submitted_a.pk}/transitions",
-                                                {"action": "return", "comment": "补正", "lock_version": "3"}), 400, "bad_input")
+    body = assert_error(
+        api.as_("officer").post(
+            f"{A}/applications/{world.submitted_a.pk}/transitions", {"action": "return", "comment": "补正", "lock_version": "3"}
+        ),
+        400,
+        "bad_input",
+    )
     assert body["detail"]["field"] == "lock_version"
 
 
 @pytest.mark.parametrize("payload", [[], [None, None], 7, "text", None])
 def test_a_body_that_is_not_an_object_is_refused(api, world, payload):
-    response = api.as_("officer").client.patch(f"{A}/organisations/{world.org_b.pk}", data=json.dumps(payload), content_type="application/json",
-                                               **world.headers("officer"))
+    response = api.as_("officer").client.patch(
+        f"{A}/organisations/{world.org_b.pk}", data=json.dumps(payload), content_type="application/json", **world.headers("officer")
+    )
     body = assert_error(response, 400, "bad_input")
     assert body["detail"]["field"] == "body"
 

@@ -40,7 +40,12 @@ def test_a_bad_code_is_refused_with_the_reason(api):
 def test_officer_updates_an_organisation_keeping_its_code(api, world):
     r = api.as_("officer").patch(f"{A}/organisations/{world.org_b.pk}", {"zone": "GXQ", "industry": "c3976"})
     assert r.status_code == 200, r.content
-    assert (r.json()["uscc"], r.json()["zone"], r.json()["recommending_unit"], r.json()["industry"]) == (world.org_b.uscc, "GXQ", "GXQ", "C3976")
+    assert (r.json()["uscc"], r.json()["zone"], r.json()["recommending_unit"], r.json()["industry"]) == (
+        world.org_b.uscc,
+        "GXQ",
+        "GXQ",
+        "C3976",
+    )
 
 
 def test_id_numbers_are_masked_except_for_their_owner_and_officers(api, world):
@@ -62,8 +67,9 @@ def test_an_invalid_id_number_is_refused(api, world):
     r = api.as_("org_admin").post(f"{A}/people", {"name": "王五", "id_number": wrong, "organisation": world.org_a.pk})
     assert r.status_code == 400
     assert r.json()["detail"]["field"] == "id_number"
-    again = api.as_("org_admin").post(f"{A}/people", {"name": "王五", "id_number": number[:6] + "19990231" + number[14:],
-                                                      "organisation": world.org_a.pk})
+    again = api.as_("org_admin").post(
+        f"{A}/people", {"name": "王五", "id_number": number[:6] + "19990231" + number[14:], "organisation": world.org_a.pk}
+    )
     assert again.status_code == 400
     assert again.json()["detail"]["rule"] == "bad_birth_date"  # 1999-02-31 does not exist
 

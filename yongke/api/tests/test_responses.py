@@ -31,14 +31,28 @@ QUOTES = {
     "eligible": {"direction": "26.1", "facts": {"points": 80, "region_award_received": True}},
     "to_verify": {"direction": "26.1", "facts": {"points": 75, "region_award_received": True}},
     "rule_failed": {"direction": "26.1", "facts": {"points": 75, "region_award_received": True, "registered_in_nanning": False}},
-    "annual_cap": {"direction": "28.1", "facts": {"premiums": [{"kind": "patent", "amount": 200_000}]},
-                   "history": [{"direction": "28.1", "year": 2022, "amount": 150_000}]},
-    "annual_cap_reached": {"direction": "27.1", "facts": {"applicant_kind": "team", "service_cost": 10_000},
-                           "history": [{"direction": "27.1", "year": 2022, "amount": 50_000}]},
-    "excluded": {"direction": "30.1", "facts": PLATFORM,
-                 "history": [{"kind": "enterprise_tech_center", "year": 2021, "level": "region", "content": "智能制造装备 关键技术"}]},
-    "paid_once": {"direction": "30.1", "facts": PLATFORM, "history": [
-        {"direction": "30.1", "year": 2022, "level": "region_eng_center", "content": "智能制造装备关键技术", "amount": 300_000}]},
+    "annual_cap": {
+        "direction": "28.1",
+        "facts": {"premiums": [{"kind": "patent", "amount": 200_000}]},
+        "history": [{"direction": "28.1", "year": 2022, "amount": 150_000}],
+    },
+    "annual_cap_reached": {
+        "direction": "27.1",
+        "facts": {"applicant_kind": "team", "service_cost": 10_000},
+        "history": [{"direction": "27.1", "year": 2022, "amount": 50_000}],
+    },
+    "excluded": {
+        "direction": "30.1",
+        "facts": PLATFORM,
+        "history": [{"kind": "enterprise_tech_center", "year": 2021, "level": "region", "content": "智能制造装备 关键技术"}],
+    },
+    "paid_once": {
+        "direction": "30.1",
+        "facts": PLATFORM,
+        "history": [
+            {"direction": "30.1", "year": 2022, "level": "region_eng_center", "content": "智能制造装备关键技术", "amount": 300_000}
+        ],
+    },
 }
 
 
@@ -47,8 +61,9 @@ def test_a_quote_is_the_domains_quote(api, world, case):
     request = QUOTES[case]
     r = api.post(f"{A}/awards/quote", json=request)
     assert r.status_code == 200, r.content
-    expected = award_quote(compiled_for(guide_version_current()), direction=request["direction"], facts=request["facts"],
-                           history=request.get("history"))
+    expected = award_quote(
+        compiled_for(guide_version_current()), direction=request["direction"], facts=request["facts"], history=request.get("history")
+    )
     assert r.json() == wire(expected)
 
 
@@ -71,8 +86,10 @@ def test_an_allocation_is_the_domains_allocation(api, world):
 
 
 def test_a_screening_is_the_domains_screening(api, world):
-    rows = [{"name": "甲", "uscc": "91450103MA5L123454", "points": 75, "region_award_received": True},
-            {"name": "乙", "uscc": "91450100MA5L00100N", "points": 60, "region_award_received": True}]
+    rows = [
+        {"name": "甲", "uscc": "91450103MA5L123454", "points": 75, "region_award_received": True},
+        {"name": "乙", "uscc": "91450100MA5L00100N", "points": 60, "region_award_received": True},
+    ]
     r = api.as_("officer").post(f"{A}/awards/screen", json={"orgs": rows})
     assert r.status_code == 200, r.content
     assert r.json() == wire(award_services.organisations_screen(actor=TEST, rows=rows))
@@ -91,7 +108,9 @@ def test_a_round_and_its_ranking_are_the_domains(api, world):
     for who, action in ((recommender, "recommend"), (officer, "accept"), (officer, "start_review")):
         app, _ = app_services.application_transition(actor=who, application=app, action=action)
     expert_user = world.users["expert"]
-    review_services.expert_add(actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], user=expert_user)
+    review_services.expert_add(
+        actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], user=expert_user
+    )
     r = api.as_("officer").post(f"{A}/calls/{world.call.pk}/review-rounds", json={"k": 1, "directions": ["1.1"]})
     assert r.status_code == 201, r.content
     rnd = review_selectors.round_for(officer, r.json()["id"])
@@ -100,7 +119,9 @@ def test_a_round_and_its_ranking_are_the_domains(api, world):
 
     task = api.as_("expert").get(f"{A}/me/reviews").json()["items"][0]
     assert set(task) == {"id", "state", "application", "direction", "title", "organisation", "round", "due_at", "score"}
-    assert api.as_("expert").post(f"{A}/me/reviews/{task['id']}/respond", json={"accept": True, "statement": "无利益冲突"}).status_code == 200
+    assert (
+        api.as_("expert").post(f"{A}/me/reviews/{task['id']}/respond", json={"accept": True, "statement": "无利益冲突"}).status_code == 200
+    )
     points = {"innovation": 90, "feasibility": 80, "benefit": 70, "team": 60}
     assert api.as_("expert").post(f"{A}/me/reviews/{task['id']}/score", json={"points": points, "comment": "可行"}).status_code == 200
     for method in ("trimmed", "calibrated", "mean"):

@@ -27,7 +27,9 @@ from yongke.wsgi import application
 OPENAPI = "/api/v1/openapi.json"
 officer_schema = schemathesis.openapi.from_wsgi(OPENAPI, application)
 anonymous_schema = schemathesis.openapi.from_wsgi(
-    OPENAPI, application, config=SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}}),
+    OPENAPI,
+    application,
+    config=SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}}),
 )
 QUICK = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance, negative_data_rejection]

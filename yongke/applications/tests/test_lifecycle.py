@@ -48,14 +48,26 @@ def world():
 
 
 def advance(app, w, *actions):
-    actor_for = {"submit": "applicant", "recommend": "recommender", "not_recommend": "recommender", "withdraw": "applicant", "pay": "finance",
-                 "confirm": "applicant", "decline": "applicant"}
+    actor_for = {
+        "submit": "applicant",
+        "recommend": "recommender",
+        "not_recommend": "recommender",
+        "withdraw": "applicant",
+        "pay": "finance",
+        "confirm": "applicant",
+        "decline": "applicant",
+    }
     for action in actions:
         t = WORKFLOWS[app.funding].transition(action)
-        app, _ = svc.application_transition(actor=w[actor_for.get(action, "officer")], application=app, action=action,
-                                            comment="意见" if t.comment_required else "", amount=500_000 if "amount" in t.needs else None,
-                                            objection_days=5 if "objection_days" in t.needs else None,
-                                            now=timezone.now() + dt.timedelta(days=7) if "objection_window_closed" in t.guards else None)
+        app, _ = svc.application_transition(
+            actor=w[actor_for.get(action, "officer")],
+            application=app,
+            action=action,
+            comment="意见" if t.comment_required else "",
+            amount=500_000 if "amount" in t.needs else None,
+            objection_days=5 if "objection_days" in t.needs else None,
+            now=timezone.now() + dt.timedelta(days=7) if "objection_window_closed" in t.guards else None,
+        )
     return app
 
 
@@ -75,8 +87,13 @@ def reach(state, w, workflow=PRE):
     if workflow is PRE:
         app = make_application(call=w["call"], org=w["org"], user=w["applicant"])
     else:
-        app = make_application(call=w["post_call"], org=w["org"], user=w["applicant"], direction="35.1",
-                               facts={"region_award_received": True, "innovative_county_recognized": True, "county_work_system": True})
+        app = make_application(
+            call=w["post_call"],
+            org=w["org"],
+            user=w["applicant"],
+            direction="35.1",
+            facts={"region_award_received": True, "innovative_county_recognized": True, "county_work_system": True},
+        )
     return advance(app, w, *paths[state])
 
 
@@ -84,7 +101,13 @@ def reach(state, w, workflow=PRE):
 def test_every_transition_not_allowed_from_a_state_is_refused(world, state):
     reached = reach(state, world) if state != "withdrawn" else advance(reach("draft", world), world, "withdraw")
     assert reached.state == state
-    actor_of = {"applicant": "applicant", "org_admin": "applicant", "recommender": "recommender", "officer": "officer", "finance": "finance"}
+    actor_of = {
+        "applicant": "applicant",
+        "org_admin": "applicant",
+        "recommender": "recommender",
+        "officer": "officer",
+        "finance": "finance",
+    }
     for t in PRE.transitions:
         if state in t.sources:
             continue  # allowed: covered by the test below
@@ -187,8 +210,12 @@ def test_each_submission_stores_its_facts_and_verdict(world):
 
 
 def test_an_ineligible_application_cannot_be_submitted_and_is_told_why(world):
-    app = make_application(call=world["call"], org=world["org"], user=world["applicant"],
-                           facts={"kpi_invention_patent_applications": 3, "kpi_new_revenue": 49_999_999})
+    app = make_application(
+        call=world["call"],
+        org=world["org"],
+        user=world["applicant"],
+        facts={"kpi_invention_patent_applications": 3, "kpi_new_revenue": 49_999_999},
+    )
     with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=app, action="submit")
     assert e.value.code == "not_eligible"
@@ -208,7 +235,9 @@ def test_the_second_of_two_concurrent_edits_is_refused(world):
 def test_an_edit_with_a_fact_the_guide_refuses_is_bad_input_naming_it(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
     with pytest.raises(BadInput) as e:
-        svc.application_update(actor=world["applicant"], application=app, lock_version=app.lock_version, changes={"facts": {"kpi_new_revenue": -1}})
+        svc.application_update(
+            actor=world["applicant"], application=app, lock_version=app.lock_version, changes={"facts": {"kpi_new_revenue": -1}}
+        )
     assert "kpi_new_revenue" in e.value.message
 
 
@@ -260,8 +289,13 @@ def test_the_same_title_in_two_directions_is_refused(world):
 
 def test_a_blacklisted_organisation_cannot_submit(world):
     app = make_application(call=world["call"], org=world["org"], user=world["applicant"])
-    credit_record_add(actor=TEST, organisation=world["org"], reason="虚假申报", starts_on=timezone.localdate() - dt.timedelta(days=1),
-                      ends_on=timezone.localdate() + dt.timedelta(days=365))
+    credit_record_add(
+        actor=TEST,
+        organisation=world["org"],
+        reason="虚假申报",
+        starts_on=timezone.localdate() - dt.timedelta(days=1),
+        ends_on=timezone.localdate() + dt.timedelta(days=365),
+    )
     with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["applicant"], application=app, action="submit")
     assert e.value.code == "blacklisted"
@@ -288,8 +322,15 @@ R_AND_D = {"above_scale": True, "rd_in_statistics": True, "rd_expense_base": 10_
 
 
 def test_project_23_excludes_an_organisation_with_a_pre_funded_project(world):
-    funded = advance(make_application(call=world["call"], org=world["org"], user=world["applicant"]), world,
-                     "submit", "recommend", "accept", "start_review", "fund")
+    funded = advance(
+        make_application(call=world["call"], org=world["org"], user=world["applicant"]),
+        world,
+        "submit",
+        "recommend",
+        "accept",
+        "start_review",
+        "fund",
+    )
     assert funded.state == "funded"
     post_call = make_call(directions=["23.1"])
     claim = make_application(call=post_call, org=world["org"], user=world["applicant"], direction="23.1", facts=R_AND_D)
@@ -344,15 +385,29 @@ def test_returning_needs_a_reason(world):
 
 
 def test_funding_more_than_requested_is_refused(world):
-    app = advance(make_application(call=world["call"], org=world["org"], user=world["applicant"]), world, "submit", "recommend", "accept",
-                  "start_review")
+    app = advance(
+        make_application(call=world["call"], org=world["org"], user=world["applicant"]),
+        world,
+        "submit",
+        "recommend",
+        "accept",
+        "start_review",
+    )
     with pytest.raises(BadInput):
         svc.application_transition(actor=world["officer"], application=app, action="fund", amount=app.requested_amount + 1)
 
 
 def test_contract_waits_for_the_objection_window(world):
-    app = advance(make_application(call=world["call"], org=world["org"], user=world["applicant"]), world, "submit", "recommend", "accept",
-                  "start_review", "fund", "publish")
+    app = advance(
+        make_application(call=world["call"], org=world["org"], user=world["applicant"]),
+        world,
+        "submit",
+        "recommend",
+        "accept",
+        "start_review",
+        "fund",
+        "publish",
+    )
     with pytest.raises(Refused) as e:
         svc.application_transition(actor=world["officer"], application=app, action="contract")
     assert e.value.code == "objection_window_open"
@@ -389,22 +444,28 @@ def test_an_audit_event_cannot_be_deleted(world):
 def three_applications(world):
     """Submitted ones of the org and of the other org, and a draft of the org."""
     mine = advance(make_application(call=world["call"], org=world["org"], user=world["applicant"]), world, "submit")
-    theirs, _ = svc.application_transition(actor=world["stranger"], action="submit",
-                                           application=make_application(call=world["call"], org=world["other"], user=world["stranger"]))
+    theirs, _ = svc.application_transition(
+        actor=world["stranger"],
+        action="submit",
+        application=make_application(call=world["call"], org=world["other"], user=world["stranger"]),
+    )
     draft = make_application(call=world["call"], org=world["org"], user=world["applicant"])
     return {"mine": mine.pk, "theirs": theirs.pk, "draft": draft.pk}
 
 
-@pytest.mark.parametrize(("who", "sees"), [
-    ("applicant", {"mine", "draft"}),
-    ("stranger", {"theirs"}),
-    ("recommender", {"mine"}),
-    ("other_recommender", {"theirs"}),
-    ("officer", {"mine", "theirs"}),
-    ("other_officer", set()),
-    ("expert", set()),
-    ("auditor", {"mine", "theirs", "draft"}),
-])
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("applicant", {"mine", "draft"}),
+        ("stranger", {"theirs"}),
+        ("recommender", {"mine"}),
+        ("other_recommender", {"theirs"}),
+        ("officer", {"mine", "theirs"}),
+        ("other_officer", set()),
+        ("expert", set()),
+        ("auditor", {"mine", "theirs", "draft"}),
+    ],
+)
 def test_visibility_follows_roles(world, three_applications, who, sees):
     assert set(applications_visible_to(world[who]).values_list("pk", flat=True)) == {three_applications[n] for n in sees}
 

@@ -13,7 +13,9 @@ from yongke.core.errors import BadInput
 
 claims_st = st.lists(
     st.tuples(st.one_of(st.integers(0, 10**6), st.text(min_size=1, max_size=4)), st.integers(0, 10**9)),
-    min_size=1, max_size=60, unique_by=lambda c: (isinstance(c[0], str), c[0]),
+    min_size=1,
+    max_size=60,
+    unique_by=lambda c: (isinstance(c[0], str), c[0]),
 )
 
 
@@ -69,7 +71,9 @@ def test_numeric_ids_tie_in_numeric_order():
 
 def test_largest_remainder_wins():
     # Shares 33.33…, 33.33…, 33.33… of 100 for 50/50/50 → one extra yuan, to "a" (tie by id).
-    got = award_allocate({"budget": 100, "claims": [{"id": "b", "amount": 50}, {"id": "a", "amount": 50}, {"id": "c", "amount": 50}]}).as_dict()
+    got = award_allocate(
+        {"budget": 100, "claims": [{"id": "b", "amount": 50}, {"id": "a", "amount": 50}, {"id": "c", "amount": 50}]}
+    ).as_dict()
     assert got == {"allocations": [{"id": "b", "amount": 33}, {"id": "a", "amount": 34}, {"id": "c", "amount": 33}], "ratio": 0.666667}
     # 70/20/10 of 55 → 38.5, 11, 5.5: the two halves tie; ids decide.
     got = as_dict(allocate(55, [("x", 70), ("y", 20), ("z", 10)]))

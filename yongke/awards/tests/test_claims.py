@@ -13,22 +13,46 @@ from yongke.testing import make_application, make_call, make_guide, make_org, ma
 
 pytestmark = pytest.mark.django_db
 
-PREMIUMS = {f"premium_{k}": 0 for k in ("patent", "rd_liability", "key_rd_equipment", "business_interruption", "product_liability",
-                                         "product_quality", "microloan_guarantee", "employer_liability", "environmental_liability",
-                                         "property", "project_investment_loss")}
+PREMIUMS = {
+    f"premium_{k}": 0
+    for k in (
+        "patent",
+        "rd_liability",
+        "key_rd_equipment",
+        "business_interruption",
+        "product_liability",
+        "product_quality",
+        "microloan_guarantee",
+        "employer_liability",
+        "environmental_liability",
+        "property",
+        "project_investment_loss",
+    )
+}
 
 
 @pytest.fixture
 def setting():
     make_guide()
     org = make_org()
-    return {"org": org, "user": make_user("applicant", organisation=org), "officer": make_user("officer", programme="*"),
-            "call": make_call(directions=["28.1", "33.1", "34.1", "35.1"], budgets={"33.1": 2_500_000})}
+    return {
+        "org": org,
+        "user": make_user("applicant", organisation=org),
+        "officer": make_user("officer", programme="*"),
+        "call": make_call(directions=["28.1", "33.1", "34.1", "35.1"], budgets={"33.1": 2_500_000}),
+    }
 
 
 def claim(setting, direction, facts, org=None, user=None):
-    app = make_application(call=setting["call"], org=org or setting["org"], user=user or setting["user"], direction=direction, facts=facts,
-                           title=f"申领{direction}-{Application.objects.count()}", requested_amount=0)
+    app = make_application(
+        call=setting["call"],
+        org=org or setting["org"],
+        user=user or setting["user"],
+        direction=direction,
+        facts=facts,
+        title=f"申领{direction}-{Application.objects.count()}",
+        requested_amount=0,
+    )
     app, _ = apps.application_transition(actor=user or setting["user"], application=app, action="submit")
     return app
 

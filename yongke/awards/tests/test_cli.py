@@ -30,12 +30,16 @@ def call(tmp_path, capsys):
 
 
 def test_quote_eligible_exits_0(call):
-    code, out, err = call("quote", {"direction": "26.1", "facts": {"points": 80, "region_award_received": True}, "org": make_uscc(7), "year": 2022})
+    code, out, err = call(
+        "quote", {"direction": "26.1", "facts": {"points": 80, "region_award_received": True}, "org": make_uscc(7), "year": 2022}
+    )
     assert code == 0
     assert err == ""
     assert out["eligible"] is True
     assert out["amount"] == 300_000
-    assert out["breakdown"] == [{"step": "计点积分 80 分（80分以上）", "amount": 300_000, "source": "计点积分达到80分以上的，可申请南宁市级奖励性后补助经费30万元"}]
+    assert out["breakdown"] == [
+        {"step": "计点积分 80 分（80分以上）", "amount": 300_000, "source": "计点积分达到80分以上的，可申请南宁市级奖励性后补助经费30万元"}
+    ]
 
 
 def test_quote_not_eligible_exits_1(call):
@@ -47,7 +51,9 @@ def test_quote_not_eligible_exits_1(call):
 
 def test_quote_with_history(call):
     request = {
-        "direction": "28.1", "year": 2022, "facts": {"premiums": [{"kind": "patent", "amount": 100_000}]},
+        "direction": "28.1",
+        "year": 2022,
+        "facts": {"premiums": [{"kind": "patent", "amount": 100_000}]},
         "history": [{"direction": "28.1", "year": 2022, "amount": 200_000}],
     }
     code, out, _ = call("quote", request)
@@ -78,7 +84,10 @@ def test_quote_with_history(call):
         ({"direction": "34.1", "facts": {"level": "national"}, "org": "12345"}, "org"),
         ({"direction": "34.1", "facts": {"level": "national"}, "year": 2023}, "year"),
         ({"direction": "34.1", "facts": {"level": "national"}, "amount": 5}, "amount"),
-        ({"direction": "34.1", "facts": {"level": "national"}, "history": [{"direction": "34.1", "year": 2022, "amount": -5}]}, "history[0].amount"),
+        (
+            {"direction": "34.1", "facts": {"level": "national"}, "history": [{"direction": "34.1", "year": 2022, "amount": -5}]},
+            "history[0].amount",
+        ),
     ],
 )
 def test_quote_bad_input_exits_2_naming_the_field(call, request_, field):
@@ -97,7 +106,9 @@ def test_quote_file_that_is_not_json(call):
 
 
 def test_allocate(call):
-    code, out, _ = call("allocate", {"budget": 100, "claims": [{"id": "a", "amount": 50}, {"id": "b", "amount": 50}, {"id": "c", "amount": 50}]})
+    code, out, _ = call(
+        "allocate", {"budget": 100, "claims": [{"id": "a", "amount": 50}, {"id": "b", "amount": 50}, {"id": "c", "amount": 50}]}
+    )
     assert code == 0
     assert out == {"allocations": [{"id": "a", "amount": 34}, {"id": "b", "amount": 33}, {"id": "c", "amount": 33}], "ratio": 0.666667}
 

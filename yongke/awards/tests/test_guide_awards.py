@@ -27,7 +27,9 @@ def test_figures_the_guide_leaves_out_are_assumed_parameters(guide):
 
 
 def test_yearly_caps_are_marked_per_year(guide):
-    per_year = {d: [s.expr for s in r.limits if s.per_year] for d in AWARD_DIRECTIONS for r in guide.direction(d).rules if r.kind == "award"}
+    per_year = {
+        d: [s.expr for s in r.limits if s.per_year] for d in AWARD_DIRECTIONS for r in guide.direction(d).rules if r.kind == "award"
+    }
     assert per_year["28.1"] == ["250000"]
     assert per_year["32.1"] == ["1000000"]
     assert len(per_year["27.1"]) == 1

@@ -89,7 +89,10 @@ def test_transfer_agency_with_the_yearly_million_reached_is_refused(quote):
 # ------------------------------------------------------------------ 27.1: per applicant per year
 
 
-@pytest.mark.parametrize(("kind", "paid", "cost", "expected"), [("sme", 60_000, 200_000, 40_000), ("team", 30_000, 100_000, 20_000), ("team", 10_000, 20_000, 10_000)])
+@pytest.mark.parametrize(
+    ("kind", "paid", "cost", "expected"),
+    [("sme", 60_000, 200_000, 40_000), ("team", 30_000, 100_000, 20_000), ("team", 10_000, 20_000, 10_000)],
+)
 def test_voucher_cap_per_applicant_per_year(quote, kind, paid, cost, expected):
     q = quote("27.1", {"applicant_kind": kind, "service_cost": cost}, history=[{"direction": "27.1", "year": 2022, "amount": paid}])
     assert q["amount"] == expected
@@ -116,8 +119,10 @@ def test_same_content_same_level_enterprise_tech_centre_is_excluded(quote):
 
 @pytest.mark.parametrize(
     "centre",
-    [{"kind": "enterprise_tech_center", "year": 2021, "level": "city", "content": "智能制造装备关键技术"},
-     {"kind": "enterprise_tech_center", "year": 2021, "level": "region", "content": "新能源电池材料"}],
+    [
+        {"kind": "enterprise_tech_center", "year": 2021, "level": "city", "content": "智能制造装备关键技术"},
+        {"kind": "enterprise_tech_center", "year": 2021, "level": "region", "content": "新能源电池材料"},
+    ],
 )
 def test_other_level_or_other_content_is_paid(quote, centre):
     q = quote("30.1", PLATFORM, history=[centre])
@@ -158,8 +163,14 @@ def test_without_history_the_duplicate_is_to_verify(quote):
 
 @pytest.mark.parametrize(
     "entry",
-    [{"direction": "23.2", "year": 2022, "amount": 300_000}, {"kind": "gazelle", "year": 2022}, {"kind": "prefunded", "year": 2022},
-     {"direction": "1.1", "year": 2022, "amount": 2_000_000}, {"direction": "24.1", "year": 2022, "amount": 100_000}, {"kind": "post_subsidy", "year": 2022}],
+    [
+        {"direction": "23.2", "year": 2022, "amount": 300_000},
+        {"kind": "gazelle", "year": 2022},
+        {"kind": "prefunded", "year": 2022},
+        {"direction": "1.1", "year": 2022, "amount": 2_000_000},
+        {"direction": "24.1", "year": 2022, "amount": 100_000},
+        {"kind": "post_subsidy", "year": 2022},
+    ],
 )
 def test_rd_award_excludes_gazelle_prefunded_and_other_post_subsidies(quote, entry):
     q = quote("23.1", RD, history=[entry])

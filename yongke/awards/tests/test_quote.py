@@ -72,7 +72,9 @@ def test_a_required_fact_not_given_is_bad_input_naming_it(quote):
 # ------------------------------------------------------------------ 26.1 points
 
 
-@pytest.mark.parametrize(("points", "expected"), [(0, 0), (71, 0), (72, 200_000), (73, 200_000), (79, 200_000), (80, 300_000), (81, 300_000), (120, 300_000)])
+@pytest.mark.parametrize(
+    ("points", "expected"), [(0, 0), (71, 0), (72, 200_000), (73, 200_000), (79, 200_000), (80, 300_000), (81, 300_000), (120, 300_000)]
+)
 def test_points_thresholds(quote, points, expected):
     q = quote("26.1", {"points": points, "region_award_received": True})
     assert q["eligible"] is (expected > 0)
@@ -103,7 +105,10 @@ def test_recognised_from_2022_is_new(quote, day, eligible):
     assert q["amount"] == (100_000 if eligible else 0)
 
 
-@pytest.mark.parametrize(("level", "expected"), [("national", 2_000_000), ("region_key_lab", 500_000), ("region_eng_center", 300_000), ("city_eng_center", 100_000)])
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [("national", 2_000_000), ("region_key_lab", 500_000), ("region_eng_center", 300_000), ("city_eng_center", 100_000)],
+)
 def test_platform_amount_by_level(quote, level, expected):
     q = quote("30.1", {"platform_level": level, "recognized_on": "2022-05-01"})
     assert amount(q) == expected
@@ -115,8 +120,17 @@ def test_platform_amount_by_level(quote, level, expected):
 
 @pytest.mark.parametrize(
     ("volume", "expected"),
-    [(1, 0), (99, 0), (100, 1), (50_000_000, 500_000), (99_999_999, 999_999), (100_000_000, 1_000_000), (100_000_099, 1_000_000),
-     (100_000_100, 1_000_000), (900_000_000, 1_000_000)],
+    [
+        (1, 0),
+        (99, 0),
+        (100, 1),
+        (50_000_000, 500_000),
+        (99_999_999, 999_999),
+        (100_000_000, 1_000_000),
+        (100_000_099, 1_000_000),
+        (100_000_100, 1_000_000),
+        (900_000_000, 1_000_000),
+    ],
 )
 def test_one_percent_of_the_volume_up_to_a_million(quote, volume, expected):
     q = quote("32.1", {"transaction_volume": volume})
@@ -145,7 +159,13 @@ def test_volume_formula_everywhere(quote, volume):
 
 @pytest.mark.parametrize(
     ("above", "first", "stats", "expected"),
-    [(True, True, True, 100_000), (True, False, True, 50_000), (False, True, True, 50_000), (True, True, False, 50_000), (False, False, False, 50_000)],
+    [
+        (True, True, True, 100_000),
+        (True, False, True, 50_000),
+        (False, True, True, 50_000),
+        (True, True, False, 50_000),
+        (False, False, False, 50_000),
+    ],
 )
 def test_high_tech_award(quote, above, first, stats, expected):
     q = quote("24.1", {"hte_certified": True, "above_scale": above, "first_time": first, "rd_in_statistics": stats})
@@ -163,7 +183,14 @@ def test_not_certified_no_award(quote):
 
 @pytest.mark.parametrize(
     ("group", "prize", "expected"),
-    [("startup", 1, 60_000), ("startup", 2, 40_000), ("startup", 3, 20_000), ("growth", 1, 160_000), ("growth", 2, 100_000), ("growth", 3, 40_000)],
+    [
+        ("startup", 1, 60_000),
+        ("startup", 2, 40_000),
+        ("startup", 3, 20_000),
+        ("growth", 1, 160_000),
+        ("growth", 2, 100_000),
+        ("growth", 3, 40_000),
+    ],
 )
 def test_contest_prizes(quote, group, prize, expected):
     q = quote("25.1", {"group": group, "prize": prize})
@@ -187,7 +214,9 @@ def test_a_title_not_given_is_left_to_the_officer(quote):
     assert "25.1:title" in [r["rule"] for r in q["reasons"] if r["code"] == "to_verify"]
 
 
-@pytest.mark.parametrize("bad", ["智能巡检机器人研发", "智能巡检机器人研发(第七届南宁市创新创业大赛获奖企业后补助)"], ids=["no_suffix", "ascii_brackets"])
+@pytest.mark.parametrize(
+    "bad", ["智能巡检机器人研发", "智能巡检机器人研发(第七届南宁市创新创业大赛获奖企业后补助)"], ids=["no_suffix", "ascii_brackets"]
+)
 def test_a_title_in_another_format_is_refused_by_the_title_rule(quote, bad):
     q = quote("25.1", {"group": "growth", "prize": 1, "title": bad})
     assert q["eligible"] is False
@@ -199,8 +228,18 @@ def test_a_title_in_another_format_is_refused_by_the_title_rule(quote, bad):
 
 @pytest.mark.parametrize(
     ("kind", "cost", "expected"),
-    [("sme", 1, 0), ("sme", 150_000, 75_000), ("sme", 199_999, 99_999), ("sme", 200_000, 100_000), ("sme", 200_002, 100_000), ("sme", 300_000, 100_000),
-     ("team", 99_999, 49_999), ("team", 100_000, 50_000), ("team", 100_002, 50_000), ("team", 120_000, 50_000)],
+    [
+        ("sme", 1, 0),
+        ("sme", 150_000, 75_000),
+        ("sme", 199_999, 99_999),
+        ("sme", 200_000, 100_000),
+        ("sme", 200_002, 100_000),
+        ("sme", 300_000, 100_000),
+        ("team", 99_999, 49_999),
+        ("team", 100_000, 50_000),
+        ("team", 100_002, 50_000),
+        ("team", 120_000, 50_000),
+    ],
 )
 def test_voucher_half_the_cost_up_to_the_cap(quote, kind, cost, expected):
     q = quote("27.1", {"applicant_kind": kind, "service_cost": cost})
@@ -216,13 +255,31 @@ def test_voucher_other_applicants_refused(quote):
 
 
 RATES = {
-    "patent": 70, "rd_liability": 70, "key_rd_equipment": 70, "business_interruption": 60, "product_liability": 60, "product_quality": 60,
-    "microloan_guarantee": 60, "employer_liability": 30, "environmental_liability": 30, "property": 30, "project_investment_loss": 30,
+    "patent": 70,
+    "rd_liability": 70,
+    "key_rd_equipment": 70,
+    "business_interruption": 60,
+    "product_liability": 60,
+    "product_quality": 60,
+    "microloan_guarantee": 60,
+    "employer_liability": 30,
+    "environmental_liability": 30,
+    "property": 30,
+    "project_investment_loss": 30,
 }
 
 
 def test_each_kind_times_its_rate(quote):
-    q = quote("28.1", {"premiums": [{"kind": "patent", "amount": 100_000}, {"kind": "property", "amount": 100_000}, {"kind": "product_liability", "amount": 1_001}]})
+    q = quote(
+        "28.1",
+        {
+            "premiums": [
+                {"kind": "patent", "amount": 100_000},
+                {"kind": "property", "amount": 100_000},
+                {"kind": "product_liability", "amount": 1_001},
+            ]
+        },
+    )
     assert [s["amount"] for s in q["breakdown"]] == [70_000, 600, 30_000]
     assert "专利类保险" in q["breakdown"][0]["step"]
     assert "70%" in q["breakdown"][0]["step"]
@@ -259,8 +316,14 @@ def test_insurance_formula_everywhere(quote, premiums):
 
 @pytest.mark.parametrize(
     ("carrier", "level", "expected"),
-    [("incubator", "national", 2_000_000), ("incubator", "region", 1_000_000), ("incubator", "city", 500_000),
-     ("maker_space", "national", 200_000), ("maker_space", "region", 150_000), ("maker_space", "city", 100_000)],
+    [
+        ("incubator", "national", 2_000_000),
+        ("incubator", "region", 1_000_000),
+        ("incubator", "city", 500_000),
+        ("maker_space", "national", 200_000),
+        ("maker_space", "region", 150_000),
+        ("maker_space", "city", 100_000),
+    ],
 )
 def test_incubation_platform_recognition(quote, carrier, level, expected):
     q = quote("33.1", {"carrier": carrier, "level": level, "public_funded": False})
@@ -276,8 +339,14 @@ def test_publicly_funded_platforms_are_excluded(quote, carrier):
 
 @pytest.mark.parametrize(
     ("carrier", "level", "expected"),
-    [("incubator", "national", 400_000), ("incubator", "region", 200_000), ("incubator", "city", 100_000),
-     ("maker_space", "national", 100_000), ("maker_space", "region", 80_000), ("maker_space", "city", 50_000)],
+    [
+        ("incubator", "national", 400_000),
+        ("incubator", "region", 200_000),
+        ("incubator", "city", 100_000),
+        ("maker_space", "national", 100_000),
+        ("maker_space", "region", 80_000),
+        ("maker_space", "city", 50_000),
+    ],
 )
 def test_excellent_rating_award(quote, carrier, level, expected):
     assert amount(quote("33.2", {"carrier": carrier, "level": level, "rating": "excellent"})) == expected
@@ -331,7 +400,12 @@ def test_rd_award_uses_the_assumed_rate(quote):
 
 @pytest.mark.parametrize(
     ("recognized", "cultivated", "funds", "expected"),
-    [(True, False, 5_000_000, 500_000), (False, True, 5_000_000, 300_000), (True, True, 5_000_000, 500_000), (True, False, 200_000_000, 1_000_000)],
+    [
+        (True, False, 5_000_000, 500_000),
+        (False, True, 5_000_000, 300_000),
+        (True, True, 5_000_000, 500_000),
+        (True, False, 200_000_000, 1_000_000),
+    ],
 )
 def test_gazelle_rd_award(quote, recognized, cultivated, funds, expected):
     q = quote("23.2", {"gazelle_recognized": recognized, "gazelle_cultivated": cultivated, "rd_self_funded_expense": funds})

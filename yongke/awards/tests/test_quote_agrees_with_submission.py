@@ -122,7 +122,8 @@ def test_after_other_support_submitting_the_claim_is_refused(rd_claim, situation
 @pytest.mark.parametrize("declared", ["received_gazelle_award", "has_prefunded_project", "has_other_post_subsidy"])
 def test_support_declared_with_the_claim_is_refused_by_the_quote_as_by_the_submission(declared):
     make_guide()
-    claim = make_application(call=make_call(directions=["23.1"]), org=make_org(), direction="23.1", facts={**R_AND_D, declared: True},
-                             requested_amount=0)
+    claim = make_application(
+        call=make_call(directions=["23.1"]), org=make_org(), direction="23.1", facts={**R_AND_D, declared: True}, requested_amount=0
+    )
     assert apps.application_check(claim)["verdict"] == "not_eligible"
     assert services.claim_quote(claim)["eligible"] is False

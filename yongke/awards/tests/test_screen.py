@@ -49,8 +49,20 @@ POOLS = {
     "gazelle_cultivated": [None, True, False],
     "rd_self_funded_expense": [None, 5_000_000, 200_000_000],
 }
-PREMIUMS = [f"premium_{k}" for k in ("rd_liability", "key_rd_equipment", "business_interruption", "product_liability", "product_quality",
-                                      "microloan_guarantee", "employer_liability", "environmental_liability", "project_investment_loss")]
+PREMIUMS = [
+    f"premium_{k}"
+    for k in (
+        "rd_liability",
+        "key_rd_equipment",
+        "business_interruption",
+        "product_liability",
+        "product_quality",
+        "microloan_guarantee",
+        "employer_liability",
+        "environmental_liability",
+        "project_investment_loss",
+    )
+]
 
 
 def random_orgs(n: int, seed: int = 4) -> pl.DataFrame:
@@ -115,10 +127,15 @@ def test_directions_without_their_columns_are_reported_skipped(compiled):
 
 
 def test_publicity_list_excel_and_json(compiled, tmp_path):
-    orgs = pl.DataFrame({
-        "name": ["甲公司", "乙公司"], "uscc": [make_uscc(1), make_uscc(2)],
-        "transaction_volume": [12_345_678, 150_000_000], "points": [72, 90], "region_award_received": [True, False],
-    })
+    orgs = pl.DataFrame(
+        {
+            "name": ["甲公司", "乙公司"],
+            "uscc": [make_uscc(1), make_uscc(2)],
+            "transaction_volume": [12_345_678, 150_000_000],
+            "points": [72, 90],
+            "region_award_received": [True, False],
+        }
+    )
     result = sc.awards_screen(compiled, sc.check_orgs(orgs, compiled))
     sc.write_xlsx(result, tmp_path / "list.xlsx")
     sc.write_json(result, tmp_path / "list.json", version="2022", year=2022)
@@ -126,20 +143,29 @@ def test_publicity_list_excel_and_json(compiled, tmp_path):
     assert rows[0] == ("序号", "单位名称", "统一社会信用代码", "项目", "金额（万元）")
     # In the guide's order of directions, then the table's order of organisations.
     assert [r[:4] for r in rows[1:]] == [
-        (1, "甲公司", make_uscc(1), "引进国（境）外人才计点积分奖励性后补助"), (2, "甲公司", make_uscc(1), "技术转移服务机构技术交易奖励性后补助"),
-        (3, "乙公司", make_uscc(2), "技术转移服务机构技术交易奖励性后补助"), (4, "甲公司", make_uscc(1), "创新型县（市、区）配套科研经费奖励")]
+        (1, "甲公司", make_uscc(1), "引进国（境）外人才计点积分奖励性后补助"),
+        (2, "甲公司", make_uscc(1), "技术转移服务机构技术交易奖励性后补助"),
+        (3, "乙公司", make_uscc(2), "技术转移服务机构技术交易奖励性后补助"),
+        (4, "甲公司", make_uscc(1), "创新型县（市、区）配套科研经费奖励"),
+    ]
     assert [r[4] for r in rows[1:]] == [20, 12.3456, 100, 30]
     doc = json.loads((tmp_path / "list.json").read_text(encoding="utf-8"))
     assert doc["found"] == 4
     assert doc["total"] == 200_000 + 123_456 + 1_000_000 + 300_000
     assert [(a["no"], a["direction"], a["amount"], a["amount_wan"]) for a in doc["awards"]] == [
-        (1, "26.1", 200_000, "20"), (2, "32.1", 123_456, "12.3456"), (3, "32.1", 1_000_000, "100"), (4, "35.1", 300_000, "30")]
+        (1, "26.1", 200_000, "20"),
+        (2, "32.1", 123_456, "12.3456"),
+        (3, "32.1", 1_000_000, "100"),
+        (4, "35.1", 300_000, "30"),
+    ]
 
 
 def test_parquet_dates_and_csv_text_read_alike(compiled, tmp_path):
     base = {"name": ["甲"], "uscc": [make_uscc(1)], "platform_level": ["city_eng_center"]}
     pl.DataFrame({**base, "recognized_on": [dt.date(2022, 1, 1)]}).write_parquet(tmp_path / "o.parquet")
-    (tmp_path / "o.csv").write_text(f"name,uscc,platform_level,recognized_on\n甲,{make_uscc(1)},city_eng_center,2022-01-01\n", encoding="utf-8")
+    (tmp_path / "o.csv").write_text(
+        f"name,uscc,platform_level,recognized_on\n甲,{make_uscc(1)},city_eng_center,2022-01-01\n", encoding="utf-8"
+    )
     for f in ("o.parquet", "o.csv"):
         result = sc.awards_screen(compiled, sc.read_orgs(tmp_path / f, compiled))
         assert result.listed().select("direction", "amount").rows() == [("30.1", 100_000)]

@@ -48,15 +48,20 @@ def test_validate_names_file_and_line_of_a_yaml_syntax_error(capsys, tmp_path):
     bad = write(tmp_path, "bad.yaml", "version: '2022'\ntitle: x\nfacts: {a: [1, 2\n")
     code, out, err = call(capsys, "guide", "validate", bad)
     assert code == 2
-    assert f"{bad}:" in err and "syntax error" in err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{bad}:" in err
+    assert "syntax error" in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
 
 
 def test_validate_refuses_a_source_that_is_not_verbatim(capsys, tmp_path):
-    g = broken_copy(tmp_path, "source: （2）实施期间，新增产值或新增销售收入达到5000万元以上。", "source: （2）实施期间，新增产值达到5000万元以上。")
+    g = broken_copy(
+        tmp_path, "source: （2）实施期间，新增产值或新增销售收入达到5000万元以上。", "source: （2）实施期间，新增产值达到5000万元以上。"
+    )
     code, out, err = call(capsys, "guide", "validate", g)
     assert code == 2
-    assert "source" in err and "verbatim" in err
+    assert "source" in err
+    assert "verbatim" in err
 
 
 def test_validate_refuses_an_unknown_fact_in_an_expression(capsys, tmp_path):
@@ -77,30 +82,37 @@ def test_facts_lists_every_declared_fact(capsys):
     code, out, _ = call(capsys, "guide", "facts")
     body = json.loads(out)
     names = {f["name"] for f in body["facts"]}
-    assert code == 0 and {"kpi_new_revenue", "requested_amount", "self_raised_amount"} <= names
+    assert code == 0
+    assert {"kpi_new_revenue", "requested_amount", "self_raised_amount"} <= names
     money = [f for f in body["facts"] if f["type"] == "money"]
-    assert money and all(f["unit"] == "元" for f in money)
+    assert money
+    assert all(f["unit"] == "元" for f in money)
 
 
 def test_export_has_the_documented_shape(capsys):
     code, out, _ = call(capsys, "guide", "export", "--format", "json")
     body = json.loads(out)
-    assert code == 0 and body["version"] == "2022"
+    assert code == 0
+    assert body["version"] == "2022"
     d = body["programmes"][0]["projects"][0]["directions"][0]
-    assert d["id"] == "1.1" and {"id", "name", "rules"} <= set(d)
+    assert d["id"] == "1.1"
+    assert {"id", "name", "rules"} <= set(d)
     assert {"id", "kind", "expr", "message", "source"} <= set(d["rules"][0])
 
 
 def test_export_refuses_an_unknown_format(capsys):
     code, _, err = call(capsys, "guide", "export", "--format", "xml")
-    assert code == 2 and "xml" in err
+    assert code == 2
+    assert "xml" in err
 
 
 def test_check_eligible_exits_0(capsys, tmp_path):
     f = write(tmp_path, "a.json", {"direction": "1.1", "facts": {"kpi_invention_patent_applications": 3, "kpi_new_revenue": 50_000_000}})
     code, out, _ = call(capsys, "check", f)
     body = json.loads(out)
-    assert code == 0 and body["verdict"] == "eligible" and body["direction"] == "1.1"
+    assert code == 0
+    assert body["verdict"] == "eligible"
+    assert body["direction"] == "1.1"
     assert all({"id", "kind", "result", "message", "source"} <= set(r) for r in body["rules"])
 
 
@@ -108,7 +120,8 @@ def test_check_not_eligible_exits_1_and_names_the_clause(capsys, tmp_path):
     f = write(tmp_path, "a.json", {"direction": "1.1", "facts": {"kpi_invention_patent_applications": 3, "kpi_new_revenue": 49_999_999}})
     code, out, _ = call(capsys, "check", f)
     body = json.loads(out)
-    assert code == 1 and body["verdict"] == "not_eligible"
+    assert code == 1
+    assert body["verdict"] == "not_eligible"
     failing = [r for r in body["rules"] if r["result"] == "fail"]
     assert failing[0]["source"].startswith("（2）实施期间")
 
@@ -116,7 +129,8 @@ def test_check_not_eligible_exits_1_and_names_the_clause(capsys, tmp_path):
 def test_check_incomplete_exits_1(capsys, tmp_path):
     f = write(tmp_path, "a.json", {"direction": "1.1", "facts": {}})
     code, out, _ = call(capsys, "check", f)
-    assert code == 1 and json.loads(out)["verdict"] == "incomplete"
+    assert code == 1
+    assert json.loads(out)["verdict"] == "incomplete"
 
 
 @pytest.mark.parametrize(
@@ -137,23 +151,28 @@ def test_check_bad_input_exits_2_naming_it(capsys, tmp_path, payload, needle):
     code, out, err = call(capsys, "check", f)
     assert code == 2
     assert needle in err
-    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
 
 
 def test_check_names_file_and_line_of_a_json_syntax_error(capsys, tmp_path):
     f = write(tmp_path, "a.json", '{\n  "direction": "1.1",\n  "facts": {,}\n}')
     code, _, err = call(capsys, "check", f)
-    assert code == 2 and f"{f}:3" in err
+    assert code == 2
+    assert f"{f}:3" in err
 
 
 def test_check_missing_file_exits_2(capsys, tmp_path):
     code, _, err = call(capsys, "check", str(tmp_path / "nope.json"))
-    assert code == 2 and "nope.json" in err
+    assert code == 2
+    assert "nope.json" in err
 
 
 def test_unknown_command_exits_2_with_one_line(capsys):
     code, _, err = call(capsys, "frobnicate")
-    assert code == 2 and err.count("\n") == 1
+    assert code == 2
+    assert err.count("\n") == 1
 
 
 @pytest.mark.django_db
@@ -163,8 +182,10 @@ def test_guide_load_is_idempotent(capsys):
     code2, out2, _ = call(capsys, "guide", "load")
     second = json.loads(out2)
     assert code == code2 == 0
-    assert first["created"] is True and second["created"] is False
-    assert first["digest"] == second["digest"] and first["directions"] == 65
+    assert first["created"] is True
+    assert second["created"] is False
+    assert first["digest"] == second["digest"]
+    assert first["directions"] == 65
 
 
 @pytest.mark.django_db
@@ -175,7 +196,8 @@ def test_loading_a_broken_guide_leaves_the_database_as_it_was(capsys, tmp_path):
     before = (m.GuideVersion.objects.count(), m.Rule.objects.count(), m.Fact.objects.count())
     g = broken_copy(tmp_path, "kpi_new_revenue >= 50000000", "kpi_new_revenue >= ")
     code, _, err = call(capsys, "guide", "load", g)
-    assert code == 2 and "expression" in err
+    assert code == 2
+    assert "expression" in err
     assert (m.GuideVersion.objects.count(), m.Rule.objects.count(), m.Fact.objects.count()) == before
 
 
@@ -184,7 +206,9 @@ def test_check_can_use_a_loaded_version(capsys, tmp_path):
     call(capsys, "guide", "load")
     f = write(tmp_path, "a.json", {"direction": "1.1", "version": "2022", "facts": {"kpi_ip_grants": 6, "kpi_new_revenue": 50_000_000}})
     code, out, _ = call(capsys, "check", f)
-    assert code == 0 and json.loads(out)["verdict"] == "eligible"
+    assert code == 0
+    assert json.loads(out)["verdict"] == "eligible"
     f2 = write(tmp_path, "b.json", {"direction": "1.1", "version": "1999", "facts": {}})
     code, _, err = call(capsys, "check", f2)
-    assert code == 2 and "1999" in err
+    assert code == 2
+    assert "1999" in err

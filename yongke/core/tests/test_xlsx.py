@@ -9,7 +9,7 @@ import pytest
 
 from yongke.core.xlsx import Column, neutralise, write_table
 
-DANGEROUS = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+DANGEROUS = ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
 
 def _read(buf: io.BytesIO) -> openpyxl.worksheet.worksheet.Worksheet:
@@ -38,8 +38,14 @@ def test_numbers_and_ordinary_text_are_kept_as_they_are():
 
 def test_a_title_row_comes_before_the_header_and_totals_after_the_rows():
     buf = io.BytesIO()
-    n = write_table(buf, sheet="公示名单", title="2022年南宁市科技计划项目公示", columns=[Column("序号"), Column("金额")],
-                    rows=[[1, 10], [2, 20]], totals=["合计", 30])
+    n = write_table(
+        buf,
+        sheet="公示名单",
+        title="2022年南宁市科技计划项目公示",
+        columns=[Column("序号"), Column("金额")],
+        rows=[[1, 10], [2, 20]],
+        totals=["合计", 30],
+    )
     ws = _read(buf)
     assert n == 2
     assert ws["A1"].value == "2022年南宁市科技计划项目公示"

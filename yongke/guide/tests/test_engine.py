@@ -45,13 +45,24 @@ def test_an_alternative_passes_even_when_the_others_are_not_given(compiled):
 
 
 def test_leading_enterprise_platform_is_an_alternative(compiled):
-    facts = {"kpi_invention_patent_applications": 0, "kpi_ip_grants": 0, "leading_enterprise": True, "kpi_region_platform": True, "kpi_new_revenue": 50_000_000}
+    facts = {
+        "kpi_invention_patent_applications": 0,
+        "kpi_ip_grants": 0,
+        "leading_enterprise": True,
+        "kpi_region_platform": True,
+        "kpi_new_revenue": 50_000_000,
+    }
     assert compiled.check("2.1", facts)["verdict"] == "eligible"
 
 
 def test_project_7_has_no_leading_enterprise_alternative(compiled):
-    facts = {"kpi_invention_patent_applications": 0, "kpi_utility_model_ip_grants": 0, "leading_enterprise": True, "kpi_region_platform": True,
-             "kpi_new_revenue": 50_000_000}
+    facts = {
+        "kpi_invention_patent_applications": 0,
+        "kpi_utility_model_ip_grants": 0,
+        "leading_enterprise": True,
+        "kpi_region_platform": True,
+        "kpi_new_revenue": 50_000_000,
+    }
     answer = compiled.check("7.1", facts)
     assert answer["verdict"] == "not_eligible"
     assert len(answer["failing"]) == 1
@@ -98,11 +109,17 @@ def test_agri_park_project_caps_the_request_at_two_million(compiled):
 
 def test_medical_devices_only_class_two_or_three(compiled):
     d = compiled.guide.direction("8.3")
-    rule = next(r for r in d.rules if r.kind == "eligibility" and any(compiled.guide.facts[n].type == "enum" for n in referenced_names(r.expr or "true") if n in compiled.guide.facts))
+    rule = next(
+        r
+        for r in d.rules
+        if r.kind == "eligibility"
+        and any(compiled.guide.facts[n].type == "enum" for n in referenced_names(r.expr or "true") if n in compiled.guide.facts)
+    )
     (name,) = [n for n in referenced_names(rule.expr) if compiled.guide.facts[n].type == "enum"]
     values = compiled.guide.facts[name].values
     passing = {v for v in values if results(compiled.check("8.3", {name: v}))[rule.id] == "pass"}
-    assert len(passing) == 2 and len(values) >= 3
+    assert len(passing) == 2
+    assert len(values) >= 3
 
 
 def test_award_amount_is_reported_for_formula_directions(compiled):
@@ -205,7 +222,12 @@ def _value_pool(guide, name):
             out += [(d + dt.timedelta(days=k)).isoformat() for k in (-1, 0, 1)]
         return out
     if fact.type == "string":
-        return ["", "普通项目名称", "智能芯片（第十届南宁市创新创业大赛获奖企业后补助）", "‘邕城创客行’2022年南宁市科技创新创业路演活动第3期（电子信息行业专场）"]
+        return [
+            "",
+            "普通项目名称",
+            "智能芯片（第十届南宁市创新创业大赛获奖企业后补助）",
+            "‘邕城创客行’2022年南宁市科技创新创业路演活动第3期（电子信息行业专场）",
+        ]
     figures = {float(x) for e in exprs for x in _NUMBER.findall(e)}
     pool = {0}
     for f in figures:

@@ -7,9 +7,9 @@ import copy
 import pytest
 from django.test import Client
 
+from yongke.core.errors import PermissionDenied
 from yongke.guide import models as m
 from yongke.guide import selectors, services
-from yongke.core.errors import PermissionDenied
 from yongke.guide.loader import load_guide, parse_guide
 from yongke.testing import TEST, make_org, make_user
 
@@ -30,8 +30,11 @@ FACTS = {"kpi_invention_patent_applications": 3, "kpi_new_revenue": 55_000_000}
 
 def test_load_stores_the_tree_and_publishes():
     version, created = services.guide_load(actor=TEST)
-    assert created and version.status == m.GuideVersion.Status.PUBLISHED
-    assert version.programmes.count() == 4 and version.projects.count() == 38 and version.directions.count() == 65
+    assert created
+    assert version.status == m.GuideVersion.Status.PUBLISHED
+    assert version.programmes.count() == 4
+    assert version.projects.count() == 38
+    assert version.directions.count() == 65
     assert version.rules.filter(direction__isnull=True, project__code="1").count() == 2
     assert m.Rule.objects.get(version=version, code="1:revenue").source.startswith("（2）实施期间")
     assert selectors.guide_version_current() == version
@@ -41,7 +44,9 @@ def test_a_new_version_never_changes_an_old_verdict():
     v1, _ = services.guide_load(actor=TEST)
     before = selectors.compiled_for(v1).check("1.1", FACTS)["verdict"]
     v2, created = services.guide_store(actor=TEST, guide=_stricter_guide())
-    assert created and v2.label == v1.label and v2.revision == v1.revision + 1
+    assert created
+    assert v2.label == v1.label
+    assert v2.revision == v1.revision + 1
     assert selectors.compiled_for(v2).check("1.1", FACTS)["verdict"] == "not_eligible"
     v1.refresh_from_db()
     assert before == "eligible"
@@ -56,7 +61,9 @@ def test_a_failure_midway_rolls_the_whole_load_back(monkeypatch):
     monkeypatch.setattr(m.Fact.objects, "bulk_create", boom)
     with pytest.raises(RuntimeError):
         services.guide_load(actor=TEST)
-    assert m.GuideVersion.objects.count() == 0 and m.Rule.objects.count() == 0 and m.Direction.objects.count() == 0
+    assert m.GuideVersion.objects.count() == 0
+    assert m.Rule.objects.count() == 0
+    assert m.Direction.objects.count() == 0
 
 
 def test_retired_versions_cannot_be_published_again():

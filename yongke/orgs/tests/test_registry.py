@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def test_dated_attributes_become_guide_facts_only_while_they_hold():
     org = make_org()
-    services.org_attribute_set(actor=TEST, organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1),
-                               valid_to=dt.date(2024, 12, 31))
+    services.org_attribute_set(
+        actor=TEST, organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1), valid_to=dt.date(2024, 12, 31)
+    )
     assert selectors.organisation_facts(org, on=dt.date(2023, 6, 1))["hte_certified"] is True
     assert selectors.organisation_facts(org, on=dt.date(2025, 1, 1))["hte_certified"] is False
 
@@ -96,8 +97,11 @@ def _csv(tmp_path, rows):
 
 def test_import_is_all_or_nothing_with_a_per_row_report(tmp_path, capsys):
     good = uscc_with_check("91450103MA5L00001")
-    rows = [[good, "甲公司", "企业", "青秀区", ""], ["91450103MA5L000020", "乙公司", "enterprise", "450103", ""],
-            [uscc_with_check("91450107MA5L00003"), "丙公司", "企业", "450107", "火星区"]]
+    rows = [
+        [good, "甲公司", "企业", "青秀区", ""],
+        ["91450103MA5L000020", "乙公司", "enterprise", "450103", ""],
+        [uscc_with_check("91450107MA5L00003"), "丙公司", "企业", "450107", "火星区"],
+    ]
     path = _csv(tmp_path, rows)
     code = run(["org", "import", str(path)])
     out, err = capsys.readouterr()

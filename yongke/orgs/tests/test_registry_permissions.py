@@ -33,7 +33,9 @@ def test_an_applicant_may_not_create_an_organisation(applicant):
 def test_an_applicant_may_not_update_their_own_organisation(applicant):
     user, org = applicant
     with pytest.raises(PermissionDenied):
-        services.organisation_upsert(actor=user, data={"uscc": org.uscc, "name": "改名公司", "kind": "enterprise", "district": org.district})
+        services.organisation_upsert(
+            actor=user, data={"uscc": org.uscc, "name": "改名公司", "kind": "enterprise", "district": org.district}
+        )
     assert Organisation.objects.get(pk=org.pk).name == org.name
 
 

@@ -21,8 +21,9 @@ def test_letter_prefixed_codes_are_valid_when_their_check_character_is(prefix):
     assert verdict.valid, verdict.reason
 
 
-@pytest.mark.parametrize("district", ["450102", "450103", "450105", "450107", "450108", "450109", "450110", "450123", "450124",
-                                      "450125", "450126", "450181"])
+@pytest.mark.parametrize(
+    "district", ["450102", "450103", "450105", "450107", "450108", "450109", "450110", "450123", "450124", "450125", "450126", "450181"]
+)
 def test_nanning_district_codes(district):
     assert check_uscc(uscc_with_check(f"91{district}MA5L12X34")).valid
 
@@ -68,8 +69,14 @@ def test_gb11643_sample_is_valid_and_masked():
 
 @pytest.mark.parametrize(
     ("number", "code"),
-    [("11010519491231002", "wrong_length"), ("110105194912310021", "wrong_check_digit"), ("110105194902300023", "bad_birth_date"),
-     ("11010521000101002X", "bad_birth_date"), ("99010519491231002X", "bad_area_code"), ("1101051949123100XX", "bad_character")],
+    [
+        ("11010519491231002", "wrong_length"),
+        ("110105194912310021", "wrong_check_digit"),
+        ("110105194902300023", "bad_birth_date"),
+        ("11010521000101002X", "bad_birth_date"),
+        ("99010519491231002X", "bad_area_code"),
+        ("1101051949123100XX", "bad_character"),
+    ],
 )
 def test_bad_id_numbers_are_refused_with_the_reason(number, code):
     v = check_id_number(number)

@@ -28,7 +28,9 @@ VERDICTS = {
     "incomplete": (_("信息不完整"), "warn"),
 }
 ACTIONS = {
-    "application_create": _("创建草稿"), "application_update": _("修改申报"), "attachment_add": _("上传附件"),
+    "application_create": _("创建草稿"),
+    "application_update": _("修改申报"),
+    "attachment_add": _("上传附件"),
 }
 
 

@@ -33,7 +33,9 @@ def build_world() -> World:
     call = make_call(directions=["1.1", "1.2", "2.1", "24.1"], budgets={"1": 20_000_000})
     org = make_org(district="450103", name="南宁市测试新能源有限公司")
     return World(
-        version=version, call=call, org=org,
+        version=version,
+        call=call,
+        org=org,
         org_admin=make_user("org_admin", organisation=org, username="ent_admin"),
         applicant=make_user("applicant", organisation=org, username="applicant"),
         recommender=make_user("recommender", unit="450103", username="qingxiu"),
@@ -56,8 +58,12 @@ def advance(app, world: World, *steps: str, amount: int = 800_000):
     for action in steps:
         actor = actors.get(action, world.officer)
         app, _ = services.application_transition(
-            actor=actor, application=app, action=action, comment="测试意见",
-            amount=amount if action in ("fund", "check") else None, objection_days=5 if action == "publish" else None,
+            actor=actor,
+            application=app,
+            action=action,
+            comment="测试意见",
+            amount=amount if action in ("fund", "check") else None,
+            objection_days=5 if action == "publish" else None,
         )
     return app
 

@@ -10,10 +10,19 @@ from yongke.orgs.validators import id_with_check, uscc_with_check
 from yongke.portal.tests.conftest import PASSWORD
 
 
-@pytest.mark.parametrize("username, landing", [
-    ("applicant", "/my/applications/"), ("ent_admin", "/my/applications/"), ("qingxiu", "/recommend/"), ("officer", "/officer/"),
-    ("finance", "/finance/"), ("auditor", "/audit/"), ("admin", "/dashboard/"), ("expert", "/expert/"),
-])
+@pytest.mark.parametrize(
+    "username, landing",
+    [
+        ("applicant", "/my/applications/"),
+        ("ent_admin", "/my/applications/"),
+        ("qingxiu", "/recommend/"),
+        ("officer", "/officer/"),
+        ("finance", "/finance/"),
+        ("auditor", "/audit/"),
+        ("admin", "/dashboard/"),
+        ("expert", "/expert/"),
+    ],
+)
 def test_each_role_lands_on_its_work(client, world, username, landing):
     response = client.post("/accounts/login/", {"username": username, "password": PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0] == landing
@@ -34,9 +43,20 @@ def test_pages_of_a_role_are_refused_to_others(client, world):
 
 
 def _registration(**over):
-    data = {"name": "南宁注册测试科技有限公司", "uscc": uscc_with_check("91450103MA5R00010"), "kind": "enterprise", "district": "450103",
-            "zone": "", "industry": "C3976", "address": "南宁市青秀区", "username": "newadmin", "full_name": "王五", "email": "",
-            "password1": "a-Strong-pass-1", "password2": "a-Strong-pass-1"}
+    data = {
+        "name": "南宁注册测试科技有限公司",
+        "uscc": uscc_with_check("91450103MA5R00010"),
+        "kind": "enterprise",
+        "district": "450103",
+        "zone": "",
+        "industry": "C3976",
+        "address": "南宁市青秀区",
+        "username": "newadmin",
+        "full_name": "王五",
+        "email": "",
+        "password1": "a-Strong-pass-1",
+        "password2": "a-Strong-pass-1",
+    }
     data.update(over)
     return data
 
@@ -74,8 +94,11 @@ def test_registration_reports_a_bad_code_beside_the_field(client, db):
 def test_org_admin_creates_a_member_who_may_lead_projects(client, world):
     client.force_login(world.org_admin)
     id_number = id_with_check("45010219850101123")
-    response = client.post(f"/org/members/?org={world.org.pk}", {"username": "member1", "full_name": "李四", "password": "member-pass-1",
-                                                                  "id_number": id_number, "title": "高级工程师"}, follow=True)
+    response = client.post(
+        f"/org/members/?org={world.org.pk}",
+        {"username": "member1", "full_name": "李四", "password": "member-pass-1", "id_number": id_number, "title": "高级工程师"},
+        follow=True,
+    )
     assert "已创建成员账户 member1" in response.content.decode()
     assert RoleGrant.objects.filter(user__username="member1", role=Role.APPLICANT, organisation=world.org).exists()
     person = Person.objects.get(user__username="member1")

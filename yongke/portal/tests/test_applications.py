@@ -18,9 +18,19 @@ def _draft(world, **facts):
 
 
 def _form(app, **over):
-    data = {"lock_version": app.lock_version, "title": app.title, "summary": "", "requested_amount": "1000000", "self_raised_amount": "2000000",
-            "leader": app.leader_id or "", "fact__kpi_invention_patent_applications": "3", "fact__kpi_ip_grants": "", "fact__kpi_region_platform": "",
-            "fact__kpi_new_revenue": "50000000", "fact__leading_enterprise": ""}
+    data = {
+        "lock_version": app.lock_version,
+        "title": app.title,
+        "summary": "",
+        "requested_amount": "1000000",
+        "self_raised_amount": "2000000",
+        "leader": app.leader_id or "",
+        "fact__kpi_invention_patent_applications": "3",
+        "fact__kpi_ip_grants": "",
+        "fact__kpi_region_platform": "",
+        "fact__kpi_new_revenue": "50000000",
+        "fact__leading_enterprise": "",
+    }
     data.update(over)
     return data
 
@@ -40,10 +50,14 @@ def test_the_form_is_generated_from_the_directions_facts(client, world):
 def test_the_live_panel_shows_the_failing_clause_while_typing(client, world):
     app = _draft(world)
     client.force_login(world.applicant)
-    panel = client.post(f"/applications/{app.pk}/check/", _form(app, fact__kpi_new_revenue="49,999,999"), HTTP_HX_REQUEST="true").content.decode()
+    panel = client.post(
+        f"/applications/{app.pk}/check/", _form(app, fact__kpi_new_revenue="49,999,999"), HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'data-verdict="not_eligible"' in panel
     assert 'data-rule="1:revenue" data-result="fail"' in panel
-    panel = client.post(f"/applications/{app.pk}/check/", _form(app, fact__kpi_new_revenue="50000000"), HTTP_HX_REQUEST="true").content.decode()
+    panel = client.post(
+        f"/applications/{app.pk}/check/", _form(app, fact__kpi_new_revenue="50000000"), HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'data-verdict="eligible"' in panel
     panel = client.post(f"/applications/{app.pk}/check/", _form(app, fact__kpi_new_revenue=""), HTTP_HX_REQUEST="true").content.decode()
     assert 'data-rule="1:revenue" data-result="missing"' in panel
@@ -111,7 +125,9 @@ def test_an_ineligible_submission_is_refused_with_the_clause(client, world):
 def test_a_correction_request_is_answered_in_place(client, world):
     app = an_application(world, "submit", "recommend")
     client.force_login(world.officer)
-    client.post(f"/applications/{app.pk}/transition/", {"action": "return", "comment": "请补充新增收入的测算依据", "lock_version": app.lock_version})
+    client.post(
+        f"/applications/{app.pk}/transition/", {"action": "return", "comment": "请补充新增收入的测算依据", "lock_version": app.lock_version}
+    )
     app.refresh_from_db()
     assert app.state == "returned"
     client.force_login(world.applicant)
@@ -143,12 +159,16 @@ def test_attachments_upload_and_download(client, world):
     client.force_login(world.applicant)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    part = client.post(f"/applications/{app.pk}/attachments/", {"kind": "申报书", "file": SimpleUploadedFile("申报书.pdf", PDF)},
-                       HTTP_HX_REQUEST="true")
+    part = client.post(
+        f"/applications/{app.pk}/attachments/", {"kind": "申报书", "file": SimpleUploadedFile("申报书.pdf", PDF)}, HTTP_HX_REQUEST="true"
+    )
     assert part.status_code == 200
     assert "申报书.pdf" in part.content.decode()
-    refused = client.post(f"/applications/{app.pk}/attachments/", {"kind": "其他材料", "file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00")},
-                          HTTP_HX_REQUEST="true")
+    refused = client.post(
+        f"/applications/{app.pk}/attachments/",
+        {"kind": "其他材料", "file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00")},
+        HTTP_HX_REQUEST="true",
+    )
     assert refused.status_code == 400
     assert "只接受" in refused.content.decode()
     att = app.attachments.get()
@@ -204,8 +224,14 @@ def test_recommending_unit_recommends_in_batch(client, world):
 
 def test_officer_queue_filters(client, world):
     a = an_application(world, "submit", "recommend", title="氢燃料电池整车集成")
-    b = an_application(world, "submit", "recommend", title="固态电池材料", direction="1.2",
-                       facts={"kpi_invention_patent_applications": 3, "kpi_new_revenue": 50_000_000})
+    b = an_application(
+        world,
+        "submit",
+        "recommend",
+        title="固态电池材料",
+        direction="1.2",
+        facts={"kpi_invention_patent_applications": 3, "kpi_new_revenue": 50_000_000},
+    )
     client.force_login(world.officer)
     page = client.get("/officer/queue/", {"funding": "pre", "state": "recommended", "direction": "1.1"}).content.decode()
     assert a.title in page

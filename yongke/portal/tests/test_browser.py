@@ -20,19 +20,27 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from django.db import connection  # noqa: E402
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from django.db import connection
+from playwright.sync_api import Page, expect, sync_playwright
 
-from yongke.applications.models import Application  # noqa: E402
-from yongke.orgs.validators import id_with_check, uscc_with_check  # noqa: E402
-from yongke.portal.tests.conftest import PASSWORD, an_application, build_world  # noqa: E402
-from yongke.review.services import expert_add  # noqa: E402
-from yongke.testing import TEST, make_org, make_person, make_user  # noqa: E402
+from yongke.applications.models import Application
+from yongke.orgs.validators import id_with_check, uscc_with_check
+from yongke.portal.tests.conftest import PASSWORD, an_application, build_world
+from yongke.review.services import expert_add
+from yongke.testing import TEST, make_org, make_person, make_user
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -92,7 +100,9 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     # The expert pool: the world's expert account and two more, as many as the call asks per application.
     for user in (world.expert, make_user("expert"), make_user("expert")):
         org = make_org(district="450107")
-        expert_add(actor=TEST, person=make_person(org, user=user), organisation=org, fields=["C3612"], keywords=["电动", "物流车"], user=user)
+        expert_add(
+            actor=TEST, person=make_person(org, user=user), organisation=org, fields=["C3612"], keywords=["电动", "物流车"], user=user
+        )
 
     # --- the applicant registers its organisation and its admin account
     page.goto("/register/")
@@ -267,8 +277,13 @@ def test_public_pages_dashboard_and_background_import(page: Page, live_server, t
         settings.YONGKE_JOB_BACKEND = "immediate"
     world = build_world()
     # Something for the dashboard to show: applications at several stages.
-    for steps in ((), ("submit",), ("submit", "recommend"), ("submit", "recommend", "accept", "start_review", "fund"),
-                  ("submit", "recommend", "accept", "start_review", "fund", "publish")):
+    for steps in (
+        (),
+        ("submit",),
+        ("submit", "recommend"),
+        ("submit", "recommend", "accept", "start_review", "fund"),
+        ("submit", "recommend", "accept", "start_review", "fund", "publish"),
+    ):
         an_application(world, *steps)
     page.goto("/")
     expect(page.locator("h1")).to_contain_text("申报指南")
@@ -290,7 +305,10 @@ def test_public_pages_dashboard_and_background_import(page: Page, live_server, t
     # Long work: the import runs on the background thread and the page follows its progress.
     page.goto("/org/import/")
     rows = "\n".join(f"{uscc_with_check(f'91450107MA5K{i:05d}')},浏览器导入单位{i},企业,西乡塘区" for i in range(40))
-    page.set_input_files("#id_file", files=[{"name": "orgs.csv", "mimeType": "text/csv", "buffer": ("统一社会信用代码,单位名称,单位类型,注册地\n" + rows).encode()}])
+    page.set_input_files(
+        "#id_file",
+        files=[{"name": "orgs.csv", "mimeType": "text/csv", "buffer": ("统一社会信用代码,单位名称,单位类型,注册地\n" + rows).encode()}],
+    )
     page.click("main button[type=submit]")
     expect(page.locator("#job-progress")).to_have_attribute("data-status", "done", timeout=20_000)
     expect(page.locator("#job-progress")).to_contain_text("新增 40 个")

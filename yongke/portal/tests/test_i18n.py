@@ -18,7 +18,7 @@ def _entries() -> list[tuple[str | None, str, str]]:
         lines = [line for line in block.splitlines() if not line.startswith("#")]
         if any(line.startswith("msgid_plural") for line in lines):
             continue
-        ctx = next((line[len('msgctxt "'):-1] for line in lines if line.startswith("msgctxt")), None)
+        ctx = next((line[len('msgctxt "') : -1] for line in lines if line.startswith("msgctxt")), None)
         lines = [line for line in lines if not line.startswith("msgctxt")]
         joined = "\n".join(lines)
         msgid = "".join(re.findall(r'"(.*)"', joined.split("msgstr")[0]))
@@ -35,8 +35,11 @@ def test_every_message_has_an_english_translation():
 
 def test_the_compiled_catalogue_matches_the_po_file():
     with translation.override("en"):
-        stale = [msgid for ctx, msgid, msgstr in _entries()
-                 if (translation.pgettext(ctx, msgid) if ctx else translation.gettext(msgid)) != msgstr]
+        stale = [
+            msgid
+            for ctx, msgid, msgstr in _entries()
+            if (translation.pgettext(ctx, msgid) if ctx else translation.gettext(msgid)) != msgstr
+        ]
     assert stale == [], "run: msgfmt -o yongke/locale/en/LC_MESSAGES/django.mo yongke/locale/en/LC_MESSAGES/django.po"
 
 

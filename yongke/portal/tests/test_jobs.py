@@ -60,7 +60,9 @@ def test_a_bad_row_imports_nothing_and_is_listed(client, world, immediate, djang
 
 
 def test_a_queued_job_is_polled(client, world):
-    job = Job.objects.create(kind=Job.Kind.ORG_IMPORT, created_by=world.officer, total=10, done=4, status=Job.Status.RUNNING, message="已校验 4/10 行")
+    job = Job.objects.create(
+        kind=Job.Kind.ORG_IMPORT, created_by=world.officer, total=10, done=4, status=Job.Status.RUNNING, message="已校验 4/10 行"
+    )
     client.force_login(world.officer)
     response = client.get(f"/jobs/{job.pk}/progress/")
     assert response.status_code == 200

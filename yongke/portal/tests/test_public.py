@@ -35,8 +35,11 @@ def test_match_lists_misses_with_the_failing_clause(client, world):
 
 
 def test_match_estimates_post_subsidies_from_the_award_rules(client, world):
-    page = client.get("/match/", {"above_scale": "true", "rd_in_statistics": "true", "rd_expense_base": "5,000,000",
-                                  "registered_in_nanning": "true"}, HTTP_HX_REQUEST="true")
+    page = client.get(
+        "/match/",
+        {"above_scale": "true", "rd_in_statistics": "true", "rd_expense_base": "5,000,000", "registered_in_nanning": "true"},
+        HTTP_HX_REQUEST="true",
+    )
     body = page.content.decode()
     assert page.templates[0].name == "portal/_match_results.html"
     assert 'data-direction="23.1"' in body

@@ -38,8 +38,13 @@ def _populate(world, n: int) -> None:
         app = make_application(call=world.call, org=org, user=actor, facts=ELIGIBLE_1_1, leader=make_person(org))
         for action in STEPS[i % len(STEPS)].split():
             who = actor if action == "submit" else world.recommender if action == "recommend" else world.officer
-            app, _ = services.application_transition(actor=who, application=app, action=action, amount=500_000 if action == "fund" else None,
-                                                     objection_days=5 if action == "publish" else None)
+            app, _ = services.application_transition(
+                actor=who,
+                application=app,
+                action=action,
+                amount=500_000 if action == "fund" else None,
+                objection_days=5 if action == "publish" else None,
+            )
 
 
 def _counts(client, world) -> dict[str, int]:

@@ -37,8 +37,11 @@ def _experts(world, n: int = 4) -> list:
     for i in range(n):
         user = world.expert if i == 0 else make_user("expert")
         org = world.org if i == n - 1 else make_org(district="450107")
-        experts.append(review.expert_add(actor=TEST, person=make_person(org, user=user), organisation=org, fields=["C3976"], keywords=["测试"],
-                                         max_load=3, user=user))
+        experts.append(
+            review.expert_add(
+                actor=TEST, person=make_person(org, user=user), organisation=org, fields=["C3976"], keywords=["测试"], max_load=3, user=user
+            )
+        )
     return experts
 
 
@@ -184,8 +187,20 @@ def test_the_officer_runs_a_round_and_sees_assignments_and_exclusions(client, wo
     assert "最优匹配" in form
     assert "公平优先" in form
     assert "随机抽取" in form
-    job, href, result = run_job(client, "/officer/assignment/", {"call": world.call.pk, "k": "2", "min_load": "0", "max_load": "3",
-                                                                 "mode": "random", "seed": "7", "max_prob": "0.9", "due_at": "2099-01-01T12:00"})
+    job, href, result = run_job(
+        client,
+        "/officer/assignment/",
+        {
+            "call": world.call.pk,
+            "k": "2",
+            "min_load": "0",
+            "max_load": "3",
+            "mode": "random",
+            "seed": "7",
+            "max_prob": "0.9",
+            "due_at": "2099-01-01T12:00",
+        },
+    )
     rnd = ReviewRound.objects.get()
     assert job.status == "done"
     assert f"round={rnd.pk}" in href
@@ -230,8 +245,12 @@ def test_the_ranking_shows_the_funding_line_and_a_panel_move_needs_a_reason(clie
     for a in ReviewAssignment.objects.filter(round=rnd).select_related("expert"):
         review.invitation_respond(actor=a.expert.user, assignment=a, accept=True, statement=STATEMENT)
         bonus = 10 if a.application_id == reviewing["apps"][2].pk else 0
-        review.score_submit(actor=a.expert.user, assignment=a, points={k: 70 + bonus for k in ("innovation", "feasibility", "benefit", "team")},
-                            comment="可以")
+        review.score_submit(
+            actor=a.expert.user,
+            assignment=a,
+            points=dict.fromkeys(("innovation", "feasibility", "benefit", "team"), 70 + bonus),
+            comment="可以",
+        )
     client.force_login(world.officer)
     page = client.get("/officer/ranking/", {"round": rnd.pk, "method": "mean"}).content.decode()
     assert "data-funding-line" in page
@@ -246,7 +265,9 @@ def test_the_ranking_shows_the_funding_line_and_a_panel_move_needs_a_reason(clie
     out_of_range = client.post("/officer/ranking/", {"round": rnd.pk, "application": last.pk, "position": "9", "reason": "x"}, follow=True)
     assert "名次应在" in out_of_range.content.decode()
     assert not PanelMove.objects.exists()
-    moved = client.post("/officer/ranking/", {"round": rnd.pk, "application": last.pk, "position": "1", "reason": "会评认为技术突破明显"}, follow=True)
+    moved = client.post(
+        "/officer/ranking/", {"round": rnd.pk, "application": last.pk, "position": "1", "reason": "会评认为技术突破明显"}, follow=True
+    )
     body = moved.content.decode()
     assert PanelMove.objects.filter(application=last, position=1).exists()
     assert "会评认为技术突破明显" in body
@@ -263,8 +284,15 @@ def claims(world):
     for level in ("national", "national", "region"):
         org = make_org(district="450103")
         user = make_user("applicant", organisation=org)
-        app = make_application(call=call, org=org, user=user, direction="33.1", requested_amount=0, title=f"孵化器申领{level}{len(apps)}",
-                               facts={"carrier": "incubator", "level": level, "public_funded": False})
+        app = make_application(
+            call=call,
+            org=org,
+            user=user,
+            direction="33.1",
+            requested_amount=0,
+            title=f"孵化器申领{level}{len(apps)}",
+            facts={"carrier": "incubator", "level": level, "public_funded": False},
+        )
         app, _ = app_services.application_transition(actor=user, application=app, action="submit")
         apps.append(app)
     return {"call": call, "apps": apps}
@@ -336,8 +364,11 @@ def test_roles_stay_on_their_side(client, world, reviewing):
 def test_the_officer_can_force_a_pair_when_adjusting(client, world, reviewing, run_job):
     client.force_login(world.officer)
     app, expert = reviewing["apps"][1], reviewing["experts"][0]
-    job, _, _ = run_job(client, "/officer/assignment/", {"call": world.call.pk, "k": "2", "max_load": "3", "mode": "optimal",
-                                                         "forced": f"{app.pk}:{expert.pk}"})
+    job, _, _ = run_job(
+        client,
+        "/officer/assignment/",
+        {"call": world.call.pk, "k": "2", "max_load": "3", "mode": "optimal", "forced": f"{app.pk}:{expert.pk}"},
+    )
     assert job.status == "done"
     assert ReviewAssignment.objects.get(application=app, expert=expert).forced
     bad = client.post("/officer/assignment/", {"call": world.call.pk, "forced": "twelve:3"}, follow=True)

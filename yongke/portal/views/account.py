@@ -12,10 +12,9 @@ from django.views.decorators.http import require_GET
 
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import members_of
-from yongke.orgs.services import member_create
 from yongke.core.errors import YongkeError
 from yongke.orgs.selectors import organisations_visible_to, people_visible_to
-from yongke.orgs.services import organisation_register
+from yongke.orgs.services import member_create, organisation_register
 from yongke.orgs.validators import check_uscc
 from yongke.portal import nav
 from yongke.portal.forms import MemberForm, RegistrationForm
@@ -45,7 +44,11 @@ def register(request: HttpRequest) -> HttpResponse:
         try:
             _org, user = organisation_register(
                 organisation={k: d[k] for k in ("uscc", "name", "kind", "district", "zone", "industry", "address")},
-                username=d["username"], password=d["password1"], full_name=d["full_name"], email=d["email"])
+                username=d["username"],
+                password=d["password1"],
+                full_name=d["full_name"],
+                email=d["email"],
+            )
         except YongkeError as e:
             field = (e.detail or {}).get("field") if isinstance(e.detail, dict) else None
             form.add_error(field if field in form.fields else None, e.message)
@@ -75,8 +78,16 @@ def org_members(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            member_create(actor=request.user, organisation=org, username=d["username"], password=d["password"], full_name=d["full_name"],
-                          email=d["email"], id_number=d["id_number"], title=d["title"])
+            member_create(
+                actor=request.user,
+                organisation=org,
+                username=d["username"],
+                password=d["password"],
+                full_name=d["full_name"],
+                email=d["email"],
+                id_number=d["id_number"],
+                title=d["title"],
+            )
         except YongkeError as e:
             field = (e.detail or {}).get("field") if isinstance(e.detail, dict) else None
             form.add_error(field if field in form.fields else None, e.message)

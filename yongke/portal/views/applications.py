@@ -40,9 +40,17 @@ def actions_for(user, app: Application) -> list[dict[str, Any]]:
     for t in app.workflow.available(app.state):
         if not services.may_take(user, app, t):
             continue
-        out.append({"action": t.action, "label": t.label, "comment_required": t.comment_required, "amount": "amount" in t.needs,
-                    "objection_days": "objection_days" in t.needs, "applicant": set(t.roles) <= set(APPLICANT_ROLES),
-                    "danger": t.action in ("not_recommend", "refuse", "not_fund", "withdraw", "return", "decline")})
+        out.append(
+            {
+                "action": t.action,
+                "label": t.label,
+                "comment_required": t.comment_required,
+                "amount": "amount" in t.needs,
+                "objection_days": "objection_days" in t.needs,
+                "applicant": set(t.roles) <= set(APPLICANT_ROLES),
+                "danger": t.action in ("not_recommend", "refuse", "not_fund", "withdraw", "return", "decline"),
+            }
+        )
     return out
 
 
@@ -66,11 +74,23 @@ def _context(request: HttpRequest, app: Application, form: ApplicationForm | Non
         facts_shown = [{"spec": s, "value": current.get(s.name)} for s in specs]
     documents = [r for r in direction.rules if r.kind == "document"]
     return {
-        "app": app, "guide": guide, "direction": direction, "form": form if editable else None, "editable": editable,
-        "live": live, "specs": specs, "facts_shown": facts_shown, "registry": registry,
-        "stored": app.verdict or None, "rules_by_id": {r.id: r for r in direction.rules},
-        "timeline": application_timeline(user, app), "attachments": app.attachments.all(), "documents": documents,
-        "actions": actions_for(user, app), "hidden": identity_hidden(request.user, app), "submission": app.submissions.order_by("-number").first(),
+        "app": app,
+        "guide": guide,
+        "direction": direction,
+        "form": form if editable else None,
+        "editable": editable,
+        "live": live,
+        "specs": specs,
+        "facts_shown": facts_shown,
+        "registry": registry,
+        "stored": app.verdict or None,
+        "rules_by_id": {r.id: r for r in direction.rules},
+        "timeline": application_timeline(user, app),
+        "attachments": app.attachments.all(),
+        "documents": documents,
+        "actions": actions_for(user, app),
+        "hidden": identity_hidden(request.user, app),
+        "submission": app.submissions.order_by("-number").first(),
     }
 
 
@@ -94,8 +114,9 @@ def _save(request: HttpRequest, app: Application) -> HttpResponse:
     form = _form(request, app, specs, registry, data=request.POST)
     if form.is_valid():
         try:
-            app = services.application_update(actor=request.user, application=app, lock_version=int(request.POST.get("lock_version") or 0),
-                                              changes=form.changes())
+            app = services.application_update(
+                actor=request.user, application=app, lock_version=int(request.POST.get("lock_version") or 0), changes=form.changes()
+            )
         except YongkeError as e:
             flash(request, e)
         else:
@@ -138,7 +159,11 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
         live = compiled.check(app.direction, facts)
     except BadInput as e:
         return HttpResponse(e.message, status=400)
-    return render(request, "portal/_live_panel.html", {"live": live, "app": app, "guide": guide, "field_errors": {k: v for k, v in form.errors.items()}})
+    return render(
+        request,
+        "portal/_live_panel.html",
+        {"live": live, "app": app, "guide": guide, "field_errors": {k: v for k, v in form.errors.items()}},
+    )
 
 
 @roles_required(*APPLICANT_ROLES)
@@ -148,8 +173,13 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     t = app.workflow.transition("submit")
     if request.method == "POST":
         try:
-            app, changed = services.application_transition(actor=request.user, application=app, action="submit",
-                                                           lock_version=int(request.POST.get("lock_version") or 0), address=address(request))
+            app, changed = services.application_transition(
+                actor=request.user,
+                application=app,
+                action="submit",
+                lock_version=int(request.POST.get("lock_version") or 0),
+                address=address(request),
+            )
         except YongkeError as e:
             flash(request, e)
         else:
@@ -160,8 +190,13 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("portal:application_detail", pk=app.pk)
         app = application_for(request.user, pk)
     ctx = _context(request, app)
-    ctx.update({"check": services.application_check(app), "transition": t,
-                "facts_shown": [{"spec": s, "value": services.application_facts(app).get(s.name)} for s in ctx["specs"]]})
+    ctx.update(
+        {
+            "check": services.application_check(app),
+            "transition": t,
+            "facts_shown": [{"spec": s, "value": services.application_facts(app).get(s.name)} for s in ctx["specs"]],
+        }
+    )
     return render(request, "portal/application_submit.html", ctx)
 
 
@@ -174,8 +209,16 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
         amount = _int(request.POST.get("amount"), "amount")
         days = _int(request.POST.get("objection_days"), "objection_days")
         lock = _int(request.POST.get("lock_version"), "lock_version")
-        app, _changed = services.application_transition(actor=request.user, application=app, action=action, comment=request.POST.get("comment", ""),
-                                                        amount=amount, objection_days=days, lock_version=lock, address=address(request))
+        app, _changed = services.application_transition(
+            actor=request.user,
+            application=app,
+            action=action,
+            comment=request.POST.get("comment", ""),
+            amount=amount,
+            objection_days=days,
+            lock_version=lock,
+            address=address(request),
+        )
     except YongkeError as e:
         flash(request, e)
     else:
@@ -207,8 +250,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if upload is None:
             raise BadInput("file: 请选择文件 / choose a file", detail={"field": "file"})
-        services.attachment_add(actor=request.user, application=app, kind=request.POST.get("kind", ""), filename=upload.name,
-                                content=upload.read())
+        services.attachment_add(
+            actor=request.user, application=app, kind=request.POST.get("kind", ""), filename=upload.name, content=upload.read()
+        )
     except YongkeError as e:
         if is_htmx(request):
             return HttpResponse(e.message, status=400, content_type="text/plain; charset=utf-8")
@@ -254,8 +298,13 @@ def application_new(request: HttpRequest, call_id: int, direction: str) -> HttpR
     form = NewApplicationForm(request.POST or None, organisations=orgs, initial={"organisation": orgs.first()})
     if request.method == "POST" and form.is_valid():
         try:
-            app = services.application_create(actor=request.user, call=call, direction=direction, organisation=form.cleaned_data["organisation"],
-                                              title=form.cleaned_data["title"])
+            app = services.application_create(
+                actor=request.user,
+                call=call,
+                direction=direction,
+                organisation=form.cleaned_data["organisation"],
+                title=form.cleaned_data["title"],
+            )
         except YongkeError as e:
             flash(request, e)
         else:

@@ -57,12 +57,22 @@ def award_claims(request: HttpRequest) -> HttpResponse:
     direction = g.get("direction", "") if g.get("direction", "") in dict(directions) else (directions[0][0] if directions else "")
     user = request.user
     # The buttons: the screening's own permission check; claims_allocate's role (it has no predicate of its own).
-    ctx: dict[str, Any] = {"calls": calls, "call": call, "directions": directions, "direction": direction,
-                           "direction_name": dict(directions).get(direction, ""),
-                           "may_screen": call is not None and permits(services.authorize_registry_screen, actor=user, call=call),
-                           "may_allocate": scope(request).has(Role.OFFICER, Role.SYSADMIN), "screened": _last_screen(request, call)}
+    ctx: dict[str, Any] = {
+        "calls": calls,
+        "call": call,
+        "directions": directions,
+        "direction": direction,
+        "direction_name": dict(directions).get(direction, ""),
+        "may_screen": call is not None and permits(services.authorize_registry_screen, actor=user, call=call),
+        "may_allocate": scope(request).has(Role.OFFICER, Role.SYSADMIN),
+        "screened": _last_screen(request, call),
+    }
     if call and direction:
-        qs = applications_filtered(user, call=call.pk, direction=direction, funding="post").exclude(state="draft").order_by("state", "-decided_amount", "pk")
+        qs = (
+            applications_filtered(user, call=call.pk, direction=direction, funding="post")
+            .exclude(state="draft")
+            .order_by("state", "-decided_amount", "pk")
+        )
         claims = []
         for app in qs:
             try:
@@ -97,7 +107,11 @@ def claim_check(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(Role.OFFICER)
 @require_POST
 def claims_allocate(request: HttpRequest) -> HttpResponse:
-    call = calls_visible_to(request.user).filter(pk=int(request.POST.get("call", "0") or 0) if request.POST.get("call", "").isdigit() else 0).first()
+    call = (
+        calls_visible_to(request.user)
+        .filter(pk=int(request.POST.get("call", "0") or 0) if request.POST.get("call", "").isdigit() else 0)
+        .first()
+    )
     direction = request.POST.get("direction", "")
     if call is None:
         messages.error(request, _("请选择申报批次。"))
@@ -107,7 +121,9 @@ def claims_allocate(request: HttpRequest) -> HttpResponse:
     except YongkeError as e:
         flash(request, e)
     else:
-        messages.success(request, _("已按预算分配 %(n)d 项，比例 %(ratio)s。") % {"n": len(result["allocations"]), "ratio": result["ratio"]})
+        messages.success(
+            request, _("已按预算分配 %(n)d 项，比例 %(ratio)s。") % {"n": len(result["allocations"]), "ratio": result["ratio"]}
+        )
     return redirect(_url(call.pk, direction))
 
 

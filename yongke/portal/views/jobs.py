@@ -39,7 +39,9 @@ def org_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = job_start_org_import(actor=request.user, filename=upload.name, content=upload.read(), dry_run=form.cleaned_data["dry_run"])
+            job = job_start_org_import(
+                actor=request.user, filename=upload.name, content=upload.read(), dry_run=form.cleaned_data["dry_run"]
+            )
         except YongkeError as e:
             flash(request, e)
         else:

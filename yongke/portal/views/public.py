@@ -41,11 +41,23 @@ def direction_detail(request: HttpRequest, label: str, revision: int, code: str)
     except BadInput:
         raise Http404("没有这个申报方向") from None
     specs = direction_fact_specs(guide, direction)
-    calls = [c for c in calls_visible_to(request.user).select_related(None).filter(guide_version=version) if code in c.directions and call_is_open(c)]
-    return render(request, "portal/direction.html", {
-        "version": version, "guide": guide, "direction": direction, "specs": specs, "calls": calls,
-        "can_apply": bool(scope(request).organisations),  # acts for an organisation: application_create's rule
-    })
+    calls = [
+        c
+        for c in calls_visible_to(request.user).select_related(None).filter(guide_version=version)
+        if code in c.directions and call_is_open(c)
+    ]
+    return render(
+        request,
+        "portal/direction.html",
+        {
+            "version": version,
+            "guide": guide,
+            "direction": direction,
+            "specs": specs,
+            "calls": calls,
+            "can_apply": bool(scope(request).organisations),  # acts for an organisation: application_create's rule
+        },
+    )
 
 
 # --------------------------------------------------------------------------- 我能申报什么
@@ -98,8 +110,17 @@ def match_page(request: HttpRequest) -> HttpResponse:
     asked = bool(request.GET) or org is not None
     result = match(compiled, facts) if asked else None
     values = {f.name: request.GET.get(f.name, fact_initial(f, known.get(f.name)) if f.name in known else "") for f in all_questions}
-    context = {"version": version, "q": q, "result": result, "values": values, "errors": errors, "org": org, "known": known,
-               "asked": asked, "today": dt.date.today()}
+    context = {
+        "version": version,
+        "q": q,
+        "result": result,
+        "values": values,
+        "errors": errors,
+        "org": org,
+        "known": known,
+        "asked": asked,
+        "today": dt.date.today(),
+    }
     if is_htmx(request):
         return render(request, "portal/_match_results.html", context)
     return render(request, "portal/match.html", context)

@@ -26,13 +26,35 @@ from yongke.portal.views.common import address, annotate_directions, paginate, r
 APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
 # The officer's queues, in the order work flows through them.
 OFFICER_QUEUES: list[tuple[str, str]] = [
-    ("pre", "submitted"), ("pre", "recommended"), ("pre", "returned"), ("pre", "accepted"), ("pre", "expert_review"), ("pre", "funded"),
-    ("pre", "published"), ("pre", "contracted"), ("pre", "not_recommended"), ("pre", "refused"), ("pre", "not_funded"), ("pre", "withdrawn"),
-    ("post", "claimed"), ("post", "returned"), ("post", "checked"), ("post", "published"), ("post", "paid"), ("post", "refused"),
+    ("pre", "submitted"),
+    ("pre", "recommended"),
+    ("pre", "returned"),
+    ("pre", "accepted"),
+    ("pre", "expert_review"),
+    ("pre", "funded"),
+    ("pre", "published"),
+    ("pre", "contracted"),
+    ("pre", "not_recommended"),
+    ("pre", "refused"),
+    ("pre", "not_funded"),
+    ("pre", "withdrawn"),
+    ("post", "claimed"),
+    ("post", "returned"),
+    ("post", "checked"),
+    ("post", "published"),
+    ("post", "paid"),
+    ("post", "refused"),
 ]
 # States where the next step is the officer's: their cards are marked as work to do.
-OFFICER_WAITS_ON = {("pre", "recommended"), ("pre", "accepted"), ("pre", "expert_review"), ("pre", "funded"), ("pre", "published"),
-                ("post", "claimed"), ("post", "checked")}
+OFFICER_WAITS_ON = {
+    ("pre", "recommended"),
+    ("pre", "accepted"),
+    ("pre", "expert_review"),
+    ("pre", "funded"),
+    ("pre", "published"),
+    ("post", "claimed"),
+    ("post", "checked"),
+}
 BATCH_FREE = ("amount",)  # steps needing a per-application input are taken one by one on the application's page
 
 
@@ -53,9 +75,15 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 def _filtered(request: HttpRequest, **fixed: Any):
     """The visible applications narrowed by the list's filters (GET parameters) and the queue's own (`fixed`)."""
     g = request.GET
-    return applications_filtered(request.user, text=g.get("q") or None, call=int(g["call"]) if g.get("call", "").isdigit() else None,
-                                 programme=g.get("programme") or None, direction=g.get("direction") or None, unit=g.get("unit") or None,
-                                 **fixed)
+    return applications_filtered(
+        request.user,
+        text=g.get("q") or None,
+        call=int(g["call"]) if g.get("call", "").isdigit() else None,
+        programme=g.get("programme") or None,
+        direction=g.get("direction") or None,
+        unit=g.get("unit") or None,
+        **fixed,
+    )
 
 
 def _filter_choices(request: HttpRequest) -> dict[str, Any]:
@@ -66,8 +94,13 @@ def _filter_choices(request: HttpRequest) -> dict[str, Any]:
         programmes = []
     rest = request.GET.copy()
     rest.pop("page", None)
-    return {"calls": list(calls_visible_to(request.user).select_related(None).only("id", "name").order_by("-opens_at")), "programmes": programmes,
-            "units": sorted(RECOMMENDING_UNITS.items()), "values": request.GET, "querystring": rest.urlencode()}
+    return {
+        "calls": list(calls_visible_to(request.user).select_related(None).only("id", "name").order_by("-opens_at")),
+        "programmes": programmes,
+        "units": sorted(RECOMMENDING_UNITS.items()),
+        "values": request.GET,
+        "querystring": rest.urlencode(),
+    }
 
 
 @roles_required(Role.RECOMMENDER)
@@ -82,19 +115,32 @@ def recommend_queue(request: HttpRequest) -> HttpResponse:
     apps = annotate_directions(request.user, page.object_list)
     tab_counts = {k: sum(n for (_f, s), n in counts.items() if s == k) for k, _label in tabs}
     tab_counts["all"] = sum(counts.values())
-    return render(request, "portal/recommend_queue.html", {
-        "page": page, "apps": apps, "state": state, "tabs": [(k, label, tab_counts.get(k, 0)) for k, label in tabs],
-        "batch": _batch_actions("pre", "submitted", Role.RECOMMENDER) if state == "submitted" else [], **_filter_choices(request),
-    })
+    return render(
+        request,
+        "portal/recommend_queue.html",
+        {
+            "page": page,
+            "apps": apps,
+            "state": state,
+            "tabs": [(k, label, tab_counts.get(k, 0)) for k, label in tabs],
+            "batch": _batch_actions("pre", "submitted", Role.RECOMMENDER) if state == "submitted" else [],
+            **_filter_choices(request),
+        },
+    )
 
 
 @roles_required(Role.OFFICER)
 def officer_queues(request: HttpRequest) -> HttpResponse:
     counts = queue_counts(request.user)
-    cards = [{"funding": f, "state": s, "label": WORKFLOWS[f].states[s], "n": counts.get((f, s), 0), "todo": (f, s) in OFFICER_WAITS_ON}
-             for f, s in OFFICER_QUEUES]
-    return render(request, "portal/officer_queues.html", {"pre": [c for c in cards if c["funding"] == "pre"],
-                                                          "post": [c for c in cards if c["funding"] == "post"]})
+    cards = [
+        {"funding": f, "state": s, "label": WORKFLOWS[f].states[s], "n": counts.get((f, s), 0), "todo": (f, s) in OFFICER_WAITS_ON}
+        for f, s in OFFICER_QUEUES
+    ]
+    return render(
+        request,
+        "portal/officer_queues.html",
+        {"pre": [c for c in cards if c["funding"] == "pre"], "post": [c for c in cards if c["funding"] == "post"]},
+    )
 
 
 @roles_required(Role.OFFICER)
@@ -109,11 +155,21 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     qs = _filtered(request, funding=funding, state=state).order_by("submitted_at", "id")
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
-    return render(request, "portal/officer_queue.html", {
-        "page": page, "apps": apps, "funding": funding, "state": state, "state_label": wf.states[state],
-        "states": [(s, label) for s, label in wf.states.items() if s not in ("draft", "proposed", "declined")],
-        "batch": _batch_actions(funding, state, Role.OFFICER), "keep_params": [("funding", funding), ("state", state)], **_filter_choices(request),
-    })
+    return render(
+        request,
+        "portal/officer_queue.html",
+        {
+            "page": page,
+            "apps": apps,
+            "funding": funding,
+            "state": state,
+            "state_label": wf.states[state],
+            "states": [(s, label) for s, label in wf.states.items() if s not in ("draft", "proposed", "declined")],
+            "batch": _batch_actions(funding, state, Role.OFFICER),
+            "keep_params": [("funding", funding), ("state", state)],
+            **_filter_choices(request),
+        },
+    )
 
 
 @roles_required(Role.RECOMMENDER, Role.OFFICER, Role.FINANCE)
@@ -130,8 +186,14 @@ def batch(request: HttpRequest) -> HttpResponse:
     for pk in ids:
         try:
             app = application_for(request.user, pk)
-            services.application_transition(actor=request.user, application=app, action=action, comment=comment,
-                                            objection_days=int(days) if days.isdigit() else None, address=address(request))
+            services.application_transition(
+                actor=request.user,
+                application=app,
+                action=action,
+                comment=comment,
+                objection_days=int(days) if days.isdigit() else None,
+                address=address(request),
+            )
             done += 1
         except YongkeError as e:
             failed.append(f"#{pk}：{e.message}")
@@ -152,8 +214,17 @@ def finance(request: HttpRequest) -> HttpResponse:
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     counts = queue_counts(request.user)
-    summary = [{"funding": f, "state": s, "label": WORKFLOWS[f].states[s], "n": counts.get((f, s), 0)}
-               for f, s in (("pre", "funded"), ("pre", "published"), ("pre", "contracted"), ("post", "checked"), ("post", "published"), ("post", "paid"))]
+    summary = [
+        {"funding": f, "state": s, "label": WORKFLOWS[f].states[s], "n": counts.get((f, s), 0)}
+        for f, s in (
+            ("pre", "funded"),
+            ("pre", "published"),
+            ("pre", "contracted"),
+            ("post", "checked"),
+            ("post", "published"),
+            ("post", "paid"),
+        )
+    ]
     return render(request, "portal/finance.html", {"page": page, "apps": apps, "summary": summary, **_filter_choices(request)})
 
 
@@ -173,12 +244,34 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if since:
         qs = qs.filter(at__date__gte=since)
     page = paginate(request, qs.order_by("-at", "-id"), per_page=50)
-    actions = sorted({t.action for wf in (PRE, POST) for t in wf.transitions} | {"application_create", "application_update", "attachment_add",
-                      "organisation_create", "organisation_update", "user_add", "person_create", "call_open", "call_close", "org_attribute_set"})
+    actions = sorted(
+        {t.action for wf in (PRE, POST) for t in wf.transitions}
+        | {
+            "application_create",
+            "application_update",
+            "attachment_add",
+            "organisation_create",
+            "organisation_update",
+            "user_add",
+            "person_create",
+            "call_open",
+            "call_close",
+            "org_attribute_set",
+        }
+    )
     rest = g.copy()
     rest.pop("page", None)
-    return render(request, "portal/audit_log.html", {"page": page, "actions": actions, "values": g, "querystring": rest.urlencode(),
-                                                     "target_types": ["application", "organisation", "person", "user", "call"]})
+    return render(
+        request,
+        "portal/audit_log.html",
+        {
+            "page": page,
+            "actions": actions,
+            "values": g,
+            "querystring": rest.urlencode(),
+            "target_types": ["application", "organisation", "person", "user", "call"],
+        },
+    )
 
 
 def _date(raw: str) -> dt.date | None:

@@ -75,17 +75,27 @@ def expert_task(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _task_context(request: HttpRequest, task: ReviewAssignment, **extra: Any) -> dict[str, Any]:
-    ctx: dict[str, Any] = {"task": task, "rubric": _rubric(), "now": timezone.now(),
-                           "overdue": bool(task.round.due_at and timezone.now() >= task.round.due_at)}
+    ctx: dict[str, Any] = {
+        "task": task,
+        "rubric": _rubric(),
+        "now": timezone.now(),
+        "overdue": bool(task.round.due_at and timezone.now() >= task.round.due_at),
+    }
     if task.state != ReviewAssignment.State.DECLINED:
         # applications_visible_to decides: a declined task no longer shows the application.
         app = application_for(request.user, task.application_id)
         guide = compiled_for(app.guide_version).guide
         direction = guide.direction(app.direction)
         current = app_services.application_facts(app)
-        ctx.update({"app": app, "direction": direction, "hidden": identity_hidden(request.user, app),
-                    "facts_shown": [{"spec": s, "value": current.get(s.name)} for s in direction_fact_specs(guide, direction)],
-                    "attachments": app.attachments.all()})
+        ctx.update(
+            {
+                "app": app,
+                "direction": direction,
+                "hidden": identity_hidden(request.user, app),
+                "facts_shown": [{"spec": s, "value": current.get(s.name)} for s in direction_fact_specs(guide, direction)],
+                "attachments": app.attachments.all(),
+            }
+        )
     if task.state == ReviewAssignment.State.SUBMITTED:
         score = task.score
         ctx["score"] = score
@@ -100,8 +110,13 @@ def expert_respond(request: HttpRequest, pk: int) -> HttpResponse:
     task = _own_task(request, pk)
     accept = request.POST.get("answer") == "accept"
     try:
-        services.invitation_respond(actor=request.user, assignment=task, accept=accept, statement=request.POST.get("statement", ""),
-                                    conflict=request.POST.get("conflict", ""))
+        services.invitation_respond(
+            actor=request.user,
+            assignment=task,
+            accept=accept,
+            statement=request.POST.get("statement", ""),
+            conflict=request.POST.get("conflict", ""),
+        )
     except YongkeError as e:
         flash(request, e)
     else:
@@ -138,7 +153,9 @@ def expert_score(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("评分已提交。"))
             return redirect("portal:expert_task", pk=task.pk)
     values = {c.key: request.POST.get(f"points_{c.key}", "") for c in DEFAULT_RUBRIC}
-    return render(request, "portal/expert_task.html", _task_context(request, task, errors=errors, values=values, comment=comment), status=400)
+    return render(
+        request, "portal/expert_task.html", _task_context(request, task, errors=errors, values=values, comment=comment), status=400
+    )
 
 
 # --------------------------------------------------------------------------- the officer: assignment
@@ -155,8 +172,11 @@ def _call_choices(request: HttpRequest) -> list[Any]:
 
 def _round_detail(user, rnd: ReviewRound) -> dict[str, Any]:
     """A round's outcome: per application its experts with affinity, every exclusion with its reason."""
-    assignments = list(rnd.assignments.select_related("application", "application__organisation", "expert__person", "expert__organisation")
-                       .order_by("application_id", "-affinity"))
+    assignments = list(
+        rnd.assignments.select_related("application", "application__organisation", "expert__person", "expert__organisation").order_by(
+            "application_id", "-affinity"
+        )
+    )
     per_app: dict[int, dict[str, Any]] = {}
     for a in assignments:
         row = per_app.setdefault(a.application_id, {"app": a.application, "experts": []})
@@ -165,8 +185,14 @@ def _round_detail(user, rnd: ReviewRound) -> dict[str, Any]:
     expert_ids = {int(x["expert"]) for x in rnd.exclusions if str(x.get("expert", "")).isdigit()}
     apps = {a.pk: a for a in Application.objects.filter(pk__in=app_ids).only("id", "title")}
     experts = {e.pk: e for e in Expert.objects.filter(pk__in=expert_ids).select_related("person").only("id", "person__name")}
-    exclusions = [{**x, "app": apps.get(int(x["application"])) if str(x["application"]).isdigit() else None,
-                   "expert_obj": experts.get(int(x["expert"])) if str(x["expert"]).isdigit() else None} for x in rnd.exclusions]
+    exclusions = [
+        {
+            **x,
+            "app": apps.get(int(x["application"])) if str(x["application"]).isdigit() else None,
+            "expert_obj": experts.get(int(x["expert"])) if str(x["expert"]).isdigit() else None,
+        }
+        for x in rnd.exclusions
+    ]
     return {"round": rnd, "rows": list(per_app.values()), "exclusions": exclusions, "mode_label": dict(MODES).get(rnd.mode, rnd.mode)}
 
 
@@ -181,10 +207,19 @@ def officer_assignment(request: HttpRequest) -> HttpResponse:
     calls = _call_choices(request)
     call_id = _int_or_none(request.GET.get("call")) or (selected["round"].call_id if selected else (calls[0].pk if calls else None))
     call = next((c for c in calls if c.pk == call_id), None)
-    return render(request, "portal/officer_assignment.html", {
-        "rounds": rounds, "selected": selected, "calls": calls, "call": call, "modes": MODES,
-        "directions": _direction_choices(call), "values": request.POST or {},
-    })
+    return render(
+        request,
+        "portal/officer_assignment.html",
+        {
+            "rounds": rounds,
+            "selected": selected,
+            "calls": calls,
+            "call": call,
+            "modes": MODES,
+            "directions": _direction_choices(call),
+            "values": request.POST or {},
+        },
+    )
 
 
 def _direction_choices(call) -> list[tuple[str, str]]:
@@ -226,9 +261,19 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         forced.append((int(a), int(e)))
     try:
-        job = job_start_review_round(actor=request.user, call=call, forced=forced or None, directions=[d for d in p.getlist("directions") if d] or None,
-                                     k=_int_or_none(p.get("k")), min_load=_int_or_none(p.get("min_load")) or 0, max_load=_int_or_none(p.get("max_load")),
-                                     mode=mode, seed=_int_or_none(p.get("seed")) if mode == "random" else None, max_prob=max_prob, due_at=due_at)
+        job = job_start_review_round(
+            actor=request.user,
+            call=call,
+            forced=forced or None,
+            directions=[d for d in p.getlist("directions") if d] or None,
+            k=_int_or_none(p.get("k")),
+            min_load=_int_or_none(p.get("min_load")) or 0,
+            max_load=_int_or_none(p.get("max_load")),
+            mode=mode,
+            seed=_int_or_none(p.get("seed")) if mode == "random" else None,
+            max_prob=max_prob,
+            due_at=due_at,
+        )
     except YongkeError as e:
         flash(request, e)
         return redirect(back)
@@ -276,10 +321,19 @@ def officer_ranking(request: HttpRequest) -> HttpResponse:
             for r in rows:
                 r["expert_scores"] = sorted(((experts.get(e, e), round(s, 2)) for e, s in r["scores"].items()), key=lambda x: x[0])
             line_after = next((i for i, r in enumerate(rows) if not r["funded"]), None)
-            directions.append({"id": d, "name": names.get(d, ""), "rows": rows, "line_at": line_after, "n": len(rows),
-                               "budget": budgets.get(d, budgets.get(d.split(".")[0]))})
-        ctx.update({"directions": directions,
-                    "flagged": [{"name": experts.get(e, e), **st} for e, st in result["flagged_experts"].items()]})
+            directions.append(
+                {
+                    "id": d,
+                    "name": names.get(d, ""),
+                    "rows": rows,
+                    "line_at": line_after,
+                    "n": len(rows),
+                    "budget": budgets.get(d, budgets.get(d.split(".")[0])),
+                }
+            )
+        ctx.update(
+            {"directions": directions, "flagged": [{"name": experts.get(e, e), **st} for e, st in result["flagged_experts"].items()]}
+        )
     return render(request, "portal/officer_ranking.html", ctx)
 
 

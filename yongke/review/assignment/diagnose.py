@@ -44,10 +44,12 @@ def diagnose(inst: Instance, *, cap: tuple[int, int] = (1, 1), reason: str | Non
     p, q = min(cap[0], cap[1]), cap[1]
     problems: list[dict[str, Any]] = []
     if reason:
-        problems.append({
-            "code": "solver_failed",
-            "message": f"求解器异常终止：{reason} / the solver failed: {reason}",
-        })
+        problems.append(
+            {
+                "code": "solver_failed",
+                "message": f"求解器异常终止：{reason} / the solver failed: {reason}",
+            }
+        )
     n, m, k = inst.n, inst.m, inst.k
     apps, experts = inst.applications, inst.experts
     fa, fe = inst.forced_per_app(), inst.forced_per_expert()
@@ -59,86 +61,97 @@ def diagnose(inst: Instance, *, cap: tuple[int, int] = (1, 1), reason: str | Non
 
     bad = np.flatnonzero(fa > k)
     if bad.size:
-        problems.append({
-            "code": "application_forced_over_k",
-            "message": f"申请 {_names(apps, bad)} 的强制配对多于每份申请的专家数 k={k} / forced pairs exceed k",
-            "applications": [{"application": apps[i], "forced": int(fa[i])} for i in bad.tolist()],
-        })
+        problems.append(
+            {
+                "code": "application_forced_over_k",
+                "message": f"申请 {_names(apps, bad)} 的强制配对多于每份申请的专家数 k={k} / forced pairs exceed k",
+                "applications": [{"application": apps[i], "forced": int(fa[i])} for i in bad.tolist()],
+            }
+        )
     reach_a = fa * q + p * free_a
     bad = np.flatnonzero((reach_a < k * q) & (fa <= k))
     if bad.size:
-        problems.append({
-            "code": "application_too_few_eligible",
-            "message": (
-                f"申请 {_names(apps, bad)} 的可选专家（有评分且不回避）不足 k={k} 位{cap_text}"
-                f" / fewer than k eligible (scored, non-conflicted) experts{cap_gloss}"
-            ),
-            "applications": [
-                {
-                    "application": apps[i],
-                    "eligible": int(fa[i] + free_a[i]),
-                    "scored": int(inst.scored[i]),
-                    "conflicted": int(inst.conflicted[i]),
-                    "needed": k if p == q else int(fa[i]) + -(-(k - int(fa[i])) * q // p),
-                }
-                for i in bad.tolist()
-            ],
-        })
+        problems.append(
+            {
+                "code": "application_too_few_eligible",
+                "message": (
+                    f"申请 {_names(apps, bad)} 的可选专家（有评分且不回避）不足 k={k} 位{cap_text}"
+                    f" / fewer than k eligible (scored, non-conflicted) experts{cap_gloss}"
+                ),
+                "applications": [
+                    {
+                        "application": apps[i],
+                        "eligible": int(fa[i] + free_a[i]),
+                        "scored": int(inst.scored[i]),
+                        "conflicted": int(inst.conflicted[i]),
+                        "needed": k if p == q else int(fa[i]) + -(-(k - int(fa[i])) * q // p),
+                    }
+                    for i in bad.tolist()
+                ],
+            }
+        )
     bad = np.flatnonzero(fe > inst.max_load)
     if bad.size:
-        problems.append({
-            "code": "expert_forced_over_max",
-            "message": f"专家 {_names(experts, bad)} 的强制配对多于其负荷上限 / forced pairs exceed the expert's maximum load",
-            "experts": [{"expert": experts[j], "forced": int(fe[j]), "max": int(inst.max_load[j])} for j in bad.tolist()],
-        })
+        problems.append(
+            {
+                "code": "expert_forced_over_max",
+                "message": f"专家 {_names(experts, bad)} 的强制配对多于其负荷上限 / forced pairs exceed the expert's maximum load",
+                "experts": [{"expert": experts[j], "forced": int(fe[j]), "max": int(inst.max_load[j])} for j in bad.tolist()],
+            }
+        )
     reach_e = fe * q + p * free_e
     bad = np.flatnonzero(inst.min_load * q > reach_e)
     if bad.size:
-        problems.append({
-            "code": "expert_min_unreachable",
-            "message": (
-                f"专家 {_names(experts, bad)} 的负荷下限高于其可评申请数{cap_text}"
-                f" / the expert's minimum load exceeds the applications they may review{cap_gloss}"
-            ),
-            "experts": [
-                {"expert": experts[j], "min": int(inst.min_load[j]), "eligible": int(fe[j] + free_e[j])} for j in bad.tolist()
-            ],
-        })
+        problems.append(
+            {
+                "code": "expert_min_unreachable",
+                "message": (
+                    f"专家 {_names(experts, bad)} 的负荷下限高于其可评申请数{cap_text}"
+                    f" / the expert's minimum load exceeds the applications they may review{cap_gloss}"
+                ),
+                "experts": [{"expert": experts[j], "min": int(inst.min_load[j]), "eligible": int(fe[j] + free_e[j])} for j in bad.tolist()],
+            }
+        )
     need = k * n
     sum_min = int(inst.min_load.sum())
     if sum_min > need:
-        problems.append({
-            "code": "sum_of_minimums_too_high",
-            "message": (
-                f"专家负荷下限之和 {sum_min} 超过评审总量 k×申请数 = {need}"
-                f" / the sum of minimum loads exceeds k x applications"
-            ),
-            "sum_min": sum_min,
-            "reviews": need,
-        })
+        problems.append(
+            {
+                "code": "sum_of_minimums_too_high",
+                "message": (
+                    f"专家负荷下限之和 {sum_min} 超过评审总量 k×申请数 = {need} / the sum of minimum loads exceeds k x applications"
+                ),
+                "sum_min": sum_min,
+                "reviews": need,
+            }
+        )
     sum_max = int(inst.max_load.sum())
     usable = int(np.minimum(inst.max_load * q, reach_e).sum())
     if usable < need * q:
-        problems.append({
-            "code": "sum_of_maximums_too_low",
-            "message": (
-                f"专家负荷上限之和 {sum_max}（按各自可评申请数折算为 {_units(usable, q)}）少于评审总量 k×申请数 = {need}"
-                f" / the sum of maximum loads (capped by what each expert may review) is below k x applications"
-            ),
-            "sum_max": sum_max,
-            "usable": _units(usable, q),
-            "reviews": need,
-        })
+        problems.append(
+            {
+                "code": "sum_of_maximums_too_low",
+                "message": (
+                    f"专家负荷上限之和 {sum_max}（按各自可评申请数折算为 {_units(usable, q)}）少于评审总量 k×申请数 = {need}"
+                    f" / the sum of maximum loads (capped by what each expert may review) is below k x applications"
+                ),
+                "sum_max": sum_max,
+                "usable": _units(usable, q),
+                "reviews": need,
+            }
+        )
     if not problems or (reason and len(problems) == 1):
         problems.extend(_cuts(inst, p, q, fa, fe, free))
     if not problems:
-        problems.append({
-            "code": "unexplained",
-            "message": (
-                "求解器判定不可行，但以上各项检查都未找到原因 / the solver reports the instance infeasible "
-                "for a reason these checks do not cover"
-            ),
-        })
+        problems.append(
+            {
+                "code": "unexplained",
+                "message": (
+                    "求解器判定不可行，但以上各项检查都未找到原因 / the solver reports the instance infeasible "
+                    "for a reason these checks do not cover"
+                ),
+            }
+        )
     return {
         "feasible": False,
         "message": "; ".join(pr["message"] for pr in problems),
@@ -167,16 +180,18 @@ def _cuts(inst: Instance, p: int, q: int, fa: np.ndarray, fe: np.ndarray, free: 
         group = group[demand[group] > 0]
         short = int(demand.sum()) - flow
         need = int(demand[group].sum())
-        out.append({
-            "code": "applications_short_of_experts",
-            "message": (
-                f"申请 {_names(apps, group)} 共需 {_units(need, q)} 个评审名额，但它们的可选专家在负荷上限内最多只能承担 "
-                f"{_units(need - short, q)} 个 / these applications need more reviews than their eligible experts can take"
-            ),
-            "applications": [apps[i] for i in group.tolist()],
-            "reviews_needed": _units(need, q),
-            "reviews_available": _units(need - short, q),
-        })
+        out.append(
+            {
+                "code": "applications_short_of_experts",
+                "message": (
+                    f"申请 {_names(apps, group)} 共需 {_units(need, q)} 个评审名额，但它们的可选专家在负荷上限内最多只能承担 "
+                    f"{_units(need - short, q)} 个 / these applications need more reviews than their eligible experts can take"
+                ),
+                "applications": [apps[i] for i in group.tolist()],
+                "reviews_needed": _units(need, q),
+                "reviews_available": _units(need - short, q),
+            }
+        )
         return out
 
     # Experts whose minimum loads the applications they may review cannot fill.
@@ -188,16 +203,18 @@ def _cuts(inst: Instance, p: int, q: int, fa: np.ndarray, fe: np.ndarray, free: 
         group = group[lower[group] > 0]
         short = int(lower.sum()) - flow
         need = int(lower[group].sum())
-        out.append({
-            "code": "experts_short_of_applications",
-            "message": (
-                f"专家 {_names(experts, group)} 的负荷下限共 {_units(need, q)}，但他们可评的申请最多只能提供 "
-                f"{_units(need - short, q)} 个评审 / these experts' minimum loads cannot be filled by the applications they may review"
-            ),
-            "experts": [experts[j] for j in group.tolist()],
-            "minimum_total": _units(need, q),
-            "reviews_available": _units(need - short, q),
-        })
+        out.append(
+            {
+                "code": "experts_short_of_applications",
+                "message": (
+                    f"专家 {_names(experts, group)} 的负荷下限共 {_units(need, q)}，但他们可评的申请最多只能提供 "
+                    f"{_units(need - short, q)} 个评审 / these experts' minimum loads cannot be filled by the applications they may review"
+                ),
+                "experts": [experts[j] for j in group.tolist()],
+                "minimum_total": _units(need, q),
+                "reviews_available": _units(need - short, q),
+            }
+        )
         return out
 
     # Both kinds of bound together: the lower-bound transformation as a max flow (Hoffman).
@@ -210,14 +227,16 @@ def _cuts(inst: Instance, p: int, q: int, fa: np.ndarray, fe: np.ndarray, free: 
     if flow < demand.sum():
         ga = side[side < n]
         ge = side[(side >= n) & (side < n + m)] - n
-        out.append({
-            "code": "loads_conflict",
-            "message": (
-                f"申请 {_names(apps, ga)} 与专家 {_names(experts, ge)} 之间，每份申请 k={k} 位专家与专家负荷上下限无法同时满足"
-                f"（缺 {_units(int(demand.sum()) - flow, q)} 个评审）/ k per application and the load bounds cannot all hold for these applications and experts"
-            ),
-            "applications": [apps[i] for i in ga.tolist()],
-            "experts": [experts[j] for j in ge.tolist()],
-            "shortfall": _units(int(demand.sum()) - flow, q),
-        })
+        out.append(
+            {
+                "code": "loads_conflict",
+                "message": (
+                    f"申请 {_names(apps, ga)} 与专家 {_names(experts, ge)} 之间，每份申请 k={k} 位专家与专家负荷上下限无法同时满足"
+                    f"（缺 {_units(int(demand.sum()) - flow, q)} 个评审）/ k per application and the load bounds cannot all hold for these applications and experts"
+                ),
+                "applications": [apps[i] for i in ga.tolist()],
+                "experts": [experts[j] for j in ge.tolist()],
+                "shortfall": _units(int(demand.sum()) - flow, q),
+            }
+        )
     return out

@@ -362,13 +362,27 @@ class _Check:
         h = quiet_highs()
         h.setOptionValue("presolve", "off")
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        h.addRows(n + m, np.concatenate([np.ones(n), inst.min_load]).astype(float),
-                  np.concatenate([np.ones(n), inst.max_load]).astype(float), 0, np.zeros(n + m, dtype=np.int32),
-                  np.array([], dtype=np.int32), np.array([], dtype=float))
+        h.addRows(
+            n + m,
+            np.concatenate([np.ones(n), inst.min_load]).astype(float),
+            np.concatenate([np.ones(n), inst.max_load]).astype(float),
+            0,
+            np.zeros(n + m, dtype=np.int32),
+            np.array([], dtype=np.int32),
+            np.array([], dtype=float),
+        )
         big_m = 10.0 * max(inst.k, 1) * (float(np.abs(inst.score_int).max(initial=0)) + 1.0)
         arts = np.arange(2 * m, dtype=np.int32)
-        h.addCols(2 * m, np.full(2 * m, -big_m), np.zeros(2 * m), np.full(2 * m, np.inf), 2 * m,
-                  arts, np.repeat(np.arange(n, n + m, dtype=np.int32), 2), np.tile([1.0, -1.0], m))
+        h.addCols(
+            2 * m,
+            np.full(2 * m, -big_m),
+            np.zeros(2 * m),
+            np.full(2 * m, np.inf),
+            2 * m,
+            arts,
+            np.repeat(np.arange(n, n + m, dtype=np.int32), 2),
+            np.tile([1.0, -1.0], m),
+        )
         self.col_cost: list[float] = []
         phase = {"one": False}
 
@@ -383,8 +397,16 @@ class _Check:
                 index.append(rows)
                 nnz += rows.size
             idx = np.concatenate(index).astype(np.int32)
-            h.addCols(len(items), np.array(costs), np.zeros(len(items)), np.ones(len(items)), int(idx.size),
-                      np.array(starts, dtype=np.int32), idx, np.ones(idx.size))
+            h.addCols(
+                len(items),
+                np.array(costs),
+                np.zeros(len(items)),
+                np.ones(len(items)),
+                int(idx.size),
+                np.array(starts, dtype=np.int32),
+                idx,
+                np.ones(idx.size),
+            )
 
         def generate() -> tuple[np.ndarray, _Pricing, np.ndarray]:
             """Price and add columns until none improves; the last duals, pricing and constants."""
@@ -478,7 +500,9 @@ class _Check:
             if counts[i] == r[i]:
                 sets[i] = [self.free[seg]]  # only one candidate set; it is the best, so feasible
                 continue
-            res = _search(w[seg], self.s[seg], int(r[i]), int(self.tau[i]), lam=float(lam.get(i, 0.0)), floor=float(floor[i]), cap=MAX_SETS_PER_APP)
+            res = _search(
+                w[seg], self.s[seg], int(r[i]), int(self.tau[i]), lam=float(lam.get(i, 0.0)), floor=float(floor[i]), cap=MAX_SETS_PER_APP
+            )
             if res is None:
                 pairs[i] = self.free[seg]
             else:
@@ -498,7 +522,9 @@ class _Check:
         row_hi = np.concatenate([np.ones(n), inst.max_load, [np.inf] * len(side_apps)]).astype(float)
         for i in side_apps:
             row_lo[i] = row_hi[i] = inst.k
-        h.addRows(row_lo.size, row_lo, row_hi, 0, np.zeros(row_lo.size, dtype=np.int32), np.array([], dtype=np.int32), np.array([], dtype=float))
+        h.addRows(
+            row_lo.size, row_lo, row_hi, 0, np.zeros(row_lo.size, dtype=np.int32), np.array([], dtype=np.int32), np.array([], dtype=float)
+        )
         costs: list[float] = []
         lower: list[float] = []
         starts: list[int] = []
@@ -529,8 +555,16 @@ class _Check:
                 nnz += 3
         ncols = len(costs)
         idx = np.concatenate(index).astype(np.int32)
-        h.addCols(ncols, np.array(costs), np.array(lower), np.ones(ncols), int(idx.size), np.array(starts, dtype=np.int32),
-                  idx, np.concatenate(values))
+        h.addCols(
+            ncols,
+            np.array(costs),
+            np.array(lower),
+            np.ones(ncols),
+            int(idx.size),
+            np.array(starts, dtype=np.int32),
+            idx,
+            np.concatenate(values),
+        )
         h.changeColsIntegrality(ncols, np.arange(ncols, dtype=np.int32), np.full(ncols, int(highspy.HighsVarType.kInteger), dtype=np.uint8))
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.5)  # the objective is an integer: less than 1 apart is optimal
@@ -561,7 +595,9 @@ class _Check:
         order = pr.order
         app_sorted = self.app[order]
         rank_from_end = self.starts[app_sorted + 1] - 1 - (np.arange(order.size))
-        worst = np.bincount(app_sorted[rank_from_end < self.r[app_sorted]], weights=w[order][rank_from_end < self.r[app_sorted]], minlength=inst.n)
+        worst = np.bincount(
+            app_sorted[rank_from_end < self.r[app_sorted]], weights=w[order][rank_from_end < self.r[app_sorted]], minlength=inst.n
+        )
         full_gap = float((pr.best - worst).max(initial=0.0)) + 1.0
         G = max(1.0, START_GAP * inst.scale * max(inst.k, 1))
         # L(v) as computed may fall short of the true bound by floating-point error (each
@@ -573,7 +609,7 @@ class _Check:
             self.solver.stats["gap_rounds"] += 1
             out = self.milp(sets, pairs)
             if out is None:
-                if G >= full_gap:
+                if full_gap <= G:
                     return None
                 G = min(G * 8, full_gap)
                 continue
@@ -591,7 +627,13 @@ class FairSolver:
         self.optimal = optimal
         self.sorted_free = _sorted_free(inst)
         self.stats: dict[str, Any] = {
-            "checks": [], "lps": 0, "milps": 0, "gap_rounds": 0, "lp_seconds": 0.0, "pricing_seconds": 0.0, "milp_seconds": 0.0,
+            "checks": [],
+            "lps": 0,
+            "milps": 0,
+            "gap_rounds": 0,
+            "lp_seconds": 0.0,
+            "pricing_seconds": 0.0,
+            "milp_seconds": 0.0,
         }
 
     def totals(self, chosen: np.ndarray) -> np.ndarray:
@@ -640,9 +682,11 @@ class FairSolver:
         else:
             free = _usable(self.inst, T, self.sorted_free)
             result = None if free is None else _Check(self, T, free).solve(ref)
-        self.stats["checks"].append({
-            "threshold": T / self.inst.scale,
-            "feasible": result is not None,
-            "seconds": round(time.perf_counter() - t0, 3),
-        })
+        self.stats["checks"].append(
+            {
+                "threshold": T / self.inst.scale,
+                "feasible": result is not None,
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+        )
         return result

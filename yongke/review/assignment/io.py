@@ -114,7 +114,9 @@ def _width(path: Path, line: int, cells: list[str], allowed: tuple[int, ...], na
     if len(cells) not in allowed:
         want = " 或 ".join(str(a) for a in allowed)
         raise bad(
-            path, line, None,
+            path,
+            line,
+            None,
             f"应为 {want} 列（{','.join(names)}），实有 {len(cells)} 列",
             f"expected {' or '.join(str(a) for a in allowed)} fields ({','.join(names)}), found {len(cells)}",
             "bad_row",
@@ -143,9 +145,7 @@ def _scores_fast(path: Path) -> Scores | None:
     import polars as pl
 
     try:
-        df = pl.read_csv(
-            path, has_header=False, schema={"a": pl.String, "e": pl.String, "s": pl.String}, encoding="utf8", quote_char='"'
-        )
+        df = pl.read_csv(path, has_header=False, schema={"a": pl.String, "e": pl.String, "s": pl.String}, encoding="utf8", quote_char='"')
     except Exception:  # noqa: BLE001 - any parse trouble: the exact reader will name the line
         return None
     df = df.with_columns(pl.col("a").str.strip_chars(), pl.col("e").str.strip_chars(), pl.col("s").str.strip_chars())
@@ -198,7 +198,12 @@ def read_scores_exactly(path: str | Path) -> Scores:
         earlier = seen.setdefault((ai, ej), line)
         if earlier != line:
             raise bad(
-                path, line, None, f"重复的评分（第 {earlier} 行已有该配对）", f"duplicate pair (first on line {earlier})", "duplicate_pair",
+                path,
+                line,
+                None,
+                f"重复的评分（第 {earlier} 行已有该配对）",
+                f"duplicate pair (first on line {earlier})",
+                "duplicate_pair",
                 f"{cells[0]},{cells[1]}",
             )
         ea.append(ai)
@@ -229,7 +234,9 @@ def read_conflicts(path: str | Path) -> list[tuple[int, str, str, int]]:
         except ValueError:
             value = math.nan
         if value not in (-1.0, 1.0):
-            raise bad(path, line, "value", "应为 -1（回避）或 1（强制配对）", "must be -1 (conflict) or 1 (forced pair)", "bad_conflict", cells[2])
+            raise bad(
+                path, line, "value", "应为 -1（回避）或 1（强制配对）", "must be -1 (conflict) or 1 (forced pair)", "bad_conflict", cells[2]
+            )
         out.append((line, cells[0], cells[1], int(value)))
     return out
 
@@ -263,7 +270,15 @@ def read_loads(path: str | Path) -> list[tuple[int, str, int, int | None]]:
             raise bad(path, line, "min", f"负荷下限 {lo} 大于上限 {hi}", f"min {lo} exceeds max {hi}", "bad_load", cells[2])
         earlier = seen.setdefault(cells[0], line)
         if earlier != line:
-            raise bad(path, line, "expert_id", f"重复的专家（第 {earlier} 行已有）", f"duplicate expert (first on line {earlier})", "duplicate_expert", cells[0])
+            raise bad(
+                path,
+                line,
+                "expert_id",
+                f"重复的专家（第 {earlier} 行已有）",
+                f"duplicate expert (first on line {earlier})",
+                "duplicate_expert",
+                cells[0],
+            )
         out.append((line, cells[0], hi, lo))
     return out
 
@@ -273,9 +288,13 @@ def check_parameters(*, k: int, min_load: int, max_load: int) -> None:
     if k < 0:
         raise BadInput(f"--k 不能为负数「{k}」 / --k must not be negative", code="bad_k", detail={"field": "--k", "value": k})
     if min_load < 0:
-        raise BadInput(f"--min-load 不能为负数「{min_load}」 / --min-load must not be negative", code="bad_load", detail={"field": "--min-load"})
+        raise BadInput(
+            f"--min-load 不能为负数「{min_load}」 / --min-load must not be negative", code="bad_load", detail={"field": "--min-load"}
+        )
     if max_load < 0:
-        raise BadInput(f"--max-load 不能为负数「{max_load}」 / --max-load must not be negative", code="bad_load", detail={"field": "--max-load"})
+        raise BadInput(
+            f"--max-load 不能为负数「{max_load}」 / --max-load must not be negative", code="bad_load", detail={"field": "--max-load"}
+        )
     if min_load > max_load:
         raise BadInput(
             f"--min-load {min_load} 大于 --max-load {max_load} / --min-load exceeds --max-load",
@@ -340,12 +359,28 @@ def read_instance(
     for (line, a, e, value), edge in zip(conflict_rows, edges, strict=True):
         if edge < 0:
             if value == 1:
-                raise bad(cpath, line, None, "强制配对在 scores.csv 中没有评分，无法分配", "forced pair has no score in scores.csv", "forced_unscored", f"{a},{e}")
+                raise bad(
+                    cpath,
+                    line,
+                    None,
+                    "强制配对在 scores.csv 中没有评分，无法分配",
+                    "forced pair has no score in scores.csv",
+                    "forced_unscored",
+                    f"{a},{e}",
+                )
             unscored += 1
             continue
         prev = marked.setdefault(edge, (line, value))
         if prev[1] != value:
-            raise bad(cpath, line, "value", f"与第 {prev[0]} 行矛盾：同一配对既回避又强制", f"contradicts line {prev[0]}: a pair cannot be both conflicted and forced", "conflict_contradiction", f"{a},{e}")
+            raise bad(
+                cpath,
+                line,
+                "value",
+                f"与第 {prev[0]} 行矛盾：同一配对既回避又强制",
+                f"contradicts line {prev[0]}: a pair cannot be both conflicted and forced",
+                "conflict_contradiction",
+                f"{a},{e}",
+            )
         (conflicted if value == -1 else forced)[edge] = True
 
     keep = ~conflicted

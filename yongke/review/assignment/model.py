@@ -198,9 +198,9 @@ class Assignment:
 
     def app_totals_int(self) -> np.ndarray:
         inst = self.instance
-        return np.bincount(
-            inst.edge_app[self.chosen], weights=inst.score_int[self.chosen].astype(np.float64), minlength=inst.n
-        ).astype(np.int64)
+        return np.bincount(inst.edge_app[self.chosen], weights=inst.score_int[self.chosen].astype(np.float64), minlength=inst.n).astype(
+            np.int64
+        )
 
     def total(self) -> float:
         return float(self.instance.score[self.chosen].sum())

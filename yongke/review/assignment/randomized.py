@@ -43,7 +43,9 @@ def as_cap(value: str | float | Fraction) -> Fraction:
     except (ValueError, ZeroDivisionError):
         f = Fraction(-1)
     if not 0 < f <= 1:
-        raise BadInput(f"max_prob 应在 (0, 1] 之内「{value}」 / max_prob must be in (0, 1]", code="bad_max_prob", detail={"field": "max_prob"})
+        raise BadInput(
+            f"max_prob 应在 (0, 1] 之内「{value}」 / max_prob must be in (0, 1]", code="bad_max_prob", detail={"field": "max_prob"}
+        )
     if f.denominator > MAX_DENOMINATOR:
         f = Fraction(int(f * MAX_DENOMINATOR), MAX_DENOMINATOR)
     return f

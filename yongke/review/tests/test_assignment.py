@@ -48,9 +48,7 @@ class Case:
         self.apps = sorted({a for a, _ in scores})
         self.experts = sorted({e for _, e in scores} | set(loads or {}))
         self.bounds = {e: (loads or {}).get(e, (min_load, max_load)) for e in self.experts}
-        self.instance = build_instance(
-            scores, k=k, min_load=min_load, max_load=max_load, loads=loads, conflicts=conflicts, forced=forced
-        )
+        self.instance = build_instance(scores, k=k, min_load=min_load, max_load=max_load, loads=loads, conflicts=conflicts, forced=forced)
 
     def eligible(self, a: str) -> list[str]:
         return sorted(e for (x, e) in self.scores if x == a and (x, e) not in self.conflicts)
@@ -80,8 +78,19 @@ class Case:
         return {a: sum(self.scores[(a, x["expert"])] for x in lst) for a, lst in mapping.items()}
 
 
-def random_case(seed: int, *, apps: int, experts: int, k: int, density: float = 0.7, lo: int = 0, hi: int = 4,
-                conflict_rate: float = 0.1, forced: int = 0, decimals: int = 2) -> Case:
+def random_case(
+    seed: int,
+    *,
+    apps: int,
+    experts: int,
+    k: int,
+    density: float = 0.7,
+    lo: int = 0,
+    hi: int = 4,
+    conflict_rate: float = 0.1,
+    forced: int = 0,
+    decimals: int = 2,
+) -> Case:
     """A random case that is feasible by construction (a planted assignment is scored and kept)."""
     rng = random.Random(seed)
     exps = [f"E{j}" for j in range(experts)]
@@ -92,8 +101,9 @@ def random_case(seed: int, *, apps: int, experts: int, k: int, density: float = 
         for e in order[:k]:
             planted.add((f"A{i}", e))
             load[e] += 1
-    scores = {(f"A{i}", e): round(rng.random(), decimals) for i in range(apps) for e in exps
-              if (f"A{i}", e) in planted or rng.random() < density}
+    scores = {
+        (f"A{i}", e): round(rng.random(), decimals) for i in range(apps) for e in exps if (f"A{i}", e) in planted or rng.random() < density
+    }
     conflicts = {p for p in scores if p not in planted and rng.random() < conflict_rate}
     forced_pairs = set(rng.sample(sorted(planted), forced))
     loads = {e: (min(lo, load[e]), max(hi, load[e])) for e in exps}
@@ -127,8 +137,14 @@ def highs_model(case: Case, *, cap: float = 1.0, integer: bool = False, side: fl
     h.silent()
     h.setOptionValue("mip_rel_gap", 0.0)
     pairs = [p for p in case.scores if p not in case.conflicts]
-    x = {p: h.addVariable(lb=1.0 if p in case.forced else 0.0, ub=1.0 if p in case.forced else min(cap, 1.0),
-                          type=highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous) for p in pairs}
+    x = {
+        p: h.addVariable(
+            lb=1.0 if p in case.forced else 0.0,
+            ub=1.0 if p in case.forced else min(cap, 1.0),
+            type=highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous,
+        )
+        for p in pairs
+    }
     for a in case.apps:
         h.addConstr(sum(x[p] for p in pairs if p[0] == a) == case.k)
     for e, (lo, hi) in case.bounds.items():
@@ -165,8 +181,7 @@ def solve(case: Case, mode: str = "optimal", **kw):
 def test_minimum_load_case_reaches_the_true_optimum_1_7():
     # A must review one application; a greedy or max-then-min pass gives X to A or B at 0.9
     # and strands the other side. The optimum gives Y to A and X to B.
-    case = Case({("X", "A"): 0.9, ("Y", "A"): 0.8, ("X", "B"): 0.9, ("Y", "B"): 0.1},
-                k=1, max_load=1, loads={"A": (1, 1), "B": (0, 1)})
+    case = Case({("X", "A"): 0.9, ("Y", "A"): 0.8, ("X", "B"): 0.9, ("Y", "B"): 0.1}, k=1, max_load=1, loads={"A": (1, 1), "B": (0, 1)})
     _, mapping, total = solve(case)
     assert total == pytest.approx(1.7)
     assert mapping == {"X": [{"expert": "B", "score": 0.9}], "Y": [{"expert": "A", "score": 0.8}]}
@@ -196,16 +211,14 @@ def test_scores_with_many_decimals_are_still_optimal():
 
 
 def test_forced_pairs_are_kept_even_when_they_cost_affinity():
-    case = Case({("X", "A"): 0.9, ("X", "B"): 0.1, ("Y", "A"): 0.2, ("Y", "B"): 0.3},
-                k=1, max_load=1, forced={("X", "B")})
+    case = Case({("X", "A"): 0.9, ("X", "B"): 0.1, ("Y", "A"): 0.2, ("Y", "B"): 0.3}, k=1, max_load=1, forced={("X", "B")})
     _, mapping, total = solve(case)
     assert mapping["X"][0]["expert"] == "B"
     assert total == pytest.approx(0.1 + 0.2)
 
 
 def test_conflicted_pairs_are_never_assigned_even_with_the_best_score():
-    case = Case({("X", "A"): 1.0, ("X", "B"): 0.1, ("Y", "B"): 0.2, ("Y", "A"): 0.3},
-                k=1, max_load=2, conflicts={("X", "A")})
+    case = Case({("X", "A"): 1.0, ("X", "B"): 0.1, ("Y", "B"): 0.2, ("Y", "A"): 0.3}, k=1, max_load=2, conflicts={("X", "A")})
     _, mapping, _ = solve(case)
     assert mapping["X"][0]["expert"] == "B"
 
@@ -238,8 +251,12 @@ def popular_experts_case(seed: int = 1) -> Case:
     """Everyone prefers the same few experts, so the optimum starves some applications."""
     rng = random.Random(seed)
     quality = {f"E{j}": rng.random() for j in range(12)}
-    scores = {(f"A{i}", e): round(0.3 * rng.random() + 0.7 * q * rng.uniform(0.5, 1.0), 3)
-              for i in range(30) for e, q in quality.items() if rng.random() < 0.6}
+    scores = {
+        (f"A{i}", e): round(0.3 * rng.random() + 0.7 * q * rng.uniform(0.5, 1.0), 3)
+        for i in range(30)
+        for e, q in quality.items()
+        if rng.random() < 0.6
+    }
     return Case(scores, k=2, min_load=2, max_load=8)
 
 
@@ -266,8 +283,11 @@ def test_fair_when_the_best_possible_worst_is_unreachable():
     # Judged one application at a time, everyone could get 0.6 or more (Z's best is 0.6) —
     # but X and Y both need A for that and A takes one review, so the bisection comes down to
     # 0.5: Y takes A, X takes B.
-    case = Case({("X", "A"): 0.9, ("X", "B"): 0.5, ("Y", "A"): 0.9, ("Y", "C"): 0.4,
-                 ("Z", "B"): 0.6, ("Z", "C"): 0.6, ("Z", "D"): 0.6}, k=1, max_load=1)
+    case = Case(
+        {("X", "A"): 0.9, ("X", "B"): 0.5, ("Y", "A"): 0.9, ("Y", "C"): 0.4, ("Z", "B"): 0.6, ("Z", "C"): 0.6, ("Z", "D"): 0.6},
+        k=1,
+        max_load=1,
+    )
     result, mapping, total = solve(case, "fair")
     assert result.info["upper_bound"] == pytest.approx(0.6)
     assert min(case.app_totals(mapping).values()) == pytest.approx(0.5)
@@ -282,11 +302,23 @@ def test_fair_when_the_best_possible_worst_is_unreachable():
 
 
 def small_random_case() -> Case:
-    scores = {(a, e): s for (a, e), s in {
-        ("X", "A"): 0.9, ("X", "B"): 0.8, ("X", "C"): 0.3, ("X", "D"): 0.2,
-        ("Y", "A"): 0.7, ("Y", "B"): 0.6, ("Y", "C"): 0.5, ("Y", "D"): 0.1,
-        ("Z", "A"): 0.6, ("Z", "B"): 0.2, ("Z", "C"): 0.9, ("Z", "D"): 0.4,
-    }.items()}
+    scores = {
+        (a, e): s
+        for (a, e), s in {
+            ("X", "A"): 0.9,
+            ("X", "B"): 0.8,
+            ("X", "C"): 0.3,
+            ("X", "D"): 0.2,
+            ("Y", "A"): 0.7,
+            ("Y", "B"): 0.6,
+            ("Y", "C"): 0.5,
+            ("Y", "D"): 0.1,
+            ("Z", "A"): 0.6,
+            ("Z", "B"): 0.2,
+            ("Z", "C"): 0.9,
+            ("Z", "D"): 0.4,
+        }.items()
+    }
     return Case(scores, k=2, min_load=1, max_load=2)
 
 
@@ -371,8 +403,12 @@ def codes(d: dict) -> list[str]:
 
 
 def test_application_with_too_few_eligible_experts_is_named_with_its_counts():
-    case = Case({("X", "A"): 0.5, ("X", "B"): 0.5, ("X", "C"): 0.5, ("Y", "A"): 0.5, ("Y", "B"): 0.5, ("Y", "C"): 0.4},
-                k=3, max_load=2, conflicts={("X", "C")})
+    case = Case(
+        {("X", "A"): 0.5, ("X", "B"): 0.5, ("X", "C"): 0.5, ("Y", "A"): 0.5, ("Y", "B"): 0.5, ("Y", "C"): 0.4},
+        k=3,
+        max_load=2,
+        conflicts={("X", "C")},
+    )
     d = diagnosis(case)
     first = d["problems"][0]
     assert first["code"] == "application_too_few_eligible"
@@ -393,19 +429,16 @@ def test_sum_of_maximums_below_the_reviews_is_named():
 
 
 def test_expert_minimum_above_what_they_may_review_is_named():
-    case = Case({("X", "A"): 0.5, ("Y", "A"): 0.5, ("X", "B"): 0.5, ("Y", "B"): 0.5, ("Y", "C"): 0.5},
-                k=1, max_load=2, loads={"C": (2, 2)})
+    case = Case({("X", "A"): 0.5, ("Y", "A"): 0.5, ("X", "B"): 0.5, ("Y", "B"): 0.5, ("Y", "C"): 0.5}, k=1, max_load=2, loads={"C": (2, 2)})
     d = diagnosis(case)
     assert codes(d) == ["expert_min_unreachable"]
     assert d["problems"][0]["experts"] == [{"expert": "C", "min": 2, "eligible": 1}]
 
 
 def test_forced_pairs_beyond_k_or_max_are_named():
-    case = Case({("X", "A"): 0.5, ("X", "B"): 0.5, ("Y", "A"): 0.5, ("Y", "B"): 0.5},
-                k=1, max_load=2, forced={("X", "A"), ("X", "B")})
+    case = Case({("X", "A"): 0.5, ("X", "B"): 0.5, ("Y", "A"): 0.5, ("Y", "B"): 0.5}, k=1, max_load=2, forced={("X", "A"), ("X", "B")})
     assert "application_forced_over_k" in codes(diagnosis(case))
-    case = Case({("X", "A"): 0.5, ("Y", "A"): 0.5, ("X", "B"): 0.5, ("Y", "B"): 0.5},
-                k=1, max_load=1, forced={("X", "A"), ("Y", "A")})
+    case = Case({("X", "A"): 0.5, ("Y", "A"): 0.5, ("X", "B"): 0.5, ("Y", "B"): 0.5}, k=1, max_load=1, forced={("X", "A"), ("Y", "A")})
     assert "expert_forced_over_max" in codes(diagnosis(case))
 
 
@@ -502,7 +535,9 @@ def test_header_is_optional_and_blank_lines_bom_and_spaces_are_tolerated(tmp_pat
 
 def test_fast_and_exact_readers_agree(tmp_path):
     rng = random.Random(3)
-    lines = ["application_id,expert_id,score"] + [f"P{i},E{j},{rng.random():.4f}" for i in range(60) for j in range(25) if rng.random() < 0.5]
+    lines = ["application_id,expert_id,score"] + [
+        f"P{i},E{j},{rng.random():.4f}" for i in range(60) for j in range(25) if rng.random() < 0.5
+    ]
     path = write(tmp_path / "s.csv", "\n".join(lines) + "\n")
     fast, exact = read_scores(path), read_scores_exactly(path)
     assert fast.apps == exact.apps
@@ -568,8 +603,23 @@ def test_missing_file_is_named(tmp_path):
 
 
 def cli(files_dir: Path, *extra: str, scores: str = "scores.csv") -> list[str]:
-    return ["review", "assign", "--scores", str(files_dir / scores), "--conflicts", str(files_dir / "conflicts.csv"),
-            "--k", "1", "--min-load", "0", "--max-load", "2", "--out", str(files_dir / "out.json"), *extra]
+    return [
+        "review",
+        "assign",
+        "--scores",
+        str(files_dir / scores),
+        "--conflicts",
+        str(files_dir / "conflicts.csv"),
+        "--k",
+        "1",
+        "--min-load",
+        "0",
+        "--max-load",
+        "2",
+        "--out",
+        str(files_dir / "out.json"),
+        *extra,
+    ]
 
 
 def test_cli_writes_the_assignment_and_prints_the_summary(files, capsys):

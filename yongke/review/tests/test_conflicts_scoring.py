@@ -10,8 +10,15 @@ from yongke.review.conflicts import ApplicationInfo, ConflictRules, ExpertInfo, 
 from yongke.review.scoring import DEFAULT_RUBRIC, aggregate, rank, trimmed_mean, weighted_total
 
 ON = dt.date(2022, 6, 1)
-APP = ApplicationInfo(id="A", organisation=1, co_organisations=frozenset({2}), team=frozenset({100, 101}), avoid=frozenset({"e_avoid"}),
-                      industry="C3976", text="新能源汽车 电池管理 热管理")
+APP = ApplicationInfo(
+    id="A",
+    organisation=1,
+    co_organisations=frozenset({2}),
+    team=frozenset({100, 101}),
+    avoid=frozenset({"e_avoid"}),
+    industry="C3976",
+    text="新能源汽车 电池管理 热管理",
+)
 
 
 def reason(expert: ExpertInfo, years: int = 3) -> str | None:
@@ -67,8 +74,11 @@ def test_weighted_total_of_equal_points_is_those_points(points):
 
 @pytest.mark.parametrize(
     ("points", "named"),
-    [({**FULL_MARKS, "innovation": 101}, "innovation"), ({k: v for k, v in FULL_MARKS.items() if k != "team"}, "team"),
-     ({**FULL_MARKS, "luck": 3}, "luck")],
+    [
+        ({**FULL_MARKS, "innovation": 101}, "innovation"),
+        ({k: v for k, v in FULL_MARKS.items() if k != "team"}, "team"),
+        ({**FULL_MARKS, "luck": 3}, "luck"),
+    ],
     ids=["over_the_maximum", "missing", "unknown"],
 )
 def test_weighted_total_refuses_a_bad_criterion_naming_it(points, named):

@@ -16,8 +16,10 @@ pytestmark = pytest.mark.django_db
 
 def _csv(tmp_path, rows):
     p = tmp_path / "experts.csv"
-    p.write_text("姓名,身份证号码,工作单位统一社会信用代码,职称,专业领域,关键词,最多评审数\n" + "\n".join(",".join(r) for r in rows) + "\n",
-                 encoding="utf-8-sig")
+    p.write_text(
+        "姓名,身份证号码,工作单位统一社会信用代码,职称,专业领域,关键词,最多评审数\n" + "\n".join(",".join(r) for r in rows) + "\n",
+        encoding="utf-8-sig",
+    )
     return p
 
 

@@ -38,8 +38,17 @@ def review():
     experts = []
     for i in range(4):
         u = make_user("expert")
-        experts.append(services.expert_add(actor=TEST, person=make_person(make_org(district="450107"), user=u), organisation=None if i else applications[0].organisation,
-                                           fields=["C3976"], keywords=["测试"], max_load=3, user=u))
+        experts.append(
+            services.expert_add(
+                actor=TEST,
+                person=make_person(make_org(district="450107"), user=u),
+                organisation=None if i else applications[0].organisation,
+                fields=["C3976"],
+                keywords=["测试"],
+                max_load=3,
+                user=u,
+            )
+        )
     return {"officer": officer, "call": call, "apps": applications, "applicants": applicants, "experts": experts}
 
 
@@ -63,8 +72,12 @@ def test_a_round_never_assigns_an_expert_of_the_applicants_organisation(review):
 
 def test_a_round_records_each_exclusion_with_its_reason(review):
     rnd = services.review_round_run(actor=review["officer"], call=review["call"], max_load=3)
-    assert {"application": str(review["apps"][0].pk), "expert": str(review["experts"][0].pk), "code": "same_organisation",
-            "reason": "专家与申报单位为同一单位"} in rnd.exclusions
+    assert {
+        "application": str(review["apps"][0].pk),
+        "expert": str(review["experts"][0].pk),
+        "code": "same_organisation",
+        "reason": "专家与申报单位为同一单位",
+    } in rnd.exclusions
 
 
 def test_an_infeasible_round_is_recorded_with_its_diagnosis(review):
@@ -173,7 +186,9 @@ def test_applicants_may_ask_to_avoid_at_most_three_experts(review):
 def test_an_applicant_cannot_ask_to_avoid_experts_for_another_organisations_application(review):
     app = review["apps"][1]
     with pytest.raises(PermissionDenied):
-        services.declaration_add(actor=review["applicants"][0], expert=review["experts"][3], kind="applicant_request", application=app, reason="x")
+        services.declaration_add(
+            actor=review["applicants"][0], expert=review["experts"][3], kind="applicant_request", application=app, reason="x"
+        )
     assert not Declaration.objects.filter(application=app).exists()
 
 
