@@ -152,9 +152,8 @@ def _project_10(r: Row) -> bool:  # 现代特色农业产业
         )
         if not (by_area or by_head):
             return False
-    elif base == "processing":
-        if r["kpi_processing_annual_output"] < 5_000_000:
-            return False
+    elif base == "processing" and r["kpi_processing_annual_output"] < 5_000_000:
+        return False
     return r["kpi_agri_achievements_transformed"] >= 3
 
 

@@ -199,7 +199,10 @@ def _actor_for(role: str, org: Organisation, officer, finance):
     from yongke.accounts.models import RoleGrant
 
     if role == "applicant":
-        return RoleGrant.objects.filter(organisation=org, role__in=("applicant", "org_admin")).first().user
+        member = RoleGrant.objects.filter(organisation=org, role__in=("applicant", "org_admin")).first()
+        if member is None:  # demo_load gives every demo organisation a member account
+            raise LookupError(f"demo: {org.name} has no applicant account")
+        return member.user
     if role == "recommender":
         grant = RoleGrant.objects.filter(role="recommender", unit=org.recommending_unit).first()
         if grant is None:

@@ -9,7 +9,6 @@ A public page acts as Django's `AnonymousUser`, which holds no role.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
 
@@ -43,10 +42,10 @@ class System:
         return self.username
 
 
-Actor: TypeAlias = User | System
+type Actor = User | System
 """Who performs a write: a user, or the system for a stated reason."""
 
-Viewer: TypeAlias = User | AnonymousUser | System
+type Viewer = User | AnonymousUser | System
 """Who performs a read or a public write (registration, a public quote): possibly nobody signed in."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from yongke.accounts.actors import System, Viewer
@@ -45,13 +46,23 @@ ANONYMOUS = Scope()
 SYSTEM = Scope(is_system=True)
 
 
+# The scope is kept on the user object itself, so it lives exactly as long as the request's
+# user (a fresh instance, e.g. after a role is granted, resolves again).
+_SCOPE_ATTR = "_yongke_scope"
+
+
+def _cached_scope(user: User) -> Scope | None:
+    cached = getattr(user, _SCOPE_ATTR, None)
+    return cached if isinstance(cached, Scope) else None
+
+
 def scope_of(user: Viewer | None) -> Scope:
     """The roles and scopes of whoever asks; nobody (None, anonymous, inactive) holds none."""
     if isinstance(user, System):
         return SYSTEM
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
-    cached = getattr(user, "_yongke_scope", None)
+    cached = _cached_scope(user)
     if cached is not None:
         return cached
     grants = list(RoleGrant.objects.filter(user=user))
@@ -63,7 +74,7 @@ def scope_of(user: Viewer | None) -> Scope:
         programmes=frozenset(g.programme for g in grants if g.role == Role.OFFICER and g.programme),
         is_superuser=bool(user.is_superuser),
     )
-    user._yongke_scope = scope
+    setattr(user, _SCOPE_ATTR, scope)
     return scope
 
 
@@ -76,7 +87,7 @@ def require_role(actor: Viewer | None, *roles: str, message: str = "无权执行
     return scope
 
 
-def user_for_token(key: str):
+def user_for_token(key: str) -> User | None:
     """The active user of a bearer token, or None."""
     import hashlib
 

@@ -20,7 +20,12 @@ from yongke.core.regions import RECOMMENDING_UNITS
 if TYPE_CHECKING:  # roles are scoped to the registry's organisations; accounts import no registry code
     from yongke.orgs.models import Organisation
 
-SCOPED = {Role.ORG_ADMIN: "organisation", Role.APPLICANT: "organisation", Role.RECOMMENDER: "unit", Role.OFFICER: "programme"}
+SCOPED: dict[str, str] = {
+    Role.ORG_ADMIN: "organisation",
+    Role.APPLICANT: "organisation",
+    Role.RECOMMENDER: "unit",
+    Role.OFFICER: "programme",
+}
 
 
 @transaction.atomic
@@ -71,7 +76,7 @@ def user_add(
         user.is_superuser = role == Role.SYSADMIN
         user.full_clean(exclude=["password"])
         user.save()
-    grant, _ = RoleGrant.objects.get_or_create(
+    RoleGrant.objects.get_or_create(
         user=user,
         role=role,
         organisation=organisation if need == "organisation" else None,

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from yongke.core.errors import BadInput
-from yongke.guide.model import Guide
+from yongke.guide.model import Direction, Guide
 
 KINDS = ("award", "prefunded", "gazelle", "post_subsidy", "enterprise_tech_center")
 KIND_LABELS = {
@@ -105,44 +105,61 @@ def parse_history(raw: Any, guide: Guide, *, where: str = "history") -> list[Ent
         raise _bad(where, "应为列表 / must be a list", raw)
     directions = {d.id: d for d in guide.directions}
     platform_levels = guide.facts["platform_level"].values if "platform_level" in guide.facts else ()
-    out = []
-    for i, item in enumerate(raw):
-        w = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            raise _bad(w, "应为对象 / must be an object", item)
-        unknown = sorted(set(item) - _KEYS)
-        if unknown:
-            raise _bad(f"{w}.{unknown[0]}", "未知字段 / unknown field", item[unknown[0]])
-        if "year" not in item:
-            raise _bad(f"{w}.year", "缺少字段 / missing field")
-        year = _int(item["year"], f"{w}.year", what="（年份）")
-        direction = item.get("direction")
-        if direction is not None and (not isinstance(direction, str) or direction not in directions):
-            raise _bad(f"{w}.direction", "未知的申报方向 / unknown direction", direction)
-        kind = item.get("kind", "award" if direction else None)
-        if kind is None:
-            raise _bad(f"{w}.kind", "缺少字段（无 direction 时须写明 kind）/ missing field", None)
-        if kind not in KINDS:
-            raise _bad(f"{w}.kind", f"应为 {', '.join(KINDS)} 之一 / unknown kind", kind)
-        if kind == "award" and not direction:
-            raise _bad(f"{w}.direction", "kind 为 award 时须写明方向 / an award names its direction")
-        amount = _int(item.get("amount", 0), f"{w}.amount", what="（元）")
-        content = item.get("content")
-        if content is not None and not isinstance(content, str):
-            raise _bad(f"{w}.content", "应为文本 / must be text", content)
-        level = item.get("level")
-        if kind == "enterprise_tech_center":
-            if level not in CENTRE_LEVELS:
-                raise _bad(f"{w}.level", f"应为 {', '.join(CENTRE_LEVELS)} 之一 / unknown level", level)
-        elif direction == "30.1" and level is not None and level not in platform_levels:
-            raise _bad(f"{w}.level", f"应为 {', '.join(platform_levels)} 之一 / unknown level", level)
-        elif level is not None and not isinstance(level, str):
-            raise _bad(f"{w}.level", "应为文本 / must be text", level)
-        if kind == "award" and directions[direction].project and directions[direction].project.funding == "pre":
-            kind = "prefunded"
-        label = f"{direction} {directions[direction].name}" if direction else KIND_LABELS[kind]
-        out.append(Entry(index=i, year=year, kind=kind, direction=direction, amount=amount, content=content, level=level, label=label))
-    return out
+    return [
+        _parse_entry(item, i, where=f"{where}[{i}]", directions=directions, platform_levels=platform_levels) for i, item in enumerate(raw)
+    ]
+
+
+def _parse_entry(item: Any, index: int, *, where: str, directions: dict[str, Direction], platform_levels: tuple[str, ...]) -> Entry:
+    """One entry of the history, checked field by field in the order a reader meets them."""
+    if not isinstance(item, dict):
+        raise _bad(where, "应为对象 / must be an object", item)
+    unknown = sorted(set(item) - _KEYS)
+    if unknown:
+        raise _bad(f"{where}.{unknown[0]}", "未知字段 / unknown field", item[unknown[0]])
+    if "year" not in item:
+        raise _bad(f"{where}.year", "缺少字段 / missing field")
+    year = _int(item["year"], f"{where}.year", what="（年份）")
+    direction = item.get("direction")
+    if direction is not None and (not isinstance(direction, str) or direction not in directions):
+        raise _bad(f"{where}.direction", "未知的申报方向 / unknown direction", direction)
+    kind = _kind_of(item, where, direction)
+    amount = _int(item.get("amount", 0), f"{where}.amount", what="（元）")
+    content = item.get("content")
+    if content is not None and not isinstance(content, str):
+        raise _bad(f"{where}.content", "应为文本 / must be text", content)
+    level = _level_of(item, where, kind=kind, direction=direction, platform_levels=platform_levels)
+    if direction is None:
+        return Entry(index=index, year=year, kind=kind, amount=amount, content=content, level=level, label=KIND_LABELS[kind])
+    if kind == "award" and directions[direction].project.funding == "pre":
+        kind = "prefunded"  # an award under a 前资助 direction counts as a 前资助 project
+    label = f"{direction} {directions[direction].name}"
+    return Entry(index=index, year=year, kind=kind, direction=direction, amount=amount, content=content, level=level, label=label)
+
+
+def _kind_of(item: dict[str, Any], where: str, direction: str | None) -> str:
+    """The entry's kind: as given, else an award when it names a direction."""
+    kind = item.get("kind", "award" if direction else None)
+    if kind is None:
+        raise _bad(f"{where}.kind", "缺少字段（无 direction 时须写明 kind）/ missing field", None)
+    if kind not in KINDS:
+        raise _bad(f"{where}.kind", f"应为 {', '.join(KINDS)} 之一 / unknown kind", kind)
+    if kind == "award" and not direction:
+        raise _bad(f"{where}.direction", "kind 为 award 时须写明方向 / an award names its direction")
+    return str(kind)
+
+
+def _level_of(item: dict[str, Any], where: str, *, kind: str, direction: str | None, platform_levels: tuple[str, ...]) -> str | None:
+    """A platform's level: a centre level for an enterprise technology centre, a 30.1 platform level, or free text."""
+    level = item.get("level")
+    if kind == "enterprise_tech_center":
+        if level not in CENTRE_LEVELS:
+            raise _bad(f"{where}.level", f"应为 {', '.join(CENTRE_LEVELS)} 之一 / unknown level", level)
+    elif direction == "30.1" and level is not None and level not in platform_levels:
+        raise _bad(f"{where}.level", f"应为 {', '.join(platform_levels)} 之一 / unknown level", level)
+    elif level is not None and not isinstance(level, str):
+        raise _bad(f"{where}.level", "应为文本 / must be text", level)
+    return level
 
 
 def same_content(a: str | None, b: str | None) -> bool | None:
@@ -205,18 +222,18 @@ def implied_facts(entries: list[Entry], *, direction: str, names: set[str], year
             if centre_level is None:
                 out[name] = bool(facts.get(name))  # the clause concerns engineering centres only
                 continue
-            if (same_level and not facts.get("content")) or any(e.content is None for e in same_level):
-                if not facts.get(name):
-                    notes.append(
-                        {
-                            "code": "to_verify",
-                            "message": "待核实：申报历史中有同级企业技术中心，但未提供建设内容（content），须人工核对是否相同 / "
-                            "to be verified: same-level enterprise technology centre, content not given",
-                            "fields": ["facts.content"],
-                            "history": [e.index for e in same_level],
-                        }
-                    )
-                    continue
+            unverifiable = (bool(same_level) and not facts.get("content")) or any(e.content is None for e in same_level)
+            if unverifiable and not facts.get(name):
+                notes.append(
+                    {
+                        "code": "to_verify",
+                        "message": "待核实：申报历史中有同级企业技术中心，但未提供建设内容（content），须人工核对是否相同 / "
+                        "to be verified: same-level enterprise technology centre, content not given",
+                        "fields": ["facts.content"],
+                        "history": [e.index for e in same_level],
+                    }
+                )
+                continue
         hits = [e for e in entries if HISTORY_FACTS[name](e, direction, year, facts)]
         evidence[name] = hits
         out[name] = bool(facts.get(name)) or bool(hits)

@@ -111,6 +111,9 @@ class TeamMember(models.Model):
         verbose_name_plural = "团队成员"
         constraints = [models.UniqueConstraint(fields=["application", "person"], name="team_member_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.person.name}（{self.role}）" if self.role else self.person.name
+
 
 class Submission(models.Model):
     """What was submitted, exactly: the facts and the verdict at that moment."""
@@ -132,6 +135,9 @@ class Submission(models.Model):
             models.UniqueConstraint(fields=["application", "lock_version"], name="submission_once_per_version"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.application} 第{self.number}次提交"
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.application_id}/{instance.sha256}"
@@ -152,3 +158,6 @@ class Attachment(models.Model):
         verbose_name = "附件"
         verbose_name_plural = "附件"
         ordering = ["application", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}：{self.filename}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from yongke.accounts.actors import Viewer
@@ -41,17 +42,17 @@ def applications_visible_to(user: Viewer) -> QuerySet[Application]:
         cond |= mine & ~Q(state__in=("draft", "proposed", "declined", "withdrawn"))
     if Role.FINANCE in scope.roles:
         cond |= Q(state__in=("funded", "published", "contracted", "checked", "paid"))
-    if Role.EXPERT in scope.roles:
+    if Role.EXPERT in scope.roles and isinstance(user, User):  # roles are granted to users only
         cond |= Q(pk__in=_assigned_to(user))
     return qs.filter(cond)
 
 
-def _assigned_to(user: Viewer) -> QuerySet[Application]:
+def _assigned_to(user: User) -> QuerySet[Application, int]:
     """Applications assigned to this expert for review, not declined (ids, as a subquery)."""
     return (
         Application.objects.filter(review_assignments__expert__user=user, review_assignments__round__status__in=_EXPERT_ROUND_STATUSES)
         .exclude(review_assignments__state=_EXPERT_DECLINED)
-        .values("pk")
+        .values_list("pk", flat=True)
     )
 
 

@@ -20,7 +20,7 @@ from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications import history as hist
 from yongke.applications.models import Application, Attachment, Call, Submission, TeamMember
 from yongke.applications.selectors import organisation_history
-from yongke.applications.workflow import EDITABLE_STATES, Transition, workflow_for
+from yongke.applications.workflow import EDITABLE_STATES, Transition, Workflow, workflow_for
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
 from yongke.guide.facts import coerce_facts
@@ -259,9 +259,7 @@ def application_facts(app: Application, *, on: dt.date | None = None) -> dict[st
             value = getattr(app, name)
             if name != "title" or value:
                 facts[name] = value
-    for name, value in organisation_facts(app.organisation, on=day).items():
-        if name in guide.facts:
-            facts[name] = value
+    facts.update({name: value for name, value in organisation_facts(app.organisation, on=day).items() if name in guide.facts})
     facts.update(_history_facts(app, facts))
     return facts
 
@@ -375,7 +373,7 @@ def _cross_rules(app: Application, now: dt.datetime) -> None:
             code="blacklisted",
             detail={"credit_record": record.pk},
         )
-    if app.leader_id and app.funding == "pre":
+    if app.leader is not None and app.funding == "pre":
         n = live.filter(call=app.call, leader=app.leader).count()
         if n >= app.call.leader_limit:
             raise Refused(
@@ -434,42 +432,16 @@ def application_transition(
         .get(pk=application.pk)
     )
     wf = workflow_for(app.funding)
-    t = wf.transition(action)
-    if t is None:
-        raise BadInput(
-            f"action: 未知操作 {action}，可用：{', '.join(x.action for x in wf.transitions)} / unknown action",
-            detail={"field": "action", "value": action},
-        )
+    t = _transition_named(wf, action)
     if not may_take(actor, app, t):
         raise PermissionDenied(f"无权执行「{t.label}」/ not allowed", detail={"action": action})
     if action in ("submit", "confirm") and app.state == t.target and app.submissions.exists():
         return app, False  # a second click on 提交 does not make a second submission
-    if app.state not in t.sources:
-        raise Refused(
-            f"当前状态「{wf.states.get(app.state, app.state)}」不能执行「{t.label}」/ not allowed in this state",
-            code="bad_state",
-            detail={"state": app.state, "action": action},
-        )
-    if lock_version is not None and lock_version != app.lock_version:
-        raise Conflict(
-            f"申报已被他人修改（当前版本 {app.lock_version}），请刷新后重试 / edited by someone else",
-            detail={"lock_version": app.lock_version},
-        )
+    _check_state_and_version(app, wf, t, lock_version=lock_version)
     if t.comment_required and not comment.strip():
         raise BadInput(f"comment: 「{t.label}」须填写意见或理由 / a comment is required", detail={"field": "comment"})
     now = now or timezone.now()
-    if "amount" in t.needs:
-        if amount is None:
-            raise BadInput("amount: 须填写金额（元）/ amount required", detail={"field": "amount"})
-        _amount("amount", amount)
-        if app.funding == "pre" and amount > app.requested_amount:
-            raise BadInput(f"amount: 立项金额不能超过申请金额 {app.requested_amount} 元 / exceeds the request", detail={"field": "amount"})
-        app.decided_amount = amount
-    if "objection_days" in t.needs:
-        days = 5 if objection_days is None else objection_days
-        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
-            raise BadInput("objection_days: 公示期应为1至30天 / 1 to 30 days", detail={"field": "objection_days"})
-        app.objection_ends_at = now + dt.timedelta(days=days)
+    _apply_needs(app, t, amount=amount, objection_days=objection_days, now=now)
     for g in t.guards:
         _guard(g, app, t, now)
     before = app.state
@@ -477,17 +449,7 @@ def application_transition(
     if action == "return":
         app.correction_reasons = comment
     if action in ("submit", "confirm"):
-        app.submitted_at = now
-        number = app.submissions.count() + 1
-        Submission.objects.create(
-            application=app,
-            number=number,
-            lock_version=app.lock_version,
-            facts=application_facts(app),
-            verdict=app.verdict,
-            submitted_by=user_of(actor),
-            submitted_at=now,
-        )
+        _record_submission(app, actor=actor, now=now)
     app.lock_version += 1
     app.save()
     audit_record(
@@ -502,6 +464,61 @@ def application_transition(
         data={"amount": amount} if amount is not None else {},
     )
     return app, True
+
+
+def _transition_named(wf: Workflow, action: str) -> Transition:
+    t = wf.transition(action)
+    if t is None:
+        raise BadInput(
+            f"action: 未知操作 {action}，可用：{', '.join(x.action for x in wf.transitions)} / unknown action",
+            detail={"field": "action", "value": action},
+        )
+    return t
+
+
+def _check_state_and_version(app: Application, wf: Workflow, t: Transition, *, lock_version: int | None) -> None:
+    """The step starts from the application's state, and nobody changed it since the caller read it."""
+    if app.state not in t.sources:
+        raise Refused(
+            f"当前状态「{wf.states.get(app.state, app.state)}」不能执行「{t.label}」/ not allowed in this state",
+            code="bad_state",
+            detail={"state": app.state, "action": t.action},
+        )
+    if lock_version is not None and lock_version != app.lock_version:
+        raise Conflict(
+            f"申报已被他人修改（当前版本 {app.lock_version}），请刷新后重试 / edited by someone else",
+            detail={"lock_version": app.lock_version},
+        )
+
+
+def _apply_needs(app: Application, t: Transition, *, amount: int | None, objection_days: int | None, now: dt.datetime) -> None:
+    """What the step needs from the caller (立项金额, 公示期), checked and written to the application."""
+    if "amount" in t.needs:
+        if amount is None:
+            raise BadInput("amount: 须填写金额（元）/ amount required", detail={"field": "amount"})
+        _amount("amount", amount)
+        if app.funding == "pre" and amount > app.requested_amount:
+            raise BadInput(f"amount: 立项金额不能超过申请金额 {app.requested_amount} 元 / exceeds the request", detail={"field": "amount"})
+        app.decided_amount = amount
+    if "objection_days" in t.needs:
+        days = 5 if objection_days is None else objection_days
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
+            raise BadInput("objection_days: 公示期应为1至30天 / 1 to 30 days", detail={"field": "objection_days"})
+        app.objection_ends_at = now + dt.timedelta(days=days)
+
+
+def _record_submission(app: Application, *, actor: Actor, now: dt.datetime) -> None:
+    """What was submitted, exactly: the facts and the verdict at this moment."""
+    app.submitted_at = now
+    Submission.objects.create(
+        application=app,
+        number=app.submissions.count() + 1,
+        lock_version=app.lock_version,
+        facts=application_facts(app),
+        verdict=app.verdict,
+        submitted_by=user_of(actor),
+        submitted_at=now,
+    )
 
 
 # --------------------------------------------------------------------------- attachments

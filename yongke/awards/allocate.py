@@ -85,21 +85,27 @@ def award_allocate(data: Any) -> Allocation:
     claims: list[tuple[ClaimId, int]] = []
     seen: set[tuple[int, int | str]] = set()
     for i, c in enumerate(data["claims"]):
-        w = f"claims[{i}]"
-        if not isinstance(c, dict):
-            raise _bad(w, '应为对象 {"id", "amount"} / must be an object', c)
-        extra = sorted(set(c) - {"id", "amount"})
-        if extra:
-            raise _bad(f"{w}.{extra[0]}", "未知字段 / unknown field", c[extra[0]])
-        for key in ("id", "amount"):
-            if key not in c:
-                raise _bad(f"{w}.{key}", "缺少字段 / missing field")
-        claim_id = c["id"]
-        if isinstance(claim_id, bool) or not isinstance(claim_id, (str, int)) or claim_id == "":
-            raise _bad(f"{w}.id", "应为非空文本或整数 / must be text or a whole number", claim_id)
-        key = _id_key(claim_id)
-        if key in seen:
-            raise _bad(f"{w}.id", "编号重复 / duplicate id", claim_id)
-        seen.add(key)
-        claims.append((claim_id, _whole(c["amount"], f"{w}.amount")))
+        where = f"claims[{i}]"
+        claim_id = _claim_id(c, where)
+        id_key = _id_key(claim_id)
+        if id_key in seen:
+            raise _bad(f"{where}.id", "编号重复 / duplicate id", claim_id)
+        seen.add(id_key)
+        claims.append((claim_id, _whole(c["amount"], f"{where}.amount")))
     return allocate(budget, claims)
+
+
+def _claim_id(c: Any, where: str) -> ClaimId:
+    """The id of one claim `{"id", "amount"}`, its shape checked first."""
+    if not isinstance(c, dict):
+        raise _bad(where, '应为对象 {"id", "amount"} / must be an object', c)
+    extra = sorted(set(c) - {"id", "amount"})
+    if extra:
+        raise _bad(f"{where}.{extra[0]}", "未知字段 / unknown field", c[extra[0]])
+    for key in ("id", "amount"):
+        if key not in c:
+            raise _bad(f"{where}.{key}", "缺少字段 / missing field")
+    claim_id = c["id"]
+    if isinstance(claim_id, bool) or not isinstance(claim_id, (str, int)) or claim_id == "":
+        raise _bad(f"{where}.id", "应为非空文本或整数 / must be text or a whole number", claim_id)
+    return claim_id

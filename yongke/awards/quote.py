@@ -33,8 +33,9 @@ from stdnum.cn import uscc as uscc_check
 
 from yongke.applications import history as hist
 from yongke.core.errors import BadInput
-from yongke.guide.engine import CompiledGuide, referenced_names
+from yongke.guide.engine import AwardBreakdown, CompiledGuide, Outcome, referenced_names
 from yongke.guide.facts import coerce_facts
+from yongke.guide.model import Rule
 
 QUOTE_KEYS = {"direction", "facts", "org", "year", "history"}
 PREMIUM_PREFIX = "premium_"
@@ -74,14 +75,15 @@ def _premiums(compiled: CompiledGuide, raw: Any) -> dict[str, int]:
 
 
 def _money(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise _bad(field, "应为整数（元）/ must be a whole number of yuan", value, code="bad_fact")
-    if value < 0:
-        raise _bad(field, "不能为负数 / must not be negative", value, code="bad_fact")
-    return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        yuan = value
+    elif isinstance(value, float) and value.is_integer():
+        yuan = int(value)
+    else:
+        raise _bad(field, "应为整数（元）/ must be a whole number of yuan", value, code="bad_fact")
+    if yuan < 0:
+        raise _bad(field, "不能为负数 / must not be negative", yuan, code="bad_fact")
+    return yuan
 
 
 def quote_facts(compiled: CompiledGuide, facts: Any) -> tuple[dict[str, Any], str | None]:
@@ -127,7 +129,7 @@ def check_org(org: Any, *, field: str = "org") -> str | None:
     return uscc_check.compact(org)
 
 
-def _reason_for_rule(rule, code: str, message: str, **extra: Any) -> dict[str, Any]:
+def _reason_for_rule(rule: Rule, code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, "rule": rule.id, "source": rule.source, **extra}
 
 
@@ -145,32 +147,70 @@ def award_quote(
 
     A given `history` decides every fact a history can decide; `decides` narrows that to the
     facts a partial record knows (the system's own records: `history.RECORDED_FACTS`)."""
+    award = _award_rule(compiled, direction)
+    year_ = guide_year(compiled, year)
+    check_org(org)
+    given, content = quote_facts(compiled, facts)
+    entries = hist.parse_history(history, compiled.guide)
+    _require_facts(compiled, award, given)
+
+    implied = hist.implied_facts(
+        entries,
+        direction=direction,
+        names=_gating_names(compiled, direction, decides),
+        year=year_,
+        facts={**given, "content": content},
+        given=history is not None,
+    )
+    context = {**given, **implied.facts}
+    _, outcomes = compiled.evaluate(direction, context)
+    failed, notes, award_value = _judge_rules(compiled, outcomes, implied=implied, given=given)
+    if direction == "30.1" and entries:
+        _check_paid_once(entries, award, level=given.get("platform_level"), content=content, failed=failed, notes=notes)
+    if failed:
+        return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": failed + notes}
+
+    parts = compiled.award_breakdown(direction, context)
+    if parts is None or award_value is None or parts.amount != award_value:
+        # The guide file promises that the parts add up to the formula; validation checks it on every case.
+        raise RuntimeError(f"{award.id}: 分项合计与公式金额不一致 / breakdown does not add up ({parts and parts.amount} != {award_value})")
+    amount, steps, reasons = _apply_yearly_caps(parts, entries, direction=direction, year=year_)
+    if amount == 0 and reasons:
+        reasons.append({"code": "annual_cap_reached", "message": "本年度补助已达上限，本次不予补助 / the yearly cap is reached"})
+        return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": reasons + notes}
+    return {"direction": direction, "eligible": True, "amount": amount, "breakdown": steps, "reasons": reasons + notes}
+
+
+def _award_rule(compiled: CompiledGuide, direction: Any) -> Rule:
+    """The award rule of the direction a quote names (a known direction paid by formula)."""
     if not isinstance(direction, str):
         raise _bad("direction", '应为方向编号文本，如 "26.1" / must be a string', direction)
     compiled.direction(direction)
     award = compiled.award_rule(direction)
     if award is None:
         raise _bad("direction", f"方向 {direction} 不是按公式计算的后补助 / not a formula award direction", direction, code="not_an_award")
-    year_ = guide_year(compiled, year)
-    check_org(org)
-    given, content = quote_facts(compiled, facts)
-    entries = hist.parse_history(history, compiled.guide)
+    return award.rule
 
-    for name in award.rule.requires:
+
+def _require_facts(compiled: CompiledGuide, award: Rule, given: dict[str, Any]) -> None:
+    """The facts without which the amount cannot be judged (the award rule's `requires`)."""
+    for name in award.requires:
         if name not in given:
             field = "facts.premiums" if name.startswith(PREMIUM_PREFIX) else f"facts.{name}"
             label = compiled.guide.facts[name].label
             raise _bad(field, f"缺少事实（{label}）/ missing fact", code="missing_fact")
 
-    gating_names = {n for r in compiled.direction(direction).rules if r.gating and r.expr for n in referenced_names(r.expr)}
-    if decides is not None:
-        gating_names &= decides
-    implied = hist.implied_facts(
-        entries, direction=direction, names=gating_names, year=year_, facts={**given, "content": content}, given=history is not None
-    )
-    context = {**given, **implied.facts}
-    _, outcomes = compiled.evaluate(direction, context)
 
+def _gating_names(compiled: CompiledGuide, direction: str, decides: frozenset[str] | None) -> set[str]:
+    """The facts the direction's gating rules read (those a partial record `decides`, if given)."""
+    names = {n for r in compiled.direction(direction).rules if r.gating and r.expr for n in referenced_names(r.expr)}
+    return names if decides is None else names & decides
+
+
+def _judge_rules(
+    compiled: CompiledGuide, outcomes: list[Outcome], *, implied: hist.Implied, given: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int | None]:
+    """The gating rules that failed, those left to verify (after the history's own notes), and the formula's amount."""
     failed: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = list(implied.notes)
     award_value: int | None = None
@@ -181,19 +221,7 @@ def award_quote(
         if not cr.gating:
             continue
         if result == "fail":
-            hits = [e for n in cr.names for e in implied.evidence.get(n, []) if implied.facts.get(n) and not given.get(n)]
-            if hits:
-                seen = sorted({e.index: e for e in hits}.values(), key=lambda e: e.index)
-                failed.append(
-                    _reason_for_rule(
-                        rule,
-                        "excluded",
-                        f"不予支持：{rule.message}（依据申报历史：{'；'.join(e.describe() for e in seen)}）/ excluded by the claim history",
-                        history=[e.index for e in seen],
-                    )
-                )
-            else:
-                failed.append(_reason_for_rule(rule, "rule_failed", f"不符合：{rule.message} / requirement not met"))
+            failed.append(_failure(rule, cr.names, implied=implied, given=given))
         elif result == "missing":
             labels = "、".join(f"{compiled.guide.facts[n].label}（{n}）" for n in missing)
             notes.append(
@@ -204,53 +232,74 @@ def award_quote(
                     fields=[f"facts.{n}" for n in missing],
                 )
             )
+    return failed, notes, award_value
 
-    if direction == "30.1" and entries:
-        same, unknown = hist.already_paid_platform(entries, level=given.get("platform_level"), content=content)
-        once = "对新认定的创新平台给予一次性后补助建设资助"
-        if same:
-            failed.append(
-                {
-                    "code": "paid_once",
-                    "rule": award.rule.id,
-                    "source": once,
-                    "message": f"不予支持：同一平台（同级、相同建设内容）已获一次性后补助（{'；'.join(e.describe() for e in same)}）/ already paid once",
-                    "history": [e.index for e in same],
-                }
-            )
-        elif unknown:
-            notes.append(
-                {
-                    "code": "to_verify",
-                    "rule": award.rule.id,
-                    "source": once,
-                    "fields": ["facts.content"],
-                    "message": "待核实：申报历史中有同级平台的一次性后补助，未能比对建设内容 / to be verified: an earlier same-level platform award",
-                    "history": [e.index for e in unknown],
-                }
-            )
 
-    if failed:
-        return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": failed + notes}
+def _failure(rule: Rule, names: tuple[str, ...], *, implied: hist.Implied, given: dict[str, Any]) -> dict[str, Any]:
+    """Why a gating rule failed: excluded by the history (facts it implied, not given), or simply not met."""
+    hits = [e for n in names for e in implied.evidence.get(n, []) if implied.facts.get(n) and not given.get(n)]
+    if not hits:
+        return _reason_for_rule(rule, "rule_failed", f"不符合：{rule.message} / requirement not met")
+    seen = sorted({e.index: e for e in hits}.values(), key=lambda e: e.index)
+    return _reason_for_rule(
+        rule,
+        "excluded",
+        f"不予支持：{rule.message}（依据申报历史：{'；'.join(e.describe() for e in seen)}）/ excluded by the claim history",
+        history=[e.index for e in seen],
+    )
 
-    parts = compiled.award_breakdown(direction, context)
-    if parts is None or award_value is None or parts.amount != award_value:
-        # The guide file promises that the parts add up to the formula; validation checks it on every case.
-        raise RuntimeError(
-            f"{award.rule.id}: 分项合计与公式金额不一致 / breakdown does not add up ({parts and parts.amount} != {award_value})"
+
+def _check_paid_once(
+    entries: list[hist.Entry],
+    award: Rule,
+    *,
+    level: str | None,
+    content: str | None,
+    failed: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+) -> None:
+    """30.1 is paid once per platform: an earlier award of the same level and content fails the quote, one that cannot be compared is noted."""
+    same, unknown = hist.already_paid_platform(entries, level=level, content=content)
+    once = "对新认定的创新平台给予一次性后补助建设资助"
+    if same:
+        failed.append(
+            {
+                "code": "paid_once",
+                "rule": award.id,
+                "source": once,
+                "message": f"不予支持：同一平台（同级、相同建设内容）已获一次性后补助（{'；'.join(e.describe() for e in same)}）/ already paid once",
+                "history": [e.index for e in same],
+            }
         )
+    elif unknown:
+        notes.append(
+            {
+                "code": "to_verify",
+                "rule": award.id,
+                "source": once,
+                "fields": ["facts.content"],
+                "message": "待核实：申报历史中有同级平台的一次性后补助，未能比对建设内容 / to be verified: an earlier same-level platform award",
+                "history": [e.index for e in unknown],
+            }
+        )
+
+
+def _apply_yearly_caps(
+    parts: AwardBreakdown, entries: list[hist.Entry], *, direction: str, year: int
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The award after the yearly caps, given what the history already received this year: (amount, steps, reasons)."""
     amount = parts.amount
     steps = list(parts.steps)
     reasons: list[dict[str, Any]] = []
     for limit, value in parts.per_year:
-        paid, hits = hist.paid_in_year(entries, direction=direction, year=year_)
+        paid, hits = hist.paid_in_year(entries, direction=direction, year=year)
         if not hits:
             continue
         room = max(value - paid, 0)
         if amount > room:
             steps.append(
                 {
-                    "step": f"本年度（{year_}年）已获同类补助 {paid} 元，年度上限 {value} 元，剩余额度 {room} 元",
+                    "step": f"本年度（{year}年）已获同类补助 {paid} 元，年度上限 {value} 元，剩余额度 {room} 元",
                     "amount": room - amount,
                     "source": limit.source,
                 }
@@ -264,10 +313,7 @@ def award_quote(
                 }
             )
             amount = room
-    if amount == 0 and reasons:
-        reasons.append({"code": "annual_cap_reached", "message": "本年度补助已达上限，本次不予补助 / the yearly cap is reached"})
-        return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": reasons + notes}
-    return {"direction": direction, "eligible": True, "amount": amount, "breakdown": steps, "reasons": reasons + notes}
+    return amount, steps, reasons
 
 
 def award_quote_request(compiled: CompiledGuide, data: Any) -> dict[str, Any]:

@@ -221,21 +221,21 @@ def _plans(compiled: CompiledGuide) -> list[_Plan]:
         if award is None or not award.expr:
             continue
         requires = award.requires or tuple(n for n in referenced_names(award.expr) if n in compiled.guide.facts)
-        gates = [r for r in d.rules if r.gating and r.expr]
+        gates = [(r.id, r.expr) for r in d.rules if r.gating and r.expr]
         present = pl.all_horizontal([pl.col(n).is_not_null() for n in requires]) if requires else pl.lit(True)
-        fails = pl.any_horizontal([(~translate(r.expr, ints)).fill_null(False) for r in gates]) if gates else pl.lit(False)
+        fails = pl.any_horizontal([(~translate(expr, ints)).fill_null(False) for _, expr in gates]) if gates else pl.lit(False)
         amount = translate(award.expr, ints)
         if award.cap is not None:
             amount = pl.min_horizontal(amount, pl.col(award.cap) if isinstance(award.cap, str) else pl.lit(award.cap))
         amount = amount.cast(pl.Int64)
         # Only a rule reading a fact outside `requires` can be undecided once the required facts are there.
-        open_gates = [r for r in gates if set(referenced_names(r.expr)) - set(requires)]
+        open_gates = [(rule_id, expr) for rule_id, expr in gates if set(referenced_names(expr)) - set(requires)]
         bits = [
-            pl.when(translate(r.expr, ints).is_null()).then(pl.lit(1 << i, dtype=pl.UInt32)).otherwise(pl.lit(0, dtype=pl.UInt32))
-            for i, r in enumerate(open_gates)
+            pl.when(translate(expr, ints).is_null()).then(pl.lit(1 << i, dtype=pl.UInt32)).otherwise(pl.lit(0, dtype=pl.UInt32))
+            for i, (_, expr) in enumerate(open_gates)
         ]
         mask = pl.sum_horizontal(bits).cast(pl.UInt32) if bits else pl.lit(0, dtype=pl.UInt32)
-        plans.append(_Plan(d, award, requires, present & ~fails, amount, tuple(r.id for r in open_gates), mask))
+        plans.append(_Plan(d, award, requires, present & ~fails, amount, tuple(rule_id for rule_id, _ in open_gates), mask))
     return plans
 
 
@@ -334,7 +334,7 @@ def awards_screen(
         else:
             active.append(plan)
     direction_type = pl.Enum([p.direction.id for p in plans])
-    schema = {"row": pl.UInt32, "direction": direction_type, "amount": pl.Int64, "verify": pl.UInt32}
+    schema = {"row": pl.UInt32(), "direction": direction_type, "amount": pl.Int64(), "verify": pl.UInt32()}
     facts = _premiums_default_zero(compiled, orgs)
     filler = _filler(compiled, active, facts.columns)
     found: list[list[pl.DataFrame]] = [[] for _ in active]  # per direction, per block: concatenated in order, no sort needed

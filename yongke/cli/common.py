@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Never
 
 from yongke.core.errors import BadInput
 
@@ -25,7 +25,7 @@ EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is a one-line bad-input message with exit 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> Never:
         raise BadInput(f"命令参数有误 / bad arguments: {message}（{self.prog} --help）", code="bad_arguments")
 
 

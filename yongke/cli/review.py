@@ -168,7 +168,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
                     "expert": a.expert.person.name,
                     "application": a.application_id,
                     "state": a.state,
-                    "due_at": a.round.due_at.isoformat(),
+                    "due_at": a.round.due_at.isoformat() if a.round.due_at else None,  # reminders_due: never None
                 }
                 for a in due
             ]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -40,7 +40,8 @@ def neutralise(value: object) -> object:
     return "'" + value if isinstance(value, str) and is_formula_like(value) else value
 
 
-def _cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> WriteOnlyCell:
+def _cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> Cell:
+    # WriteOnlyCell is a factory function: the cell it makes is a plain Cell bound to the sheet.
     cell = WriteOnlyCell(ws, value=None)
     if is_formula_like(value):
         cell.value = value

@@ -41,6 +41,10 @@ class _CompiledRule:
         self.limits = tuple((s, _compile(s.expr)) for s in rule.limits)
 
 
+type Outcome = tuple[_CompiledRule, str, Any, list[str]]
+"""One rule evaluated: (the compiled rule, its result, its value, the facts it missed)."""
+
+
 def evaluate_rule(cr: _CompiledRule, context: dict[str, Any]) -> tuple[str, Any, list[str]]:
     """(result, value, missing facts) for one compiled rule."""
     if cr.program is None:
@@ -153,13 +157,13 @@ class CompiledGuide:
     def direction(self, direction_id: str) -> Direction:
         return self.guide.direction(direction_id)
 
-    def evaluate(self, direction_id: str, facts: dict[str, Any]) -> tuple[str, list[tuple[_CompiledRule, str, Any, list[str]]]]:
+    def evaluate(self, direction_id: str, facts: dict[str, Any]) -> tuple[str, list[Outcome]]:
         """Evaluate already-coerced facts; returns (verdict, per-rule outcomes)."""
         if direction_id not in self._rules:
             self.guide.direction(direction_id)  # raises the unknown-direction error
         context = dict(self.parameters)
         context.update(facts)
-        outcomes = []
+        outcomes: list[Outcome] = []
         for cr in self._rules[direction_id]:
             result, value, missing = evaluate_rule(cr, context)
             outcomes.append((cr, result, value, missing))

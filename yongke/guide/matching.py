@@ -122,7 +122,7 @@ def match(compiled: CompiledGuide, facts: dict[str, Any]) -> MatchResult:
     guide = compiled.guide
     qualifies, unknown, misses, subsidies = [], [], [], []
     for d in guide.directions:
-        m = Match(direction=d, funding=d.project.funding if d.project else "", verdict=compiled.check(d.id, facts))
+        m = Match(direction=d, funding=d.project.funding, verdict=compiled.check(d.id, facts))
         rules = {r.id: r for r in d.rules}
         for item in m.verdict["rules"]:
             rule = rules[item["id"]]

@@ -154,7 +154,7 @@ class Direction:
     text: str
     rules: list[Rule]  # the project's rules, then the direction's own
     cases: list[Case]
-    project: Project | None = None
+    project: Project  # the project it belongs to (the loader links both ways)
 
     @property
     def own_rules(self) -> list[Rule]:

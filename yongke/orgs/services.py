@@ -208,7 +208,8 @@ def credit_record_add(
     source: str = "",
 ) -> CreditRecord:
     require_registrar(actor)
-    if organisation is None and person is None:
+    target = organisation or person
+    if target is None:
         raise BadInput("失信记录须指定单位或个人", detail={"field": "organisation"})
     record = CreditRecord(organisation=organisation, person=person, reason=reason, starts_on=starts_on, ends_on=ends_on, source=source)
     record.full_clean()
@@ -217,7 +218,7 @@ def credit_record_add(
         actor=actor,
         action="credit_record_add",
         target_type="organisation" if organisation else "person",
-        target_id=(organisation or person).pk,
+        target_id=target.pk,
         data={"reason": reason},
     )
     return record
@@ -267,9 +268,13 @@ def read_table(path: Path) -> list[dict[str, Any]]:
         return list(csv.DictReader(io.StringIO(text)))
     if suffix == ".xlsx":
         import openpyxl
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        rows = list(wb.active.iter_rows(values_only=True))
+        sheet = wb.active
+        if not isinstance(sheet, ReadOnlyWorksheet):  # no sheet, or a chart sheet is the active one
+            raise BadInput(f"{path}: 工作簿中没有可读取的工作表 / no worksheet to read", code="bad_format", detail={"file": str(path)})
+        rows = list(sheet.iter_rows(values_only=True))
         if not rows:
             return []
         header = [str(h or "").strip() for h in rows[0]]

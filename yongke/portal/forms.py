@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yongke.applications.services import FIELD_FACTS
 from yongke.guide.matching import rule_names
 from yongke.guide.model import Direction, Fact, Guide
-from yongke.orgs.models import Organisation
+from yongke.orgs.models import Organisation, Person
 from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_number, check_uscc
 
 FACT_PREFIX = "fact__"
@@ -139,11 +140,13 @@ class ApplicationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}),
     )
-    leader = forms.ModelChoiceField(label=_("项目负责人"), queryset=None, required=False, empty_label=_("（暂不指定）"))
+    leader: forms.ModelChoiceField[Person] = forms.ModelChoiceField(
+        label=_("项目负责人"), queryset=None, required=False, empty_label=_("（暂不指定）")
+    )
 
-    def __init__(self, *args, specs: list[FactSpec], people, registry: dict[str, Any], **kwargs) -> None:
+    def __init__(self, *args, specs: list[FactSpec], people: QuerySet[Person], registry: dict[str, Any], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = people
+        cast("forms.ModelChoiceField[Person]", self.fields["leader"]).queryset = people
         self.specs = specs
         self.registry = registry
         self.field_clauses: dict[str, list[Clause]] = {}
@@ -205,18 +208,18 @@ def application_initial(app, specs: list[FactSpec]) -> dict[str, Any]:
 
 class NewApplicationForm(forms.Form):
     title = forms.CharField(label=_("项目名称"), max_length=200)
-    organisation = forms.ModelChoiceField(label=_("申报单位"), queryset=None, empty_label=None)
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(label=_("申报单位"), queryset=None, empty_label=None)
 
-    def __init__(self, *args, organisations, **kwargs) -> None:
+    def __init__(self, *args, organisations: QuerySet[Organisation], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"]).queryset = organisations
 
 
 # --------------------------------------------------------------------------- accounts and organisations
 
 
 def _district_choices():
-    return [("", _("南宁市外"))] + sorted(NANNING_DISTRICTS.items())
+    return [("", _("南宁市外")), *sorted(NANNING_DISTRICTS.items())]
 
 
 class RegistrationForm(forms.Form):
@@ -228,7 +231,7 @@ class RegistrationForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("单位类型"), choices=[c for c in Organisation.Kind.choices if c[0] != "government"])
     district = forms.ChoiceField(label=_("注册地"), choices=_district_choices, required=False)
-    zone = forms.ChoiceField(label=_("所在开发区"), choices=[("", _("不在开发区"))] + sorted(NANNING_ZONES.items()), required=False)
+    zone = forms.ChoiceField(label=_("所在开发区"), choices=[("", _("不在开发区")), *sorted(NANNING_ZONES.items())], required=False)
     industry = forms.CharField(label=_("国民经济行业代码（GB/T 4754，可选）"), max_length=5, required=False)
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
     username = forms.CharField(label=_("管理员用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))

@@ -8,6 +8,7 @@ view until those modules replace the view in `yongke/portal/urls.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,13 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import Scope
 
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency; the name is for mypy only
+    from django_stubs_ext import StrOrPromise
+
 APPLICANTS = (Role.APPLICANT, Role.ORG_ADMIN)
 
 
 @dataclass(frozen=True)
 class NavItem:
     key: str
-    label: str
+    label: StrOrPromise  # translated when the menu is rendered, in the request's language
     url_name: str
     roles: tuple[str, ...]  # empty: everyone, signed in or not
 

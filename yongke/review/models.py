@@ -45,6 +45,9 @@ class Employment(models.Model):
         verbose_name = "工作经历"
         verbose_name_plural = "工作经历"
 
+    def __str__(self) -> str:
+        return f"{self.expert} 曾任职于 {self.organisation}（{self.started_on or '?'} 至 {self.ended_on or '?'}）"
+
 
 class Declaration(models.Model):
     """A declared conflict: with an organisation, a person (a relative) or one application.
@@ -70,6 +73,10 @@ class Declaration(models.Model):
     class Meta:
         verbose_name = "回避声明"
         verbose_name_plural = "回避声明"
+
+    def __str__(self) -> str:
+        about = self.organisation or self.person or self.application
+        return f"{self.expert} {self.get_kind_display()}：{about}" if about else f"{self.expert} {self.get_kind_display()}"
 
 
 class ReviewRound(models.Model):
@@ -103,6 +110,9 @@ class ReviewRound(models.Model):
         verbose_name_plural = "评审轮次"
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.call} 评审轮次 {self.pk}（{self.get_mode_display()}）"
+
 
 class ReviewAssignment(models.Model):
     class State(models.TextChoices):
@@ -128,6 +138,9 @@ class ReviewAssignment(models.Model):
         verbose_name_plural = "评审任务"
         constraints = [models.UniqueConstraint(fields=["round", "application", "expert"], name="review_assignment_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.expert} 评审 {self.application}（{self.get_state_display()}）"
+
 
 class Score(models.Model):
     assignment = models.OneToOneField(ReviewAssignment, on_delete=models.CASCADE, related_name="score")
@@ -139,6 +152,9 @@ class Score(models.Model):
     class Meta:
         verbose_name = "评分"
         verbose_name_plural = "评分"
+
+    def __str__(self) -> str:
+        return f"{self.assignment}：{self.total:g} 分"
 
 
 class PanelMove(models.Model):
@@ -154,3 +170,6 @@ class PanelMove(models.Model):
     class Meta:
         verbose_name = "会评调整"
         verbose_name_plural = "会评调整"
+
+    def __str__(self) -> str:
+        return f"{self.application} 调整至第 {self.position} 名"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from yongke.accounts.actors import Viewer
@@ -45,17 +46,19 @@ def experts_visible_to(user: Viewer) -> QuerySet[Expert]:
     scope = scope_of(user)
     if scope.sees_everything or scope.has(Role.OFFICER):
         return Expert.objects.select_related("person", "organisation")
-    return Expert.objects.filter(user=user).select_related("person", "organisation") if scope.roles else Expert.objects.none()
+    if isinstance(user, User) and scope.roles:  # roles are granted to users only
+        return Expert.objects.filter(user=user).select_related("person", "organisation")
+    return Expert.objects.none()
 
 
-def rounds_visible_to(user) -> QuerySet[ReviewRound]:
+def rounds_visible_to(user: Viewer) -> QuerySet[ReviewRound]:
     scope = scope_of(user)
     if not (scope.sees_everything or scope.has(Role.OFFICER)):
         raise PermissionDenied("只有项目处人员可以查看评审分配 / officers only")
     return ReviewRound.objects.select_related("call")
 
 
-def round_for(user, pk: int) -> ReviewRound:
+def round_for(user: Viewer, pk: int) -> ReviewRound:
     rnd = rounds_visible_to(user).filter(pk=pk).first()
     if rnd is None:
         raise NotFound(f"评审轮次 {pk} 不存在 / not found")

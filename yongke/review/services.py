@@ -37,9 +37,9 @@ def _officer_of(actor: Actor, programmes: set[str]) -> None:
 
 
 def _round_programmes(rnd: ReviewRound) -> set[str]:
-    return set(Application.objects.filter(review_assignments__round=rnd).values_list("programme", flat=True)) or {
-        p for p in Application.objects.filter(call=rnd.call, direction__in=rnd.directions or [""]).values_list("programme", flat=True)
-    }
+    return set(Application.objects.filter(review_assignments__round=rnd).values_list("programme", flat=True)) or set(
+        Application.objects.filter(call=rnd.call, direction__in=rnd.directions or [""]).values_list("programme", flat=True)
+    )
 
 
 # --------------------------------------------------------------------------- pool

@@ -16,7 +16,7 @@ from yongke.awards.tests.conftest import make_uscc
 from yongke.core.errors import BadInput
 
 # Values on and around every threshold of the award directions; None is a fact not known.
-POOLS = {
+POOLS: dict[str, list[object]] = {
     "points": [None, 0, 71, 72, 79, 80, 95],
     "region_award_received": [None, True, False],
     "registered_in_nanning": [None, True, False],

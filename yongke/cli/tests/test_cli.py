@@ -46,7 +46,7 @@ def test_validate_reports_the_whole_guide(capsys):
 
 def test_validate_names_file_and_line_of_a_yaml_syntax_error(capsys, tmp_path):
     bad = write(tmp_path, "bad.yaml", "version: '2022'\ntitle: x\nfacts: {a: [1, 2\n")
-    code, out, err = call(capsys, "guide", "validate", bad)
+    code, _, err = call(capsys, "guide", "validate", bad)
     assert code == 2
     assert f"{bad}:" in err
     assert "syntax error" in err
@@ -58,7 +58,7 @@ def test_validate_refuses_a_source_that_is_not_verbatim(capsys, tmp_path):
     g = broken_copy(
         tmp_path, "source: （2）实施期间，新增产值或新增销售收入达到5000万元以上。", "source: （2）实施期间，新增产值达到5000万元以上。"
     )
-    code, out, err = call(capsys, "guide", "validate", g)
+    code, _, err = call(capsys, "guide", "validate", g)
     assert code == 2
     assert "source" in err
     assert "verbatim" in err
@@ -66,14 +66,14 @@ def test_validate_refuses_a_source_that_is_not_verbatim(capsys, tmp_path):
 
 def test_validate_refuses_an_unknown_fact_in_an_expression(capsys, tmp_path):
     g = broken_copy(tmp_path, "expr: kpi_new_revenue >= 50000000", "expr: kpi_new_revenu >= 50000000")
-    code, out, err = call(capsys, "guide", "validate", g)
+    code, _, err = call(capsys, "guide", "validate", g)
     assert code == 2
     assert "kpi_new_revenu" in err
 
 
 def test_validate_refuses_a_case_whose_verdict_is_wrong(capsys, tmp_path):
     g = broken_copy(tmp_path, "kpi_new_revenue: 49999999", "kpi_new_revenue: 50000000")
-    code, out, err = call(capsys, "guide", "validate", g)
+    code, _, err = call(capsys, "guide", "validate", g)
     assert code == 2
     assert "期望" in err
 

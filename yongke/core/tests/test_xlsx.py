@@ -6,15 +6,18 @@ import io
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
 from yongke.core.xlsx import Column, neutralise, write_table
 
 DANGEROUS = ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
 
-def _read(buf: io.BytesIO) -> openpyxl.worksheet.worksheet.Worksheet:
+def _read(buf: io.BytesIO) -> Worksheet:
     buf.seek(0)
-    return openpyxl.load_workbook(buf).active
+    sheet = openpyxl.load_workbook(buf).active
+    assert isinstance(sheet, Worksheet)  # a workbook we wrote: one plain sheet
+    return sheet
 
 
 @pytest.mark.parametrize("text", DANGEROUS)

@@ -46,7 +46,8 @@ def test_every_source_and_text_is_verbatim_from_the_published_text(guide):
     for d in guide.directions:
         assert d.text in guide.text
         for r in d.rules:
-            assert r.source and r.source in guide.text, r.id
+            assert r.source, r.id
+            assert r.source in guide.text, r.id
             assert "[bookmark" not in r.source
 
 

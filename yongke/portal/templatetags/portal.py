@@ -5,6 +5,8 @@ Workflow labels need no filter: they are translated when rendered (`app.state_la
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,9 @@ from yongke.accounts.selectors import scope_of
 from yongke.applications.workflow import workflow_for
 from yongke.portal import nav
 from yongke.portal.forms import KIND_LABELS
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency; the name is for mypy only
+    from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 
@@ -62,7 +67,7 @@ def state_name(funding: str, state: str) -> str:
 
 
 @register.filter
-def result_label(result: str) -> str:
+def result_label(result: str) -> StrOrPromise:
     return RESULTS.get(result, (result, ""))[0]
 
 
@@ -72,7 +77,7 @@ def result_class(result: str) -> str:
 
 
 @register.filter
-def verdict_label(verdict: str) -> str:
+def verdict_label(verdict: str) -> StrOrPromise:
     return VERDICTS.get(verdict, (verdict or _("未检查"), ""))[0]
 
 

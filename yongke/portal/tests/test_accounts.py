@@ -11,7 +11,7 @@ from yongke.portal.tests.conftest import PASSWORD
 
 
 @pytest.mark.parametrize(
-    "username, landing",
+    ("username", "landing"),
     [
         ("applicant", "/my/applications/"),
         ("ent_admin", "/my/applications/"),

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,13 +23,16 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.db import connection
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from yongke.applications.models import Application
 from yongke.orgs.validators import id_with_check, uscc_with_check
 from yongke.portal.tests.conftest import PASSWORD, an_application, build_world
 from yongke.review.services import expert_add
 from yongke.testing import TEST, make_org, make_person, make_user
+
+if TYPE_CHECKING:
+    from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -43,7 +48,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser() -> Iterator[Browser]:
     # `make test` installs Debian's Chromium first; without it this is a failure, never a skip.
     assert shutil.which(CHROMIUM), "Debian's chromium is not installed: run `make browser` (make test does)"
     with sync_playwright() as p:
@@ -53,7 +58,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     context.set_default_timeout(10_000)
@@ -160,7 +165,7 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     expect(panel.locator("[data-verdict]")).to_have_attribute("data-verdict", "eligible")
 
     # --- an attachment, with its progress bar
-    page.set_input_files("#att-file", files=[{"name": "可行性研究报告.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.set_input_files("#att-file", files=[FilePayload(name="可行性研究报告.pdf", mimeType="application/pdf", buffer=PDF)])
     page.click("form[data-upload] button[type=submit]")
     expect(page.locator("#attachments")).to_contain_text("可行性研究报告.pdf")
     expect(page.locator("form[data-upload] progress")).to_have_attribute("value", "100")
@@ -307,7 +312,7 @@ def test_public_pages_dashboard_and_background_import(page: Page, live_server, t
     rows = "\n".join(f"{uscc_with_check(f'91450107MA5K{i:05d}')},浏览器导入单位{i},企业,西乡塘区" for i in range(40))
     page.set_input_files(
         "#id_file",
-        files=[{"name": "orgs.csv", "mimeType": "text/csv", "buffer": ("统一社会信用代码,单位名称,单位类型,注册地\n" + rows).encode()}],
+        files=[FilePayload(name="orgs.csv", mimeType="text/csv", buffer=("统一社会信用代码,单位名称,单位类型,注册地\n" + rows).encode())],
     )
     page.click("main button[type=submit]")
     expect(page.locator("#job-progress")).to_have_attribute("data-status", "done", timeout=20_000)

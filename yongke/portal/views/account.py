@@ -18,7 +18,7 @@ from yongke.orgs.services import member_create, organisation_register
 from yongke.orgs.validators import check_uscc
 from yongke.portal import nav
 from yongke.portal.forms import MemberForm, RegistrationForm
-from yongke.portal.views.common import roles_required, scope
+from yongke.portal.views.common import acting_user, roles_required, scope
 
 
 class LoginView(auth_views.LoginView):
@@ -79,7 +79,7 @@ def org_members(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             member_create(
-                actor=request.user,
+                actor=acting_user(request),
                 organisation=org,
                 username=d["username"],
                 password=d["password"],

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yongke.accounts.actors import Actor
 from yongke.accounts.models import Role
 from yongke.applications import services
 from yongke.applications.models import Application
@@ -22,7 +23,7 @@ from yongke.core.errors import BadInput, YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.orgs.selectors import organisation_facts, organisations_visible_to, people_visible_to
 from yongke.portal.forms import ApplicationForm, NewApplicationForm, application_initial, direction_fact_specs
-from yongke.portal.views.common import address, flash, is_htmx, roles_required, scope
+from yongke.portal.views.common import acting_user, address, flash, is_htmx, roles_required, scope
 
 APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
 
@@ -30,7 +31,7 @@ APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
 # --------------------------------------------------------------------------- who may do what
 
 
-def actions_for(user, app: Application) -> list[dict[str, Any]]:
+def actions_for(user: Actor, app: Application) -> list[dict[str, Any]]:
     """The workflow's next steps this user may take on this application.
 
     Uses the services' own permission check (`may_take`), so a button is shown exactly when
@@ -58,7 +59,7 @@ def actions_for(user, app: Application) -> list[dict[str, Any]]:
 
 
 def _context(request: HttpRequest, app: Application, form: ApplicationForm | None = None) -> dict[str, Any]:
-    user = request.user
+    user = acting_user(request)
     compiled = compiled_for(app.guide_version)
     guide = compiled.guide
     direction = guide.direction(app.direction)
@@ -115,7 +116,7 @@ def _save(request: HttpRequest, app: Application) -> HttpResponse:
     if form.is_valid():
         try:
             app = services.application_update(
-                actor=request.user, application=app, lock_version=int(request.POST.get("lock_version") or 0), changes=form.changes()
+                actor=acting_user(request), application=app, lock_version=int(request.POST.get("lock_version") or 0), changes=form.changes()
             )
         except YongkeError as e:
             flash(request, e)
@@ -162,7 +163,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portal/_live_panel.html",
-        {"live": live, "app": app, "guide": guide, "field_errors": {k: v for k, v in form.errors.items()}},
+        {"live": live, "app": app, "guide": guide, "field_errors": dict(form.errors.items())},
     )
 
 
@@ -174,7 +175,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             app, changed = services.application_transition(
-                actor=request.user,
+                actor=acting_user(request),
                 application=app,
                 action="submit",
                 lock_version=int(request.POST.get("lock_version") or 0),
@@ -210,7 +211,7 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
         days = _int(request.POST.get("objection_days"), "objection_days")
         lock = _int(request.POST.get("lock_version"), "lock_version")
         app, _changed = services.application_transition(
-            actor=request.user,
+            actor=acting_user(request),
             application=app,
             action=action,
             comment=request.POST.get("comment", ""),
@@ -251,7 +252,11 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         if upload is None:
             raise BadInput("file: 请选择文件 / choose a file", detail={"field": "file"})
         services.attachment_add(
-            actor=request.user, application=app, kind=request.POST.get("kind", ""), filename=upload.name, content=upload.read()
+            actor=acting_user(request),
+            application=app,
+            kind=request.POST.get("kind", ""),
+            filename=upload.name or "",
+            content=upload.read(),
         )
     except YongkeError as e:
         if is_htmx(request):
@@ -265,7 +270,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @roles_required()
-def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     app = application_for(request.user, pk)
     att = app.attachments.filter(pk=attachment_id).first()
     if att is None:
@@ -299,7 +304,7 @@ def application_new(request: HttpRequest, call_id: int, direction: str) -> HttpR
     if request.method == "POST" and form.is_valid():
         try:
             app = services.application_create(
-                actor=request.user,
+                actor=acting_user(request),
                 call=call,
                 direction=direction,
                 organisation=form.cleaned_data["organisation"],

@@ -22,7 +22,7 @@ from yongke.guide.selectors import compiled_for
 from yongke.jobs.models import Job
 from yongke.jobs.selectors import jobs_visible_to
 from yongke.jobs.services import job_start_registry_screen
-from yongke.portal.views.common import flash, permits, roles_required, scope
+from yongke.portal.views.common import acting_user, flash, permits, roles_required, scope
 
 
 def _last_screen(request: HttpRequest, call) -> dict[str, Any] | None:
@@ -55,7 +55,7 @@ def award_claims(request: HttpRequest) -> HttpResponse:
     call = next((c for c in calls if str(c.pk) == g.get("call", "")), calls[0] if calls else None)
     directions = _award_directions(call) if call else []
     direction = g.get("direction", "") if g.get("direction", "") in dict(directions) else (directions[0][0] if directions else "")
-    user = request.user
+    user = acting_user(request)
     # The buttons: the screening's own permission check; claims_allocate's role (it has no predicate of its own).
     ctx: dict[str, Any] = {
         "calls": calls,
@@ -93,7 +93,7 @@ def award_claims(request: HttpRequest) -> HttpResponse:
 def claim_check(request: HttpRequest, pk: int) -> HttpResponse:
     app = application_for(request.user, pk)
     try:
-        app, quote = services.claim_check(actor=request.user, application=app, comment=request.POST.get("comment", ""))
+        app, quote = services.claim_check(actor=acting_user(request), application=app, comment=request.POST.get("comment", ""))
     except YongkeError as e:
         flash(request, e)
     else:
@@ -117,7 +117,7 @@ def claims_allocate(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("请选择申报批次。"))
         return redirect("portal:award_claims")
     try:
-        result = services.claims_allocate(actor=request.user, call=call, direction=direction)
+        result = services.claims_allocate(actor=acting_user(request), call=call, direction=direction)
     except YongkeError as e:
         flash(request, e)
     else:
@@ -136,7 +136,7 @@ def registry_screen(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("请选择申报批次。"))
         return redirect("portal:award_claims")
     try:
-        job = job_start_registry_screen(actor=request.user, call=call, direction=request.POST.get("direction", ""))
+        job = job_start_registry_screen(actor=acting_user(request), call=call, direction=request.POST.get("direction", ""))
     except YongkeError as e:
         flash(request, e)
         return redirect(_url(call.pk, request.POST.get("direction", "")))

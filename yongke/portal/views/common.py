@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -21,6 +22,18 @@ PAGE_SIZE = 30
 
 def scope(request: HttpRequest) -> Scope:
     return scope_of(request.user)
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user, as the `actor` of a service call.
+
+    Every view that calls a service is behind `roles_required`, so nobody anonymous gets
+    here; if one ever does, it is a 403, never a write in nobody's name.
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise DjangoPermissionDenied("请先登录 / sign in first")
+    return user
 
 
 def address(request: HttpRequest) -> str | None:

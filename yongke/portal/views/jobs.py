@@ -17,7 +17,7 @@ from yongke.jobs.models import Job
 from yongke.jobs.selectors import job_for, jobs_visible_to
 from yongke.jobs.services import job_start_org_import
 from yongke.portal.forms import OrgImportForm
-from yongke.portal.views.common import flash, roles_required
+from yongke.portal.views.common import acting_user, flash, roles_required
 
 
 def result_url(job: Job) -> str | None:
@@ -40,7 +40,7 @@ def org_import(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             job = job_start_org_import(
-                actor=request.user, filename=upload.name, content=upload.read(), dry_run=form.cleaned_data["dry_run"]
+                actor=acting_user(request), filename=upload.name, content=upload.read(), dry_run=form.cleaned_data["dry_run"]
             )
         except YongkeError as e:
             flash(request, e)

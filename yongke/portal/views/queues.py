@@ -21,7 +21,7 @@ from yongke.applications.workflow import POST, PRE, WORKFLOWS
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import guide_for, guide_version_current
 from yongke.orgs.validators import RECOMMENDING_UNITS
-from yongke.portal.views.common import address, annotate_directions, paginate, roles_required, scope
+from yongke.portal.views.common import acting_user, address, annotate_directions, paginate, roles_required, scope
 
 APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
 # The officer's queues, in the order work flows through them.
@@ -187,7 +187,7 @@ def batch(request: HttpRequest) -> HttpResponse:
         try:
             app = application_for(request.user, pk)
             services.application_transition(
-                actor=request.user,
+                actor=acting_user(request),
                 application=app,
                 action=action,
                 comment=comment,

@@ -5,6 +5,7 @@ yongke.review.services; a domain refusal is shown with its message."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.jobs.services import job_start_review_round
 from yongke.portal.forms import direction_fact_specs
-from yongke.portal.views.common import direction_names, flash, roles_required
+from yongke.portal.views.common import acting_user, direction_names, flash, roles_required
 from yongke.review import services
 from yongke.review.models import Expert, ReviewAssignment, ReviewRound
 from yongke.review.scoring import DEFAULT_RUBRIC
@@ -40,6 +41,16 @@ def _rubric() -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- the expert
 
 
+@dataclass(frozen=True)
+class TaskRow:
+    """One line of the expert's task list: the task and what the list shows beside it."""
+
+    task: ReviewAssignment
+    direction_name: str
+    hidden: bool  # blind review: the applicant's name is not shown
+    overdue: bool
+
+
 def _own_task(request: HttpRequest, pk: int) -> ReviewAssignment:
     a = assignments_for(request.user).select_related("score").filter(pk=pk).first()
     if a is None:
@@ -54,15 +65,20 @@ def expert_invitations(request: HttpRequest) -> HttpResponse:
     tasks = list(assignments_for(request.user).select_related("score", "application__call"))
     names = direction_names(request.user, [t.application for t in tasks])
     now = timezone.now()
-    for t in tasks:
-        t.direction_name = names.get((t.application.guide_version_id, t.application.direction), "")
-        t.hidden = identity_hidden(request.user, t.application)
-        t.overdue = bool(t.round.due_at and now >= t.round.due_at)
+    rows = [
+        TaskRow(
+            task=t,
+            direction_name=names.get((t.application.guide_version_id, t.application.direction), ""),
+            hidden=identity_hidden(request.user, t.application),
+            overdue=bool(t.round.due_at and now >= t.round.due_at),
+        )
+        for t in tasks
+    ]
     groups = [
-        ("invited", _("待答复的邀请"), [t for t in tasks if t.state == "invited"]),
-        ("accepted", _("待评分"), [t for t in tasks if t.state == "accepted"]),
-        ("submitted", _("已提交评分"), [t for t in tasks if t.state == "submitted"]),
-        ("declined", _("已谢绝"), [t for t in tasks if t.state == "declined"]),
+        ("invited", _("待答复的邀请"), [r for r in rows if r.task.state == "invited"]),
+        ("accepted", _("待评分"), [r for r in rows if r.task.state == "accepted"]),
+        ("submitted", _("已提交评分"), [r for r in rows if r.task.state == "submitted"]),
+        ("declined", _("已谢绝"), [r for r in rows if r.task.state == "declined"]),
     ]
     return render(request, "portal/expert_tasks.html", {"groups": groups, "count": len(tasks)})
 
@@ -111,7 +127,7 @@ def expert_respond(request: HttpRequest, pk: int) -> HttpResponse:
     accept = request.POST.get("answer") == "accept"
     try:
         services.invitation_respond(
-            actor=request.user,
+            actor=acting_user(request),
             assignment=task,
             accept=accept,
             statement=request.POST.get("statement", ""),
@@ -139,7 +155,7 @@ def expert_score(request: HttpRequest, pk: int) -> HttpResponse:
     comment = request.POST.get("comment", "")
     if not errors:
         try:
-            services.score_submit(actor=request.user, assignment=task, points=points, comment=comment)
+            services.score_submit(actor=acting_user(request), assignment=task, points=points, comment=comment)
         except YongkeError as e:
             field = str(e.detail.get("field", "")) if isinstance(e.detail, dict) else ""
             if field.startswith("points."):
@@ -262,7 +278,7 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
         forced.append((int(a), int(e)))
     try:
         job = job_start_review_round(
-            actor=request.user,
+            actor=acting_user(request),
             call=call,
             forced=forced or None,
             directions=[d for d in p.getlist("directions") if d] or None,
@@ -286,7 +302,7 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = round_for(request.user, pk)
     try:
-        services.review_round_close(actor=request.user, round=rnd)
+        services.review_round_close(actor=acting_user(request), round=rnd)
     except YongkeError as e:
         flash(request, e)
     else:
@@ -349,7 +365,7 @@ def _panel_move(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("名次应在 1 至 %(n)d 之间。") % {"n": n})
         return redirect(back)
     try:
-        services.panel_move(actor=request.user, round=rnd, application=app, position=position, reason=p.get("reason", ""))
+        services.panel_move(actor=acting_user(request), round=rnd, application=app, position=position, reason=p.get("reason", ""))
     except YongkeError as e:
         flash(request, e)
     else:

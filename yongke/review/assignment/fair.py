@@ -104,9 +104,10 @@ SortedFree = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def best_possible(inst: Instance, sf: SortedFree | None = None) -> np.ndarray:
     """Each application's affinity if it alone chose: forced pairs plus its best free pairs."""
-    order, starts, csum = sf or _sorted_free(inst)
+    _order, starts, csum = sf or _sorted_free(inst)
     r = np.clip(inst.k - inst.forced_per_app(), 0, starts[1:] - starts[:-1])
-    return _forced_sum(inst) + csum[starts[:-1] + r] - csum[starts[:-1]]
+    best: np.ndarray = _forced_sum(inst) + csum[starts[:-1] + r] - csum[starts[:-1]]
+    return best
 
 
 def _usable(inst: Instance, T: int, sf: SortedFree | None = None) -> np.ndarray | None:
@@ -119,7 +120,8 @@ def _usable(inst: Instance, T: int, sf: SortedFree | None = None) -> np.ndarray 
     rest = csum[starts[:-1] + np.maximum(r - 1, 0)] - csum[starts[:-1]]
     need = T - _forced_sum(inst) - rest  # the least score a free pair must have to leave room for T
     a = inst.edge_app[order]
-    return order[(inst.score_int[order] >= need[a]) & (r[a] > 0)]
+    usable: np.ndarray = order[(inst.score_int[order] >= need[a]) & (r[a] > 0)]
+    return usable
 
 
 def _search(
@@ -144,62 +146,88 @@ def _search(
     `incumbent` is the weight of a set already known to reach tau: only strictly better sets
     are looked for (an empty list means none exists).
     """
-    size = len(w)
-    if size < r:
+    if len(w) < r:
         return []
-    wv = np.asarray(w, dtype=np.float64)
-    sv = np.asarray(s, dtype=np.int64)
-    key = wv + lam * sv
-    perm = np.argsort(-key, kind="stable")
-    W, S = wv[perm].tolist(), sv[perm].tolist()
-    ck = np.concatenate([[0.0], np.cumsum(key[perm])]).tolist()
-    # top_s[p][q]: the sum of the q largest s among positions p.. (q <= r), to prune sets
-    # that can no longer reach tau.
-    low = np.iinfo(np.int64).min // 4
-    grid = np.where(np.arange(size)[None, :] >= np.arange(size)[:, None], sv[perm][None, :], low)
-    q = min(r, size)
-    part = -np.sort(-np.partition(grid, size - q, axis=1)[:, size - q :], axis=1) if q else np.zeros((size, 0), dtype=np.int64)
-    top_s = np.concatenate([np.zeros((size, 1), dtype=np.int64), np.cumsum(part, axis=1)], axis=1).tolist()
-    found: list[tuple[float, tuple[int, ...]]] = []
-    best = [incumbent]
-    # Far above float64 rounding of these sums, far below one score unit.
-    eps = 1e-12 * (1.0 + float(np.abs(key).sum())) + 1e-9
-    combo: list[int] = []
-    best_mode = floor is None
-    lo_floor = (floor - eps) if floor is not None else 0.0
+    tree = _SetSearch(w, s, r, tau, lam=lam, floor=floor, cap=cap, incumbent=incumbent)
+    if r == 0:
+        return [(0.0, ())] if tau <= 0 else []
+    if not tree.branch(0, r, 0.0, 0):
+        return None
+    return [(v, tuple(sorted(tree.perm[list(c)].tolist()))) for v, c in tree.found]
 
-    def rec(start: int, need: int, cur_w: float, cur_s: int) -> bool:
-        slack = lam * (tau - cur_s)
-        for p in range(start, size - need + 1):
+
+class _SetSearch:
+    """The branch and bound of `_search`: positions sorted by w + lam s, the bounds' tables, and the sets found."""
+
+    def __init__(
+        self,
+        w: list[float] | np.ndarray,
+        s: list[int] | np.ndarray,
+        r: int,
+        tau: int,
+        *,
+        lam: float,
+        floor: float | None,
+        cap: int,
+        incumbent: float,
+    ) -> None:
+        size = len(w)
+        wv = np.asarray(w, dtype=np.float64)
+        sv = np.asarray(s, dtype=np.int64)
+        key = wv + lam * sv
+        self.perm = np.argsort(-key, kind="stable")
+        self.W: list[float] = wv[self.perm].tolist()
+        self.S: list[int] = sv[self.perm].tolist()
+        self.ck: list[float] = np.concatenate([[0.0], np.cumsum(key[self.perm])]).tolist()
+        # top_s[p][q]: the sum of the q largest s among positions p.. (q <= r), to prune sets
+        # that can no longer reach tau.
+        low = np.iinfo(np.int64).min // 4
+        grid = np.where(np.arange(size)[None, :] >= np.arange(size)[:, None], sv[self.perm][None, :], low)
+        q = min(r, size)
+        part = -np.sort(-np.partition(grid, size - q, axis=1)[:, size - q :], axis=1) if q else np.zeros((size, 0), dtype=np.int64)
+        self.top_s: list[list[int]] = np.concatenate([np.zeros((size, 1), dtype=np.int64), np.cumsum(part, axis=1)], axis=1).tolist()
+        self.size, self.tau, self.lam, self.cap = size, tau, lam, cap
+        self.found: list[tuple[float, tuple[int, ...]]] = []
+        self.best = incumbent
+        # Far above float64 rounding of these sums, far below one score unit.
+        self.eps = 1e-12 * (1.0 + float(np.abs(key).sum())) + 1e-9
+        self.combo: list[int] = []
+        self.best_mode = floor is None
+        self.lo_floor = (floor - self.eps) if floor is not None else 0.0
+
+    def branch(self, start: int, need: int, cur_w: float, cur_s: int) -> bool:
+        """Extend the partial set `combo` by `need` positions from `start` on; False when more than `cap` sets qualify."""
+        W, S, ck, top_s, tau, eps = self.W, self.S, self.ck, self.top_s, self.tau, self.eps
+        best_mode, lo_floor = self.best_mode, self.lo_floor
+        slack = self.lam * (tau - cur_s)
+        for p in range(start, self.size - need + 1):
             bound = cur_w + ck[p + need] - ck[p] - slack
-            if (bound <= best[0] + eps) if best_mode else (bound < lo_floor):
+            if (bound <= self.best + eps) if best_mode else (bound < lo_floor):
                 break
             if cur_s + top_s[p][need] < tau:
                 break
             if need == 1:
-                if S[p] + cur_s >= tau:
-                    total = cur_w + W[p]
-                    if best_mode:
-                        if total > best[0] + eps:
-                            best[0] = total
-                            found[:] = [(total, (*combo, p))]
-                    elif total >= lo_floor:
-                        found.append((total, (*combo, p)))
-                        if len(found) > cap:
-                            return False
+                if S[p] + cur_s >= tau and not self.complete(p, cur_w + W[p]):
+                    return False
                 continue
-            combo.append(p)
-            ok = rec(p + 1, need - 1, cur_w + W[p], cur_s + S[p])
-            combo.pop()
+            self.combo.append(p)
+            ok = self.branch(p + 1, need - 1, cur_w + W[p], cur_s + S[p])
+            self.combo.pop()
             if not ok:
                 return False
         return True
 
-    if r == 0:
-        return [(0.0, ())] if tau <= 0 else []
-    if not rec(0, r, 0.0, 0):
-        return None
-    return [(v, tuple(sorted(perm[list(c)].tolist()))) for v, c in found]
+    def complete(self, p: int, total: float) -> bool:
+        """The partial set plus position p reaches tau: keep it if it qualifies; False when more than `cap` sets do."""
+        if self.best_mode:
+            if total > self.best + self.eps:
+                self.best = total
+                self.found[:] = [(total, (*self.combo, p))]
+        elif total >= self.lo_floor:
+            self.found.append((total, (*self.combo, p)))
+            if len(self.found) > self.cap:
+                return False
+        return True
 
 
 def _multipliers(group: np.ndarray, w: np.ndarray, s: np.ndarray, r: np.ndarray, tau: np.ndarray, steps: int = 10) -> np.ndarray:
@@ -333,10 +361,9 @@ class _Check:
     def best_set(self, pr: _Pricing, i: int) -> np.ndarray:
         """Free edge ids of application i's best set in a pricing pass."""
         lo, hi = self.starts[i], self.starts[i + 1]
-        if i in pr.hard:
-            return self.free[pr.order[lo:hi][list(pr.hard[i])]]
         seg = pr.order[lo:hi]
-        return self.free[seg[: self.r[i]]]
+        chosen: np.ndarray = self.free[seg[list(pr.hard[i])]] if i in pr.hard else self.free[seg[: self.r[i]]]
+        return chosen
 
     # ----------------------------------------------------------------- the configuration LP
 
@@ -446,8 +473,7 @@ class _Check:
         ref_free = ref[~inst.forced[ref]]
         ref_free = ref_free[np.argsort(inst.edge_app[ref_free], kind="stable")]
         rstarts = np.searchsorted(inst.edge_app[ref_free], np.arange(n + 1))
-        for i in np.flatnonzero(totals >= self.T).tolist():
-            start.append((i, ref_free[rstarts[i] : rstarts[i + 1]]))
+        start.extend((i, ref_free[rstarts[i] : rstarts[i + 1]]) for i in np.flatnonzero(totals >= self.T).tolist())
         add(start)
 
         v, pr, const = generate()
@@ -588,7 +614,7 @@ class _Check:
         res = self.lp(ref)
         if res is None:
             return None
-        v, bound, pr = res
+        _v, bound, pr = res
         inst = self.inst
         w = self.w
         # The widest gap ever needed: every set of every application is then within it.

@@ -53,20 +53,44 @@ def as_cap(value: str | float | Fraction) -> Fraction:
 
 def dependent_round(inst: Instance, flows: np.ndarray, q: int, rng: random.Random) -> np.ndarray:
     """Round flows (units of 1/q, each in [0, q]) to a 0/1 choice with the same marginals."""
-    n = inst.n
-    frac_idx = np.flatnonzero((flows > 0) & (flows < q))
-    f = flows[frac_idx].tolist()
-    ends_a = inst.edge_app[frac_idx].tolist()
-    ends_e = (inst.edge_expert[frac_idx] + n).tolist()
-    fractional = [True] * len(f)
-    adj: list[list[int]] = [[] for _ in range(n + inst.m)]
-    for e, (a, x) in enumerate(zip(ends_a, ends_e, strict=True)):
-        adj[a].append(e)
-        adj[x].append(e)
+    graph = _FractionalGraph(inst, flows, q)
+    cursor = 0
+    while graph.remaining:
+        while graph.next_edge(cursor, -1) < 0:
+            cursor += 1
+        is_cycle, edges, end = graph.walk(cursor)
+        if not is_cycle:
+            # A path found from an arbitrary start may not be maximal; walking again from its
+            # dead end gives a cycle or a path whose both ends are dead ends.
+            _, edges, _ = graph.walk(end)
+        graph.shift(edges, rng)
 
-    def next_edge(v: int, came: int) -> int:
+    chosen = flows == q
+    chosen[graph.edge_ids[np.array(graph.f, dtype=np.int64) == q]] = True
+    return np.flatnonzero(chosen)
+
+
+class _FractionalGraph:
+    """The fractional pairs as a bipartite graph (applications 0..n-1, experts n..n+m-1),
+    their flows in integer units of 1/q; a pair leaves the graph when its flow reaches 0 or q."""
+
+    def __init__(self, inst: Instance, flows: np.ndarray, q: int) -> None:
+        n = inst.n
+        self.q = q
+        self.edge_ids = np.flatnonzero((flows > 0) & (flows < q))
+        self.f: list[int] = flows[self.edge_ids].tolist()
+        self.ends_a: list[int] = inst.edge_app[self.edge_ids].tolist()
+        self.ends_e: list[int] = (inst.edge_expert[self.edge_ids] + n).tolist()
+        self.fractional = [True] * len(self.f)
+        self.remaining = len(self.f)
+        self.adj: list[list[int]] = [[] for _ in range(n + inst.m)]
+        for e, (a, x) in enumerate(zip(self.ends_a, self.ends_e, strict=True)):
+            self.adj[a].append(e)
+            self.adj[x].append(e)
+
+    def next_edge(self, v: int, came: int) -> int:
         """A fractional edge at v other than the one we came by; -1 at a dead end."""
-        lst = adj[v]
+        lst, fractional = self.adj[v], self.fractional
         while lst and not fractional[lst[-1]]:
             lst.pop()
         for e in reversed(lst):
@@ -74,13 +98,14 @@ def dependent_round(inst: Instance, flows: np.ndarray, q: int, rng: random.Rando
                 return e
         return -1
 
-    def walk(start: int) -> tuple[bool, list[int], int]:
+    def walk(self, start: int) -> tuple[bool, list[int], int]:
         """Follow fractional edges from start until a node repeats (cycle) or a dead end (path)."""
+        ends_a, ends_e = self.ends_a, self.ends_e
         seen = {start: 0}
         edges: list[int] = []
         v, came = start, -1
         while True:
-            e = next_edge(v, came)
+            e = self.next_edge(v, came)
             if e < 0:
                 return False, edges, v
             w = ends_e[e] if ends_a[e] == v else ends_a[e]
@@ -90,16 +115,10 @@ def dependent_round(inst: Instance, flows: np.ndarray, q: int, rng: random.Rando
             seen[w] = len(edges)
             v, came = w, e
 
-    cursor = 0
-    remaining = len(f)
-    while remaining:
-        while next_edge(cursor, -1) < 0:
-            cursor += 1
-        is_cycle, edges, end = walk(cursor)
-        if not is_cycle:
-            # A path found from an arbitrary start may not be maximal; walking again from its
-            # dead end gives a cycle or a path whose both ends are dead ends.
-            is_cycle, edges, end = walk(end)
+    def shift(self, edges: list[int], rng: random.Random) -> None:
+        """Move mass between the two alternating matchings of a cycle or maximal path: (+alpha, -alpha)
+        with probability beta/(alpha+beta), else (-beta, +beta), so every pair keeps its expected value."""
+        f, q = self.f, self.q
         up, down = edges[0::2], edges[1::2]
         alpha = min([q - f[e] for e in up] + [f[e] for e in down])
         beta = min([f[e] for e in up] + [q - f[e] for e in down])
@@ -112,9 +131,5 @@ def dependent_round(inst: Instance, flows: np.ndarray, q: int, rng: random.Rando
             f[e] -= step
         for e in edges:
             if f[e] == 0 or f[e] == q:
-                fractional[e] = False
-                remaining -= 1
-
-    chosen = flows == q
-    chosen[frac_idx[np.array(f, dtype=np.int64) == q]] = True
-    return np.flatnonzero(chosen)
+                self.fractional[e] = False
+                self.remaining -= 1

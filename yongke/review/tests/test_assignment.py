@@ -340,7 +340,7 @@ def test_random_records_the_seed_it_drew_and_replays_it():
     assert assign(case.instance, mode="random", seed=seed).as_mapping() == drawn.as_mapping()
 
 
-def test_random_pair_frequencies_respect_the_cap_and_match_the_marginals():
+def test_random_pair_frequencies_respect_the_cap_and_match_the_marginals() -> None:
     case = small_random_case()
     draws = 1200
     counts: Counter[Pair] = Counter()
