@@ -11,8 +11,8 @@ Row conventions are those of `CompiledGuide.check()` after coercion: bool facts 
 bools, int/money facts ints, number facts floats, enum facts their value strings and
 date facts ISO "YYYY-MM-DD" strings (so they compare as text, as in CEL).
 
-`python bench/handwritten_rules.py [N]` checks the function against the engine on N
-random complete rows (default 5,000).
+`python bench/handwritten_rules.py [N] [GUIDE]` checks the function against the engine on N
+random complete rows (default 5,000), with the bundled guide or the guide file GUIDE.
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ def _direction_8_3(r: Row) -> bool:  # 医疗器械及生物医学材料
         return False
     clinical_progress = (
         (r["kpi_device_rd_completed"] and r["kpi_device_inspection_completed"] and r["kpi_device_clinical_trial_started"])
-        or (r["kpi_device_clinical_trial_completed"] and r["kpi_device_registration_submitted"])
-        or r["kpi_device_registration_certificate"]
+        or (
+            r["kpi_device_clinical_trial_completed"] and r["kpi_device_registration_submitted"] and r["kpi_device_registration_certificate"]
+        )
         or r["kpi_new_device_market_license"]
     )
     if not clinical_progress:
@@ -138,6 +139,8 @@ def _project_10(r: Row) -> bool:  # 现代特色农业产业
         )
     )
     if kinds_done < 3:
+        return False
+    if r["kpi_agri_new_varieties"] != 0 and not (r["has_variety_certificate"] or r["has_pilot_report"]):
         return False
     if r["kpi_annual_output_value"] < 40_000_000 or r["kpi_annual_output_growth_pct"] < 10.0:
         return False
@@ -208,12 +211,14 @@ def _seed_industry(r: Row) -> bool:
         return False
     if topic == "propagation_promotion" and not r["has_variety_certificate"]:
         return False
+    crop = r["breeding_base_area_mu"] >= 100.0 and r["kpi_demo_planting_area_mu"] >= 1000.0
+    livestock = r["livestock_breeding_core_area_mu"] >= 100.0 and r["kpi_livestock_demo_area_mu"] >= 300.0
     sector = r["agri_sector"]
     if sector == "crop":
-        return r["breeding_base_area_mu"] >= 100.0 and r["kpi_demo_planting_area_mu"] >= 1000.0
+        return crop
     if sector == "livestock":
-        return r["livestock_breeding_core_area_mu"] >= 100.0 and r["kpi_livestock_demo_area_mu"] >= 300.0
-    return True
+        return livestock
+    return crop or livestock  # another sector: the base areas of one of the two
 
 
 def _direction_17_1(r: Row) -> bool:  # 现代种业提升工程
@@ -227,7 +232,7 @@ def _direction_17_2(r: Row) -> bool:  # 农林业高效生产关键技术攻关
 def _direction_17_3(r: Row) -> bool:  # 现代农业装备研发
     return (
         r["has_relevant_research_achievements"]
-        and r["kpi_new_agri_products_techs_standards"] >= 2
+        and (r["kpi_agri_new_products"] >= 1) + (r["kpi_agri_new_technologies"] >= 1) + (r["kpi_agri_standards_issued"] >= 1) >= 2
         and r["kpi_invention_patent_applications"] >= 2
     )
 
@@ -244,7 +249,9 @@ def _direction_17_4(r: Row) -> bool:  # 预制菜
 
 def _direction_17_5(r: Row) -> bool:  # 脱贫攻坚与乡村振兴有效衔接
     return (
-        r["kpi_new_agri_varieties_techs_products"] >= 3
+        r["kpi_agri_new_varieties"] >= 1
+        and r["kpi_agri_new_technologies"] >= 1
+        and r["kpi_agri_new_products"] >= 1
         and r["agri_enterprise_or_cooperative"]
         and r["industry_academia_joint"]
         and r["demo_zone_contiguous_area_mu"] >= 200.0
@@ -343,12 +350,13 @@ def _direction_20_4(r: Row) -> bool:  # 文化、旅游
 
 def _project_21(r: Row) -> bool:  # 科技开放合作
     outputs = (r["kpi_achievement_conversions"] >= 1 and r["kpi_tech_patents_introduced_or_exported"] >= 1) or r["kpi_demo_bases"] >= 1
-    return outputs and r["kpi_new_revenue"] >= 5_000_000
+    return r["has_relevant_research_achievements"] and outputs and r["kpi_new_revenue"] >= 5_000_000
 
 
 def _project_22(r: Row) -> bool:  # 产学研合作
     return (
-        r["kpi_achievement_conversions"] >= 1
+        r["has_relevant_research_achievements"]
+        and r["kpi_achievement_conversions"] >= 1
         and r["kpi_invention_patent_applications"] >= 2
         and r["kpi_tech_specs_or_industry_standards"] >= 1
         and r["kpi_demo_sites"] >= 1
@@ -658,11 +666,9 @@ FACTS_USED: frozenset[str] = frozenset(
         "nhp_breeding_enterprise",
         "nhp_stock_count",
         "has_relevant_research_achievements",
-        "kpi_new_agri_products_techs_standards",
         "kpi_key_technology_breakthroughs",
         "kpi_proprietary_ip",
         "kpi_industrial_application",
-        "kpi_new_agri_varieties_techs_products",
         "agri_enterprise_or_cooperative",
         "industry_academia_joint",
         "demo_zone_contiguous_area_mu",
@@ -859,13 +865,13 @@ def _random_row(rng, facts, figures) -> dict:
     return row
 
 
-def _self_check(n_rows: int, seed: int = 2022) -> int:
+def _self_check(n_rows: int, guide_path: str | None = None, seed: int = 2022) -> int:
     import random
 
     from yongke.guide.engine import referenced_names
     from yongke.guide.loader import bundled_guide
 
-    cg = bundled_guide()
+    cg = bundled_guide(guide_path)
     guide = cg.guide
     facts = guide.facts
     direction_ids = [d.id for d in guide.directions]
@@ -907,4 +913,4 @@ def _self_check(n_rows: int, seed: int = 2022) -> int:
 if __name__ == "__main__":
     import sys
 
-    raise SystemExit(_self_check(int(sys.argv[1]) if len(sys.argv) > 1 else 5000))
+    raise SystemExit(_self_check(int(sys.argv[1]) if len(sys.argv) > 1 else 5000, sys.argv[2] if len(sys.argv) > 2 else None))

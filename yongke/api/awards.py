@@ -40,12 +40,15 @@ class QuoteStepOut(Schema):
 class QuoteReasonOut(Schema):
     """Only `code` and `message` are always present; the others when they apply."""
 
-    code: str = Field(description="rule_failed | excluded | paid_once | annual_cap | annual_cap_reached | to_verify")
+    code: str = Field(description="rule_failed | excluded | paid_once | annual_cap | annual_cap_reached | to_verify | assumed_parameter")
     message: str
     rule: str | None = Field(None, description="规则编号 / the guide rule's id")
     source: str | None = Field(None, description="指南原文 / the guide's verbatim clause")
     history: list[int] | None = Field(None, description="所依据的申报历史条目（下标）/ the history entries it rests on")
     fields: list[str] | None = Field(None, description="待核实的事实，如 facts.content / the facts to verify")
+    parameter: str | None = Field(None, description="assumed_parameter：待定参数名 / the assumed parameter's name")
+    value: int | float | None = Field(None, description="assumed_parameter：测算所用的值 / the value the quote used")
+    label: str | None = Field(None, description="assumed_parameter：参数的中文名称 / the parameter's Chinese label")
 
 
 class QuoteOut(Schema):

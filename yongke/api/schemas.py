@@ -87,7 +87,8 @@ class ErrorOut(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut, 422: ErrorOut}
+# A body larger than the server accepts (Django's DATA_UPLOAD_MAX_MEMORY_SIZE) is a 413 on any write.
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 class PageQuery(Schema):

@@ -1,88 +1,76 @@
-"""An organisation's earlier claims and awards, and the caps and exclusions they imply.
+"""An organisation's earlier claims and awards, and what the guide's rules across claims make of them.
 
-This module is the one owner of the rules across claims. A quote may carry the
-organisation's history (what it already received); a submission, a claim check and
-screening read the same history from the database (`yongke.awards.selectors.
-organisation_history`, in the same shape) and apply the same functions below, so a quote and
-a submission of one claim reach one verdict. The shape of one entry (JSON):
+This module is the one owner of the rules across claims. The rules themselves are the
+guide's data (`yongke.guide.claims`: facts decided by the history, one-time awards,
+exclusions, caps over several directions); here they are applied to a history. A quote may
+carry the organisation's history; a submission, a claim check and screening read it from the
+database (`yongke.applications.selectors.organisation_history`, in the same shape), so a quote
+and a submission of one claim reach one verdict. The shape of one entry (JSON):
 
-    {"direction": "28.1", "year": 2022, "amount": 120000}          # an award under the guide
-    {"kind": "prefunded", "year": 2022, "direction": "1.1"}         # a 前资助 project
-    {"kind": "gazelle", "year": 2022, "amount": 300000}            # 瞪羚企业奖补 outside the guide
-    {"kind": "post_subsidy", "year": 2022}                          # another 后补助 outside the guide
+    {"direction": "nanning-2022/28.1", "year": 2022, "amount": 120000}  # an award (this guide's: 28.1 alone will do)
+    {"direction": "nanning-2021/30.1", "year": 2021, "level": "…"}     # a direction of an earlier guide
+    {"kind": "prefunded", "year": 2022, "direction": "nanning-2022/1.1"} # a 前资助 project
+    {"kind": "gazelle", "year": 2022, "amount": 300000}               # a kind the guide declares (outside the plan)
     {"kind": "enterprise_tech_center", "year": 2021, "level": "region", "content": "……"}
-    {"direction": "30.1", "year": 2022, "level": "region_eng_center", "content": "……", "amount": 300000}
+    {"direction": "nanning-2022/25.1", "year": 2022, "facts": {"group": "startup", "prize": 1}, "pending": true}
 
-* `year` (required) — the year it was received or approved.
-* `kind` — `award` (the default when `direction` is given), `prefunded`, `gazelle`,
-  `post_subsidy`, `enterprise_tech_center`.
-* `direction` — a direction of the guide; an `award` under a 前资助 direction counts as
-  `prefunded`.
-* `amount` — yuan received (integer, default 0).
-* `level`, `content` — for platforms: the level (a 30.1 `platform_level`, or
-  national/region/city for an enterprise technology centre) and the construction content
-  (建设内容), compared after removing whitespace.
+* `year` (required) — the year it was received, approved or claimed.
+* `direction` — a direction of this guide (`23.1`) or of any guide by its stable id
+  (`nanning-2022/23.1`); `kind` — `award` (the default with a direction), `prefunded`, or one
+  of the kinds the guide declares under `claims.kinds`. An award under a 前资助 direction of
+  this guide counts as `prefunded`.
+* `amount` — yuan received (integer, default 0); `level`, `content`, `facts` — what the
+  earlier grant or claim was (the facts it stated), compared with a claim by the guide's
+  `match` declarations; `pending` — a claim not yet decided (it counts only for one-time awards:
+  two claims of one thing cannot both be paid); `ref` — the earlier claim's reference.
 
-A given history is taken as the organisation's complete record: facts it implies (e.g.
-"already received a gazelle award this year") are then known, not left to the officer.
-What the history implies:
-
-* 23.1 — the exclusion of gazelle awards, 前资助 projects and other 后补助 in the same year
-  (facts `received_gazelle_award`, `has_prefunded_project`, `has_other_post_subsidy`,
-  read by the guide's rule 23.1:no_double_benefit).
-* 30.1 — the same host organisation (this organisation) with the same content at the same
-  level as an engineering centre and an enterprise technology centre is paid once (fact
-  `duplicate_enterprise_tech_center`, read by 30.1:no_duplicate); and a platform already
-  paid under 30.1 (same level, same content) is not paid again (一次性后补助).
-* Yearly caps (limits marked `per_year` in the guide: 27.1, 28.1, 32.1) — what the
-  history already received under the direction that year reduces the room.
+A history given with a quote is taken as the organisation's complete record: the facts it
+decides are then known, not left to the officer. A history read from the database decides
+only the facts the guide marks `recorded` (what Yongke itself recorded).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from yongke.core.errors import BadInput
+from yongke.guide.claims import Cap, Exclude, Match, Once, Selector, local_part, project_part, stable_id
 from yongke.guide.model import Direction, Guide
 
-KINDS = ("award", "prefunded", "gazelle", "post_subsidy", "enterprise_tech_center")
-KIND_LABELS = {
-    "award": "后补助/奖励",
-    "prefunded": "科技项目（前资助）",
-    "gazelle": "瞪羚企业奖补",
-    "post_subsidy": "其他后补助项目",
-    "enterprise_tech_center": "企业技术中心",
-}
-CENTRE_LEVELS = ("national", "region", "city")
-_KEYS = {"direction", "year", "amount", "kind", "content", "level"}
-# 30.1: an engineering centre of a level and an enterprise technology centre of the same level.
-# Only the engineering-centre levels the guide names; a key laboratory is no engineering centre.
-ENG_CENTRE_LEVEL = {"region_eng_center": "region", "city_eng_center": "city"}
-GAZELLE_DIRECTIONS = ("23.2",)  # the guide's own gazelle-enterprise award
-# An R&D-investment award (项目23 方向1) may not be enjoyed together with 前资助 projects or other
-# post-subsidies of the same year: holding it excludes later claims outside its own project.
-EXCLUDING_DIRECTIONS = ("23.1",)
+BUILT_IN_KINDS = {"award": "后补助/奖励", "prefunded": "科技项目（前资助）"}
+_KEYS = {"direction", "year", "amount", "kind", "content", "level", "facts", "pending", "ref"}
+_STABLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*/[1-9][0-9]*\.[1-9][0-9]*$")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One earlier claim or award of the organisation."""
+    """One earlier grant or claim of the organisation."""
 
     index: int
     year: int
     kind: str
-    direction: str | None = None
+    direction: str | None = None  # a stable id
     amount: int = 0
     content: str | None = None
     level: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False
     label: str = ""  # what it was, for people: the direction's name or the kind
+    ref: str = ""  # the earlier claim's reference, when the record has one ("申报 #12")
+
+    def value(self, key: str) -> Any:
+        """What the entry says of `key`: its stated fact, else its level or content."""
+        if key in self.facts:
+            return self.facts[key]
+        return {"level": self.level, "content": self.content}.get(key)
 
     def describe(self) -> str:
         money = f"，{self.amount} 元" if self.amount else ""
-        return f"history[{self.index}]：{self.year}年 {self.label}{money}"
+        state = "（待审核的申领）" if self.pending else ""
+        ref = f"，{self.ref}" if self.ref else ""
+        return f"history[{self.index}]：{self.year}年 {self.label}{money}{state}{ref}"
 
 
 def _bad(field: str, rule: str, value: Any = None) -> BadInput:
@@ -97,6 +85,11 @@ def _int(value: Any, field: str, *, what: str) -> int:
     return value
 
 
+def kinds_of(guide: Guide) -> dict[str, str]:
+    """Every kind an entry may have, with its Chinese label."""
+    return {**BUILT_IN_KINDS, **{k: v.label for k, v in guide.claims.kinds.items()}}
+
+
 def parse_history(raw: Any, guide: Guide, *, where: str = "history") -> list[Entry]:
     """Check the history given with a quote; every problem names its field."""
     if raw is None:
@@ -104,13 +97,10 @@ def parse_history(raw: Any, guide: Guide, *, where: str = "history") -> list[Ent
     if not isinstance(raw, list):
         raise _bad(where, "应为列表 / must be a list", raw)
     directions = {d.id: d for d in guide.directions}
-    platform_levels = guide.facts["platform_level"].values if "platform_level" in guide.facts else ()
-    return [
-        _parse_entry(item, i, where=f"{where}[{i}]", directions=directions, platform_levels=platform_levels) for i, item in enumerate(raw)
-    ]
+    return [_parse_entry(item, i, where=f"{where}[{i}]", guide=guide, directions=directions) for i, item in enumerate(raw)]
 
 
-def _parse_entry(item: Any, index: int, *, where: str, directions: dict[str, Direction], platform_levels: tuple[str, ...]) -> Entry:
+def _parse_entry(item: Any, index: int, *, where: str, guide: Guide, directions: dict[str, Direction]) -> Entry:
     """One entry of the history, checked field by field in the order a reader meets them."""
     if not isinstance(item, dict):
         raise _bad(where, "应为对象 / must be an object", item)
@@ -120,144 +110,229 @@ def _parse_entry(item: Any, index: int, *, where: str, directions: dict[str, Dir
     if "year" not in item:
         raise _bad(f"{where}.year", "缺少字段 / missing field")
     year = _int(item["year"], f"{where}.year", what="（年份）")
-    direction = item.get("direction")
-    if direction is not None and (not isinstance(direction, str) or direction not in directions):
-        raise _bad(f"{where}.direction", "未知的申报方向 / unknown direction", direction)
-    kind = _kind_of(item, where, direction)
+    direction, own = _direction_of(item.get("direction"), where, guide=guide, directions=directions)
+    kind = _kind_of(item, where, direction, guide)
     amount = _int(item.get("amount", 0), f"{where}.amount", what="（元）")
     content = item.get("content")
     if content is not None and not isinstance(content, str):
         raise _bad(f"{where}.content", "应为文本 / must be text", content)
-    level = _level_of(item, where, kind=kind, direction=direction, platform_levels=platform_levels)
-    if direction is None:
-        return Entry(index=index, year=year, kind=kind, amount=amount, content=content, level=level, label=KIND_LABELS[kind])
-    if kind == "award" and directions[direction].project.funding == "pre":
+    level = _level_of(item, where, kind=kind, guide=guide)
+    facts = item.get("facts", {})
+    if not isinstance(facts, dict):
+        raise _bad(f"{where}.facts", "应为对象 / must be an object", facts)
+    pending = item.get("pending", False)
+    if not isinstance(pending, bool):
+        raise _bad(f"{where}.pending", "应为 true 或 false / must be a boolean", pending)
+    ref = item.get("ref", "")
+    if not isinstance(ref, str):
+        raise _bad(f"{where}.ref", "应为文本 / must be text", ref)
+    if own is not None and kind == "award" and own.project.funding == "pre":
         kind = "prefunded"  # an award under a 前资助 direction counts as a 前资助 project
-    label = f"{direction} {directions[direction].name}"
-    return Entry(index=index, year=year, kind=kind, direction=direction, amount=amount, content=content, level=level, label=label)
+    label = f"{local_part(direction)} {own.name}" if own is not None and direction else (direction or kinds_of(guide)[kind])
+    return Entry(index, year, kind, direction, amount, content, level, dict(facts), pending, label, ref)
 
 
-def _kind_of(item: dict[str, Any], where: str, direction: str | None) -> str:
+def _direction_of(raw: Any, where: str, *, guide: Guide, directions: dict[str, Direction]) -> tuple[str | None, Direction | None]:
+    """The entry's direction as a stable id, and the guide's own direction when it is one."""
+    if raw is None:
+        return None, None
+    if not isinstance(raw, str):
+        raise _bad(f"{where}.direction", "未知的申报方向 / unknown direction", raw)
+    sid = stable_id(raw, guide.id)
+    if sid.startswith(f"{guide.id}/"):
+        own = directions.get(local_part(sid))
+        if own is None:
+            raise _bad(f"{where}.direction", "未知的申报方向 / unknown direction", raw)
+        return sid, own
+    if not _STABLE_ID.match(sid):
+        raise _bad(f"{where}.direction", "其他年度指南的方向应写作 <指南编号>/<方向>，如 nanning-2021/30.1 / unknown direction", raw)
+    return sid, None
+
+
+def _kind_of(item: dict[str, Any], where: str, direction: str | None, guide: Guide) -> str:
     """The entry's kind: as given, else an award when it names a direction."""
+    kinds = kinds_of(guide)
     kind = item.get("kind", "award" if direction else None)
     if kind is None:
         raise _bad(f"{where}.kind", "缺少字段（无 direction 时须写明 kind）/ missing field", None)
-    if kind not in KINDS:
-        raise _bad(f"{where}.kind", f"应为 {', '.join(KINDS)} 之一 / unknown kind", kind)
+    if kind not in kinds:
+        raise _bad(f"{where}.kind", f"应为 {', '.join(kinds)} 之一 / unknown kind", kind)
     if kind == "award" and not direction:
         raise _bad(f"{where}.direction", "kind 为 award 时须写明方向 / an award names its direction")
     return str(kind)
 
 
-def _level_of(item: dict[str, Any], where: str, *, kind: str, direction: str | None, platform_levels: tuple[str, ...]) -> str | None:
-    """A platform's level: a centre level for an enterprise technology centre, a 30.1 platform level, or free text."""
+def _level_of(item: dict[str, Any], where: str, *, kind: str, guide: Guide) -> str | None:
+    """A level: one of the kind's declared levels, or free text."""
     level = item.get("level")
-    if kind == "enterprise_tech_center":
-        if level not in CENTRE_LEVELS:
-            raise _bad(f"{where}.level", f"应为 {', '.join(CENTRE_LEVELS)} 之一 / unknown level", level)
-    elif direction == "30.1" and level is not None and level not in platform_levels:
-        raise _bad(f"{where}.level", f"应为 {', '.join(platform_levels)} 之一 / unknown level", level)
+    declared = guide.claims.kinds.get(kind)
+    if declared is not None and declared.levels:
+        if level not in declared.levels:
+            raise _bad(f"{where}.level", f"应为 {', '.join(declared.levels)} 之一 / unknown level", level)
     elif level is not None and not isinstance(level, str):
         raise _bad(f"{where}.level", "应为文本 / must be text", level)
     return level
 
 
-def same_content(a: str | None, b: str | None) -> bool | None:
-    """Whether two construction contents are the same; None when either is not given."""
-    if not a or not b:
-        return None
-    return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)
+# --------------------------------------------------------------------------- selecting entries
 
 
-def project_of(direction: str | None) -> str | None:
-    """The project a direction belongs to ("23.1" → "23")."""
-    return direction.split(".")[0] if direction else None
+def _same(a: Any, b: Any) -> bool:
+    """Two stated values are the same thing (text compared without whitespace)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)
+    return bool(a == b)
 
 
-# Facts of the guide that a complete history decides, for the directions whose rules read them.
-# Each: which entries make the fact true, given the claim's direction, its year and facts.
-_Pred = Callable[[Entry, str, int, dict[str, Any]], bool]
-HISTORY_FACTS: dict[str, _Pred] = {
-    "received_gazelle_award": lambda e, d, year, f: e.year == year and (e.kind == "gazelle" or e.direction in GAZELLE_DIRECTIONS),
-    "has_prefunded_project": lambda e, d, year, f: e.year == year and e.kind == "prefunded",
-    # "其他后补助": a post-subsidy outside the claim's own project (the project's other direction is
-    # the gazelle award, which has its own fact).
-    "has_other_post_subsidy": lambda e, d, year, f: (
-        e.year == year and (e.kind == "post_subsidy" or (e.kind == "award" and project_of(e.direction) != project_of(d)))
-    ),
-    "duplicate_enterprise_tech_center": lambda e, d, year, f: (
-        e.kind == "enterprise_tech_center"
-        and e.level == ENG_CENTRE_LEVEL.get(f.get("platform_level", ""))
-        and bool(same_content(e.content, f.get("content")))
-    ),
-}
+@dataclass
+class Selection:
+    """The entries a selector finds for a claim: those that match, those that may (a value to
+    compare is missing on one side), and whether the selector applies to the claim at all."""
+
+    hits: list[Entry] = field(default_factory=list)
+    unknown: list[Entry] = field(default_factory=list)
+    unknown_facts: list[str] = field(default_factory=list)
+    applies: bool = True
 
 
-# The facts the system's own records decide: claims and projects made in Yongke. Awards made
-# outside the plan (a regional gazelle award, an enterprise technology centre) are known only
-# from what the organisation declares, so a history read from the database decides only these.
-RECORDED_FACTS = frozenset({"received_gazelle_award", "has_prefunded_project", "has_other_post_subsidy"})
+def _claim_value(m: Match, facts: dict[str, Any]) -> tuple[bool, Any]:
+    """(applies, value): a mapped fact outside its map makes the selector not apply to the claim."""
+    value = facts.get(m.fact)
+    if m.map:
+        if value is None:
+            return True, None
+        if value not in m.map:
+            return False, None
+        return True, m.map[value]
+    return True, value
+
+
+def select(
+    entries: list[Entry], sel: Selector, *, guide: Guide, direction: str, year: int, facts: dict[str, Any], pending: bool = False
+) -> Selection:
+    """The entries of `sel` for a claim under `direction` in `year` with these facts."""
+    claim = stable_id(direction, guide.id)
+    wanted = {stable_id(d, guide.id) for d in sel.directions}
+    out = Selection()
+    values = []
+    for m in sel.match:
+        applies, value = _claim_value(m, facts)
+        if not applies:
+            out.applies = False
+            return out
+        values.append((m, value))
+    for e in entries:
+        if (e.pending and not pending) or not sel.period.holds(e.year, year):
+            continue
+        if not ((e.direction in wanted) or (e.kind in sel.kinds)):
+            continue
+        in_project = e.direction is not None and project_part(e.direction) == project_part(claim)
+        if (sel.project == "same" and not in_project) or (sel.project == "other" and in_project):
+            continue
+        missing = [m.fact for m, v in values if v is None or e.value(m.entry_key) is None]
+        if any(v is not None and e.value(m.entry_key) is not None and not _same(v, e.value(m.entry_key)) for m, v in values):
+            continue
+        if missing:
+            out.unknown.append(e)
+            out.unknown_facts += [f for f in missing if f not in out.unknown_facts]
+        else:
+            out.hits.append(e)
+    return out
+
+
+# --------------------------------------------------------------------------- facts the history decides
+
+
+def recorded_facts(guide: Guide) -> frozenset[str]:
+    """The facts the system's own records decide (a history read from the database is complete for them)."""
+    return frozenset(n for n, f in guide.facts.items() if f.history is not None and f.history.recorded)
+
+
+def history_fact_names(guide: Guide) -> frozenset[str]:
+    return frozenset(n for n, f in guide.facts.items() if f.history is not None)
 
 
 @dataclass
 class Implied:
-    """What the history says about one quote."""
+    """What the history says about one claim."""
 
     facts: dict[str, bool]  # facts it decides
     evidence: dict[str, list[Entry]]  # the entries that make each fact true
     notes: list[dict[str, Any]]  # what it cannot decide (reasons for the officer)
 
 
-def implied_facts(entries: list[Entry], *, direction: str, names: set[str], year: int, facts: dict[str, Any], given: bool) -> Implied:
-    """The facts among `names` that the history decides (a fact already true stays true)."""
+def implied_facts(
+    entries: list[Entry], *, guide: Guide, direction: str, names: set[str], year: int, facts: dict[str, Any], given: bool
+) -> Implied:
+    """The facts among `names` that the history decides (a fact declared true stays true)."""
     out: dict[str, bool] = {}
     evidence: dict[str, list[Entry]] = {}
     notes: list[dict[str, Any]] = []
     if not given:
         return Implied(out, evidence, notes)
-    for name in sorted(names & set(HISTORY_FACTS)):
-        if name == "duplicate_enterprise_tech_center":
-            centre_level = ENG_CENTRE_LEVEL.get(facts.get("platform_level", ""))
-            same_level = [e for e in entries if e.kind == "enterprise_tech_center" and e.level == centre_level]
-            if centre_level is None:
-                out[name] = bool(facts.get(name))  # the clause concerns engineering centres only
-                continue
-            unverifiable = (bool(same_level) and not facts.get("content")) or any(e.content is None for e in same_level)
-            if unverifiable and not facts.get(name):
-                notes.append(
-                    {
-                        "code": "to_verify",
-                        "message": "待核实：申报历史中有同级企业技术中心，但未提供建设内容（content），须人工核对是否相同 / "
-                        "to be verified: same-level enterprise technology centre, content not given",
-                        "fields": ["facts.content"],
-                        "history": [e.index for e in same_level],
-                    }
-                )
-                continue
-        hits = [e for e in entries if HISTORY_FACTS[name](e, direction, year, facts)]
+    for name in sorted(names & history_fact_names(guide)):
+        spec = guide.facts[name].history
+        assert spec is not None
+        declared = bool(facts.get(name))
+        found = [select(entries, s, guide=guide, direction=direction, year=year, facts=facts) for s in spec.any]
+        if not any(f.applies for f in found):
+            out[name] = declared  # the clause does not concern this claim
+            continue
+        hits = [e for f in found for e in f.hits]
+        unknown = [e for f in found for e in f.unknown]
+        if unknown and not hits and not declared:
+            fields = sorted({x for f in found for x in f.unknown_facts})
+            notes.append(
+                {
+                    "code": "to_verify",
+                    "message": f"待核实：申报历史中有可能相同的记录，未能比对 {', '.join(fields)}，须人工核对（{guide.facts[name].label}）/ "
+                    "to be verified: an earlier entry may be the same",
+                    "fields": [f"facts.{x}" for x in fields],
+                    "history": [e.index for e in unknown],
+                }
+            )
+            continue
         evidence[name] = hits
-        out[name] = bool(facts.get(name)) or bool(hits)
+        out[name] = declared or bool(hits)
     return Implied(out, evidence, notes)
 
 
-def paid_in_year(entries: list[Entry], *, direction: str, year: int) -> tuple[int, list[Entry]]:
+# --------------------------------------------------------------------------- one-time awards, exclusions, caps
+
+
+def paid_once(entries: list[Entry], once: Once, *, guide: Guide, direction: str, year: int, facts: dict[str, Any]) -> Selection:
+    """Earlier grants and pending claims of the same thing under a one-time award."""
+    return select(entries, once.selector, guide=guide, direction=direction, year=year, facts=facts, pending=True)
+
+
+def excluded_by(entries: list[Entry], *, guide: Guide, direction: str, year: int) -> tuple[Exclude, Entry] | None:
+    """The first exclusion an earlier grant makes of a claim or project under `direction`."""
+    claim = stable_id(direction, guide.id)
+    for ex in guide.claims.excludes:
+        if isinstance(ex.applies_to, tuple) and claim not in {stable_id(d, guide.id) for d in ex.applies_to}:
+            continue
+        for e in select(entries, ex.by, guide=guide, direction=direction, year=year, facts={}).hits:
+            if ex.applies_to == "other_projects" and e.direction is not None and project_part(e.direction) == project_part(claim):
+                continue
+            return ex, e
+    return None
+
+
+def paid_in_year(entries: list[Entry], *, guide: Guide, direction: str, year: int) -> tuple[int, list[Entry]]:
     """What the organisation already received under a direction in a year."""
-    hits = [e for e in entries if e.kind == "award" and e.direction == direction and e.year == year]
+    claim = stable_id(direction, guide.id)
+    hits = [e for e in entries if e.kind == "award" and not e.pending and e.direction == claim and e.year == year]
     return sum(e.amount for e in hits), hits
 
 
-def already_paid_platform(entries: list[Entry], *, level: str | None, content: str | None) -> tuple[list[Entry], list[Entry]]:
-    """30.1 is one-off: earlier 30.1 awards for the same level and content (and those that cannot be compared)."""
-    same_level = [e for e in entries if e.kind == "award" and e.direction == "30.1" and e.level == level]
-    same = [e for e in same_level if same_content(e.content, content)]
-    unknown = [e for e in same_level if same_content(e.content, content) is None]
-    return same, unknown
-
-
-def excluded_by(entries: list[Entry], *, direction: str, year: int) -> Entry | None:
-    """An earlier award of the year that excludes a claim or project under `direction`
-    (holding an R&D-investment award excludes everything outside its own project)."""
-    for e in entries:
-        if e.year == year and e.direction in EXCLUDING_DIRECTIONS and project_of(e.direction) != project_of(direction):
-            return e
-    return None
+def caps_for(entries: list[Entry], *, guide: Guide, direction: str, year: int) -> list[tuple[Cap, int, list[Entry]]]:
+    """Each cap across claims that holds for the direction: (cap, already received in its period, the entries)."""
+    claim = stable_id(direction, guide.id)
+    out = []
+    for cap in guide.claims.caps:
+        wanted = {stable_id(d, guide.id) for d in cap.directions}
+        if claim not in wanted:
+            continue
+        hits = [e for e in entries if not e.pending and e.direction in wanted and cap.period.holds(e.year, year)]
+        out.append((cap, sum(e.amount for e in hits), hits))
+    return out

@@ -11,7 +11,7 @@ from yongke.accounts.actors import Viewer
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import scope_of
 from yongke.applications.models import Application, Call
-from yongke.applications.workflow import SUPPORTED_STATES
+from yongke.applications.workflow import SUPPORTED_STATES, workflow_for
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import NotFound, PermissionDenied
 from yongke.orgs.models import Organisation
@@ -139,21 +139,42 @@ def supported(qs: QuerySet[Application]) -> QuerySet[Application]:
 
 
 def organisation_history(org: Organisation, *, year_label: str, exclude: Application | None = None) -> list[dict[str, Any]]:
-    """What the organisation already received under a guide year, in the shape of a quote's
-    `history` (see `yongke.applications.history`): the one record of grants and claims that
-    quotes, submissions, claim checks and screening all read."""
-    qs = supported(Application.objects.filter(organisation=org, guide_version__label=year_label))
+    """The organisation's grants and claims of every guide year up to `year_label`, in the shape
+    of a quote's `history` (see `yongke.applications.history`): the one record that quotes,
+    submissions, claim checks and screening all read. Claims still being decided are `pending`
+    (they count only against one-time awards: two claims of one thing cannot both be paid).
+    Each entry states the claim's facts, also under the names the guide's one-time rules compare."""
+    from yongke.guide.claims import stable_id
+    from yongke.guide.selectors import compiled_for
+
+    if not year_label.isdigit():
+        return []
+    year = int(year_label)
+    qs = Application.objects.filter(organisation=org).select_related("guide_version").order_by("pk")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    year = int(year_label) if year_label.isdigit() else None
     out = []
-    for a in qs.order_by("pk"):
-        entry: dict[str, Any] = {"direction": a.direction, "year": year, "amount": int(a.decided_amount or 0)}
+    for a in qs:
+        label = a.guide_version.label
+        granted = a.state in SUPPORTED_STATES[a.funding]
+        pending = not granted and a.state in workflow_for(a.funding).open_states
+        if not (granted or pending) or not label.isdigit() or int(label) > year:
+            continue
+        compiled = compiled_for(a.guide_version)
+        facts = dict(a.facts)
+        award = compiled.award_rule(a.direction)
+        if award is not None and award.rule.once is not None:
+            facts.update({m.entry_key: a.facts[m.fact] for m in award.rule.once.selector.match if m.fact in a.facts})
+        entry: dict[str, Any] = {
+            "direction": stable_id(a.direction, compiled.guide.id),
+            "year": int(label),
+            "amount": int(a.decided_amount or 0),
+            "facts": facts,
+            "ref": f"申报 #{a.pk}",
+        }
         if a.funding == "pre":
             entry["kind"] = "prefunded"
-        if a.facts.get("platform_level") is not None:
-            entry["level"] = a.facts.get("platform_level")
-        if a.facts.get("content"):
-            entry["content"] = a.facts["content"]
+        if pending:
+            entry["pending"] = True
         out.append(entry)
     return out

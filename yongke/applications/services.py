@@ -279,8 +279,8 @@ def _history_facts(app: Application, facts: dict[str, Any]) -> dict[str, bool]:
     if year is None:
         return {}
     guide = compiled_for(app.guide_version).guide
-    names = set(guide.facts) & hist.RECORDED_FACTS
-    implied = hist.implied_facts(entries, direction=app.direction, names=names, year=year, facts=facts, given=True)
+    names = set(hist.recorded_facts(guide))
+    implied = hist.implied_facts(entries, guide=guide, direction=app.direction, names=names, year=year, facts=facts, given=True)
     return implied.facts
 
 
@@ -398,15 +398,36 @@ def _cross_rules(app: Application, now: dt.datetime) -> None:
             code="duplicate_title",
             detail={"other": twin.pk, "direction": twin.direction},
         )
-    # An award that may not be enjoyed with other support excludes what comes after it (and is
-    # excluded by what came before, through the history facts its own rule reads).
+    _cross_claim_rules(app)
+
+
+def _cross_claim_rules(app: Application) -> None:
+    """The guide's rules across claims, on the organisation's recorded history: an exclusion an
+    earlier grant makes (the rule it belongs to is also excluded by what came before, through
+    the history facts it reads), and a one-time award already paid or already claimed."""
     year, entries = _history(app)
-    blocking = hist.excluded_by(entries, direction=app.direction, year=year) if year is not None else None
-    if blocking is not None:
+    if year is None:
+        return
+    guide = compiled_for(app.guide_version).guide
+    found = hist.excluded_by(entries, guide=guide, direction=app.direction, year=year)
+    if found is not None:
+        exclude, entry = found
         raise Refused(
-            f"本单位已享受{blocking.label}，不能与科技项目（前资助）、后补助项目等重复享受 / excluded by an earlier award",
-            code="excluded_by_23",
-            detail={"direction": blocking.direction},
+            f"{exclude.message}（{entry.describe()}；指南原文：{exclude.source}）/ excluded by an earlier award",
+            code="excluded",
+            detail={"exclude": exclude.id, "direction": entry.direction, "ref": entry.ref},
+        )
+    award = compiled_for(app.guide_version).award_rule(app.direction)
+    if award is None or award.rule.once is None:
+        return
+    facts = application_facts(app)
+    same = hist.paid_once(entries, award.rule.once, guide=guide, direction=app.direction, year=year, facts=facts).hits
+    if same:
+        raise Refused(
+            f"一次性补助不能重复申领：本单位已获得或已申领（{'；'.join(e.describe() for e in same)}）（指南原文：{award.rule.once.source}）"
+            " / a one-time award already paid or claimed",
+            code="paid_once",
+            detail={"refs": [e.ref for e in same], "directions": [e.direction for e in same]},
         )
 
 

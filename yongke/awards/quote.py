@@ -35,7 +35,7 @@ from yongke.applications import history as hist
 from yongke.core.errors import BadInput
 from yongke.guide.engine import AwardBreakdown, CompiledGuide, Outcome, referenced_names
 from yongke.guide.facts import coerce_facts
-from yongke.guide.model import Rule
+from yongke.guide.model import Guide, Rule
 
 QUOTE_KEYS = {"direction", "facts", "org", "year", "history"}
 PREMIUM_PREFIX = "premium_"
@@ -146,7 +146,7 @@ def award_quote(
     """Quote a direction's award for one organisation; raises BadInput naming the field.
 
     A given `history` decides every fact a history can decide; `decides` narrows that to the
-    facts a partial record knows (the system's own records: `history.RECORDED_FACTS`)."""
+    facts a partial record knows (the system's own records: `history.recorded_facts`)."""
     award = _award_rule(compiled, direction)
     year_ = guide_year(compiled, year)
     check_org(org)
@@ -154,19 +154,21 @@ def award_quote(
     entries = hist.parse_history(history, compiled.guide)
     _require_facts(compiled, award, given)
 
+    claim_facts = {**given, "content": content}
     implied = hist.implied_facts(
         entries,
+        guide=compiled.guide,
         direction=direction,
         names=_gating_names(compiled, direction, decides),
         year=year_,
-        facts={**given, "content": content},
+        facts=claim_facts,
         given=history is not None,
     )
     context = {**given, **implied.facts}
     _, outcomes = compiled.evaluate(direction, context)
     failed, notes, award_value = _judge_rules(compiled, outcomes, implied=implied, given=given)
-    if direction == "30.1" and entries:
-        _check_paid_once(entries, award, level=given.get("platform_level"), content=content, failed=failed, notes=notes)
+    if award.once is not None and entries:
+        _check_paid_once(compiled, entries, award, direction=direction, year=year_, facts=claim_facts, failed=failed, notes=notes)
     if failed:
         return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": failed + notes}
 
@@ -174,17 +176,38 @@ def award_quote(
     if parts is None or award_value is None or parts.amount != award_value:
         # The guide file promises that the parts add up to the formula; validation checks it on every case.
         raise RuntimeError(f"{award.id}: 分项合计与公式金额不一致 / breakdown does not add up ({parts and parts.amount} != {award_value})")
-    amount, steps, reasons = _apply_yearly_caps(parts, entries, direction=direction, year=year_)
+    amount, steps, reasons = _apply_yearly_caps(parts, entries, guide=compiled.guide, direction=direction, year=year_)
+    notes += _assumed_reasons(compiled, parts.assumed)
     if amount == 0 and reasons:
         reasons.append({"code": "annual_cap_reached", "message": "本年度补助已达上限，本次不予补助 / the yearly cap is reached"})
         return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": reasons + notes}
     return {"direction": direction, "eligible": True, "amount": amount, "breakdown": steps, "reasons": reasons + notes}
 
 
+def _assumed_reasons(compiled: CompiledGuide, names: list[str]) -> list[dict[str, Any]]:
+    """A reason for every assumed parameter the amount rests on: a figure the guide leaves open,
+    set by the officers, which the applicant must not take for the guide's own."""
+    out = []
+    for name in names:
+        p = compiled.guide.parameters[name]
+        unit = p.unit or ""
+        out.append(
+            {
+                "code": "assumed_parameter",
+                "parameter": name,
+                "value": p.value,
+                "label": p.label,
+                "message": f"测算采用待定参数：{p.label} {p.value}{unit}（指南未明确，由项目处设定，以正式通知为准）/ rests on an assumed figure",
+                **({"source": p.source} if p.source else {}),
+            }
+        )
+    return out
+
+
 def _award_rule(compiled: CompiledGuide, direction: Any) -> Rule:
     """The award rule of the direction a quote names (a known direction paid by formula)."""
     if not isinstance(direction, str):
-        raise _bad("direction", '应为方向编号文本，如 "26.1" / must be a string', direction)
+        raise _bad("direction", "应为方向编号文本，如 26.1 / must be a string", direction)
     compiled.direction(direction)
     award = compiled.award_rule(direction)
     if award is None:
@@ -250,49 +273,53 @@ def _failure(rule: Rule, names: tuple[str, ...], *, implied: hist.Implied, given
 
 
 def _check_paid_once(
+    compiled: CompiledGuide,
     entries: list[hist.Entry],
     award: Rule,
     *,
-    level: str | None,
-    content: str | None,
+    direction: str,
+    year: int,
+    facts: dict[str, Any],
     failed: list[dict[str, Any]],
     notes: list[dict[str, Any]],
 ) -> None:
-    """30.1 is paid once per platform: an earlier award of the same level and content fails the quote, one that cannot be compared is noted."""
-    same, unknown = hist.already_paid_platform(entries, level=level, content=content)
-    once = "对新认定的创新平台给予一次性后补助建设资助"
-    if same:
+    """A one-time award (the rule's `once`): an earlier grant or pending claim of the same thing
+    fails the quote, naming it; one that cannot be compared (a value missing) is noted."""
+    assert award.once is not None
+    found = hist.paid_once(entries, award.once, guide=compiled.guide, direction=direction, year=year, facts=facts)
+    if found.hits:
         failed.append(
             {
                 "code": "paid_once",
                 "rule": award.id,
-                "source": once,
-                "message": f"不予支持：同一平台（同级、相同建设内容）已获一次性后补助（{'；'.join(e.describe() for e in same)}）/ already paid once",
-                "history": [e.index for e in same],
+                "source": award.once.source,
+                "message": f"不予支持：一次性补助已获得或已申领（{'；'.join(e.describe() for e in found.hits)}）/ already paid once",
+                "history": [e.index for e in found.hits],
             }
         )
-    elif unknown:
+    elif found.unknown:
+        labels = "、".join(compiled.guide.facts[f].label if f in compiled.guide.facts else f for f in found.unknown_facts)
         notes.append(
             {
                 "code": "to_verify",
                 "rule": award.id,
-                "source": once,
-                "fields": ["facts.content"],
-                "message": "待核实：申报历史中有同级平台的一次性后补助，未能比对建设内容 / to be verified: an earlier same-level platform award",
-                "history": [e.index for e in unknown],
+                "source": award.once.source,
+                "fields": [f"facts.{f}" for f in found.unknown_facts],
+                "message": f"待核实：申报历史中有可能相同的一次性补助，未能比对{labels} / to be verified: an earlier one-time award may be the same",
+                "history": [e.index for e in found.unknown],
             }
         )
 
 
 def _apply_yearly_caps(
-    parts: AwardBreakdown, entries: list[hist.Entry], *, direction: str, year: int
+    parts: AwardBreakdown, entries: list[hist.Entry], *, guide: Guide, direction: str, year: int
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
     """The award after the yearly caps, given what the history already received this year: (amount, steps, reasons)."""
     amount = parts.amount
     steps = list(parts.steps)
     reasons: list[dict[str, Any]] = []
     for limit, value in parts.per_year:
-        paid, hits = hist.paid_in_year(entries, direction=direction, year=year)
+        paid, hits = hist.paid_in_year(entries, guide=guide, direction=direction, year=year)
         if not hits:
             continue
         room = max(value - paid, 0)
@@ -310,6 +337,27 @@ def _apply_yearly_caps(
                     "source": limit.source,
                     "history": [e.index for e in hits],
                     "message": f"年度上限：{limit.source.rstrip('。')}，本年度已获 {paid} 元，本次最多 {room} 元 / yearly cap across claims",
+                }
+            )
+            amount = room
+    for cap, paid, hits in hist.caps_for(entries, guide=guide, direction=direction, year=year):
+        most = int(guide.parameters[cap.amount].value) if isinstance(cap.amount, str) else cap.amount
+        room = max(most - paid, 0)
+        if amount > room:
+            steps.append(
+                {
+                    "step": f"{cap.message}：{cap.period.describe()}已获 {paid} 元，上限 {most} 元，剩余额度 {room} 元",
+                    "amount": room - amount,
+                    "source": cap.source,
+                }
+            )
+            reasons.append(
+                {
+                    "code": "cap_across_claims",
+                    "cap": cap.id,
+                    "source": cap.source,
+                    "history": [e.index for e in hits],
+                    "message": f"合计上限：{cap.message}，已获 {paid} 元，本次最多 {room} 元 / a cap across claims",
                 }
             )
             amount = room

@@ -34,12 +34,13 @@ def claim_quote(app: Application) -> dict[str, Any]:
         raise BadInput(f"方向 {app.direction} 不按公式计算补助 / not a formula award", detail={"field": "direction"})
     # The facts the history decides are left to the quote, which applies the same history to
     # what the claim itself declares (an award received outside the plan is known only so).
-    facts = {k: v for k, v in app_services.application_facts(app).items() if k not in _FIELD_FACTS and k not in hist.RECORDED_FACTS}
-    facts.update({k: v for k, v in app.facts.items() if k in hist.RECORDED_FACTS})
+    recorded = hist.recorded_facts(compiled.guide)
+    facts = {k: v for k, v in app_services.application_facts(app).items() if k not in _FIELD_FACTS and k not in recorded}
+    facts.update({k: v for k, v in app.facts.items() if k in recorded})
     year = int(app.guide_version.label) if app.guide_version.label.isdigit() else None
     history = organisation_history(app.organisation, year_label=app.guide_version.label, exclude=app) if year is not None else None
     return award_quote(
-        compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year, history=history, decides=hist.RECORDED_FACTS
+        compiled, direction=app.direction, facts=facts, org=app.organisation.uscc, year=year, history=history, decides=recorded
     )
 
 
@@ -139,6 +140,42 @@ def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
     }
 
 
+def _refuse_claims_that_cannot_both_be_paid(call: Call, direction: str, claims: list[Application]) -> None:
+    """A one-time award is paid once per organisation and thing: a set holding two such claims
+    is refused, both named, before any money is allocated."""
+    compiled = compiled_for(call.guide_version)
+    award = compiled.award_rule(direction)
+    if award is None or award.rule.once is None or not call.guide_version.label.isdigit():
+        return
+    year = int(call.guide_version.label)
+    seen: list[Application] = []
+    for c in claims:
+        earlier = [o for o in seen if o.organisation_id == c.organisation_id]
+        if earlier:
+            once = award.rule.once
+            raw = [
+                {
+                    "direction": direction,
+                    "year": year,
+                    "pending": True,
+                    "ref": f"申报 #{o.pk}",
+                    "facts": {**o.facts, **{m.entry_key: o.facts[m.fact] for m in once.selector.match if m.fact in o.facts}},
+                }
+                for o in earlier
+            ]
+            entries = hist.parse_history(raw, compiled.guide)
+            found = hist.paid_once(entries, award.rule.once, guide=compiled.guide, direction=direction, year=year, facts=dict(c.facts))
+            if found.hits:
+                other = found.hits[0].ref
+                raise Refused(
+                    f"{other} 与 申报 #{c.pk} 是同一单位的同一项一次性补助，只能支付一次，请先退回或驳回其一（指南原文：{award.rule.once.source}）"
+                    " / two claims of one one-time award",
+                    code="paid_once",
+                    detail={"applications": [int(other.split("#")[1]), c.pk]},
+                )
+        seen.append(c)
+
+
 @transaction.atomic
 def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, Any]:
     """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示."""
@@ -149,6 +186,7 @@ def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, An
     claims = list(
         Application.objects.select_for_update().filter(call=call, direction=direction, funding="post", state="checked").order_by("pk")
     )
+    _refuse_claims_that_cannot_both_be_paid(call, direction, claims)
     result = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims])
     amounts = dict(result.amounts)
     for c in claims:

@@ -31,7 +31,9 @@ def _budgets(text: str | None) -> dict | None:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise BadInput(f'--budgets: 应为 JSON 对象，如 {{"1.1": 5000000}} / bad JSON: {e.msg}', detail={"field": "--budgets"}) from None
+        raise BadInput(
+            f'--budgets: 应为 JSON 对象，如 {{"1": 20000000}}（键为项目或方向编号） / bad JSON: {e.msg}', detail={"field": "--budgets"}
+        ) from None
 
 
 def cmd_call_open(args: argparse.Namespace) -> int:
@@ -100,7 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--closes-at", required=True, help="截止时间，如 2022-06-30T17:00")
     o.add_argument("--opens-at", help="开始时间（默认：现在）")
     o.add_argument("--directions", help="开放的方向，逗号分隔（默认：指南全部方向）")
-    o.add_argument("--budgets", help='预算 JSON，如 {"1.1": 5000000}')
+    o.add_argument("--budgets", help='预算 JSON，键为项目或方向编号，如 {"1": 20000000}')
     o.add_argument("--leader-limit", type=int, default=1)
     o.add_argument("--experts", type=int, default=3, help="每个申报的评审专家数")
     o.add_argument("--blind", action="store_true", help="匿名评审")

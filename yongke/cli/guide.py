@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from yongke.cli.common import EXIT_NEGATIVE, EXIT_OK, Parser, console_actor, django_setup, emit, read_json
 from yongke.core.errors import BadInput
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Everything the test suite checks on a guide: structure, units, verbatim sources, cases
+    (exit 2 with the first problem), then coverage of the published text: a passage no rule,
+    text or preamble quotes is a negative verdict (exit 1, each passage listed)."""
     from yongke.guide.loader import load_guide
+    from yongke.guide.validate import uncovered
 
     g = load_guide(args.file)
+    missing = uncovered(g)
     emit(
         {
-            "ok": True,
+            "ok": not missing,
             "file": str(args.file) if args.file else "bundled",
             "version": g.version,
             "digest": g.digest,
@@ -27,8 +33,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "parameters": len(g.parameters),
             "cases": sum(len(d.cases) for d in g.directions),
             "sources_verbatim": True,
+            "text_covered": not missing,
+            "uncovered": missing,
         }
     )
+    if missing:
+        sys.stderr.write(
+            f"指南原文有 {len(missing)} 处未被任何规则引用，例如：{missing[0][:80]} / uncovered passages of the published text\n"
+        )
+        return EXIT_NEGATIVE
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from yongke.guide.schema import json_schema
+
+    emit(json_schema())
     return EXIT_OK
 
 
@@ -133,6 +153,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--format", default="json")
     e.add_argument("--file")
     e.set_defaults(func=cmd_export)
+    sc = gs.add_parser("schema", help="指南文件结构的 JSON Schema（供编辑器自动补全与提示）")
+    sc.set_defaults(func=cmd_schema)
 
     c = sub.add_parser("check", help='按方向检查申报事实：{"direction", "facts"}')
     c.add_argument("file", help="JSON 文件，- 表示标准输入")

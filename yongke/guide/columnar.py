@@ -236,14 +236,16 @@ class ColumnarGuide:
             if not gates:
                 self.verdicts[d.id] = pl.lit(0, dtype=pl.Int8)
                 continue
-            fail = pl.any_horizontal([(~g).fill_null(False) for g in gates])
-            missing = pl.any_horizontal([g.is_null() for g in gates])
+            # The gates' Kleene `and` is the verdict: false when one fails, else null when one is
+            # undecided, else true. Each gate is computed once; asking "any fails?" and "any
+            # undecided?" separately computed it twice, as polars rewrites a negated gate.
+            ok = pl.all_horizontal(gates)
             self.verdicts[d.id] = (
-                pl.when(fail)
-                .then(pl.lit(1, dtype=pl.Int8))
-                .when(missing)
+                pl.when(ok.is_null())
                 .then(pl.lit(2, dtype=pl.Int8))
-                .otherwise(pl.lit(0, dtype=pl.Int8))
+                .when(ok)
+                .then(pl.lit(0, dtype=pl.Int8))
+                .otherwise(pl.lit(1, dtype=pl.Int8))
             )
 
     def prepare(self, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:

@@ -16,7 +16,7 @@ import cel
 
 from yongke.core.errors import BadInput
 from yongke.guide.facts import coerce_facts
-from yongke.guide.model import STEP_NAME, AwardStep, Direction, Fact, Guide, Rule
+from yongke.guide.model import STEP_NAME, AwardStep, Direction, Fact, Guide, Parameter, Rule
 
 
 @lru_cache(maxsize=4096)
@@ -78,6 +78,7 @@ class AwardBreakdown:
     amount: int
     steps: list[dict[str, Any]] = field(default_factory=list)
     per_year: list[tuple[AwardStep, int]] = field(default_factory=list)
+    assumed: list[str] = field(default_factory=list)  # assumed parameters the shown steps rest on, in order
 
 
 def _show(value: Any, fact: Fact | None) -> str:
@@ -95,25 +96,45 @@ def render_step(template: str, context: dict[str, Any], facts: dict[str, Fact]) 
     return STEP_NAME.sub(lambda m: _show(context[m.group(1)], facts.get(m.group(1))) if m.group(1) in context else "—", template)
 
 
-def award_breakdown(cr: _CompiledRule, context: dict[str, Any], facts: dict[str, Fact]) -> AwardBreakdown | None:
+ASSUMED_MARK = "（待定参数）"
+
+
+class _Assumed:
+    """Which assumed parameters (figures the guide leaves open) a step's expression reads."""
+
+    def __init__(self, parameters: dict[str, Parameter]) -> None:
+        self.names = {n for n, p in parameters.items() if p.assumed}
+        self.used: list[str] = []
+
+    def mark(self, text: str, expr: str | None) -> str:
+        read = [n for n in referenced_names(expr) if n in self.names] if expr and self.names else []
+        self.used += [n for n in read if n not in self.used]
+        return f"{text}{ASSUMED_MARK}" if read else text
+
+
+def award_breakdown(
+    cr: _CompiledRule, context: dict[str, Any], facts: dict[str, Fact], parameters: dict[str, Parameter] | None = None
+) -> AwardBreakdown | None:
     """The breakdown of one award rule, or None when a fact it needs is not given.
 
     Terms that come to 0 are left out (a direction's alternatives: only the one that applies
     is shown), unless every term is 0. A limit appears only when it cuts the amount, as a
-    negative step. Without terms the whole formula is one step.
+    negative step. Without terms the whole formula is one step. A shown step that reads an
+    assumed parameter says so ("（待定参数）") and the parameter is listed in `assumed`.
     """
     rule = cr.rule
     if cr.program is None:
         return None
+    assumed = _Assumed(parameters or {})
     try:
         limits: list[tuple[AwardStep | None, int]] = []
         if not cr.terms:
             raw = int(cr.program.execute(context))
-            steps = [{"step": rule.message, "amount": raw, "source": rule.source}]
+            steps = [{"step": assumed.mark(rule.message, rule.expr), "amount": raw, "source": rule.source}]
         else:
             values = [(s, int(prog.execute(context))) for s, prog in cr.terms]
             shown = [(s, v) for s, v in values if v] or values
-            steps = [{"step": render_step(s.step, context, facts), "amount": v, "source": s.source} for s, v in shown]
+            steps = [{"step": assumed.mark(render_step(s.step, context, facts), s.expr), "amount": v, "source": s.source} for s, v in shown]
             raw = sum(v for _, v in values)
             limits = [(s, int(prog.execute(context))) for s, prog in cr.limits]
         if rule.cap is not None:  # the rule's own cap last: a limit the terms' author forgot still holds
@@ -126,10 +147,13 @@ def award_breakdown(cr: _CompiledRule, context: dict[str, Any], facts: dict[str,
         if s is not None and s.per_year:
             per_year.append((s, limit))
         if total > limit:
-            text = render_step(s.step, context, facts) if s is not None else f"不超过 {limit} 元"
+            if s is not None:
+                text = assumed.mark(render_step(s.step, context, facts), s.expr)
+            else:
+                text = assumed.mark(f"不超过 {limit} 元", rule.cap if isinstance(rule.cap, str) else None)
             steps.append({"step": text, "amount": limit - total, "source": s.source if s is not None else rule.source})
             total = limit
-    return AwardBreakdown(amount=total, steps=steps, per_year=per_year)
+    return AwardBreakdown(amount=total, steps=steps, per_year=per_year, assumed=assumed.used)
 
 
 def direction_verdict(results: list[tuple[_CompiledRule, str]]) -> str:
@@ -182,13 +206,13 @@ class CompiledGuide:
             return None
         context = dict(self.parameters)
         context.update(facts)
-        return award_breakdown(cr, context, self.guide.facts)
+        return award_breakdown(cr, context, self.guide.facts, self.guide.parameters)
 
     def check(self, direction_id: str, facts: Any) -> dict[str, Any]:
         """The `yongke check` answer: the direction's verdict and every rule's result."""
         if not isinstance(direction_id, str):
             raise BadInput(
-                'direction 应为方向编号文本，如 "1.1" / direction must be a string', code="bad_input", detail={"field": "direction"}
+                "direction 应为方向编号文本，如 1.1 / direction must be a string", code="bad_input", detail={"field": "direction"}
             )
         self.direction(direction_id)
         coerced = coerce_facts(self.guide.facts, facts)

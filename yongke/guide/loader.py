@@ -14,25 +14,31 @@ import re
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from yongke.core.errors import BadInput
+from yongke.guide.claims import Cap, Claims, Exclude, HistoryFact, HistoryKind, Match, Once, Period, Selector
 from yongke.guide.engine import CompiledGuide
 from yongke.guide.model import AwardStep, Case, Direction, Fact, Guide, Parameter, Programme, Project, Rule
 from yongke.guide.problems import GuideError, Problems, line_of
 from yongke.guide.schema import (
     CaseSpec,
+    ClaimsSpec,
     DirectionSpec,
     FactSpec,
     GuideSpec,
     LimitSpec,
+    MatchSpec,
+    OnceSpec,
     ParameterSpec,
     ProgrammeSpec,
     ProjectSpec,
     RuleSpec,
+    SelectorSpec,
     TermSpec,
+    YearsSpec,
     check_structure,
 )
 from yongke.guide.validate import validate_guide
@@ -174,13 +180,70 @@ def build_guide(spec: GuideSpec, *, raw: dict[str, Any], text: str) -> Guide:
         digest=_digest(raw, text),
         raw=raw,
         preamble=list(spec.preamble),
+        id=spec.id or f"guide-{spec.version}",
+        claims=_claims(spec.claims),
     )
 
 
 def _fact(name: str, spec: FactSpec) -> Fact:
+    history = None
+    if spec.history is not None:
+        history = HistoryFact(any=tuple(_selector(s) for s in spec.history.any), recorded=spec.history.recorded)
     return Fact(
-        name=name, type=spec.type, label=spec.label, about=spec.about, unit=spec.unit, values=tuple(spec.values), labels=dict(spec.labels)
+        name=name,
+        type=spec.type,
+        label=spec.label,
+        about=spec.about,
+        unit=spec.unit,
+        values=tuple(spec.values),
+        labels=dict(spec.labels),
+        history=history,
     )
+
+
+def _period(spec: Literal["same_year", "ever"] | YearsSpec) -> Period:
+    return Period("years", spec.years) if isinstance(spec, YearsSpec) else Period(spec)
+
+
+def _match(spec: MatchSpec) -> Match:
+    return Match(fact=spec.fact, entry_key=spec.entry, map=dict(spec.map))
+
+
+def _selector(spec: SelectorSpec) -> Selector:
+    return Selector(
+        directions=tuple(spec.directions),
+        kinds=tuple(spec.kinds),
+        project=spec.project,
+        period=_period(spec.period),
+        match=tuple(_match(m) for m in spec.match),
+    )
+
+
+def _claims(spec: ClaimsSpec) -> Claims:
+    return Claims(
+        kinds={k: HistoryKind(label=v.label, levels=tuple(v.levels)) for k, v in spec.kinds.items()},
+        excludes=tuple(
+            Exclude(
+                id=e.id,
+                by=_selector(e.by),
+                applies_to=e.applies_to if isinstance(e.applies_to, str) else tuple(e.applies_to),
+                message=e.message,
+                source=e.source,
+            )
+            for e in spec.excludes
+        ),
+        caps=tuple(
+            Cap(id=c.id, directions=tuple(c.directions), amount=c.amount, period=_period(c.period), message=c.message, source=c.source)
+            for c in spec.caps
+        ),
+    )
+
+
+def _once(spec: OnceSpec, *, scope: str) -> Once:
+    selector = Selector(
+        directions=tuple(spec.directions) or (scope,), period=_period(spec.period), match=tuple(_match(m) for m in spec.match)
+    )
+    return Once(selector=selector, source=spec.source)
 
 
 def _parameter(name: str, spec: ParameterSpec) -> Parameter:
@@ -235,6 +298,9 @@ def _rule(spec: RuleSpec, *, scope: str) -> Rule:
         requires=tuple(spec.requires or ()),
         terms=tuple(_step(s) for s in spec.terms or ()),
         limits=tuple(_step(s) for s in spec.limits or ()),
+        note=spec.note,
+        ambiguous=spec.ambiguous,
+        once=_once(spec.once, scope=scope) if spec.once is not None else None,
     )
 
 

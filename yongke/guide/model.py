@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from yongke.core.errors import BadInput
+from yongke.guide.claims import Claims, HistoryFact, Once
 
 FactType = Literal["bool", "int", "money", "number", "enum", "string", "date"]
 Unit = Literal[
@@ -47,9 +48,12 @@ class Fact:
     unit: str | None = None
     values: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    history: HistoryFact | None = None  # decided by the claim history (yongke.guide.claims)
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "type": self.type, "label": self.label, "about": self.about}
+        if self.history is not None:
+            d["from_history"] = True
         if self.unit:
             d["unit"] = self.unit
         if self.values:
@@ -115,6 +119,9 @@ class Rule:
     requires: tuple[str, ...] = ()
     terms: tuple[AwardStep, ...] = ()
     limits: tuple[AwardStep, ...] = ()
+    once: Once | None = None  # award rules: paid once per organisation and matching thing
+    note: str | None = None  # why the clause is read this way
+    ambiguous: bool = False  # the clause admits another reading, which `note` gives
 
     @property
     def gating(self) -> bool:
@@ -134,6 +141,10 @@ class Rule:
             d["terms"] = [t.as_dict() for t in self.terms]
         if self.limits:
             d["limits"] = [t.as_dict() for t in self.limits]
+        if self.note:
+            d["note"] = self.note
+        if self.ambiguous:
+            d["ambiguous"] = True
         return d
 
 
@@ -194,6 +205,8 @@ class Guide:
     digest: str
     raw: dict[str, Any]
     preamble: list[str] = field(default_factory=list)
+    id: str = ""  # stable across years: a direction's stable id is "<id>/<direction>"
+    claims: Claims = field(default_factory=Claims)
 
     @property
     def projects(self) -> list[Project]:

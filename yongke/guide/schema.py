@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -25,6 +25,9 @@ _FACT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _RULE_ID = re.compile(r"^[0-9]+(\.[0-9]+)?:[a-z0-9_]+$")
 _PROJECT_ID = re.compile(r"^[0-9]+$")
 _DIRECTION_ID = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
+_GUIDE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# A direction of this guide (23.1) or, by its stable id, of any guide (nanning-2022/23.1).
+_ANY_DIRECTION = re.compile(r"^([a-z0-9][a-z0-9-]*/)?[1-9][0-9]*\.[1-9][0-9]*$")
 
 
 def _matching(pattern: re.Pattern[str], code: str, message: str) -> AfterValidator:
@@ -65,6 +68,10 @@ FactName = Annotated[str, _matching(_FACT_NAME, "fact_name", "事实名须为小
 RuleId = Annotated[str, _matching(_RULE_ID, "rule_id", "规则编号格式应为 <项目或方向>:<小写名> / bad rule id")]
 ProjectId = Annotated[str, _matching(_PROJECT_ID, "project_id", "项目编号应为数字 / a project id is a number")]
 DirectionId = Annotated[str, _matching(_DIRECTION_ID, "direction_id", "方向编号应为 <项目>.<序号> / a direction id is <project>.<n>")]
+GuideId = Annotated[str, _matching(_GUIDE_ID, "guide_id", "指南编号应为小写字母、数字和连字符，如 nanning-2022 / bad guide id")]
+AnyDirection = Annotated[
+    str, _matching(_ANY_DIRECTION, "direction_ref", "方向应写作 23.1 或 <指南编号>/23.1 / a direction is 23.1 or <guide>/23.1")
+]
 
 
 class _Part(BaseModel):
@@ -77,6 +84,40 @@ def _refuse(problems: list[tuple[str, str]]) -> None:
         raise PydanticCustomError("guide_part", problems[0][1], {"problems": problems})
 
 
+class YearsSpec(_Part):
+    years: Annotated[int, Field(ge=1, le=50)]
+
+
+Period = Literal["same_year", "ever"] | YearsSpec
+
+
+class MatchSpec(_Part):
+    """The claim's fact `fact` against an earlier entry's `entry` (after `map`)."""
+
+    fact: FactName
+    entry: FactName
+    map: dict[str, Text] = {}
+
+
+class SelectorSpec(_Part):
+    directions: list[AnyDirection] = []
+    kinds: list[FactName] = []
+    project: Literal["any", "same", "other"] = "any"
+    period: Period = "same_year"
+    match: list[MatchSpec] = []
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Self:
+        if not self.directions and not self.kinds:
+            _refuse([("directions", "须写明 directions 或 kinds / name the directions or kinds it selects")])
+        return self
+
+
+class HistorySpec(_Part):
+    any: Annotated[list[SelectorSpec], Field(min_length=1)]
+    recorded: bool = False
+
+
 class FactSpec(_Part):
     type: FactType
     label: Text
@@ -84,6 +125,42 @@ class FactSpec(_Part):
     unit: Unit | None = None
     values: list[Text] = []
     labels: dict[str, Text] = {}
+    history: HistorySpec | None = None
+
+
+class OnceSpec(_Part):
+    directions: list[AnyDirection] = []  # default: the award's own direction
+    period: Period = "ever"
+    match: list[MatchSpec] = []
+    source: Text
+
+
+class KindSpec(_Part):
+    label: Text
+    levels: list[Text] = []
+
+
+class ExcludeSpec(_Part):
+    id: FactName
+    by: SelectorSpec
+    applies_to: Literal["other_projects", "all"] | Annotated[list[AnyDirection], Field(min_length=1)]
+    message: Text
+    source: Text
+
+
+class CapSpec(_Part):
+    id: FactName
+    directions: Annotated[list[AnyDirection], Field(min_length=1)]
+    amount: Annotated[int | str, BeforeValidator(_yuan_or_name)]
+    period: Period = "same_year"
+    message: Text
+    source: Text
+
+
+class ClaimsSpec(_Part):
+    kinds: dict[FactName, KindSpec] = {}
+    excludes: list[ExcludeSpec] = []
+    caps: list[CapSpec] = []
 
 
 class ParameterSpec(_Part):
@@ -116,6 +193,9 @@ class RuleSpec(_Part):
     requires: list[FactName] | None = None
     terms: Annotated[list[TermSpec], Field(min_length=1)] | None = None
     limits: Annotated[list[LimitSpec], Field(min_length=1)] | None = None
+    note: Text | None = None
+    ambiguous: bool = False
+    once: OnceSpec | None = None
 
     @model_validator(mode="after")
     def _keys_fit_the_kind(self) -> Self:
@@ -136,10 +216,12 @@ def rule_shape_problems(rule: RuleSpec) -> list[tuple[str, str]]:
     if kind == "document" and not rule.evidence:
         out.append(("evidence", "document 规则须写明所需证明材料 evidence"))
     if kind != "award":
-        award_only = [key for key in ("cap", "requires", "terms", "limits") if getattr(rule, key) is not None]
+        award_only = [key for key in ("cap", "requires", "terms", "limits", "once") if getattr(rule, key) is not None]
         out += [(key, f"只有 award 规则可以有 {key} / {key} is for award rules only") for key in award_only]
     elif rule.limits and not rule.terms:
         out.append(("limits", "有 limits 时须同时给出 terms / limits need terms"))
+    if rule.ambiguous and not rule.note:
+        out.append(("note", "ambiguous 规则须在 note 中写明另一种理解 / an ambiguous rule gives the other reading in note"))
     return out
 
 
@@ -178,6 +260,7 @@ class ProgrammeSpec(_Part):
 
 
 class GuideSpec(_Part):
+    id: GuideId | None = None  # stable across years: a direction is <id>/<direction> (default guide-<version>)
     version: Text
     title: Text
     text: Text | None = None  # the published text's file, beside the guide file
@@ -185,6 +268,16 @@ class GuideSpec(_Part):
     facts: dict[FactName, FactSpec] = {}
     parameters: dict[str, ParameterSpec] = {}
     programmes: list[ProgrammeSpec] = []
+    claims: ClaimsSpec = ClaimsSpec()
+
+
+def json_schema() -> dict[str, Any]:
+    """The guide file's structure as a JSON Schema, for editors to autocomplete and flag
+    mistakes (published as docs/guide.schema.json; `yongke guide schema` prints it)."""
+    schema = GuideSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Yongke guide file"
+    return schema
 
 
 # --------------------------------------------------------------------------- errors

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from yongke.core.errors import BadInput
 from yongke.guide import columnar
+from yongke.guide.claims import Selector, local_part
 from yongke.guide.engine import CompiledGuide, referenced_names
 from yongke.guide.facts import coerce_facts
 from yongke.guide.model import NUMERIC_TYPES, STEP_NAME, AwardStep, Direction, Guide, Programme, Project, Rule
@@ -36,6 +37,7 @@ def validate_guide(guide: Guide, problems: Problems, *, check_cases: bool = True
     for rule, path in _rules(guide):
         _check_rule(guide, rule, path, problems, columnar_too=check_cases)
     _check_case_references(guide, problems)
+    _check_claims(guide, problems)
     problems.raise_if_any()
     _check_sections(guide, problems)
     if check_cases:
@@ -117,6 +119,50 @@ def _check_quotes(guide: Guide, problems: Problems) -> None:
     for d, path in _directions(guide):
         if d.text not in text:
             problems.add((*path, "text"), "text 不是指南原文的一部分 / text is not verbatim")
+
+
+def _check_claims(guide: Guide, problems: Problems) -> None:
+    """The rules across claims name what exists: this guide's directions (another guide's are
+    named by stable id and checked when the history is read), declared kinds, declared facts
+    and parameters; and they quote the published text verbatim."""
+    for name, fact in guide.facts.items():
+        if fact.history is None:
+            continue
+        if fact.type != "bool":
+            problems.add(("facts", name, "history"), "由申报历史决定的事实须为 bool / a history fact is a bool")
+        for i, sel in enumerate(fact.history.any):
+            _check_selector(guide, sel, ("facts", name, "history", "any", i), problems)
+    for i, ex in enumerate(guide.claims.excludes):
+        _check_selector(guide, ex.by, ("claims", "excludes", i, "by"), problems)
+        _check_verbatim(guide, ex.source, ("claims", "excludes", i, "source"), problems)
+    for i, cap in enumerate(guide.claims.caps):
+        _check_selector(guide, Selector(directions=cap.directions), ("claims", "caps", i), problems)
+        if isinstance(cap.amount, str) and cap.amount not in guide.parameters:
+            problems.add(("claims", "caps", i, "amount"), f"未声明的参数 {cap.amount} / undeclared parameter")
+        _check_verbatim(guide, cap.source, ("claims", "caps", i, "source"), problems)
+    for rule, path in _rules(guide):
+        if rule.once is not None:
+            _check_selector(guide, rule.once.selector, (*path, "once"), problems)
+            _check_verbatim(guide, rule.once.source, (*path, "once", "source"), problems)
+
+
+def _check_verbatim(guide: Guide, source: str, path: Place, problems: Problems) -> None:
+    if source not in guide.text:
+        problems.add(path, "source 不是指南原文的一部分 / source is not verbatim")
+
+
+def _check_selector(guide: Guide, sel: Selector, path: Place, problems: Problems) -> None:
+    own = {d.id for d in guide.directions}
+    kinds = {"award", "prefunded", *guide.claims.kinds}
+    for i, d in enumerate(sel.directions):
+        if (d.startswith(f"{guide.id}/") or "/" not in d) and local_part(d) not in own:
+            problems.add((*path, "directions", i), f"指南中没有方向 {d} / unknown direction")
+    for i, k in enumerate(sel.kinds):
+        if k not in kinds:
+            problems.add((*path, "kinds", i), f"未声明的类别 {k}（见 claims.kinds）/ undeclared kind")
+    for i, m in enumerate(sel.match):
+        if m.fact not in guide.facts and m.fact != "content":
+            problems.add((*path, "match", i, "fact"), f"未声明的事实 {m.fact} / undeclared fact")
 
 
 def _check_numbering(guide: Guide, problems: Problems, *, partial: bool) -> None:

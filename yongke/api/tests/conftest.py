@@ -1,12 +1,13 @@
-"""One world for the API tests: the guide, two organisations in two districts, a user of every role
-with a token, and applications in the states the tests need. Built once, inside a transaction
-that is rolled back when the last test of this package has run; each test runs in a savepoint
-inside it, so whatever a test changes is gone before the next one starts."""
+"""The API tests' world: the shared one of yongke.testing, with what the API tests add on top — a
+spare call, a person of each organisation, a bearer token for every user, and applications of
+each organisation (a submitted one with an attachment, and a draft). Built once, inside a
+transaction that is rolled back when the last test of this package has run; each test runs in a
+savepoint inside it, so whatever a test changes is gone before the next one starts."""
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pytest
@@ -20,29 +21,24 @@ from yongke.applications import services as app_services
 
 ROLES = ("anonymous", "org_admin", "applicant", "recommender", "officer", "finance", "expert", "auditor", "sysadmin")
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Facts that make an application to direction 14.1 (programme 2) eligible: the guide's own case.
-ELIGIBLE_14_1 = {"kpi_invention_patent_applications": 1, "kpi_new_revenue": 10_000_000}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 _ids = itertools.count(1)
 
 
-@dataclass
-class World:
-    call: Any
+@dataclass(kw_only=True)
+class ApiWorld(t.World):
+    """`_a` is the world's `org`'s, `_b` its `other_org`'s."""
+
     spare_call: Any
-    org_a: Any
-    org_b: Any
     person_a: Any
     person_b: Any
-    users: dict[str, Any]
     tokens: dict[str, str]
-    submitted_a: Any  # org A, programme 1 (direction 1.1), submitted, with an attachment
-    submitted_b: Any  # org B, programme 2 (direction 14.1), submitted, with an attachment
+    submitted_a: Any  # programme 1 (direction 1.1), submitted, with an attachment
+    submitted_b: Any  # programme 2 (direction 14.1), submitted, with an attachment
     draft_a: Any
     draft_b: Any
     attachment_a: Any
     attachment_b: Any
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def headers(self, role: str) -> dict[str, str]:
         token = self.tokens.get(role)
@@ -57,54 +53,33 @@ def fresh_id_number() -> str:
     return id_with_check(f"450103199{n % 10}{(n % 12) + 1:02d}{(n % 28) + 1:02d}{500 + n % 500:03d}")
 
 
-def build_world() -> World:
-    t.make_guide()
-    call = t.make_call(days=30)
+def build_api_world() -> ApiWorld:
+    world = t.build_world(days=30, officer_programmes=("1",))
     spare_call = t.make_call(days=30)
-    org_a = t.make_org(district="450103")
-    org_b = t.make_org(district="450107")
-    users = {
-        "org_admin": t.make_user("org_admin", organisation=org_a),
-        "applicant": t.make_user("applicant", organisation=org_a),
-        "recommender": t.make_user("recommender", unit="450103"),
-        "officer": t.make_user("officer", programme="1"),
-        "finance": t.make_user("finance"),
-        "expert": t.make_user("expert"),
-        "auditor": t.make_user("auditor"),
-        "sysadmin": t.make_user("sysadmin"),
-        "applicant_b": t.make_user("applicant", organisation=org_b),
-    }
-    tokens = {role: token_create(actor=u, user=u, name="tests") for role, u in users.items()}
-    person_a = t.make_person(org_a)
-    person_b = t.make_person(org_b)
+    tokens = {name: token_create(actor=u, user=u, name="tests") for name, u in world.users.items()}
+    person_a, person_b = t.make_person(world.org), t.make_person(world.other_org)
 
-    def submitted(org, direction, facts):
+    def submitted(org, direction):
         # made, uploaded and submitted by a member, as it happens over the API
-        member = users["applicant"] if org == org_a else users["applicant_b"]
-        app = t.make_application(call=call, org=org, user=member, direction=direction, facts=facts)
+        member = world.applicant if org == world.org else world.stranger
+        app = t.make_application(call=world.call, org=org, user=member, direction=direction, facts=t.ELIGIBLE[direction])
         att = app_services.attachment_add(
             actor=member, application=app, kind="申报书", filename="申报书.pdf", content=PDF + str(app.pk).encode()
         )
-        app, _ = app_services.application_transition(actor=member, application=app, action="submit")
-        return app, att
+        return t.advance(app, world, "submit"), att
 
-    submitted_a, attachment_a = submitted(org_a, "1.1", t.ELIGIBLE_1_1)
-    submitted_b, attachment_b = submitted(org_b, "14.1", ELIGIBLE_14_1)
-    draft_a = t.make_application(call=call, org=org_a)
-    draft_b = t.make_application(call=call, org=org_b)
-    return World(
-        call=call,
+    submitted_a, attachment_a = submitted(world.org, "1.1")
+    submitted_b, attachment_b = submitted(world.other_org, "14.1")
+    return ApiWorld(
+        **{f.name: getattr(world, f.name) for f in fields(world)},
         spare_call=spare_call,
-        org_a=org_a,
-        org_b=org_b,
         person_a=person_a,
         person_b=person_b,
-        users=users,
         tokens=tokens,
         submitted_a=submitted_a,
         submitted_b=submitted_b,
-        draft_a=draft_a,
-        draft_b=draft_b,
+        draft_a=t.make_application(call=world.call, org=world.org),
+        draft_b=t.make_application(call=world.call, org=world.other_org),
         attachment_a=attachment_a,
         attachment_b=attachment_b,
     )
@@ -119,7 +94,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield build_world()
+            yield build_api_world()
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -141,7 +116,7 @@ def expert_assigned(world, monkeypatch):
 
 
 class ApiClient:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: ApiWorld) -> None:
         self.world = world
         self.client = Client()
         self.role = "anonymous"

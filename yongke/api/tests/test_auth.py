@@ -64,5 +64,5 @@ def test_an_anonymous_post_is_told_to_authenticate_not_about_csrf(world, db):
 def test_me_lists_roles_and_scopes(api, world):
     me = api.as_("org_admin").get(f"{A}/me").json()
     assert me["roles"] == ["org_admin"]
-    assert me["scope"]["organisations"] == [world.org_a.pk] == me["scope"]["admin_of"]
+    assert me["scope"]["organisations"] == [world.org.pk] == me["scope"]["admin_of"]
     assert api.as_("sysadmin").get(f"{A}/me").json()["scope"]["sees_everything"] is True

@@ -25,7 +25,7 @@ def assert_error(response, status: int, code: str):
 
 def test_missing_field_is_a_400_naming_the_field(api, world):
     body = assert_error(
-        api.as_("applicant").post(f"{A}/applications", {"call": world.call.pk, "direction": "1.1", "organisation": world.org_a.pk}),
+        api.as_("applicant").post(f"{A}/applications", {"call": world.call.pk, "direction": "1.1", "organisation": world.org.pk}),
         400,
         "bad_input",
     )
@@ -47,7 +47,7 @@ def test_nul_inside_facts_is_refused(api, world):
     payload = {
         "call": world.call.pk,
         "direction": "1.1",
-        "organisation": world.org_a.pk,
+        "organisation": world.org.pk,
         "title": "x",
         "facts": {"kpi_new_revenue": "\x00"},
     }
@@ -105,13 +105,13 @@ def test_domain_errors_keep_their_code_and_status(api, world):
 def test_model_validation_in_a_service_becomes_a_400(api, world):
     from yongke.api.tests.conftest import fresh_id_number
 
-    payload = {"name": "张三", "id_number": fresh_id_number(), "organisation": world.org_a.pk, "email": "not-an-address"}
+    payload = {"name": "张三", "id_number": fresh_id_number(), "organisation": world.org.pk, "email": "not-an-address"}
     body = assert_error(api.as_("applicant").post(f"{A}/people", payload), 400, "bad_input")
     assert body["detail"]["field"] == "email"
 
 
 def test_a_body_beyond_the_upload_limit_is_a_413(api, world):
-    big = {"call": world.call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "大", "summary": "字" * 1_000_000}
+    big = {"call": world.call.pk, "direction": "1.1", "organisation": world.org.pk, "title": "大", "summary": "字" * 1_000_000}
     assert_error(api.as_("applicant").post(f"{A}/applications", big), 413, "too_large")
 
 
@@ -129,7 +129,7 @@ def test_a_broken_multipart_body_is_a_400(api, world):
 
 
 def new_application(world, **changes):
-    return {"call": world.call.pk, "direction": "1.1", "organisation": world.org_a.pk, "title": "严格类型", **changes}
+    return {"call": world.call.pk, "direction": "1.1", "organisation": world.org.pk, "title": "严格类型", **changes}
 
 
 @pytest.mark.parametrize("value", [True, "800000", 800_000.0, -1, 10**12 + 1])
@@ -192,7 +192,7 @@ def test_a_count_beyond_its_bound_is_refused_naming_it(api, world):
 @pytest.mark.parametrize("payload", [[], [None, None], 7, "text", None])
 def test_a_body_that_is_not_an_object_is_refused(api, world, payload):
     response = api.as_("officer").client.patch(
-        f"{A}/organisations/{world.org_b.pk}", data=json.dumps(payload), content_type="application/json", **world.headers("officer")
+        f"{A}/organisations/{world.other_org.pk}", data=json.dumps(payload), content_type="application/json", **world.headers("officer")
     )
     body = assert_error(response, 400, "bad_input")
     assert body["detail"]["field"] == "body"

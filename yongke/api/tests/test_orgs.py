@@ -38,10 +38,10 @@ def test_a_bad_code_is_refused_with_the_reason(api):
 
 
 def test_officer_updates_an_organisation_keeping_its_code(api, world):
-    r = api.as_("officer").patch(f"{A}/organisations/{world.org_b.pk}", {"zone": "GXQ", "industry": "c3976"})
+    r = api.as_("officer").patch(f"{A}/organisations/{world.other_org.pk}", {"zone": "GXQ", "industry": "c3976"})
     assert r.status_code == 200, r.content
     assert (r.json()["uscc"], r.json()["zone"], r.json()["recommending_unit"], r.json()["industry"]) == (
-        world.org_b.uscc,
+        world.other_org.uscc,
         "GXQ",
         "GXQ",
         "C3976",
@@ -50,7 +50,7 @@ def test_officer_updates_an_organisation_keeping_its_code(api, world):
 
 def test_id_numbers_are_masked_except_for_their_owner_and_officers(api, world):
     number = fresh_id_number()
-    created = api.as_("applicant").post(f"{A}/people", {"name": "李四", "id_number": number, "organisation": world.org_a.pk, "me": True})
+    created = api.as_("applicant").post(f"{A}/people", {"name": "李四", "id_number": number, "organisation": world.org.pk, "me": True})
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
     assert created.json()["id_number"] == number  # the owner
@@ -64,11 +64,11 @@ def test_id_numbers_are_masked_except_for_their_owner_and_officers(api, world):
 def test_an_invalid_id_number_is_refused(api, world):
     number = fresh_id_number()
     wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
-    r = api.as_("org_admin").post(f"{A}/people", {"name": "王五", "id_number": wrong, "organisation": world.org_a.pk})
+    r = api.as_("org_admin").post(f"{A}/people", {"name": "王五", "id_number": wrong, "organisation": world.org.pk})
     assert r.status_code == 400
     assert r.json()["detail"]["field"] == "id_number"
     again = api.as_("org_admin").post(
-        f"{A}/people", {"name": "王五", "id_number": number[:6] + "19990231" + number[14:], "organisation": world.org_a.pk}
+        f"{A}/people", {"name": "王五", "id_number": number[:6] + "19990231" + number[14:], "organisation": world.org.pk}
     )
     assert again.status_code == 400
     assert again.json()["detail"]["rule"] == "bad_birth_date"  # 1999-02-31 does not exist

@@ -69,7 +69,7 @@ def test_a_quote_is_the_domains_quote(api, world, case):
 
 def test_the_quotes_cover_every_reason(api, world):
     seen = {reason["code"] for request in QUOTES.values() for reason in api.post(f"{A}/awards/quote", json=request).json()["reasons"]}
-    assert seen == {"to_verify", "rule_failed", "annual_cap", "annual_cap_reached", "excluded", "paid_once"}
+    assert seen == {"to_verify", "rule_failed", "annual_cap", "annual_cap_reached", "excluded", "paid_once", "assumed_parameter"}
 
 
 def test_a_check_is_the_domains_check(api, world):

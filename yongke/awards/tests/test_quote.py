@@ -10,7 +10,7 @@ from yongke.core.errors import BadInput
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-# The issue's facts per direction: enough on their own for a positive quote.
+# Facts per direction enough on their own for a positive quote.
 MINIMAL = {
     "23.1": {"above_scale": True, "rd_in_statistics": True, "rd_expense_base": 5_000_000},
     "23.2": {"gazelle_recognized": True, "gazelle_cultivated": False, "rd_self_funded_expense": 5_000_000},
@@ -36,7 +36,7 @@ def amount(q) -> int:
 
 
 @pytest.mark.parametrize("direction", sorted(MINIMAL))
-def test_the_issues_facts_alone_give_a_positive_quote(quote, compiled, direction):
+def test_the_minimal_facts_alone_give_a_positive_quote(quote, compiled, direction):
     q = quote(direction, MINIMAL[direction])
     assert q["eligible"] is True
     assert q["amount"] > 0
@@ -436,3 +436,39 @@ def test_breakdown_always_adds_up_to_the_rule_engine_amount(quote, compiled, dat
         rule_amount = next(r["amount"] for r in answer["rules"] if r["kind"] == "award")
         assert q["amount"] == rule_amount
     assert sum(s["amount"] for s in q["breakdown"]) == q["amount"]
+
+
+def _assumed(q) -> list[dict]:
+    return [r for r in q["reasons"] if r["code"] == "assumed_parameter"]
+
+
+def test_a_quote_resting_on_an_assumed_rate_says_so_in_the_step_and_the_reasons(quote, compiled):
+    q = quote("28.1", MINIMAL["28.1"])
+    assert q["breakdown"][0]["step"].endswith("（待定参数）")
+    reason = _assumed(q)
+    assert [r["parameter"] for r in reason] == ["insurance_rate_patent_pct"]
+    assert reason[0]["value"] == compiled.guide.parameters["insurance_rate_patent_pct"].value
+    assert "待定参数" in reason[0]["message"]
+
+
+def test_a_quote_on_the_guides_own_figures_carries_no_assumption(quote):
+    q = quote("32.1", MINIMAL["32.1"])
+    assert _assumed(q) == []
+    assert all("待定参数" not in s["step"] for s in q["breakdown"])
+
+
+@pytest.mark.parametrize("direction", sorted(MINIMAL))
+def test_every_assumed_parameter_a_shown_step_reads_is_a_reason(quote, compiled, direction):
+    from yongke.guide.engine import referenced_names
+
+    q = quote(direction, MINIMAL[direction])
+    marked = [s for s in q["breakdown"] if s["step"].endswith("（待定参数）")]
+    assert bool(marked) == bool(_assumed(q))
+    for r in _assumed(q):
+        assert compiled.guide.parameters[r["parameter"]].assumed
+    award = compiled.award_rule(direction).rule
+    exprs = [award.expr, *(t.expr for t in award.terms), *(lim.expr for lim in award.limits)]
+    read_assumed = {
+        n for e in exprs if e for n in referenced_names(e) if n in compiled.guide.parameters and compiled.guide.parameters[n].assumed
+    }
+    assert {r["parameter"] for r in _assumed(q)} <= read_assumed

@@ -44,6 +44,27 @@ def test_validate_reports_the_whole_guide(capsys):
     assert body["cases"] > 65 * 2
 
 
+def test_validate_says_the_whole_published_text_is_covered(capsys):
+    code, out, _ = call(capsys, "guide", "validate")
+    body = json.loads(out)
+    assert code == 0
+    assert body["text_covered"] is True
+    assert body["uncovered"] == []
+
+
+def test_validate_fails_a_guide_that_leaves_part_of_a_clause_unquoted(capsys, tmp_path):
+    # The rule still quotes verbatim, but only the start of its clause: the rest is encoded nowhere.
+    g = broken_copy(
+        tmp_path, "source: （2）实施期间，新增产值或新增销售收入达到5000万元以上。", "source: （2）实施期间，新增产值或新增销售收入"
+    )
+    code, out, err = call(capsys, "guide", "validate", g)
+    body = json.loads(out)
+    assert code == 1
+    assert body["ok"] is False
+    assert any("达到5000万元以上" in passage for passage in body["uncovered"])
+    assert err.count("\n") == 1
+
+
 def test_validate_names_file_and_line_of_a_yaml_syntax_error(capsys, tmp_path):
     bad = write(tmp_path, "bad.yaml", "version: '2022'\ntitle: x\nfacts: {a: [1, 2\n")
     code, _, err = call(capsys, "guide", "validate", bad)

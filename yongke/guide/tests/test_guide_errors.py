@@ -62,3 +62,39 @@ def test_every_problem_is_listed_and_the_message_counts_them(tmp_path):
     assert len(error.detail["problems"]) == 1
     assert len(error2.detail["problems"]) == 2  # title missing, titel unknown
     assert "（另有 1 处）" in error2.message
+
+
+def test_an_ambiguous_rule_without_a_note_is_refused(tmp_path):
+    error, _ = _refused(tmp_path, "      kind: commitment\n", "      kind: commitment\n      ambiguous: true\n")
+    (problem,) = error.detail["problems"]
+    assert problem["path"] == "programmes[0].projects[0].rules[0].note"
+    assert "ambiguous" in problem["problem"]
+
+
+def test_a_note_and_ambiguous_reach_the_rule():
+    guide = load_guide(check_cases=False)
+    rule = next(r for r in guide.direction("8.3").rules if r.id == "8.3:clinical_progress")
+    assert rule.ambiguous is True
+    assert rule.note
+    assert rule.as_dict()["ambiguous"] is True
+    assert rule.as_dict()["note"] == rule.note
+    plain = next(r for r in guide.direction("8.3").rules if r.id == "8.3:patent")
+    assert "note" not in plain.as_dict()
+    assert "ambiguous" not in plain.as_dict()
+
+
+def test_the_published_json_schema_is_the_schema_the_loader_checks():
+    import json
+    from pathlib import Path
+
+    from yongke.guide.schema import json_schema
+
+    published = Path(__file__).resolve().parents[3] / "docs" / "guide.schema.json"
+    assert json.loads(published.read_text(encoding="utf-8")) == json.loads(json.dumps(json_schema(), ensure_ascii=False))
+
+
+def test_the_json_schema_names_the_rules_across_claims():
+    from yongke.guide.schema import json_schema
+
+    defs = json_schema()["$defs"]
+    assert {"ClaimsSpec", "OnceSpec", "HistorySpec", "ExcludeSpec", "CapSpec"} <= set(defs)

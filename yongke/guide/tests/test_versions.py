@@ -107,6 +107,18 @@ def test_guide_pages_show_every_direction_and_verbatim_clauses(client):
     assert client.get(f"/guide/{v.label}/r{v.revision}/directions/99.1/").status_code == 404
 
 
+def test_guide_page_shows_an_ambiguous_reading_with_its_note(client):
+    v, _ = services.guide_load(actor=TEST)
+    rule = next(r for r in selectors.guide_for(v).direction("8.3").rules if r.ambiguous)
+    body = client.get(f"/guide/{v.label}/r{v.revision}/directions/8.3/").content.decode()
+    row = body[body.index(f'id="rule-{rule.id}"') :].split("</tr>", 1)[0]
+    assert "存在不同理解" in row
+    assert rule.note is not None
+    assert rule.note in row
+    plain = client.get(f"/guide/{v.label}/r{v.revision}/directions/17.4/").content.decode()
+    assert "存在不同理解" not in plain
+
+
 def test_an_applicant_may_not_load_publish_or_retire_a_guide():
     v, _ = services.guide_load(actor=TEST, publish=False)
     applicant = make_user("applicant", organisation=make_org())

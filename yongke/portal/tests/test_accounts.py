@@ -7,7 +7,7 @@ import pytest
 from yongke.accounts.models import Role, RoleGrant
 from yongke.orgs.models import Organisation, Person
 from yongke.orgs.validators import id_with_check, uscc_with_check
-from yongke.portal.tests.conftest import PASSWORD
+from yongke.testing import PASSWORD
 
 
 @pytest.mark.parametrize(

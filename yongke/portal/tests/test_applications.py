@@ -123,7 +123,7 @@ def test_an_ineligible_submission_is_refused_with_the_clause(client, world):
 
 
 def test_a_correction_request_is_answered_in_place(client, world):
-    app = an_application(world, "submit", "recommend")
+    app = an_application(world, "recommended")
     client.force_login(world.officer)
     client.post(
         f"/applications/{app.pk}/transition/", {"action": "return", "comment": "请补充新增收入的测算依据", "lock_version": app.lock_version}
@@ -144,7 +144,7 @@ def test_a_correction_request_is_answered_in_place(client, world):
 
 
 def test_a_returned_application_is_a_form_only_for_its_organisation(client, world):
-    app = an_application(world, "submit", "recommend")
+    app = an_application(world, "recommended")
     client.force_login(world.officer)
     client.post(f"/applications/{app.pk}/transition/", {"action": "return", "comment": "请补充材料", "lock_version": app.lock_version})
     page = client.get(f"/applications/{app.pk}/").content.decode()
@@ -187,7 +187,7 @@ def test_other_organisations_applications_are_not_found(client, world):
 
 
 def test_officer_sees_the_stored_verdicts_and_takes_each_step(client, world):
-    app = an_application(world, "submit", "recommend")
+    app = an_application(world, "recommended")
     client.force_login(world.officer)
     page = client.get(f"/applications/{app.pk}/").content.decode()
     assert "第 1 次提交" in page
@@ -202,7 +202,7 @@ def test_officer_sees_the_stored_verdicts_and_takes_each_step(client, world):
 
 
 def test_a_step_needing_a_comment_says_so(client, world):
-    app = an_application(world, "submit", "recommend")
+    app = an_application(world, "recommended")
     client.force_login(world.officer)
     response = client.post(f"/applications/{app.pk}/transition/", {"action": "refuse", "comment": ""}, follow=True)
     assert "须填写意见或理由" in response.content.decode()
@@ -211,7 +211,7 @@ def test_a_step_needing_a_comment_says_so(client, world):
 
 
 def test_recommending_unit_recommends_in_batch(client, world):
-    apps = [an_application(world, "submit") for _ in range(3)]
+    apps = [an_application(world, "submitted") for _ in range(3)]
     client.force_login(world.recommender)
     queue = client.get("/recommend/").content.decode()
     assert all(a.title in queue for a in apps)
@@ -223,11 +223,10 @@ def test_recommending_unit_recommends_in_batch(client, world):
 
 
 def test_officer_queue_filters(client, world):
-    a = an_application(world, "submit", "recommend", title="氢燃料电池整车集成")
+    a = an_application(world, "recommended", title="氢燃料电池整车集成")
     b = an_application(
         world,
-        "submit",
-        "recommend",
+        "recommended",
         title="固态电池材料",
         direction="1.2",
         facts={"kpi_invention_patent_applications": 3, "kpi_new_revenue": 50_000_000},
@@ -242,7 +241,7 @@ def test_officer_queue_filters(client, world):
 
 
 def test_publicity_exports_to_excel(client, world):
-    app = an_application(world, "submit", "recommend", "accept", "start_review", "fund", "publish", title="导出测试项目")
+    app = an_application(world, "published", title="导出测试项目")
     client.force_login(world.officer)
     response = client.get("/officer/publicity.xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -254,7 +253,7 @@ def test_publicity_exports_to_excel(client, world):
 
 
 def test_finance_audit_and_dashboard_pages(client, world):
-    app = an_application(world, "submit", "recommend", "accept", "start_review", "fund", title="拨付测试项目")
+    app = an_application(world, "funded", title="拨付测试项目")
     client.force_login(world.finance)
     assert app.title in client.get("/finance/").content.decode()
     client.force_login(world.auditor)

@@ -27,9 +27,9 @@ from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwri
 
 from yongke.applications.models import Application
 from yongke.orgs.validators import id_with_check, uscc_with_check
-from yongke.portal.tests.conftest import PASSWORD, an_application, build_world
+from yongke.portal.tests.conftest import an_application, portal_world
 from yongke.review.services import expert_add
-from yongke.testing import TEST, make_org, make_person, make_user
+from yongke.testing import PASSWORD, TEST, make_org, make_person, make_user
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -101,7 +101,7 @@ def sign_out(page: Page) -> None:
 def test_apply_recommend_review_decide_publish(page: Page, live_server, transactional_db, settings):
     if connection.vendor == "sqlite":
         settings.YONGKE_JOB_BACKEND = "immediate"  # see test_public_pages_dashboard_and_background_import
-    world = build_world()
+    world = portal_world()
     # The expert pool: the world's expert account and two more, as many as the call asks per application.
     for user in (world.expert, make_user("expert"), make_user("expert")):
         org = make_org(district="450107")
@@ -280,16 +280,10 @@ def test_public_pages_dashboard_and_background_import(page: Page, live_server, t
         # table locks fail at once instead of waiting; a file database (WAL, busy timeout) and
         # PostgreSQL run the job on the background thread, as this test does there.
         settings.YONGKE_JOB_BACKEND = "immediate"
-    world = build_world()
+    world = portal_world()
     # Something for the dashboard to show: applications at several stages.
-    for steps in (
-        (),
-        ("submit",),
-        ("submit", "recommend"),
-        ("submit", "recommend", "accept", "start_review", "fund"),
-        ("submit", "recommend", "accept", "start_review", "fund", "publish"),
-    ):
-        an_application(world, *steps)
+    for state in ("draft", "submitted", "recommended", "funded", "published"):
+        an_application(world, state)
     page.goto("/")
     expect(page.locator("h1")).to_contain_text("申报指南")
     shot(page, "13-guide")

@@ -70,7 +70,7 @@ def test_workflow_buttons_and_states_are_translated():
 def test_an_english_page_shows_english_states_and_steps(client, world):
     from yongke.portal.tests.conftest import an_application
 
-    app = an_application(world, "submit", "recommend")
+    app = an_application(world, "recommended")
     client.force_login(world.officer)
     body = client.get(f"/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Recommended, to formal review" in body

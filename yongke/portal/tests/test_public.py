@@ -59,8 +59,8 @@ def test_match_starts_from_the_registry_for_a_signed_in_applicant(client, world)
 
 
 def test_publicity_lists_published_applications_with_their_window(client, world):
-    app = an_application(world, "submit", "recommend", "accept", "start_review", "fund", "publish", title="公示测试项目")
-    an_application(world, "submit", title="未公示的项目")
+    app = an_application(world, "published", title="公示测试项目")
+    an_application(world, "submitted", title="未公示的项目")
     body = client.get("/publicity/").content.decode()
     assert app.title in body
     assert "异议期内" in body

@@ -35,7 +35,7 @@ MAX_DENOMINATOR = 10**6
 def as_cap(value: str | float | Fraction) -> Fraction:
     """The probability cap as an exact fraction in (0, 1], never above what was asked for.
 
-    A decimal string is taken exactly ("0.35" is 7/20); anything finer than 10^-6 is rounded
+    A decimal string is taken exactly (the text 0.35 is 7/20); anything finer than 10^-6 is rounded
     *down*, so the promise "no pair above Q" still holds.
     """
     try:
