@@ -265,7 +265,7 @@ def application_facts(app: Application, *, on: dt.date | None = None) -> dict[st
 
 
 def _history(app: Application) -> tuple[int | None, list[hist.Entry]]:
-    """The guide year and the organisation's other grants and claims of that year."""
+    """The guide year and the organisation's other grants and claims, of every guide year up to it."""
     label = app.guide_version.label
     if not label.isdigit():
         return None, []
