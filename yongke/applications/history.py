@@ -300,6 +300,14 @@ def implied_facts(
 # --------------------------------------------------------------------------- one-time awards, exclusions, caps
 
 
+def once_entry_facts(once: Once | None, facts: dict[str, Any]) -> dict[str, Any]:
+    """A claim's facts as its history entry states them: also under the names the one-time
+    rule compares (`match`'s `entry` keys), so a later claim of the same thing is found."""
+    if once is None:
+        return dict(facts)
+    return {**facts, **{m.entry_key: facts[m.fact] for m in once.selector.match if m.fact in facts}}
+
+
 def paid_once(entries: list[Entry], once: Once, *, guide: Guide, direction: str, year: int, facts: dict[str, Any]) -> Selection:
     """Earlier grants and pending claims of the same thing under a one-time award."""
     return select(entries, once.selector, guide=guide, direction=direction, year=year, facts=facts, pending=True)

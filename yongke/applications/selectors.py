@@ -144,6 +144,7 @@ def organisation_history(org: Organisation, *, year_label: str, exclude: Applica
     submissions, claim checks and screening all read. Claims still being decided are `pending`
     (they count only against one-time awards: two claims of one thing cannot both be paid).
     Each entry states the claim's facts, also under the names the guide's one-time rules compare."""
+    from yongke.applications.history import once_entry_facts
     from yongke.guide.claims import stable_id
     from yongke.guide.selectors import compiled_for
 
@@ -161,10 +162,8 @@ def organisation_history(org: Organisation, *, year_label: str, exclude: Applica
         if not (granted or pending) or not label.isdigit() or int(label) > year:
             continue
         compiled = compiled_for(a.guide_version)
-        facts = dict(a.facts)
         award = compiled.award_rule(a.direction)
-        if award is not None and award.rule.once is not None:
-            facts.update({m.entry_key: a.facts[m.fact] for m in award.rule.once.selector.match if m.fact in a.facts})
+        facts = once_entry_facts(award.rule.once if award is not None else None, a.facts)
         entry: dict[str, Any] = {
             "direction": stable_id(a.direction, compiled.guide.id),
             "year": int(label),

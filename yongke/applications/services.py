@@ -251,6 +251,13 @@ def application_update(*, actor: Actor, application: Application, lock_version: 
 
 def application_facts(app: Application, *, on: dt.date | None = None) -> dict[str, Any]:
     """The facts the rules read: the application's, the fields, the registry's (which win), and history."""
+    facts = application_stated_facts(app, on=on)
+    facts.update(_history_facts(app, facts, _history(app)))
+    return facts
+
+
+def application_stated_facts(app: Application, *, on: dt.date | None = None) -> dict[str, Any]:
+    """The claim's own facts: the application's, its fields and the registry's (which win)."""
     day = on or timezone.localdate()
     guide = compiled_for(app.guide_version).guide
     facts: dict[str, Any] = dict(app.facts)
@@ -260,7 +267,6 @@ def application_facts(app: Application, *, on: dt.date | None = None) -> dict[st
             if name != "title" or value:
                 facts[name] = value
     facts.update({name: value for name, value in organisation_facts(app.organisation, on=day).items() if name in guide.facts})
-    facts.update(_history_facts(app, facts))
     return facts
 
 
@@ -273,9 +279,9 @@ def _history(app: Application) -> tuple[int | None, list[hist.Entry]]:
     return int(label), hist.parse_history(organisation_history(app.organisation, year_label=label, exclude=app), guide)
 
 
-def _history_facts(app: Application, facts: dict[str, Any]) -> dict[str, bool]:
+def _history_facts(app: Application, facts: dict[str, Any], history: tuple[int | None, list[hist.Entry]]) -> dict[str, bool]:
     """The facts the claim history decides (the same function a quote applies to its history)."""
-    year, entries = _history(app)
+    year, entries = history
     if year is None:
         return {}
     guide = compiled_for(app.guide_version).guide
@@ -408,7 +414,8 @@ def _cross_claim_rules(app: Application) -> None:
     year, entries = _history(app)
     if year is None:
         return
-    guide = compiled_for(app.guide_version).guide
+    compiled = compiled_for(app.guide_version)
+    guide = compiled.guide
     found = hist.excluded_by(entries, guide=guide, direction=app.direction, year=year)
     if found is not None:
         exclude, entry = found
@@ -417,10 +424,10 @@ def _cross_claim_rules(app: Application) -> None:
             code="excluded",
             detail={"exclude": exclude.id, "direction": entry.direction, "ref": entry.ref},
         )
-    award = compiled_for(app.guide_version).award_rule(app.direction)
+    award = compiled.award_rule(app.direction)
     if award is None or award.rule.once is None:
         return
-    facts = application_facts(app)
+    facts = application_stated_facts(app)  # what the claim is: its own facts (the history is what it is compared with)
     same = hist.paid_once(entries, award.rule.once, guide=guide, direction=app.direction, year=year, facts=facts).hits
     if same:
         raise Refused(

@@ -35,7 +35,7 @@ def claim_quote(app: Application) -> dict[str, Any]:
     # The facts the history decides are left to the quote, which applies the same history to
     # what the claim itself declares (an award received outside the plan is known only so).
     recorded = hist.recorded_facts(compiled.guide)
-    facts = {k: v for k, v in app_services.application_facts(app).items() if k not in _FIELD_FACTS and k not in recorded}
+    facts = {k: v for k, v in app_services.application_stated_facts(app).items() if k not in _FIELD_FACTS and k not in recorded}
     facts.update({k: v for k, v in app.facts.items() if k in recorded})
     year = int(app.guide_version.label) if app.guide_version.label.isdigit() else None
     history = organisation_history(app.organisation, year_label=app.guide_version.label, exclude=app) if year is not None else None
@@ -159,12 +159,12 @@ def _refuse_claims_that_cannot_both_be_paid(call: Call, direction: str, claims: 
                     "year": year,
                     "pending": True,
                     "ref": f"申报 #{o.pk}",
-                    "facts": {**o.facts, **{m.entry_key: o.facts[m.fact] for m in once.selector.match if m.fact in o.facts}},
+                    "facts": hist.once_entry_facts(once, o.facts),
                 }
                 for o in earlier
             ]
             entries = hist.parse_history(raw, compiled.guide)
-            found = hist.paid_once(entries, award.rule.once, guide=compiled.guide, direction=direction, year=year, facts=dict(c.facts))
+            found = hist.paid_once(entries, once, guide=compiled.guide, direction=direction, year=year, facts=dict(c.facts))
             if found.hits:
                 other = found.hits[0].ref
                 raise Refused(

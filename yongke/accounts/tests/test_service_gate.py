@@ -52,6 +52,7 @@ READS = {
     "yongke.orgs.services.require_registrar": "the registry's permission check itself; writes nothing",
     "yongke.applications.services.application_check": "the rule verdicts of an application as it stands",
     "yongke.applications.services.application_facts": "the facts the rules read",
+    "yongke.applications.services.application_stated_facts": "the claim's own facts, before the history decides any",
     "yongke.applications.services.application_get": "loads an application by id for a service that checks",
     "yongke.applications.services.call_is_open": "whether a call is open at a time",
     "yongke.applications.services.local": "formats a time in Beijing time",
