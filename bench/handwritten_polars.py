@@ -12,7 +12,7 @@ another's facts are missing) and `null & false` is false. So a direction's gates
 `&` are false when one fails (not_eligible), null when none fails but one is undecided
 (incomplete), true otherwise (eligible). Priority, award, document and officer rules never
 gate and are left out, as in bench/handwritten_rules.py; every expression below was written
-by hand from the CEL in yongke/guide/data/nanning-2022.yaml.
+by hand from the CEL in yongke/guide/data/nanning-2022/.
 
     .venv/bin/python bench/handwritten_polars.py [N] [GUIDE]   # self-check on N rows with missing facts (default 2,000)
 

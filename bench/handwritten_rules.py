@@ -4,7 +4,7 @@
 present: a direction is "not_eligible" when any of its gates (eligibility, commitment,
 naming and limit rules) is false, otherwise "eligible". Priority, award, document and
 officer rules never gate and are left out. Each function below was written by hand from
-the CEL expressions in yongke/guide/data/nanning-2022.yaml; a project's gates apply to
+the CEL expressions in yongke/guide/data/nanning-2022/; a project's gates apply to
 every one of its directions, then each direction adds its own.
 
 Row conventions are those of `CompiledGuide.check()` after coercion: bool facts are

@@ -37,6 +37,11 @@ class QuoteStepOut(Schema):
     source: str = Field(description="指南原文 / the guide's verbatim clause")
 
 
+class QuoteTierOut(Schema):
+    upto: int | None = Field(None, description="本档上限（元），最后一档为空 / the tier's upper bound in yuan; none on the last")
+    rate_pct: float = Field(description="本档比例（%）/ the tier's rate")
+
+
 class QuoteReasonOut(Schema):
     """Only `code` and `message` are always present; the others when they apply."""
 
@@ -49,6 +54,8 @@ class QuoteReasonOut(Schema):
     parameter: str | None = Field(None, description="assumed_parameter：待定参数名 / the assumed parameter's name")
     value: int | float | None = Field(None, description="assumed_parameter：测算所用的值 / the value the quote used")
     label: str | None = Field(None, description="assumed_parameter：参数的中文名称 / the parameter's Chinese label")
+    tiers: list[QuoteTierOut] | None = Field(None, description="assumed_parameter：分段比例表 / the rate table of a tiered parameter")
+    amount_up_to: int | None = Field(None, description="to_verify：核实后最高可得金额（元）/ the most the award could be once verified")
 
 
 class QuoteOut(Schema):

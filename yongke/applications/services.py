@@ -266,7 +266,7 @@ def application_stated_facts(app: Application, *, on: dt.date | None = None) -> 
             value = getattr(app, name)
             if name != "title" or value:
                 facts[name] = value
-    facts.update({name: value for name, value in organisation_facts(app.organisation, on=day).items() if name in guide.facts})
+    facts.update(organisation_facts(app.organisation, on=day, facts=guide.facts))
     return facts
 
 

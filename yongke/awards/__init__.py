@@ -10,5 +10,5 @@ Pure modules with no Django import, so they can be tested and benchmarked on pla
 * `screen` — 免申即享: every organisation of a table against every award direction,
   column-wise, written as the 公示 list.
 
-The formulas themselves are guide data (`award` rules in `yongke/guide/data/*.yaml`).
+The formulas themselves are guide data (`award` rules in the guide folders under `yongke/guide/data/`).
 """

@@ -18,91 +18,111 @@ given is bad input (exit 2, naming `facts.<name>`). Every other gating fact of t
 direction that is not given — registration in Nanning, the current-year prize, the title
 format, … — does not block: the quote stays eligible and lists it as `to_verify`, for the
 officer who checks the claim. A gating fact that is given and fails makes it not eligible.
+A yes/no or enum fact the award reads outside `requires` that is not given is taken at the
+value giving the lowest amount; when another value would give more, a `to_verify` reason
+names the facts that would change it and `amount_up_to` the most it could be.
 
-Input adapters (facts that are not guide facts): `premiums` (28.1) is a list of
-`{"kind", "amount"}` mapped onto the guide's `premium_<kind>` facts, kinds not listed
-being 0; `content` (30.1) is the platform's construction content, compared with the
-history for the once-only rules.
+Input adapters (facts that are not guide facts): a fact group of the guide (`fact_groups`)
+is given as a list of `{key_field: key, value_field: value}` mapped onto its facts (with
+`others: zero`, facts not given being 0); `content` is a platform's construction content,
+compared with the history for the once-only rules.
 """
 
 from __future__ import annotations
 
+from itertools import product
 from typing import Any
 
 from stdnum.cn import uscc as uscc_check
 
 from yongke.applications import history as hist
 from yongke.core.errors import BadInput
-from yongke.guide.engine import AwardBreakdown, CompiledGuide, Outcome, referenced_names
-from yongke.guide.facts import coerce_facts
-from yongke.guide.model import Guide, Rule
+from yongke.guide.engine import AwardBreakdown, CompiledGuide, Outcome, evaluate_rule, referenced_names
+from yongke.guide.facts import coerce_fact, coerce_facts
+from yongke.guide.model import FactGroup, Guide, Rule, lowest_values
 
 QUOTE_KEYS = {"direction", "facts", "org", "year", "history"}
-PREMIUM_PREFIX = "premium_"
-EXTRA_FACTS = ("premiums", "content")
+CONTENT = "content"
 
 
 def _bad(field: str, rule: str, value: Any = None, *, code: str = "bad_input") -> BadInput:
     return BadInput(f"{field}: {rule}", code=code, detail={"field": field, "rule": rule, "value": value})
 
 
-def premium_kinds(compiled: CompiledGuide) -> list[str]:
-    """The insurance kinds the guide declares (a `premium_<kind>` fact each)."""
-    return [n[len(PREMIUM_PREFIX) :] for n in compiled.guide.facts if n.startswith(PREMIUM_PREFIX)]
+def award_facts(guide: Guide, award: Rule) -> list[str]:
+    """The facts an award's amount reads: its formula, its terms and its limits, in order."""
+    exprs = [e for e in (award.expr, *(s.expr for s in (*award.terms, *award.limits))) if e]
+    names = [n for e in exprs for n in referenced_names(e) if n in guide.facts]
+    return list(dict.fromkeys(names))
 
 
-def _premiums(compiled: CompiledGuide, raw: Any) -> dict[str, int]:
-    """`premiums: [{"kind", "amount"}]` as the guide's premium facts; several of a kind add up."""
+def required_facts(guide: Guide, award: Rule) -> tuple[str, ...]:
+    """The facts a quote cannot do without: the award's `requires` (all it reads when it declares none)."""
+    return award.requires or tuple(award_facts(guide, award))
+
+
+def lowest_facts(guide: Guide, award: Rule) -> list[str]:
+    """The yes/no and enum facts the amount reads outside `requires`: a quote not given one takes
+    the value giving the lowest amount (validation holds every other fact in `requires`)."""
+    required = set(required_facts(guide, award))
+    return [n for n in award_facts(guide, award) if n not in required and lowest_values(guide.facts[n])]
+
+
+def _group_items(compiled: CompiledGuide, group: FactGroup, raw: Any) -> dict[str, Any]:
+    """A fact group's list `[{key_field, value_field}]` as the group's facts; items of one fact add up."""
+    kf, vf, where = group.key_field, group.value_field, f"facts.{group.name}"
     if not isinstance(raw, list):
-        raise _bad("facts.premiums", '应为列表 [{"kind", "amount"}] / must be a list', raw, code="bad_fact")
-    kinds = premium_kinds(compiled)
-    out = {f"{PREMIUM_PREFIX}{k}": 0 for k in kinds}
+        raise _bad(where, f'应为列表 [{{"{kf}", "{vf}"}}] / must be a list', raw, code="bad_fact")
+    out: dict[str, Any] = dict.fromkeys(group.facts, 0) if group.others == "zero" else {}
     for i, item in enumerate(raw):
-        w = f"facts.premiums[{i}]"
+        w = f"{where}[{i}]"
         if not isinstance(item, dict):
-            raise _bad(w, '应为对象 {"kind", "amount"} / must be an object', item, code="bad_fact")
-        unknown = sorted(set(item) - {"kind", "amount"})
+            raise _bad(w, f'应为对象 {{"{kf}", "{vf}"}} / must be an object', item, code="bad_fact")
+        unknown = sorted(set(item) - {kf, vf})
         if unknown:
             raise _bad(f"{w}.{unknown[0]}", "未知字段 / unknown field", item[unknown[0]], code="bad_fact")
-        for key in ("kind", "amount"):
+        for key in (kf, vf):
             if key not in item:
                 raise _bad(f"{w}.{key}", "缺少字段 / missing field", code="bad_fact")
-        if item["kind"] not in kinds:
-            raise _bad(f"{w}.kind", f"未知险种，应为 {', '.join(kinds)} 之一 / unknown kind", item["kind"], code="bad_fact")
-        name = f"{PREMIUM_PREFIX}{item['kind']}"
-        out[name] += _money(item["amount"], f"{w}.amount")
+        name = group.fact_for(item[kf]) if isinstance(item[kf], str) else None
+        if name is None:
+            raise _bad(f"{w}.{kf}", f"未知的 {kf}，应为 {', '.join(group.keys)} 之一 / unknown {kf}", item[kf], code="bad_fact")
+        out[name] = out.get(name, 0) + _value(compiled, name, item[vf], f"{w}.{vf}")
     return out
 
 
-def _money(value: Any, field: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        yuan = value
-    elif isinstance(value, float) and value.is_integer():
-        yuan = int(value)
-    else:
-        raise _bad(field, "应为整数（元）/ must be a whole number of yuan", value, code="bad_fact")
-    if yuan < 0:
-        raise _bad(field, "不能为负数 / must not be negative", yuan, code="bad_fact")
-    return yuan
+def _value(compiled: CompiledGuide, name: str, value: Any, field: str) -> Any:
+    """One item's value, checked as its fact's type; the error names the item's field."""
+    try:
+        v = coerce_fact(compiled.guide.facts[name], value)
+    except BadInput as e:
+        raise _bad(field, str((e.detail or {}).get("rule", e.message)), value, code="bad_fact") from None
+    if v is None:
+        raise _bad(field, "缺少数值 / missing value", value, code="bad_fact")
+    return v
 
 
 def quote_facts(compiled: CompiledGuide, facts: Any) -> tuple[dict[str, Any], str | None]:
     """The guide facts of a quote (checked and typed) and the platform content, if given."""
     if not isinstance(facts, dict):
         raise _bad("facts", "应为对象 / must be an object", facts)
-    plain = {k: v for k, v in facts.items() if k not in EXTRA_FACTS}
+    groups = compiled.guide.fact_groups
+    plain = {k: v for k, v in facts.items() if k not in groups and k != CONTENT}
     out = coerce_facts(compiled.guide.facts, plain)
-    given_premiums = sorted(k for k in out if k.startswith(PREMIUM_PREFIX))
-    if "premiums" in facts:
-        if given_premiums:
-            raise _bad(f"facts.{given_premiums[0]}", "已给出 premiums 时不能再单独给出险种保费 / give premiums or premium_<kind>, not both")
-        out.update(_premiums(compiled, facts["premiums"]))
-    elif given_premiums:
-        # The same rule as the list: kinds not given are 0.
-        out.update({f"{PREMIUM_PREFIX}{k}": 0 for k in premium_kinds(compiled) if f"{PREMIUM_PREFIX}{k}" not in out})
-    content = facts.get("content")
+    for group in groups.values():
+        given = [f for f in group.facts if f in out]
+        if group.name in facts:
+            if given:
+                raise _bad(
+                    f"facts.{given[0]}", f"已给出 {group.name} 时不能再单独给出其中的事实 / give {group.name} or its facts, not both"
+                )
+            out.update(_group_items(compiled, group, facts[group.name]))
+        elif given and group.others == "zero":
+            # The same rule as the list: the group's facts not given are 0.
+            out.update({f: 0 for f in group.facts if f not in out})
+    content = facts.get(CONTENT)
     if content is not None and not isinstance(content, str):
-        raise _bad("facts.content", "应为文本 / must be text", content, code="bad_fact")
+        raise _bad(f"facts.{CONTENT}", "应为文本 / must be text", content, code="bad_fact")
     return out, content
 
 
@@ -167,11 +187,15 @@ def award_quote(
     context = {**given, **implied.facts}
     _, outcomes = compiled.evaluate(direction, context)
     failed, notes, award_value = _judge_rules(compiled, outcomes, implied=implied, given=given)
+    if entries:
+        failed += _excluded(compiled, entries, direction=direction, year=year_)
     if award.once is not None and entries:
         _check_paid_once(compiled, entries, award, direction=direction, year=year_, facts=claim_facts, failed=failed, notes=notes)
     if failed:
         return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": failed + notes}
 
+    context, award_value, lowest = _lowest_amount(compiled, direction, award, context, award_value)
+    notes += lowest
     parts = compiled.award_breakdown(direction, context)
     if parts is None or award_value is None or parts.amount != award_value:
         # The guide file promises that the parts add up to the formula; validation checks it on every case.
@@ -184,20 +208,54 @@ def award_quote(
     return {"direction": direction, "eligible": True, "amount": amount, "breakdown": steps, "reasons": reasons + notes}
 
 
+def _lowest_amount(
+    compiled: CompiledGuide, direction: str, award: Rule, context: dict[str, Any], value: int | None
+) -> tuple[dict[str, Any], int | None, list[dict[str, Any]]]:
+    """The award's yes/no and enum facts outside `requires` that were not given, taken at the
+    values giving the lowest amount: (the context with them, the amount, a `to_verify` reason
+    naming the facts that would change it when another value would give more)."""
+    names = [n for n in lowest_facts(compiled.guide, award) if n not in context]
+    cr = compiled.award_rule(direction)
+    if not names or cr is None:
+        return context, value, []
+    facts = compiled.guide.facts
+    domains = [lowest_values(facts[n]) for n in names]
+    base = {**compiled.parameters, **context}
+    amounts = {c: evaluate_rule(cr, {**base, **dict(zip(names, c, strict=True))})[1] for c in product(*domains)}
+    low, high = min(amounts.values()), max(amounts.values())
+    chosen = next(c for c, a in amounts.items() if a == low)  # False before True, enum values in their order
+    context = {**context, **dict(zip(names, chosen, strict=True))}
+    if high == low:
+        return context, low, []
+    # A fact changes the amount when, the others held, another of its values gives another amount.
+    matters = [
+        n for i, n in enumerate(names) if any(amounts[(*c[:i], v, *c[i + 1 :])] != a for c, a in amounts.items() for v in domains[i])
+    ]
+    labels = "、".join(f"{facts[n].label}（{n}）" for n in matters)
+    reason = _reason_for_rule(
+        award,
+        "to_verify",
+        f"待项目处核实：未提供 {labels}，按最低金额 {low} 元测算，核实后最高可达 {high} 元 / the lowest amount; up to {high} yuan if verified",
+        fields=[f"facts.{n}" for n in matters],
+        amount_up_to=high,
+    )
+    return context, low, [reason]
+
+
 def _assumed_reasons(compiled: CompiledGuide, names: list[str]) -> list[dict[str, Any]]:
     """A reason for every assumed parameter the amount rests on: a figure the guide leaves open,
     set by the officers, which the applicant must not take for the guide's own."""
     out = []
     for name in names:
         p = compiled.guide.parameters[name]
-        unit = p.unit or ""
         out.append(
             {
                 "code": "assumed_parameter",
                 "parameter": name,
-                "value": p.value,
+                "value": None if p.tiers else p.value,
+                **({"tiers": [t.as_dict() for t in p.tiers]} if p.tiers else {}),
                 "label": p.label,
-                "message": f"测算采用待定参数：{p.label} {p.value}{unit}（指南未明确，由项目处设定，以正式通知为准）/ rests on an assumed figure",
+                "message": f"测算采用待定参数：{p.label} {p.shown}（指南未明确，由项目处设定，以正式通知为准）/ rests on an assumed figure",
                 **({"source": p.source} if p.source else {}),
             }
         )
@@ -217,9 +275,10 @@ def _award_rule(compiled: CompiledGuide, direction: Any) -> Rule:
 
 def _require_facts(compiled: CompiledGuide, award: Rule, given: dict[str, Any]) -> None:
     """The facts without which the amount cannot be judged (the award rule's `requires`)."""
-    for name in award.requires:
+    for name in required_facts(compiled.guide, award):
         if name not in given:
-            field = "facts.premiums" if name.startswith(PREMIUM_PREFIX) else f"facts.{name}"
+            group = compiled.guide.group_of(name)
+            field = f"facts.{group.name}" if group is not None else f"facts.{name}"
             label = compiled.guide.facts[name].label
             raise _bad(field, f"缺少事实（{label}）/ missing fact", code="missing_fact")
 
@@ -270,6 +329,22 @@ def _failure(rule: Rule, names: tuple[str, ...], *, implied: hist.Implied, given
         f"不予支持：{rule.message}（依据申报历史：{'；'.join(e.describe() for e in seen)}）/ excluded by the claim history",
         history=[e.index for e in seen],
     )
+
+
+def _excluded(compiled: CompiledGuide, entries: list[hist.Entry], *, direction: str, year: int) -> list[dict[str, Any]]:
+    """The guide's `claims.excludes`: an earlier grant that makes this claim ineligible, named."""
+    found = hist.excluded_by(entries, guide=compiled.guide, direction=direction, year=year)
+    if found is None:
+        return []
+    exclude, entry = found
+    return [
+        {
+            "code": "excluded",
+            "source": exclude.source,
+            "message": f"不予支持：{exclude.message}（{entry.describe()}）/ excluded by an earlier award",
+            "history": [entry.index],
+        }
+    ]
 
 
 def _check_paid_once(

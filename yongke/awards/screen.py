@@ -7,8 +7,11 @@ organisations are judged in compiled code, never one row at a time in Python.
 
 An organisation qualifies for a direction exactly when a quote with the same facts and no
 history would be eligible (see `quote`): every fact the award `requires` is present, no gating
-rule fails, and the amount is above 0. As in a quote, a row that gives any insurance premium
-has 0 for the kinds it leaves empty. A gating rule left undecided by a fact the table does
+rule fails, and the amount is above 0. As in a quote, a row that gives any fact of a fact
+group declared `others: zero` has 0 for the group's facts it leaves empty, and a yes/no or
+enum fact the award reads outside `requires` that a row leaves empty is taken at the value
+giving the lowest amount (the award rule is then listed in `to_verify` when another value
+would give more). A gating rule left undecided by a fact the table does
 not hold is not a refusal; the award is found and the rule listed in `to_verify` for the
 officer. The found awards are data (`ScreenResult.listed()`) that a later service turns into
 claims awaiting the organisation's confirmation (意愿确认); `write_xlsx` and `write_json`
@@ -27,16 +30,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from itertools import product
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from yongke.awards.quote import PREMIUM_PREFIX, premium_kinds
+from yongke.awards.quote import lowest_facts, required_facts
 from yongke.core.errors import BadInput
-from yongke.guide.columnar import POLARS_TYPES, translate
+from yongke.guide.columnar import POLARS_TYPES, tier_tables, translate
 from yongke.guide.engine import CompiledGuide, referenced_names
-from yongke.guide.model import Direction, Fact, Rule
+from yongke.guide.model import Direction, Fact, Rule, lowest_values
 
 NAME, USCC = "name", "uscc"
 XLSX_COLUMNS = ("序号", "单位名称", "统一社会信用代码", "项目", "金额（万元）")
@@ -190,16 +194,35 @@ class _Plan:
     requires: tuple[str, ...]
     gates_pass: pl.Expr  # required facts present and no gating rule fails
     amount: pl.Expr
-    open_gates: tuple[str, ...]  # rule ids whose undecided state sets bit i of the mask
+    open_gates: tuple[str, ...]  # rule ids whose undecided state sets bit i of the mask (the award's last, if `lowest`)
     mask: pl.Expr
+    # Every combination of values of the award's facts taken at their lowest (`quote.lowest_facts`).
+    lowest: tuple[tuple[tuple[str, Any], ...], ...] = ()
 
     def found(self, lf: pl.LazyFrame, direction_type: pl.Enum) -> pl.LazyFrame:
         """The rows that qualify, with amount and mask; the formula runs only on rows past the gates, once."""
+        direction = pl.lit(self.direction.id, dtype=direction_type).alias("direction")
+        passed = lf.filter(self.gates_pass)
+        if not self.lowest:
+            return (
+                passed.with_columns(self.amount.alias("amount"))
+                .filter(pl.col("amount") > 0)
+                .select(pl.col("row"), direction, "amount", self.mask.alias("verify"))
+            )
+        # As a quote: each empty one of these facts at the value giving the lowest amount (a given
+        # one keeps its value), and the award's bit set when another value would give more.
+        amounts = [
+            passed.with_columns([pl.col(n).fill_null(pl.lit(v)) for n, v in fills]).select(self.amount.alias(f"_amount{i}"))
+            for i, fills in enumerate(self.lowest)
+        ]
+        each = [pl.col(f"_amount{i}") for i in range(len(amounts))]
+        low, high = pl.min_horizontal(each), pl.max_horizontal(each)
+        bit = pl.when(high > low).then(pl.lit(1 << (len(self.open_gates) - 1), dtype=pl.UInt32)).otherwise(pl.lit(0, dtype=pl.UInt32))
         return (
-            lf.filter(self.gates_pass)
-            .with_columns(self.amount.alias("amount"))
+            pl.concat([passed.select("row", self.mask.alias("verify")), *amounts], how="horizontal")
+            .with_columns(low.alias("amount"), (pl.col("verify") | bit).alias("verify"))
             .filter(pl.col("amount") > 0)
-            .select(pl.col("row"), pl.lit(self.direction.id, dtype=direction_type).alias("direction"), "amount", self.mask.alias("verify"))
+            .select(pl.col("row"), direction, "amount", "verify")
         )
 
 
@@ -215,27 +238,35 @@ def _integer_names(compiled: CompiledGuide) -> frozenset[str]:
 def _plans(compiled: CompiledGuide) -> list[_Plan]:
     """Every award direction's polars expressions, built once per compiled guide (building costs more than a small table)."""
     ints = _integer_names(compiled)
+    tiers = tier_tables(compiled.tiers)
     plans = []
     for d in compiled.guide.directions:
         award = next((r for r in d.rules if r.kind == "award"), None)
         if award is None or not award.expr:
             continue
-        requires = award.requires or tuple(n for n in referenced_names(award.expr) if n in compiled.guide.facts)
+        requires = required_facts(compiled.guide, award)
         gates = [(r.id, r.expr) for r in d.rules if r.gating and r.expr]
         present = pl.all_horizontal([pl.col(n).is_not_null() for n in requires]) if requires else pl.lit(True)
-        fails = pl.any_horizontal([(~translate(expr, ints)).fill_null(False) for _, expr in gates]) if gates else pl.lit(False)
-        amount = translate(award.expr, ints)
+        fails = pl.any_horizontal([(~translate(expr, ints, tiers)).fill_null(False) for _, expr in gates]) if gates else pl.lit(False)
+        amount = translate(award.expr, ints, tiers)
         if award.cap is not None:
             amount = pl.min_horizontal(amount, pl.col(award.cap) if isinstance(award.cap, str) else pl.lit(award.cap))
         amount = amount.cast(pl.Int64)
         # Only a rule reading a fact outside `requires` can be undecided once the required facts are there.
         open_gates = [(rule_id, expr) for rule_id, expr in gates if set(referenced_names(expr)) - set(requires)]
         bits = [
-            pl.when(translate(expr, ints).is_null()).then(pl.lit(1 << i, dtype=pl.UInt32)).otherwise(pl.lit(0, dtype=pl.UInt32))
+            pl.when(translate(expr, ints, tiers).is_null()).then(pl.lit(1 << i, dtype=pl.UInt32)).otherwise(pl.lit(0, dtype=pl.UInt32))
             for i, (_, expr) in enumerate(open_gates)
         ]
         mask = pl.sum_horizontal(bits).cast(pl.UInt32) if bits else pl.lit(0, dtype=pl.UInt32)
-        plans.append(_Plan(d, award, requires, present & ~fails, amount, tuple(rule_id for rule_id, _ in open_gates), mask))
+        lowest = lowest_facts(compiled.guide, award)
+        combos = (
+            tuple(tuple(zip(lowest, c, strict=True)) for c in product(*(lowest_values(compiled.guide.facts[n]) for n in lowest)))
+            if lowest
+            else ()
+        )
+        ids = tuple(rule_id for rule_id, _ in open_gates) + ((award.id,) if lowest else ())
+        plans.append(_Plan(d, award, requires, present & ~fails, amount, ids, mask, combos))
     return plans
 
 
@@ -260,17 +291,28 @@ def award_directions(compiled: CompiledGuide) -> list[str]:
     return [p.direction.id for p in _plans(compiled)]
 
 
-def _premiums_default_zero(compiled: CompiledGuide, orgs: pl.DataFrame) -> pl.DataFrame:
-    """The quote's rule for insurance: a row that gives any premium has 0 for the kinds it does not give."""
-    names = [f"{PREMIUM_PREFIX}{k}" for k in premium_kinds(compiled)]
-    present = [n for n in names if n in orgs.columns]
-    if not present:
-        return orgs
-    any_given = pl.any_horizontal([pl.col(n).is_not_null() for n in present])
-    return orgs.with_columns(
-        [pl.when(any_given).then(pl.col(n).fill_null(0)).otherwise(pl.col(n)).alias(n) for n in present]
-        + [pl.when(any_given).then(pl.lit(0, dtype=pl.Int64)).alias(n) for n in names if n not in present]
-    )
+def _zero_groups(compiled: CompiledGuide, columns: list[str]) -> list[tuple[str, ...]]:
+    """The facts of each `others: zero` fact group the table has a column of (its other facts are then 0)."""
+    groups = compiled.guide.fact_groups.values()
+    return [g.facts for g in groups if g.others == "zero" and any(n in columns for n in g.facts)]
+
+
+def _groups_default_zero(compiled: CompiledGuide, orgs: pl.DataFrame) -> pl.DataFrame:
+    """The quote's rule for a fact group with `others: zero`: a row that gives any of its facts has 0 for those it does not give."""
+    out = orgs
+    for names in _zero_groups(compiled, orgs.columns):
+        present = [n for n in names if n in out.columns]
+        any_given = pl.any_horizontal([pl.col(n).is_not_null() for n in present])
+        zero = [pl.lit(0, dtype=POLARS_TYPES[compiled.guide.facts[n].type]) for n in names]
+        out = out.with_columns(
+            [
+                pl.when(any_given).then(pl.col(n).fill_null(z)).otherwise(pl.col(n)).alias(n)
+                for n, z in zip(names, zero, strict=True)
+                if n in present
+            ]
+            + [pl.when(any_given).then(z).alias(n) for n, z in zip(names, zero, strict=True) if n not in present]
+        )
+    return out
 
 
 @dataclass
@@ -325,17 +367,17 @@ def awards_screen(
     `on_rows(n)` is called after each block of n rows, for a progress bar.
     """
     plans = [p for p in _plans(compiled) if directions is None or p.direction.id in directions]
-    has_premiums = any(c.startswith(PREMIUM_PREFIX) for c in orgs.columns)  # the others are then 0, as in a quote
+    zeroed = {n for names in _zero_groups(compiled, orgs.columns) for n in names}  # 0 when not given, as in a quote
     skipped, active = [], []
     for plan in plans:
-        absent = [n for n in plan.requires if n not in orgs.columns and not (n.startswith(PREMIUM_PREFIX) and has_premiums)]
+        absent = [n for n in plan.requires if n not in orgs.columns and n not in zeroed]
         if absent:
             skipped.append({"direction": plan.direction.id, "name": plan.direction.name, "missing_columns": absent})
         else:
             active.append(plan)
     direction_type = pl.Enum([p.direction.id for p in plans])
     schema = {"row": pl.UInt32(), "direction": direction_type, "amount": pl.Int64(), "verify": pl.UInt32()}
-    facts = _premiums_default_zero(compiled, orgs)
+    facts = _groups_default_zero(compiled, orgs)
     filler = _filler(compiled, active, facts.columns)
     found: list[list[pl.DataFrame]] = [[] for _ in active]  # per direction, per block: concatenated in order, no sort needed
     for start in range(0, max(orgs.height, 1), CHUNK_ROWS):

@@ -249,7 +249,7 @@ def registry_screen(*, actor: Actor, call: Call) -> dict[str, Any]:
     today = timezone.localdate()
     rows = []
     for org in Organisation.objects.order_by("pk"):
-        facts = {k: v for k, v in organisation_facts(org, on=today).items() if k in compiled.guide.facts}
+        facts = organisation_facts(org, on=today, facts=compiled.guide.facts)
         rows.append({NAME: org.name, USCC: org.uscc, **facts})
     if not rows:
         return {"created": 0, "skipped": [], "found": 0}

@@ -46,10 +46,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from yongke.guide.layout import part_schemas
     from yongke.guide.schema import json_schema
 
-    emit(json_schema())
+    emit(json_schema() if args.part == "file" else part_schemas()[args.part])
     return EXIT_OK
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    """A single guide file written out as a guide folder; the folder is then read back and
+    must be the same guide (same facts, parameters, rules and cases)."""
+    import shutil
+    from pathlib import Path
+
+    from yongke.guide.layout import dump, split
+    from yongke.guide.loader import load_guide, read_guide
+
+    source = Path(args.file)
+    target = Path(args.folder)
+    if source.is_dir():
+        raise BadInput(f"file: {source} 已是指南目录 / already a guide folder", detail={"field": "file"})
+    if target.exists() and any(target.iterdir()):
+        raise BadInput(f"folder: {target} 不是空目录 / the folder must be new or empty", detail={"field": "folder"})
+    before = load_guide(source)
+    raw, _, _ = read_guide(source)
+    files = dump(split(raw))
+    for rel, text in files.items():
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        (target / rel).write_text(text, encoding="utf-8")
+    if isinstance(raw.get("text"), str):
+        shutil.copy(source.parent / raw["text"], target / raw["text"])
+    after = load_guide(target)
+    same = _same_guide(before.raw, after.raw)
+    emit({"ok": same, "folder": str(target), "files": len(files) + 1, "cases": sum(len(d.cases) for d in after.directions)})
+    return EXIT_OK if same else EXIT_NEGATIVE
+
+
+def _same_guide(a: dict, b: dict) -> bool:
+    """Two guide mappings alike but for the order of facts and parameters."""
+    import json
+
+    def canonical(raw: dict) -> str:
+        return json.dumps(raw, ensure_ascii=False, sort_keys=True)
+
+    return canonical(a) == canonical(b)
 
 
 def _count_by_kind(rules) -> dict[str, int]:
@@ -154,7 +194,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--file")
     e.set_defaults(func=cmd_export)
     sc = gs.add_parser("schema", help="指南文件结构的 JSON Schema（供编辑器自动补全与提示）")
+    sc.add_argument(
+        "--part",
+        choices=("file", "guide", "project", "cases"),
+        default="file",
+        help="file: 单文件指南；guide: 指南目录的 guide.yaml；project: 项目文件；cases: 用例文件",
+    )
     sc.set_defaults(func=cmd_schema)
+    sp = gs.add_parser("split", help="把单文件指南拆成指南目录（guide.yaml、项目文件、用例文件），并核对结果相同")
+    sp.add_argument("file", help="单文件指南 / a single guide file")
+    sp.add_argument("folder", help="新的指南目录 / the new guide folder")
+    sp.set_defaults(func=cmd_split)
 
     c = sub.add_parser("check", help='按方向检查申报事实：{"direction", "facts"}')
     c.add_argument("file", help="JSON 文件，- 表示标准输入")

@@ -9,13 +9,21 @@ comparison stays null (the rule is `missing`).
 
 Only the subset the guide uses is accepted (see docs/guide-format.md); anything else is
 refused when the guide is validated, never at screening time.
+
+The expression helpers (`min`, `max`, `year`, `years_between`, `days_between`, `tiered`)
+compute here what `yongke.guide.engine`'s Python functions compute for one row, with CEL's
+rule for a missing argument: the result is null, even where polars would skip a null
+(`pl.min_horizontal`). A `tiered` amount is integer arithmetic over the tiers' common
+denominator, floored once, exactly as the row engine's fractions.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -23,7 +31,17 @@ import polars as pl
 from celpy.celparser import CELParser
 from lark import Token, Tree
 
-from yongke.guide.model import Guide
+from yongke.guide.engine import HELPERS, arity_problem
+from yongke.guide.model import Guide, Tier
+
+type TierTables = tuple[tuple[str, tuple[Tier, ...]], ...]
+"""The tiers parameters an expression may name, hashable (see `tier_tables`)."""
+
+
+def tier_tables(tiers: Mapping[str, Sequence[Tier]]) -> TierTables:
+    """A compiled guide's tiers tables (`CompiledGuide.tiers`) in the form `translate` takes."""
+    return tuple(sorted((name, tuple(table)) for name, table in tiers.items()))
+
 
 _parser: CELParser | None = None
 
@@ -71,11 +89,65 @@ def _tree(t: Node) -> Tree[Any]:
     return t
 
 
+def _bare(t: Node) -> Node:
+    """A node with the grammar's pass-through levels above it removed (`(x)` stays `x`)."""
+    while isinstance(t, Tree) and len(t.children) == 1 and (t.data in _WRAPPERS or t.data in _OPERATORS):
+        t = t.children[0]
+    return t
+
+
+def _ident_name(t: Node) -> str | None:
+    """The name when a node is a bare identifier (`tiers`, not `tiers + 1`)."""
+    t = _bare(t)
+    return str(t.children[0]) if isinstance(t, Tree) and t.data == "ident" else None
+
+
+def _as_date(e: pl.Expr) -> pl.Expr:
+    # Date facts are ISO text (facts.py, POLARS_TYPES); a date literal is ISO text too.
+    return e.cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
+
+
+def _completed_years(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """As `engine._completed_years`: whole years to a later date; a year completes on its month and day."""
+
+    def month_day(d: pl.Expr) -> pl.Expr:
+        return d.dt.month().cast(pl.Int64) * 100 + d.dt.day().cast(pl.Int64)
+
+    return end.dt.year().cast(pl.Int64) - start.dt.year().cast(pl.Int64) - (month_day(end) < month_day(start)).cast(pl.Int64)
+
+
+def tiered_expr(amount: pl.Expr, tiers: Sequence[Tier]) -> pl.Expr:
+    """`tiered` column-wise. With every rate written n_i / D over the tiers' common denominator
+    D, the amount is floor(sum(slice_i * n_i) / D), computed as sum((slice_i // D) * n_i) +
+    sum((slice_i % D) * n_i) // D: the same integer, with no intermediate larger than the
+    result (Int64). A null amount stays null (`+`, not `sum_horizontal`, which skips nulls)."""
+    d = math.lcm(*(t.rate.denominator for t in tiers))
+    whole: list[pl.Expr] = []
+    rest: list[pl.Expr] = []
+    lower = 0
+    for t in tiers:
+        n = int(t.rate * d)
+        piece = (amount - lower).clip(lower_bound=0) if t.upto is None else (amount - lower).clip(0, t.upto - lower)
+        whole.append(piece // d * n)
+        rest.append(piece % d * n)
+        if t.upto is None:
+            break
+        lower = t.upto
+    total = whole[0]
+    for e in whole[1:]:
+        total = total + e
+    remainder = rest[0]
+    for e in rest[1:]:
+        remainder = remainder + e
+    return total + remainder // d
+
+
 class _Translator:
     """CEL parse tree to polars, one method per kind of node (`node` dispatches)."""
 
-    def __init__(self, integer_names: frozenset[str]) -> None:
+    def __init__(self, integer_names: frozenset[str], tiers: Mapping[str, tuple[Tier, ...]]) -> None:
         self.integer_names = integer_names
+        self.tiers = tiers
 
     def node(self, t: Node) -> tuple[pl.Expr, bool]:
         """Translate a node; returns (expression, is_integer)."""
@@ -156,10 +228,46 @@ class _Translator:
 
     def function(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
         fn = str(ch[0])
-        if fn != "size" or len(ch) != 2:
+        args = list(_tree(ch[1]).children) if len(ch) == 2 else []
+        if fn == "size" and len(args) == 1:
+            e, _ = self.node(args[0])
+            return e.str.len_chars(), True
+        helper = _HELPERS.get(fn)
+        if helper is None:
             raise ValueError(f"不支持的函数 {fn}")
-        e, _ = self.node(_tree(ch[1]).children[0])
-        return e.str.len_chars(), True
+        problem = arity_problem(fn, len(args))
+        if problem:
+            raise ValueError(problem)
+        return helper(self, fn, args)
+
+    def extreme(self, fn: str, args: list[Node]) -> tuple[pl.Expr, bool]:
+        """`min`/`max`: null when any argument is (polars' horizontal min/max skip nulls)."""
+        parts = [self.node(a) for a in args]
+        exprs = [e for e, _ in parts]
+        integer = all(i for _, i in parts)
+        value = (pl.min_horizontal if fn == "min" else pl.max_horizontal)(exprs).cast(pl.Int64 if integer else pl.Float64)
+        return pl.when(pl.any_horizontal([e.is_null() for e in exprs])).then(None).otherwise(value), integer
+
+    def dates(self, fn: str, args: list[Node]) -> tuple[pl.Expr, bool]:
+        d = [_as_date(self.node(a)[0]) for a in args]
+        if fn == "year":
+            return d[0].dt.year().cast(pl.Int64), True
+        start, end = d
+        if fn == "days_between":
+            return (end - start).dt.total_days().cast(pl.Int64), True
+        # A null comparison takes `otherwise`, which is null too: the result is null.
+        return pl.when(end >= start).then(_completed_years(start, end)).otherwise(-_completed_years(end, start)), True
+
+    def tiered(self, fn: str, args: list[Node]) -> tuple[pl.Expr, bool]:
+        amount, integer = self.node(args[0])
+        if not integer:
+            raise ValueError("tiered 的金额须为整数（元）/ tiered takes whole yuan")
+        name = _ident_name(args[1])
+        if name is None:
+            raise ValueError("tiered 的第二个参数须为分段参数（tiers）的名称 / tiered's second argument names a tiers parameter")
+        if name not in self.tiers:
+            raise ValueError(f"没有分段参数 {name} 的分段表（translate 的 tiers，见 tier_tables）/ no tiers table for {name}")
+        return tiered_expr(amount.cast(pl.Int64), self.tiers[name]), True
 
     def list_values(self, t: Node) -> list[Any]:
         """The constant values of a list literal (the right side of `in`)."""
@@ -186,14 +294,76 @@ _NODES: dict[str, Callable[[_Translator, list[Node]], tuple[pl.Expr, bool]]] = {
     "literal": _Translator.literal,
     "ident_arg": _Translator.function,
 }
+_HELPERS: dict[str, Callable[[_Translator, str, list[Node]], tuple[pl.Expr, bool]]] = {
+    "min": _Translator.extreme,
+    "max": _Translator.extreme,
+    "year": _Translator.dates,
+    "years_between": _Translator.dates,
+    "days_between": _Translator.dates,
+    "tiered": _Translator.tiered,
+}
+assert _HELPERS.keys() == HELPERS.keys(), "every helper of the row engine is computed here too"
 
 
 @lru_cache(maxsize=4096)
-def translate(expr: str, integer_names: frozenset[str] = frozenset()) -> pl.Expr:
-    """The polars expression computing a CEL expression column-wise."""
+def translate(expr: str, integer_names: frozenset[str] = frozenset(), tiers: TierTables = ()) -> pl.Expr:
+    """The polars expression computing a CEL expression column-wise.
+
+    `integer_names` are the names CEL holds as integers (so `/` divides to a whole number);
+    `tiers` the tiers tables `tiered(amount, name)` may name (`tier_tables(compiled.tiers)`).
+    """
     tree = _parse(expr)
-    e, _ = _Translator(integer_names).node(tree)
+    e, _ = _Translator(integer_names, dict(tiers)).node(tree)
     return e
+
+
+# --------------------------------------------------------------------------- outline, for validation
+
+type Arg = tuple[str, Any]
+"""A call's argument as validation sees it: ("ident", name), ("literal", value) or ("expr", None)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Arg, ...]
+    method: bool  # written `x.f(…)`: the receiver is the first argument
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What validation checks of an expression beyond its names: every call, every identifier read (repeats kept)."""
+
+    calls: tuple[Call, ...]
+    idents: tuple[str, ...]
+
+
+def _arg(t: Node) -> Arg:
+    t = _bare(t)
+    if isinstance(t, Tree) and t.data == "ident":
+        return "ident", str(t.children[0])
+    if isinstance(t, Tree) and t.data == "literal":
+        try:
+            return "literal", _literal(t.children[0])
+        except ValueError:
+            pass
+    return "expr", None
+
+
+def outline(expr: str) -> Outline:
+    """The calls and identifiers of an expression; raises ValueError when it does not parse."""
+    calls: list[Call] = []
+    idents: list[str] = []
+    for t in _parse(expr).iter_subtrees_topdown():
+        if t.data == "ident":
+            idents.append(str(t.children[0]))
+        elif t.data == "ident_arg":
+            args = _tree(t.children[1]).children if len(t.children) == 2 else []
+            calls.append(Call(str(t.children[0]), tuple(_arg(a) for a in args), method=False))
+        elif t.data == "member_dot_arg":
+            args = _tree(t.children[2]).children if len(t.children) == 3 else []
+            calls.append(Call(str(t.children[1]), (_arg(t.children[0]), *(_arg(a) for a in args)), method=True))
+    return Outline(tuple(calls), tuple(idents))
 
 
 VERDICT_CODES = ("eligible", "not_eligible", "incomplete")
@@ -218,6 +388,9 @@ class Compiled(Protocol):
     @property
     def parameters(self) -> Mapping[str, Any]: ...
 
+    @property
+    def tiers(self) -> Mapping[str, tuple[Tier, ...]]: ...
+
 
 class ColumnarGuide:
     """Every direction's verdict for every row of a table of facts, computed column-wise."""
@@ -230,9 +403,10 @@ class ColumnarGuide:
             [n for n, f in guide.facts.items() if f.type in ("int", "money")]
             + [n for n, v in self.parameters.items() if isinstance(v, int) and not isinstance(v, bool)]
         )
+        self.tiers = tier_tables(compiled.tiers)
         self.verdicts: dict[str, pl.Expr] = {}
         for d in guide.directions:
-            gates = [translate(r.expr, ints) for r in d.rules if r.gating and r.expr]
+            gates = [translate(r.expr, ints, self.tiers) for r in d.rules if r.gating and r.expr]
             if not gates:
                 self.verdicts[d.id] = pl.lit(0, dtype=pl.Int8)
                 continue

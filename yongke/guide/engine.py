@@ -4,11 +4,23 @@ Row-wise evaluation uses CEL (the `common-expression-language` package, a compil
 implementation). An `||` passes as soon as one alternative passes, even when the facts of
 another are missing, which is exactly the guide's "或". A rule whose facts are missing and
 that cannot be decided without them is `missing`.
+
+The expression helpers of docs/guide-format.md (`min`, `max`, `year`, `years_between`,
+`days_between`, `tiered`) are Python functions given to CEL, and only to the rules that call
+them. A missing argument is an undefined variable to CEL, so a helper never sees it and the
+rule is `missing`, as for any other expression. `yongke.guide.columnar` computes the same
+helpers column-wise; the two must agree on every row.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +28,7 @@ import cel
 
 from yongke.core.errors import BadInput
 from yongke.guide.facts import coerce_facts
-from yongke.guide.model import STEP_NAME, AwardStep, Direction, Fact, Guide, Parameter, Rule
+from yongke.guide.model import STEP_NAME, AwardStep, Direction, Fact, Guide, Parameter, Rule, Tier, tiers_text
 
 
 @lru_cache(maxsize=4096)
@@ -29,16 +41,157 @@ def referenced_names(expr: str) -> list[str]:
     return list(_compile(expr).variables())
 
 
-class _CompiledRule:
-    __slots__ = ("gating", "limits", "names", "program", "rule", "terms")
+def called_functions(expr: str) -> list[str]:
+    """The named functions an expression calls (`size`, `min`, …; not its operators)."""
+    return [f for f in _compile(expr).functions() if f[:1].isalpha()]
 
-    def __init__(self, rule: Rule) -> None:
+
+# --------------------------------------------------------------------------- helpers
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _numbers(fn: str, args: tuple[Any, ...]) -> None:
+    if len(args) < 2:
+        raise TypeError(f"{fn} 需要至少 2 个参数 / {fn} takes two or more arguments")
+    for a in args:
+        if isinstance(a, bool) or not isinstance(a, (int, float)):
+            raise TypeError(f"{fn}: 参数应为数值 / {fn} takes numbers (got {a!r})")
+
+
+def _least(*args: Any) -> int | float:
+    """`min(a, b, …)`: a decimal when any argument is one (as the column engine's supertype)."""
+    _numbers("min", args)
+    m: int | float = min(args)
+    return float(m) if any(isinstance(a, float) for a in args) else m
+
+
+def _greatest(*args: Any) -> int | float:
+    _numbers("max", args)
+    m: int | float = max(args)
+    return float(m) if any(isinstance(a, float) for a in args) else m
+
+
+def as_date(value: Any) -> dt.date:
+    """A date fact's value (ISO text, as `coerce_facts` gives it) or a date literal `"2022-12-31"`."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise TypeError(f"应为日期 YYYY-MM-DD / a date is YYYY-MM-DD (got {value!r})")
+    return dt.date.fromisoformat(value)
+
+
+def _year(d: Any) -> int:
+    return as_date(d).year
+
+
+def _completed_years(start: dt.date, end: dt.date) -> int:
+    """Whole years from `start` to a later `end`, as an age counts them: a year is complete on
+    the month and day it began (one begun on 29 February, on 1 March of a common year)."""
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def _years_between(a: Any, b: Any) -> int:
+    start, end = as_date(a), as_date(b)
+    return _completed_years(start, end) if end >= start else -_completed_years(end, start)
+
+
+def _days_between(a: Any, b: Any) -> int:
+    return (as_date(b) - as_date(a)).days
+
+
+def _rate_ok(rate: Any) -> bool:
+    """As the schema's: a number, not negative, with at most 4 decimals."""
+    return isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate >= 0 and round(rate, 4) == rate
+
+
+def tiers_of(value: Any) -> tuple[Tier, ...]:
+    """A tiers table from its JSON form, a list of `{upto, rate_pct}` (a parameter override, or
+    the table as CEL hands it to `tiered`); ValueError unless it is a table the schema accepts."""
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(t, (Tier, dict)) for t in value):
+        raise ValueError(f"分段表应为 {{upto, rate_pct}} 的非空列表 / a tiers table is a list of {{upto, rate_pct}}: {value!r}")
+    tiers = tuple(t if isinstance(t, Tier) else Tier(rate_pct=t.get("rate_pct"), upto=t.get("upto")) for t in value)
+    bounds = [t.upto for t in tiers[:-1]]
+    whole = [b for b in bounds if isinstance(b, int) and not isinstance(b, bool) and b > 0]
+    ok = len(whole) == len(bounds) and tiers[-1].upto is None and all(a < b for a, b in itertools.pairwise(whole))
+    if not ok or not all(_rate_ok(t.rate_pct) for t in tiers):
+        raise ValueError(f"分段表不合规：upto 严格递增、仅最后一档不写 upto、比例不为负且至多 4 位小数 / not a tiers table: {value!r}")
+    return tiers
+
+
+def tiered_amount(amount: int, tiers: Sequence[Tier]) -> int:
+    """Each slice of `amount` times its tier's rate, summed exactly and floored to whole yuan
+    once, at the end (never per slice)."""
+    total = Fraction(0)
+    lower = 0
+    for t in tiers:
+        top = amount if t.upto is None else min(amount, t.upto)
+        if top > lower:
+            total += (top - lower) * t.rate
+        if t.upto is None:
+            break
+        lower = t.upto
+    return math.floor(total)
+
+
+def _tiered(amount: Any, table: Any) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError(f"tiered 的金额应为整数（元）/ tiered takes whole yuan (got {amount!r})")
+    return tiered_amount(amount, tiers_of(table))
+
+
+@dataclass(frozen=True)
+class Helper:
+    """An expression helper: the function CEL calls, and how many arguments it takes."""
+
+    fn: Callable[..., Any]
+    least: int
+    most: int | None  # None: any number from `least`
+    usage: str
+
+
+HELPERS: dict[str, Helper] = {
+    "min": Helper(_least, 2, None, "min(a, b, …)"),
+    "max": Helper(_greatest, 2, None, "max(a, b, …)"),
+    "year": Helper(_year, 1, 1, "year(date)"),
+    "years_between": Helper(_years_between, 2, 2, "years_between(from, to)"),
+    "days_between": Helper(_days_between, 2, 2, "days_between(from, to)"),
+    "tiered": Helper(_tiered, 2, 2, "tiered(amount, tiers_parameter)"),
+}
+
+
+def arity_problem(name: str, count: int) -> str | None:
+    """Why a helper cannot be called with `count` arguments, or None when it can."""
+    h = HELPERS[name]
+    if h.least <= count and (h.most is None or count <= h.most):
+        return None
+    want = f"至少 {h.least} 个参数" if h.most is None else f"{h.least} 个参数"
+    english = f"{'at least ' if h.most is None else ''}{h.least} argument{'s' if h.least > 1 else ''}"
+    return f"{name} 需要{want}（收到 {count} 个），写作 {h.usage} / {name} takes {english}"
+
+
+def _extras(rule: Rule, tiers: Mapping[str, tuple[Tier, ...]]) -> dict[str, Any]:
+    """What a rule's expressions read besides facts and parameters: the helpers they call and
+    the tiers tables they name (as CEL values). Empty for a rule that uses none, which then
+    pays nothing for them."""
+    steps = (*rule.terms, *rule.limits)
+    exprs = [e for e in (rule.expr, *(s.expr for s in steps)) if e]
+    calls = {f for e in exprs for f in called_functions(e)}
+    names = {n for e in exprs for n in referenced_names(e)} | {n for s in steps for n in STEP_NAME.findall(s.step)}
+    out: dict[str, Any] = {f: HELPERS[f].fn for f in sorted(calls & HELPERS.keys())}
+    out.update({n: [t.as_dict() for t in tiers[n]] for n in sorted(names & tiers.keys())})
+    return out
+
+
+class _CompiledRule:
+    __slots__ = ("extra", "gating", "limits", "names", "program", "rule", "terms")
+
+    def __init__(self, rule: Rule, tiers: Mapping[str, tuple[Tier, ...]] | None = None) -> None:
         self.rule = rule
         self.program = _compile(rule.expr) if rule.expr else None
         self.names = tuple(referenced_names(rule.expr)) if rule.expr else ()
         self.gating = rule.gating
         self.terms = tuple((s, _compile(s.expr)) for s in rule.terms)
         self.limits = tuple((s, _compile(s.expr)) for s in rule.limits)
+        self.extra = _extras(rule, tiers or {})
 
 
 type Outcome = tuple[_CompiledRule, str, Any, list[str]]
@@ -49,6 +202,8 @@ def evaluate_rule(cr: _CompiledRule, context: dict[str, Any]) -> tuple[str, Any,
     """(result, value, missing facts) for one compiled rule."""
     if cr.program is None:
         return "manual", None, []
+    if cr.extra:
+        context = {**context, **cr.extra}
     absent = [n for n in cr.names if n not in context]
     try:
         value = cr.program.execute(context)
@@ -82,6 +237,8 @@ class AwardBreakdown:
 
 
 def _show(value: Any, fact: Fact | None) -> str:
+    if isinstance(value, list):  # only a tiers table is a list here
+        return tiers_text(tiers_of(value))
     if fact is not None and fact.type == "enum":
         return fact.labels.get(value, str(value))
     if isinstance(value, bool):
@@ -125,6 +282,8 @@ def award_breakdown(
     rule = cr.rule
     if cr.program is None:
         return None
+    if cr.extra:
+        context = {**context, **cr.extra}
     assumed = _Assumed(parameters or {})
     try:
         limits: list[tuple[AwardStep | None, int]] = []
@@ -169,14 +328,21 @@ class CompiledGuide:
     """A guide with every expression compiled; evaluates applications of any direction."""
 
     def __init__(self, guide: Guide, *, parameters: dict[str, Any] | None = None) -> None:
+        """`parameters` overrides the guide's figures (a tiers parameter by its table, in the
+        file's form). `self.parameters` holds the figures every expression may read,
+        `self.tiers` the tiers tables, given only to the rules that call `tiered`."""
         self.guide = guide
-        self.parameters = {name: p.value for name, p in guide.parameters.items()}
-        if parameters:
-            self.parameters.update(parameters)
+        self.parameters = {name: p.value for name, p in guide.parameters.items() if not p.tiers}
+        self.tiers = {name: p.tiers for name, p in guide.parameters.items() if p.tiers}
+        for name, value in (parameters or {}).items():
+            if name in self.tiers:
+                self.tiers[name] = tiers_of(value)
+            else:
+                self.parameters[name] = value
         self._rules: dict[str, list[_CompiledRule]] = {}
         compiled: dict[str, _CompiledRule] = {}
         for d in guide.directions:
-            self._rules[d.id] = [compiled.setdefault(r.id, _CompiledRule(r)) for r in d.rules]
+            self._rules[d.id] = [compiled.setdefault(r.id, _CompiledRule(r, self.tiers)) for r in d.rules]
 
     def direction(self, direction_id: str) -> Direction:
         return self.guide.direction(direction_id)

@@ -21,12 +21,14 @@ import yaml
 from yongke.core.errors import BadInput
 from yongke.guide.claims import Cap, Claims, Exclude, HistoryFact, HistoryKind, Match, Once, Period, Selector
 from yongke.guide.engine import CompiledGuide
-from yongke.guide.model import AwardStep, Case, Direction, Fact, Guide, Parameter, Programme, Project, Rule
+from yongke.guide.layout import GUIDE_FILE, SourceMap, assemble
+from yongke.guide.model import AwardStep, Case, Direction, Fact, FactGroup, Guide, Parameter, Programme, Project, Rule
 from yongke.guide.problems import GuideError, Problems, line_of
 from yongke.guide.schema import (
     CaseSpec,
     ClaimsSpec,
     DirectionSpec,
+    FactGroupSpec,
     FactSpec,
     GuideSpec,
     LimitSpec,
@@ -54,11 +56,14 @@ def clean_text(raw: str) -> str:
 
 
 def default_guide_path() -> Path:
-    """The newest bundled guide file."""
-    files = sorted(DATA_DIR.glob("nanning-*.yaml"))
-    if not files:
-        raise GuideError("没有内置的指南文件 / no bundled guide", code="no_guide")
-    return files[-1]
+    """The newest bundled guide (a folder with a guide.yaml, or a single file)."""
+    found = sorted(
+        [p for p in DATA_DIR.glob("nanning-*") if (p / GUIDE_FILE).is_file()] + list(DATA_DIR.glob("nanning-*.yaml")),
+        key=lambda p: p.name.removesuffix(".yaml"),
+    )
+    if not found:
+        raise GuideError("没有内置的指南 / no bundled guide", code="no_guide")
+    return found[-1]
 
 
 # --------------------------------------------------------------------------- files
@@ -132,26 +137,44 @@ def _published_text(p: Path, raw: Any, node: yaml.Node | None) -> str:
     return clean_text(text_path.read_text(encoding="utf-8"))
 
 
-def load_guide(path: Path | str | None = None, *, check_cases: bool = True) -> Guide:
-    """Read and validate a guide file and the published text it names."""
-    p = Path(path) if path else default_guide_path()
-    raw, node = read_yaml(p)
-    text = _published_text(p, raw, node)
+def read_guide(path: Path | str) -> tuple[dict[str, Any], str, SourceMap]:
+    """A guide folder (or a single guide file) as the one mapping every check reads, its
+    published text, and where each part of the mapping was written."""
+    p = Path(path)
+    if p.is_dir():
+        raw, sources, top = assemble(p, read_yaml)
+    else:
+        raw, node = read_yaml(p)
+        sources, top = SourceMap(str(p), node), p
+    text = _published_text(top, raw, sources.node)
     # Stored as JSON: YAML dates and the like become their ISO text once, here.
-    raw = json.loads(json.dumps(raw, ensure_ascii=False, default=str))
-    return parse_guide(raw, text=text, file=str(p), check_cases=check_cases, node=node)
+    return json.loads(json.dumps(raw, ensure_ascii=False, default=str)), text, sources
+
+
+def load_guide(path: Path | str | None = None, *, check_cases: bool = True) -> Guide:
+    """Read and validate a guide (a folder, or a single file) and the published text it names."""
+    raw, text, sources = read_guide(Path(path) if path else default_guide_path())
+    return parse_guide(raw, text=text, file=sources.file, check_cases=check_cases, sources=sources)
 
 
 def parse_guide(
-    raw: Any, *, text: str, file: str = "<guide>", check_cases: bool = True, partial: bool = False, node: yaml.Node | None = None
+    raw: Any,
+    *,
+    text: str,
+    file: str = "<guide>",
+    check_cases: bool = True,
+    partial: bool = False,
+    node: yaml.Node | None = None,
+    sources: SourceMap | None = None,
 ) -> Guide:
     """Validate a parsed guide mapping and build the Guide; raise GuideError listing every problem.
 
-    `node` is the YAML the mapping was read from, for the line of each problem. `partial`
-    accepts a guide of some programmes only (its projects need not be numbered from 1);
-    `check_cases` False skips running the cases (a stored version was checked when loaded).
+    `node` is the YAML the mapping was read from (or `sources`, where a folder's files each
+    wrote their part), for the file and line of each problem. `partial` accepts a guide of
+    some programmes only (its projects need not be numbered from 1); `check_cases` False
+    skips running the cases (a stored version was checked when loaded).
     """
-    problems = Problems(file, raw, node)
+    problems = Problems(file, raw, node, locate=sources.locate if sources is not None else None)
     spec = check_structure(raw, problems)
     guide = build_guide(spec, raw=raw, text=text)
     validate_guide(guide, problems, check_cases=check_cases, partial=partial)
@@ -182,6 +205,7 @@ def build_guide(spec: GuideSpec, *, raw: dict[str, Any], text: str) -> Guide:
         preamble=list(spec.preamble),
         id=spec.id or f"guide-{spec.version}",
         claims=_claims(spec.claims),
+        fact_groups={name: _fact_group(name, g) for name, g in spec.fact_groups.items()},
     )
 
 
@@ -198,6 +222,17 @@ def _fact(name: str, spec: FactSpec) -> Fact:
         values=tuple(spec.values),
         labels=dict(spec.labels),
         history=history,
+        registry=spec.registry,
+    )
+
+
+def _fact_group(name: str, spec: FactGroupSpec) -> FactGroup:
+    return FactGroup(
+        name=name,
+        key_field=spec.key_field,
+        value_field=spec.value_field,
+        members=tuple((m.key, m.fact) for m in spec.facts),
+        others=spec.others,
     )
 
 
@@ -247,13 +282,17 @@ def _once(spec: OnceSpec, *, scope: str) -> Once:
 
 
 def _parameter(name: str, spec: ParameterSpec) -> Parameter:
+    from yongke.guide.model import Tier
+
+    tiers = tuple(Tier(rate_pct=t.rate_pct, upto=t.upto) for t in spec.tiers or ())
     return Parameter(
         name=name,
-        value=spec.value,
+        value=[t.as_dict() for t in tiers] if tiers else spec.value,
         label=spec.label if spec.label is not None else name,
         unit=spec.unit,
         assumed=spec.assumed,
         source=spec.source,
+        tiers=tiers,
     )
 
 

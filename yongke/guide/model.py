@@ -8,7 +8,9 @@ they mean. The engines read nothing else.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal, get_args
 
 from yongke.core.errors import BadInput
@@ -23,6 +25,12 @@ Kind = Literal["eligibility", "commitment", "document", "priority", "naming", "l
 Result = Literal["pass", "fail", "missing", "manual"]
 Verdict = Literal["eligible", "not_eligible", "incomplete"]
 Funding = Literal["pre", "post"]
+# What the organisation registry offers a guide fact (`registry:` on a fact): `in_city`, the
+# organisation is registered in one of the city's districts; `legal_person`, it is an
+# independent legal person. The registry's getters are `yongke.orgs.selectors.REGISTRY_FIELDS`
+# (orgs and guide are independent floors; a test holds the two lists equal).
+RegistryField = Literal["in_city", "legal_person"]
+Others = Literal["zero", "missing"]
 
 FACT_TYPES: tuple[FactType, ...] = get_args(FactType)
 NUMERIC_TYPES: tuple[FactType, ...] = ("int", "money", "number")
@@ -34,6 +42,7 @@ MACHINE_KINDS: tuple[Kind, ...] = (*GATING_KINDS, "priority", "award")
 RESULTS: tuple[Result, ...] = get_args(Result)
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 FUNDING: tuple[Funding, ...] = get_args(Funding)
+REGISTRY_FIELDS: tuple[RegistryField, ...] = get_args(RegistryField)
 
 # `{name}` in an award step's text stands for the value of that fact or parameter.
 STEP_NAME = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -49,6 +58,7 @@ class Fact:
     values: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     history: HistoryFact | None = None  # decided by the claim history (yongke.guide.claims)
+    registry: RegistryField | None = None  # the registry field that answers it, if any
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "type": self.type, "label": self.label, "about": self.about}
@@ -62,14 +72,108 @@ class Fact:
         return d
 
 
+def lowest_values(fact: Fact) -> tuple[Any, ...]:
+    """The values an award fact left out of `requires` may take (a yes/no or an enum fact);
+    empty for any other type. A quote not given such a fact takes the value giving the lowest
+    amount (docs/guide-format.md, "The amount when a fact is not given")."""
+    if fact.type == "bool":
+        return (False, True)
+    if fact.type == "enum":
+        return fact.values
+    return ()
+
+
+@dataclass(frozen=True)
+class FactGroup:
+    """Facts given together as one list in a quote (`fact_groups:` of the guide file).
+
+    The list `name` holds items `{key_field: <a member's key>, value_field: <its value>}`;
+    items naming the same fact add up. With `others` "zero", when any fact of the group is
+    given (in the list, or one by one) the group's facts not given count 0.
+    """
+
+    name: str
+    key_field: str
+    value_field: str
+    members: tuple[tuple[str, str], ...]  # (key, fact name), in the file's order
+    others: Others = "missing"
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        return tuple(f for _, f in self.members)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.members)
+
+    def fact_for(self, key: str) -> str | None:
+        return next((f for k, f in self.members if k == key), None)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One slice of a tiered rate (a parameter's `tiers:`): the part of an amount above the
+    previous tier's `upto` and up to this one's (yuan), at `rate_pct` percent. The last tier
+    has no `upto`: it is the part above."""
+
+    rate_pct: int | float
+    upto: int | None = None
+
+    @property
+    def rate(self) -> Fraction:
+        """The rate as an exact fraction of its decimal text: 0.5% is 1/200, not a binary approximation."""
+        return Fraction(str(self.rate_pct)) / 100
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"upto": self.upto, "rate_pct": self.rate_pct} if self.upto is not None else {"rate_pct": self.rate_pct}
+
+
+def _figure(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _yuan(amount: int) -> str:
+    for size, unit in ((100_000_000, "亿元"), (10_000, "万元")):
+        if amount % size == 0:
+            return f"{amount // size}{unit}"
+    return f"{amount}元"
+
+
+def tiers_text(tiers: Sequence[Tier]) -> str:
+    """A rate table as people read it: `1%（≤1000万元）/ 0.5%（以上部分）`."""
+    if len(tiers) == 1:
+        return f"{_figure(tiers[0].rate_pct)}%"
+    parts = []
+    lower: int | None = None
+    for t in tiers:
+        if t.upto is None:
+            part = "以上部分"
+        elif lower is None:
+            part = f"≤{_yuan(t.upto)}"
+        else:
+            part = f"超过{_yuan(lower)}至{_yuan(t.upto)}部分"
+        parts.append(f"{_figure(t.rate_pct)}%（{part}）")
+        lower = t.upto
+    return "/ ".join(parts)
+
+
 @dataclass(frozen=True)
 class Parameter:
+    """A named figure. A tiers table (`tiers:` in the file) has `tiers`, and its `value` is the
+    table's JSON form (a list of `{upto, rate_pct}`); only `tiered(amount, name)` reads it."""
+
     name: str
     value: Any
     label: str
     unit: str | None = None
     assumed: bool = False
     source: str | None = None
+    tiers: tuple[Tier, ...] = ()
+
+    @property
+    def shown(self) -> str:
+        """The value as people read it: `50%`, `1000000元`, or the rate table of a tiers parameter."""
+        return tiers_text(self.tiers) if self.tiers else f"{_figure(self.value)}{self.unit or ''}"
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "value": self.value, "label": self.label, "assumed": self.assumed}
@@ -207,6 +311,11 @@ class Guide:
     preamble: list[str] = field(default_factory=list)
     id: str = ""  # stable across years: a direction's stable id is "<id>/<direction>"
     claims: Claims = field(default_factory=Claims)
+    fact_groups: dict[str, FactGroup] = field(default_factory=dict)
+
+    def group_of(self, fact: str) -> FactGroup | None:
+        """The fact group a fact belongs to, if any."""
+        return next((g for g in self.fact_groups.values() if fact in g.facts), None)
 
     @property
     def projects(self) -> list[Project]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, Protocol
 
 import yaml
 
@@ -22,6 +23,12 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # The item a path passes through, named by its id as people know it.
 _ITEMS = {"programmes": "专项", "projects": "项目", "directions": "方向", "rules": "规则"}
+
+
+class Reporter(Protocol):
+    """Anything problems are added to at a place."""
+
+    def add(self, path: Place, problem: str) -> None: ...
 
 
 class GuideError(BadInput):
@@ -81,17 +88,28 @@ def label_of(raw: Any, path: Place) -> str:
 class Problems:
     """The problems found in one guide file, each with its place."""
 
-    def __init__(self, file: str, raw: Any = None, node: yaml.Node | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        raw: Any = None,
+        node: yaml.Node | None = None,
+        locate: Callable[[Place], tuple[str, int | None]] | None = None,
+    ) -> None:
+        """`locate` takes a place to the file and line it was written at (a guide folder's
+        files); without it every place is in `file`, at its line in `node`."""
         self.file = file
         self.raw = raw
         self.node = node
+        self.locate = locate
         self.items: list[dict[str, Any]] = []
 
     def add(self, path: Place, problem: str) -> None:
         where = render_path(path)
         label = label_of(self.raw, path)
         item: dict[str, Any] = {"where": f"{where}（{label}）" if label else where, "path": where, "problem": problem}
-        line = line_of(self.node, path)
+        file, line = self.locate(path) if self.locate is not None else (self.file, line_of(self.node, path))
+        if file != self.file:
+            item["file"] = file
         if line is not None:
             item["line"] = line
         self.items.append(item)
@@ -104,5 +122,6 @@ class Problems:
         """Raise the error naming the first problem (and how many more there are)."""
         first = self.items[0] if self.items else {"where": "top", "problem": "指南无效 / invalid guide"}
         more = f"（另有 {len(self.items) - 1} 处）" if len(self.items) > 1 else ""
-        at = f"{self.file}:{first['line']}" if "line" in first else self.file
+        file = first.get("file", self.file)
+        at = f"{file}:{first['line']}" if "line" in first else file
         raise GuideError(f"{at}: {first['where']}: {first['problem']}{more}", detail={"file": self.file, "problems": self.items})

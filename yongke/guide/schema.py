@@ -18,8 +18,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from yongke.guide.model import GATING_KINDS, About, FactType, Funding, Kind, Result, Unit, Verdict
-from yongke.guide.problems import Place, Problems
+from yongke.guide.model import GATING_KINDS, About, FactType, Funding, Kind, Others, RegistryField, Result, Unit, Verdict
+from yongke.guide.problems import Place, Problems, Reporter
 
 _FACT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _RULE_ID = re.compile(r"^[0-9]+(\.[0-9]+)?:[a-z0-9_]+$")
@@ -126,6 +126,21 @@ class FactSpec(_Part):
     values: list[Text] = []
     labels: dict[str, Text] = {}
     history: HistorySpec | None = None
+    registry: RegistryField | None = None  # the organisation registry's field that answers it
+
+
+class GroupMemberSpec(_Part):
+    key: Text  # how a list item names the fact
+    fact: FactName
+
+
+class FactGroupSpec(_Part):
+    """Facts given together as one list: items {key_field: key, value_field: value}."""
+
+    key_field: FactName
+    value_field: FactName
+    others: Others = "missing"  # zero: when any fact of the group is given, the others count 0
+    facts: Annotated[list[GroupMemberSpec], Field(min_length=1)]
 
 
 class OnceSpec(_Part):
@@ -163,12 +178,64 @@ class ClaimsSpec(_Part):
     caps: list[CapSpec] = []
 
 
+def _rate(value: Any) -> Any:
+    """A tier's rate in percent: a number, not negative, with at most 4 decimals (so that both
+    engines compute with it exactly)."""
+    _number(value)
+    if value < 0:
+        raise PydanticCustomError("rate", "rate_pct 不能为负数 / a rate is not negative（收到 {value}）", {"value": _shown(value)})
+    if round(value, 4) != value:
+        raise PydanticCustomError("rate", "rate_pct 最多 4 位小数 / at most 4 decimal places（收到 {value}）", {"value": _shown(value)})
+    return value
+
+
+def _whole_yuan(value: int) -> int:
+    if value <= 0:
+        raise PydanticCustomError("upto", "upto 应为正整数（元）/ upto is a positive whole number（收到 {value}）", {"value": value})
+    return value
+
+
+class TierSpec(_Part):
+    """One slice of a tiered rate: the part of the amount up to `upto` yuan at `rate_pct` percent."""
+
+    upto: Annotated[int, AfterValidator(_whole_yuan)] | None = None  # omitted on the last tier: the part above
+    rate_pct: Annotated[int | float, BeforeValidator(_rate)]
+
+
+def tier_problems(tiers: list[TierSpec]) -> list[tuple[str, str]]:
+    """(key, problem) for a tiers table: `upto` strictly ascending, omitted on the last tier only."""
+    out: list[tuple[str, str]] = []
+    last = len(tiers) - 1
+    below: int | None = None  # the previous tier's upto
+    for i, t in enumerate(tiers):
+        if t.upto is None and i < last:
+            out.append(("tiers", f"tiers[{i}] 缺少 upto：只有最后一档不写 upto / only the last tier has no upto"))
+        if t.upto is not None and i == last:
+            out.append(("tiers", f"tiers[{i}] 是最后一档（以上部分），不写 upto / the last tier has no upto"))
+        if t.upto is not None and below is not None and t.upto <= below:
+            out.append(("tiers", f"tiers[{i}].upto {t.upto} 不大于上一档的 {below}：upto 须严格递增 / upto must strictly ascend"))
+        below = t.upto if t.upto is not None else below
+    return out
+
+
 class ParameterSpec(_Part):
-    value: Annotated[int | float, BeforeValidator(_number)]
+    """A named figure (`value`), or a table of marginal rates (`tiers`) read by `tiered(amount, name)`."""
+
+    value: Annotated[int | float, BeforeValidator(_number)] | None = None
+    tiers: Annotated[list[TierSpec], Field(min_length=1)] | None = None
     label: Text | None = None
     unit: Unit | None = None
     assumed: bool = False
     source: Text | None = None
+
+    @model_validator(mode="after")
+    def _value_or_tiers(self) -> Self:
+        if self.value is None and self.tiers is None:
+            _refuse([("value", "参数须有 value 或 tiers / a parameter has a value or tiers")])
+        if self.value is not None and self.tiers is not None:
+            _refuse([("tiers", "参数只能有 value 或 tiers 之一 / a value or tiers, not both")])
+        _refuse(tier_problems(self.tiers or []))
+        return self
 
 
 class TermSpec(_Part):
@@ -269,6 +336,7 @@ class GuideSpec(_Part):
     parameters: dict[str, ParameterSpec] = {}
     programmes: list[ProgrammeSpec] = []
     claims: ClaimsSpec = ClaimsSpec()
+    fact_groups: dict[FactName, FactGroupSpec] = {}
 
 
 def json_schema() -> dict[str, Any]:
@@ -315,7 +383,8 @@ def _problem(error: ErrorDetails, key: str) -> str:
     return str(error["msg"])
 
 
-def _report(error: ErrorDetails, problems: Problems) -> None:
+def report_error(error: ErrorDetails, problems: Reporter) -> None:
+    """One pydantic error added at its place to `problems` (a guide's, or one file's of a folder)."""
     path: Place = tuple(k for k in error["loc"] if k != "[key]")
     named = max((i for i, k in enumerate(path) if isinstance(k, str)), default=None)
     key = str(path[named]) + "".join(f"[{i}]" for i in path[named + 1 :]) if named is not None else "top"  # `kind`, `rules[2]`
@@ -336,5 +405,5 @@ def check_structure(raw: Any, problems: Problems) -> GuideSpec:
         return GuideSpec.model_validate(raw)
     except ValidationError as e:
         for error in e.errors(include_url=False):
-            _report(error, problems)
+            report_error(error, problems)
         problems.fail()

@@ -10,15 +10,17 @@ expects. Problems are reported at their place in the file (`yongke.guide.problem
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from yongke.core.errors import BadInput
 from yongke.guide import columnar
 from yongke.guide.claims import Selector, local_part
-from yongke.guide.engine import CompiledGuide, referenced_names
+from yongke.guide.engine import HELPERS, CompiledGuide, arity_problem, as_date, called_functions, referenced_names
 from yongke.guide.facts import coerce_facts
-from yongke.guide.model import NUMERIC_TYPES, STEP_NAME, AwardStep, Direction, Guide, Programme, Project, Rule
+from yongke.guide.model import NUMERIC_TYPES, STEP_NAME, AwardStep, Direction, Guide, Programme, Project, Rule, lowest_values
 from yongke.guide.problems import Place, Problems
 
 
@@ -38,6 +40,7 @@ def validate_guide(guide: Guide, problems: Problems, *, check_cases: bool = True
         _check_rule(guide, rule, path, problems, columnar_too=check_cases)
     _check_case_references(guide, problems)
     _check_claims(guide, problems)
+    _check_fact_groups(guide, problems)
     problems.raise_if_any()
     _check_sections(guide, problems)
     if check_cases:
@@ -99,6 +102,23 @@ def _check_parameters(guide: Guide, problems: Problems) -> None:
             problems.add(("parameters", name), "参数名与事实名重复 / a parameter is named like a fact")
         if p.source and p.source not in guide.text:
             problems.add(("parameters", name, "source"), "source 不是指南原文的一部分 / source is not verbatim")
+    _check_tiers_as_figures(guide, problems)
+
+
+_TIERS_READ = "分段参数只能作为 tiered(金额, 分段参数) 的第二个参数 / a tiers parameter is read only by tiered"
+
+
+def _check_tiers_as_figures(guide: Guide, problems: Problems) -> None:
+    """A tiers parameter is no figure: no cap names one (in an expression, see `_check_calls`)."""
+    tiers = {n for n, p in guide.parameters.items() if p.tiers}
+    if not tiers:
+        return
+    for rule, path in _rules(guide):
+        if isinstance(rule.cap, str) and rule.cap in tiers:
+            problems.add((*path, "cap"), f"cap 不能是分段参数 {rule.cap}：{_TIERS_READ}")
+    for i, cap in enumerate(guide.claims.caps):
+        if isinstance(cap.amount, str) and cap.amount in tiers:
+            problems.add(("claims", "caps", i, "amount"), f"amount 不能是分段参数 {cap.amount}：{_TIERS_READ}")
 
 
 def _check_quotes(guide: Guide, problems: Problems) -> None:
@@ -221,13 +241,98 @@ def _check_rule(guide: Guide, r: Rule, path: Place, problems: Problems, *, colum
     unknown = sorted(set(used) - set(guide.facts) - set(guide.parameters))
     if unknown:
         problems.add((*path, "expr"), f"表达式使用了未声明的事实 {', '.join(unknown)} / unknown fact")
-    if columnar_too:
+    calls_ok = _check_calls(guide, r.expr, (*path, "expr"), problems)
+    if columnar_too and calls_ok:
         try:
-            columnar.translate(r.expr)
+            columnar.translate(r.expr, *_column_names(guide))
         except ValueError as e:
             problems.add((*path, "expr"), f"表达式超出可按列计算的子集 / not in the column subset: {e}")
     if r.kind == "award":
         _check_award_parts(guide, r, set(used), path, problems, columnar_too=columnar_too)
+
+
+def _column_names(guide: Guide) -> tuple[frozenset[str], columnar.TierTables]:
+    """What the column engine is told of a guide's names: those CEL holds as integers, and the tiers tables."""
+    ints = [n for n, f in guide.facts.items() if f.type in ("int", "money")]
+    ints += [n for n, p in guide.parameters.items() if isinstance(p.value, int) and not isinstance(p.value, bool)]
+    return frozenset(ints), columnar.tier_tables({n: p.tiers for n, p in guide.parameters.items() if p.tiers})
+
+
+_CALLABLE = frozenset({"size", "matches", *HELPERS})
+_DATE_HELPERS = frozenset({"year", "years_between", "days_between"})
+_WANT = {"date": '日期（date 事实或 "YYYY-MM-DD"）/ a date', "int": "整数（元）/ whole yuan", "number": "数值 / a number"}
+
+
+def _check_calls(guide: Guide, expr: str, where: Place, problems: Problems) -> bool:
+    """An expression calls only the helpers of docs/guide-format.md, each with its arguments,
+    and reads a tiers parameter only as `tiered`'s second argument; True when it does."""
+    tiers = {n for n, p in guide.parameters.items() if p.tiers}
+    called = set(called_functions(expr))
+    found = [f"未知的函数 {fn}，可用的函数为 {', '.join(sorted(_CALLABLE))} / unknown function" for fn in sorted(called - _CALLABLE)]
+    if called & HELPERS.keys() or tiers & set(referenced_names(expr)):
+        try:
+            shape = columnar.outline(expr)
+        except ValueError as e:
+            found.append(f"表达式超出可按列计算的子集 / not in the column subset: {e}")
+        else:
+            found += [problem for call in shape.calls for problem in _call_problems(guide, call, tiers)]
+            found += _tiers_read_elsewhere(shape, tiers)
+    for problem in found:
+        problems.add(where, problem)
+    return not found
+
+
+def _call_problems(guide: Guide, call: columnar.Call, tiers: set[str]) -> list[str]:
+    helper = HELPERS.get(call.name)
+    if helper is None:
+        return []
+    if call.method:
+        return [f"{call.name} 须写作 {helper.usage}，不能写成方法调用 / call {call.name} as a function"]
+    arity = arity_problem(call.name, len(call.args))
+    if arity:
+        return [arity]
+    return [problem for i, arg in enumerate(call.args) if (problem := _arg_problem(guide, call.name, i, arg, tiers))]
+
+
+def _arg_problem(guide: Guide, fn: str, i: int, arg: columnar.Arg, tiers: set[str]) -> str | None:
+    """What is wrong with a helper's argument, as far as a name or a literal shows (an expression is checked by the cases)."""
+    if fn == "tiered" and i == 1:
+        if arg[0] == "ident" and arg[1] in tiers:
+            return None
+        return "tiered 的第二个参数须为分段参数（tiers:）的名称 / tiered's second argument names a tiers parameter"
+    want = "date" if fn in _DATE_HELPERS else "int" if fn == "tiered" else "number"
+    got = _arg_type(guide, arg)
+    if got in (None, "tiers", want) or (want, got) == ("number", "int"):  # a tiers table here: `_tiers_read_elsewhere` says so
+        return None
+    shown = arg[1] if arg[0] == "ident" else json.dumps(arg[1], ensure_ascii=False)
+    return f"{fn} 的第 {i + 1} 个参数应为{_WANT[want]}（{shown} 是 {got}）"
+
+
+def _arg_type(guide: Guide, arg: columnar.Arg) -> str | None:
+    """int, number, date, tiers or the fact's type; None when an expression (not a name or literal) or an unknown name."""
+    kind, value = arg
+    if kind == "ident":
+        fact, param = guide.facts.get(value), guide.parameters.get(value)
+        if fact is not None:
+            return {"money": "int"}.get(fact.type, fact.type)
+        if param is not None:
+            return "tiers" if param.tiers else "int" if isinstance(param.value, int) else "number"
+        return None
+    if kind != "literal":
+        return None
+    if isinstance(value, str):
+        try:
+            as_date(value)
+        except (TypeError, ValueError):
+            return "string"
+        return "date"
+    return "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "number" if isinstance(value, float) else "null"
+
+
+def _tiers_read_elsewhere(shape: columnar.Outline, tiers: set[str]) -> list[str]:
+    read = Counter(n for n in shape.idents if n in tiers)
+    by_tiered = Counter(c.args[1][1] for c in shape.calls if c.name == "tiered" and len(c.args) == 2 and c.args[1][0] == "ident")
+    return [f"{n}：{_TIERS_READ}" for n in sorted(read) if read[n] > by_tiered[n]]
 
 
 def _steps(r: Rule) -> Iterator[tuple[str, int, AwardStep]]:
@@ -242,8 +347,8 @@ def _check_award_parts(guide: Guide, r: Rule, read: set[str], path: Place, probl
     for part, i, s in _steps(r):
         try:
             names_in = set(referenced_names(s.expr))
-            if columnar_too:
-                columnar.translate(s.expr)
+            if _check_calls(guide, s.expr, (*path, part, i, "expr"), problems) and columnar_too:
+                columnar.translate(s.expr, *_column_names(guide))
         except ValueError as e:
             problems.add((*path, part, i, "expr"), f"{part} 表达式无法编译 / expression does not compile: {str(e).splitlines()[0]}")
             continue
@@ -254,11 +359,54 @@ def _check_award_parts(guide: Guide, r: Rule, read: set[str], path: Place, probl
     for n in r.requires:
         if n not in guide.facts:
             problems.add((*path, "requires"), f"requires 列出了未声明的事实 {n} / unknown fact")
-    needed = sorted((read & set(guide.facts)) - set(r.requires))
+    # A yes/no or enum fact left out of `requires` is taken, when not given, at its value giving
+    # the lowest amount (docs/guide-format.md); a quantity cannot be, so it must be required.
+    outside = sorted((read & set(guide.facts)) - set(r.requires))
+    needed = [n for n in outside if not lowest_values(guide.facts[n])]
     if r.requires and needed:
         problems.add(
-            (*path, "requires"), f"requires 须包含公式读取的事实 {', '.join(needed)} / requires must list every fact the award reads"
+            (*path, "requires"),
+            f"requires 须包含公式读取的数量事实 {', '.join(needed)} / requires must list every quantity the award reads",
         )
+    combinations = 1
+    for n in outside if r.requires else ():
+        combinations *= len(lowest_values(guide.facts[n]))
+    if combinations > MAX_LOWEST_COMBINATIONS:
+        problems.add(
+            (*path, "requires"),
+            f"requires 之外的是否/枚举事实取值组合 {combinations} 种，超过 {MAX_LOWEST_COMBINATIONS} / too many combinations to find the lowest amount",
+        )
+
+
+MAX_LOWEST_COMBINATIONS = 64  # the award is evaluated at every combination of the facts outside `requires`
+
+
+def _check_fact_groups(guide: Guide, problems: Problems) -> None:
+    """A fact group names declared quantities, each in one group only, by keys unique in the group;
+    its list's name is no fact's."""
+    seen: dict[str, str] = {}
+    for name, group in guide.fact_groups.items():
+        where: Place = ("fact_groups", name)
+        if name in guide.facts:
+            problems.add(where, f"事实组名 {name} 与事实名重复 / a group is named like a fact")
+        if group.key_field == group.value_field:
+            problems.add((*where, "value_field"), "value_field 不能与 key_field 相同 / the two fields differ")
+        keys: set[str] = set()
+        for i, (key, fact) in enumerate(group.members):
+            at: Place = (*where, "facts", i)
+            if key in keys:
+                problems.add((*at, "key"), f"事实组 {name} 中键 {key} 重复 / duplicate key")
+            keys.add(key)
+            declared = guide.facts.get(fact)
+            if declared is None:
+                problems.add((*at, "fact"), f"未声明的事实 {fact} / unknown fact")
+            elif declared.type not in NUMERIC_TYPES:
+                problems.add(
+                    (*at, "fact"), f"事实组的事实须为数量（int/money/number），{fact} 为 {declared.type} / a group's facts are quantities"
+                )
+            if fact in seen:
+                problems.add((*at, "fact"), f"事实 {fact} 已属于事实组 {seen[fact]} / a fact belongs to one group")
+            seen.setdefault(fact, name)
 
 
 # --------------------------------------------------------------------------- cases

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from django.db.models import Q, QuerySet
 
@@ -55,20 +56,42 @@ def active_credit_records(*, organisation: Organisation | None = None, person: P
     return list(CreditRecord.objects.filter(cond & subject))
 
 
-def organisation_facts(organisation: Organisation, *, on: dt.date) -> dict[str, Any]:
-    """The guide facts the registry knows about an organisation on a day.
+# The registry's own fields a guide fact may be answered by (a fact's `registry:` in the guide
+# file). The guide declares the same names (`yongke.guide.model.RegistryField`); a test holds
+# the two equal, as the guide and the registry are independent floors.
+REGISTRY_FIELDS: dict[str, Callable[[Organisation], Any]] = {
+    "in_city": lambda o: bool(o.district),  # registered in one of the city's districts
+    "legal_person": lambda o: o.legal_person,
+}
 
-    Registered district and legal personality are fields; everything else comes from the
-    dated attributes holding on that day (the newest when several hold).
+
+class FactDeclaration(Protocol):
+    """What the registry reads of a guide's fact (`yongke.guide.model.Fact`)."""
+
+    @property
+    def registry(self) -> str | None: ...
+
+
+def organisation_facts(organisation: Organisation, *, on: dt.date, facts: Mapping[str, FactDeclaration]) -> dict[str, Any]:
+    """The facts of a guide (`facts`, its declarations by name) the registry knows about an
+    organisation on a day.
+
+    A fact declaring `registry: <field>` is that field of the registry (`REGISTRY_FIELDS`);
+    every other fact comes from the dated attributes holding on that day (the newest when
+    several hold).
     """
-    facts: dict[str, Any] = {
-        "registered_in_nanning": bool(organisation.district),
-        "independent_legal_person": organisation.legal_person,
-    }
+    out: dict[str, Any] = {}
+    for name, fact in facts.items():
+        if fact.registry is not None:
+            if fact.registry not in REGISTRY_FIELDS:
+                raise ValueError(f"{name}: 登记信息中没有字段 {fact.registry} / the registry has no field {fact.registry}")
+            out[name] = REGISTRY_FIELDS[fact.registry](organisation)
     for a in organisation.attributes.order_by("valid_from", "id"):
+        if a.name not in facts:
+            continue
         if a.holds_on(on):
-            facts[a.name] = a.value
-        elif isinstance(a.value, bool) and a.name not in facts:
+            out[a.name] = a.value
+        elif isinstance(a.value, bool) and a.name not in out:
             # Known to the registry, but lapsed (or not yet in force) on that day.
-            facts[a.name] = False
-    return facts
+            out[a.name] = False
+    return out

@@ -75,26 +75,27 @@ def random_orgs(n: int, seed: int = 4) -> pl.DataFrame:
     return pl.DataFrame(cols, schema_overrides={"recognized_on": pl.String})
 
 
-def quoted(compiled, facts: dict, direction: str) -> int:
-    """What a quote with these facts and no history pays (0 when not eligible or facts are missing)."""
+def quoted(compiled, facts: dict, direction: str) -> tuple[int, list[str]]:
+    """What a quote with these facts and no history pays (0 when not eligible or facts are missing),
+    and the rules it leaves to verify."""
     try:
         q = award_quote(compiled, direction=direction, facts={k: v for k, v in facts.items() if v is not None})
     except BadInput:
-        return 0
-    return q["amount"] if q["eligible"] else 0
+        return 0, []
+    return (q["amount"] if q["eligible"] else 0), sorted(r["rule"] for r in q["reasons"] if r["code"] == "to_verify")
 
 
 @pytest.fixture(scope="module")
 def quoted_orgs(compiled):
-    """300 organisations, and what quoting each of them in every award direction pays."""
+    """300 organisations, and what quoting each of them in every award direction pays and leaves to verify."""
     orgs = random_orgs(300)
     expected = {}
     for row in orgs.iter_rows(named=True):
         facts = {k: v for k, v in row.items() if k not in ("name", "uscc")}
         for d in sc.award_directions(compiled):
-            amount = quoted(compiled, facts, d)
+            amount, to_verify = quoted(compiled, facts, d)
             if amount > 0:
-                expected[(row["uscc"], d)] = amount
+                expected[(row["uscc"], d)] = (amount, to_verify)
     return orgs, expected
 
 
@@ -103,10 +104,14 @@ def test_screening_equals_quoting_every_row(compiled, quoted_orgs, monkeypatch, 
     monkeypatch.setattr(sc, "CHUNK_ROWS", chunk)
     orgs, expected = quoted_orgs
     result = sc.awards_screen(compiled, sc.check_orgs(orgs, compiled))
-    found = {(r["uscc"], r["direction"]): r["amount"] for r in result.listed().iter_rows(named=True)}
+    found = {(r["uscc"], r["direction"]): (r["amount"], sorted(r["to_verify"])) for r in result.listed().iter_rows(named=True)}
     assert len(sc.award_directions(compiled)) == 15
     assert found == expected
     assert len(found) > 300  # the pools are rich enough to find many awards
+    # Among them, 24.1 quoted at its lowest amount for facts left empty (and the higher one possible).
+    lowest = [k for k, (amount, to_verify) in found.items() if k[1] == "24.1" and "24.1:award" in to_verify]
+    assert len(lowest) > 10
+    assert {found[k][0] for k in lowest} == {50_000}
     order = result.awards.select(pl.col("direction").to_physical(), "row").rows()
     assert order == sorted(order)  # the guide's order of directions, then the table's order
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from yongke.cli.main import run
-from yongke.guide.loader import DATA_DIR
-
-GUIDE = DATA_DIR / "nanning-2022.yaml"
+from yongke.guide.tests.folder import copy_guide, edit_guide
 
 
 def call(capsys, *argv):
@@ -27,12 +24,10 @@ def write(tmp_path: Path, name: str, content) -> str:
 
 
 def broken_copy(tmp_path: Path, old: str, new: str) -> str:
-    """A copy of the bundled guide (and its text) with one edit."""
-    shutil.copy(DATA_DIR / "nanning-2022.txt", tmp_path / "nanning-2022.txt")
-    text = GUIDE.read_text(encoding="utf-8")
-    assert old in text
-    (tmp_path / "g.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
-    return str(tmp_path / "g.yaml")
+    """A copy of the bundled guide folder with one edit."""
+    folder = copy_guide(tmp_path)
+    edit_guide(folder, old, new)
+    return str(folder)
 
 
 def test_validate_reports_the_whole_guide(capsys):

@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from yongke.guide.loader import DATA_DIR, load_guide
+from yongke.guide.loader import load_guide
 from yongke.guide.problems import GuideError
-
-GUIDE = DATA_DIR / "nanning-2022.yaml"
-
-
-def _line_of(text: str, needle: str) -> int:
-    return text[: text.index(needle)].count("\n") + 1
+from yongke.guide.tests.folder import copy_guide, edit_guide, line_of
 
 
-def _refused(tmp_path: Path, old: str, new: str) -> tuple[GuideError, str]:
-    """Load a copy of the bundled guide with one edit; the error and the edited text."""
-    shutil.copy(DATA_DIR / "nanning-2022.txt", tmp_path / "nanning-2022.txt")
-    text = GUIDE.read_text(encoding="utf-8")
-    assert old in text
-    edited = text.replace(old, new, 1)
-    (tmp_path / "g.yaml").write_text(edited, encoding="utf-8")
+def _refused(tmp_path: Path, old: str, new: str, file: str | None = None) -> tuple[GuideError, str, Path]:
+    """Load a copy of the bundled guide folder with one edit; the error, the edited file's text and path."""
+    folder = copy_guide(tmp_path)
+    path, edited = edit_guide(folder, old, new, file=file)
     with pytest.raises(GuideError) as e:
-        load_guide(tmp_path / "g.yaml", check_cases=False)
-    return e.value, edited
+        load_guide(folder, check_cases=False)
+    return e.value, edited, path
 
 
 def test_an_unknown_key_is_refused_at_its_line(tmp_path):
-    error, text = _refused(tmp_path, "      kind: commitment\n", "      kind: commitment\n      exprs: x\n")
-    line = _line_of(text, "      exprs: x")
-    assert error.message.startswith(f"{tmp_path / 'g.yaml'}:{line}: programmes[0].projects[0].rules[0].exprs（规则 1:ip）: ")
+    error, text, path = _refused(tmp_path, "  kind: commitment\n", "  kind: commitment\n  exprs: x\n")
+    line = line_of(text, "  exprs: x")
+    assert error.message.startswith(f"{path}:{line}: programmes[0].projects[0].rules[0].exprs（规则 1:ip）: ")
     assert "unknown field" in error.message
 
 
 def test_a_misspelt_kind_names_the_allowed_kinds(tmp_path):
-    error, _ = _refused(tmp_path, "kind: commitment", "kind: commitmnt")
+    error, _, _ = _refused(tmp_path, "kind: commitment", "kind: commitmnt")
     (problem,) = error.detail["problems"]
     assert problem["path"] == "programmes[0].projects[0].rules[0].kind"
     assert "commitmnt" in problem["problem"]
@@ -45,27 +36,27 @@ def test_a_misspelt_kind_names_the_allowed_kinds(tmp_path):
 
 
 def test_values_are_not_converted(tmp_path):
-    error, _ = _refused(tmp_path, "  voucher_ratio_pct:\n    value: 50\n", "  voucher_ratio_pct:\n    value: '50'\n")
+    error, _, _ = _refused(tmp_path, "  voucher_ratio_pct:\n    value: 50\n", "  voucher_ratio_pct:\n    value: '50'\n")
     assert error.detail["problems"][0]["path"] == "parameters.voucher_ratio_pct.value"
 
 
 def test_a_meaning_problem_has_a_line_and_the_rule_id(tmp_path):
-    error, text = _refused(tmp_path, "expr: kpi_new_revenue >= 50000000", "expr: kpi_new_revenu >= 50000000")
+    error, text, path = _refused(tmp_path, "expr: kpi_new_revenue >= 50000000", "expr: kpi_new_revenu >= 50000000")
     (problem,) = error.detail["problems"]
-    assert problem["line"] == _line_of(text, "expr: kpi_new_revenu >=")
+    assert (problem["file"], problem["line"]) == (str(path), line_of(text, "expr: kpi_new_revenu >="))
     assert problem["where"] == "programmes[0].projects[0].rules[1].expr（规则 1:revenue）"
 
 
 def test_every_problem_is_listed_and_the_message_counts_them(tmp_path):
-    error, _ = _refused(tmp_path, "kind: commitment", "kind: must")
-    error2, _ = _refused(tmp_path, "title: 南宁", "titel: 南宁")
+    error, _, _ = _refused(tmp_path, "kind: commitment", "kind: must")
+    error2, _, _ = _refused(tmp_path / "2", "title: 南宁", "titel: 南宁", file="guide.yaml")
     assert len(error.detail["problems"]) == 1
     assert len(error2.detail["problems"]) == 2  # title missing, titel unknown
     assert "（另有 1 处）" in error2.message
 
 
 def test_an_ambiguous_rule_without_a_note_is_refused(tmp_path):
-    error, _ = _refused(tmp_path, "      kind: commitment\n", "      kind: commitment\n      ambiguous: true\n")
+    error, _, _ = _refused(tmp_path, "  kind: commitment\n", "  kind: commitment\n  ambiguous: true\n")
     (problem,) = error.detail["problems"]
     assert problem["path"] == "programmes[0].projects[0].rules[0].note"
     assert "ambiguous" in problem["problem"]

@@ -17,22 +17,23 @@ from yongke.testing import TEST, make_org, make_user
 pytestmark = pytest.mark.django_db
 
 
-def test_dated_attributes_become_guide_facts_only_while_they_hold():
+def test_dated_attributes_become_guide_facts_only_while_they_hold(guide):
     org = make_org()
     services.org_attribute_set(
         actor=TEST, organisation=org, name="hte_certified", value=True, valid_from=dt.date(2022, 1, 1), valid_to=dt.date(2024, 12, 31)
     )
-    assert selectors.organisation_facts(org, on=dt.date(2023, 6, 1))["hte_certified"] is True
-    assert selectors.organisation_facts(org, on=dt.date(2025, 1, 1))["hte_certified"] is False
+    assert selectors.organisation_facts(org, on=dt.date(2023, 6, 1), facts=guide.facts)["hte_certified"] is True
+    assert selectors.organisation_facts(org, on=dt.date(2025, 1, 1), facts=guide.facts)["hte_certified"] is False
 
 
-def test_an_organisation_in_a_nanning_district_is_registered_in_nanning():
-    assert selectors.organisation_facts(make_org(district="450103"), on=dt.date(2023, 6, 1))["registered_in_nanning"] is True
+def test_an_organisation_in_a_nanning_district_is_registered_in_nanning(guide):
+    org = make_org(district="450103")
+    assert selectors.organisation_facts(org, on=dt.date(2023, 6, 1), facts=guide.facts)["registered_in_nanning"] is True
 
 
-def test_an_organisation_outside_nanning_is_not_registered_in_nanning():
+def test_an_organisation_outside_nanning_is_not_registered_in_nanning(guide):
     org = make_org(district="")
-    assert selectors.organisation_facts(org, on=dt.date(2023, 1, 1))["registered_in_nanning"] is False
+    assert selectors.organisation_facts(org, on=dt.date(2023, 1, 1), facts=guide.facts)["registered_in_nanning"] is False
 
 
 def test_zone_recommends_before_district():

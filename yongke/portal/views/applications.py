@@ -65,7 +65,7 @@ def _context(request: HttpRequest, app: Application, form: ApplicationForm | Non
     direction = guide.direction(app.direction)
     specs = direction_fact_specs(guide, direction)
     editable = app.editable_by(user)
-    registry = {k: v for k, v in organisation_facts(app.organisation, on=timezone.localdate()).items() if k in guide.facts}
+    registry = organisation_facts(app.organisation, on=timezone.localdate(), facts=guide.facts)
     if editable and form is None:
         form = _form(request, app, specs, registry, data=None)
     live = services.application_check(app) if editable else None
@@ -111,7 +111,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _save(request: HttpRequest, app: Application) -> HttpResponse:
     guide = compiled_for(app.guide_version).guide
     specs = direction_fact_specs(guide, guide.direction(app.direction))
-    registry = {k: v for k, v in organisation_facts(app.organisation, on=timezone.localdate()).items() if k in guide.facts}
+    registry = organisation_facts(app.organisation, on=timezone.localdate(), facts=guide.facts)
     form = _form(request, app, specs, registry, data=request.POST)
     if form.is_valid():
         try:
@@ -138,7 +138,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
     compiled = compiled_for(app.guide_version)
     guide = compiled.guide
     specs = direction_fact_specs(guide, guide.direction(app.direction))
-    registry = {k: v for k, v in organisation_facts(app.organisation, on=timezone.localdate()).items() if k in guide.facts}
+    registry = organisation_facts(app.organisation, on=timezone.localdate(), facts=guide.facts)
     form = _form(request, app, specs, registry, data=request.POST)
     form.is_valid()  # partly valid is fine: a field with an error counts as not given
     facts = services.application_facts(app)

@@ -103,7 +103,7 @@ def match_page(request: HttpRequest) -> HttpResponse:
     if mine:
         org = organisations_visible_to(request.user).filter(pk__in=mine).order_by("pk").first()
         if org is not None:
-            registry = organisation_facts(org, on=timezone.localdate())
+            registry = organisation_facts(org, on=timezone.localdate(), facts=compiled.guide.facts)
             known = {k: v for k, v in registry.items() if k in compiled.guide.facts}
     answers, errors = _answers(request, all_questions)
     facts = {**known, **answers}
