@@ -13,7 +13,7 @@ PG_PORT ?= 54329
 PG_DIR ?= /tmp/yongke-pg-$(PG_PORT)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres venv dev pg-start pg-stop browser assets lint lock lock-upgrade bench clean
+.PHONY: run test test-sqlite test-postgres venv dev pg-start pg-stop browser pdf assets lint lock lock-upgrade bench clean
 
 # Installs come from the lock files (exact versions and hashes, resolved by `make lock`);
 # the project itself goes in afterwards without resolving anything again.
@@ -53,8 +53,16 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium from Debian packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
+# The 申报书 PDF (yongke/applications/pdf.py): WeasyPrint lays it out with Debian's Pango and sets
+# it in the Noto CJK fonts; the tests read it back with poppler-utils' pdftotext.
+pdf:
+	@{ ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" && command -v pdftotext >/dev/null 2>&1; } || { \
+	  echo "installing Pango, the Noto CJK fonts and poppler-utils from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils >/dev/null; }
+
 # Embedded default: SQLite under var/, the bundled guide and the demo data, then serve.
-run: venv assets
+run: venv assets pdf
 	@mkdir -p var
 	$(BIN)/yongke manage migrate --no-input -v 0
 	$(BIN)/yongke demo
@@ -72,10 +80,10 @@ pg-start:
 pg-stop:
 	@bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)
 
-test-sqlite: dev assets browser
+test-sqlite: dev assets browser pdf
 	$(BIN)/pytest -q
 
-test-postgres: dev assets browser pg-start
+test-postgres: dev assets browser pdf pg-start
 	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest -q
 
 # The checks, then the whole suite on the embedded SQLite and again on PostgreSQL.

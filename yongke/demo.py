@@ -19,6 +19,8 @@ from yongke.accounts.actors import System
 from yongke.accounts.services import user_add
 from yongke.applications import services as apps
 from yongke.applications.models import Application, Call
+from yongke.core.directions import sort_directions
+from yongke.core.workdays import period_from
 from yongke.guide.selectors import compiled_for
 from yongke.guide.services import guide_load
 from yongke.orgs import services as orgs
@@ -217,14 +219,40 @@ def _actor_for(role: str, org: Organisation, officer, finance):
     return finance if role == "finance" else officer
 
 
+# The 申报书 of every demo 前资助 application: the leader's phone, a two-year period and a budget
+# adding up to its 100万 requested and 200万 self-raised.
+DEMO_PROPOSAL: dict[str, Any] = {
+    "leader_phone": "13907710000",
+    "starts_on": dt.date(2027, 1, 1),
+    "ends_on": dt.date(2028, 12, 31),
+    "budget": [
+        {"category": "equipment", "fiscal": 400_000, "self_raised": 1_200_000, "basis": "演示：试验设备"},
+        {"category": "materials", "fiscal": 300_000, "self_raised": 500_000, "basis": "演示：样机材料"},
+        {"category": "labour", "fiscal": 300_000, "self_raised": 300_000, "basis": "演示：研究人员劳务"},
+    ],
+}
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _demo_documents(app, actor) -> None:
+    """A placeholder PDF for each document the direction requires at submission."""
+    from yongke.applications.proposal import missing_documents
+
+    guide = compiled_for(app.guide_version).guide
+    for document in missing_documents(guide, guide.direction(app.direction), []):
+        apps.attachment_add(actor=actor, application=app, kind=document.key, filename=f"{document.label}（演示）.pdf", content=DEMO_PDF)
+
+
 def _demo_applications(version, organisations, admin, officer, finance) -> int:
     now = timezone.now()
+    # The 公示 of 5 working days (published now) is over at this time: 24:00 of its last working day.
+    after_publicity = period_from(now, 5).ends_at + dt.timedelta(minutes=1)
     call = apps.call_open(
         actor=officer,
         name=CALL_NAME,
         opens_at=now - dt.timedelta(days=10),
         closes_at=now + dt.timedelta(days=30),
-        directions=sorted(set(PRE_DIRECTIONS)),
+        directions=sort_directions(set(PRE_DIRECTIONS)),
         budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000},
     )
     post_call = apps.call_open(
@@ -232,7 +260,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
         name=POST_CALL_NAME,
         opens_at=now - dt.timedelta(days=10),
         closes_at=now + dt.timedelta(days=60),
-        directions=sorted(set(POST_DIRECTIONS)),
+        directions=sort_directions(set(POST_DIRECTIONS)),
         budgets={"24": 3_000_000, "26": 1_000_000, "33": 5_000_000},
     )
     count = 0
@@ -256,7 +284,9 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
             requested_amount=1_000_000,
             self_raised_amount=2_000_000,
             facts=facts,
+            **DEMO_PROPOSAL,
         )
+        _demo_documents(app, _actor_for("applicant", org, officer, finance))
         for role, action in PATHS[state]:
             apps.application_transition(
                 actor=_actor_for(role, org, officer, finance),
@@ -265,7 +295,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
                 comment="演示意见" if action in ("not_recommend", "return", "refuse", "not_fund") else "",
                 amount=800_000 if action == "fund" else None,
                 objection_days=5 if action == "publish" else None,
-                now=now + dt.timedelta(days=6) if action == "contract" else None,
+                now=after_publicity if action == "contract" else None,
             )
         count += 1
     for i, (state, direction) in enumerate(zip(POST_PATHS, POST_DIRECTIONS, strict=False)):
@@ -280,6 +310,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
             title=title,
             facts=facts,
         )
+        _demo_documents(app, _actor_for("applicant", org, officer, finance))
         for role, action in POST_PATHS[state]:
             apps.application_transition(
                 actor=_actor_for(role, org, officer, finance),
@@ -288,15 +319,16 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
                 comment="演示意见" if action in ("return", "refuse") else "",
                 amount=100_000 if action == "check" else None,
                 objection_days=5 if action == "publish" else None,
-                now=now + dt.timedelta(days=6) if action == "pay" else None,
+                now=after_publicity if action == "pay" else None,
             )
         count += 1
     return count
 
 
-EXPERTS = [
-    ("陈专家", "C3670", ["新能源汽车", "热管理"]),
-    ("林专家", "C3841", ["电池", "储能"]),
+EXPERTS = [  # the first three know the application in review (18.1, 水体治理): the round needs k=3 with some fit
+    ("陈专家", "N7721", ["水体治理", "水资源保护", "新能源汽车"]),
+    ("林专家", "N7721", ["水资源", "水体", "储能"]),
+    ("覃专家", "M7520", ["水资源保护", "关键技术"]),
     ("黄专家", "I6510", ["软件", "人工智能"]),
     ("韦专家", "C3976", ["集成电路", "封装"]),
     ("蒙专家", "C2710", ["医药", "制剂"]),

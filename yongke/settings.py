@@ -3,6 +3,7 @@
 Embedded default: SQLite under var/ and a generated development secret.
 Production: DATABASE_URL (PostgreSQL), YONGKE_SECRET_KEY, YONGKE_ALLOWED_HOSTS, YONGKE_DEBUG=0;
 uploads in S3 with YONGKE_S3_BUCKET (and YONGKE_S3_ENDPOINT_URL, YONGKE_S3_REGION, YONGKE_S3_PREFIX).
+email over SMTP with YONGKE_EMAIL_HOST (and YONGKE_EMAIL_PORT, _USER, _PASSWORD, _TLS, _SSL, _FROM); SMS with YONGKE_SMS_BACKEND.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +55,15 @@ INSTALLED_APPS = [
     "yongke.orgs",
     "yongke.accounts",
     "yongke.applications",
+    "yongke.awards",
     "yongke.review",
     "yongke.jobs",
+    "yongke.notifications",
+    "yongke.publicity",
     "yongke.portal",
 ]
+
+CSRF_FAILURE_VIEW = "yongke.portal.views.errors.csrf_failure"  # our 403 page, in the reader's language
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -168,3 +175,49 @@ TASKS = {
     "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
 }
 YONGKE_JOB_BACKEND = os.environ.get("YONGKE_JOB_BACKEND", "default")
+
+# 公示: whom the public contacts with an objection, unless a call names its own contact
+# (the officer's 公示 page). Objections are also lodged online on the public 公示 page.
+YONGKE_PUBLICITY_CONTACT = os.environ.get("YONGKE_PUBLICITY_CONTACT", "南宁市科学技术局")
+
+# Notifications --------------------------------------------------------------------------
+# Appended by the notifications app (yongke/notifications): which task backend delivers, where
+# email and text messages go. Nothing above is changed but the app's line in INSTALLED_APPS.
+# A TASKS alias; empty: the jobs' backend (YONGKE_JOB_BACKEND). Delivery never runs in the request.
+YONGKE_NOTIFY_BACKEND = os.environ.get("YONGKE_NOTIFY_BACKEND", "")
+# Applicants are reminded of a call this many days before it closes (`yongke notify deadlines`).
+YONGKE_DEADLINE_DAYS = int(os.environ.get("YONGKE_DEADLINE_DAYS", "3"))
+# Where the links in an email point.
+YONGKE_SITE_URL = os.environ.get("YONGKE_SITE_URL", "http://127.0.0.1:8000")
+# Email goes to the console unless an SMTP server is named (Django's MAILERS); the password
+# comes from the environment only.
+DEFAULT_FROM_EMAIL = os.environ.get("YONGKE_EMAIL_FROM", "邕科 Yongke <noreply@yongke.localhost>")
+if os.environ.get("YONGKE_EMAIL_HOST"):
+    _ssl = os.environ.get("YONGKE_EMAIL_SSL", "0") == "1"  # implicit TLS (port 465); else STARTTLS unless YONGKE_EMAIL_TLS=0
+    MAILERS: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["YONGKE_EMAIL_HOST"],
+                "port": int(os.environ.get("YONGKE_EMAIL_PORT", "465" if _ssl else "587")),
+                "username": os.environ.get("YONGKE_EMAIL_USER", ""),
+                "password": os.environ.get("YONGKE_EMAIL_PASSWORD", ""),
+                "use_ssl": _ssl,
+                "use_tls": not _ssl and os.environ.get("YONGKE_EMAIL_TLS", "1") == "1",
+                "timeout": 30,
+            },
+        }
+    }
+else:
+    # On standard error: a `yongke` command's standard output is its JSON.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {"stream": sys.stderr}}}
+# Text messages: a dotted path, like a mailer's BACKEND (yongke.notifications.sms: ConsoleBackend,
+# LocmemBackend); a real gateway is a class with send_messages() named here.
+YONGKE_SMS_BACKEND = os.environ.get("YONGKE_SMS_BACKEND", "yongke.notifications.sms.ConsoleBackend")
+
+# Review ---------------------------------------------------------------------------------
+# Appended by the review (yongke/review/conf.py): the assignment's defaults, each overridden by
+# the round's own parameter. A pair whose affinity is at or below the floor is never assigned;
+# fair mode searches this many seconds at most, then returns its best assignment with the gap.
+YONGKE_REVIEW_AFFINITY_FLOOR = float(os.environ.get("YONGKE_REVIEW_AFFINITY_FLOOR", "0"))
+YONGKE_REVIEW_FAIR_TIME_LIMIT = float(os.environ.get("YONGKE_REVIEW_FAIR_TIME_LIMIT", "30"))

@@ -6,3 +6,9 @@ urlpatterns = [
     path("", include("yongke.api.urls")),
     path("", include("yongke.portal.urls")),
 ]
+
+# Our own error pages, in the page's language; JSON under /api/ (yongke/portal/views/errors.py).
+handler400 = "yongke.portal.views.errors.bad_request"
+handler403 = "yongke.portal.views.errors.permission_denied"
+handler404 = "yongke.portal.views.errors.page_not_found"
+handler500 = "yongke.portal.views.errors.server_error"

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from typing import Any
+from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from yongke.api.auth import actor, address
 from yongke.api.calls import call_for
@@ -33,10 +33,12 @@ from yongke.api.schemas import (
     paginate,
 )
 from yongke.applications import selectors, services
-from yongke.applications.models import Application, Attachment, Submission
+from yongke.applications.models import BUDGET_ORDER, Application, Attachment, Submission
+from yongke.applications.proposal import kind_label
 from yongke.applications.workflow import workflow_for
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import BadInput, NotFound, PermissionDenied
+from yongke.guide.selectors import compiled_for
 from yongke.orgs.selectors import organisations_visible_to, people_visible_to
 
 router = Router(tags=["applications"])
@@ -63,6 +65,45 @@ class PersonBrief(Schema):
 class TeamOut(Schema):
     person: PersonBrief
     role: str
+    months: int | None = Field(None, description="投入（人月）/ person-months")
+
+
+BudgetCategoryCode = Literal[
+    "equipment", "materials", "testing", "fuel_power", "travel_meetings", "publication_ip", "labour", "expert_consulting", "other"
+]
+
+
+class BudgetLineOut(Schema):
+    category: str = Field(description="预算科目 / the standard category")
+    label: str = Field(description="科目名称，如 设备费 / the category's Chinese label")
+    fiscal: int = Field(description="财政资助（元）/ from the city, yuan")
+    self_raised: int = Field(description="自筹经费（元）/ self-raised, yuan")
+    total: int
+    basis: str = Field(description="测算依据 / how it was estimated")
+
+
+class PartnerOut(Schema):
+    name: str
+    uscc: str
+    organisation: int | None = Field(description="单位库中的单位 / the registry's organisation, when registered")
+    tasks: str = Field(description="承担的任务 / its share of the work")
+    budget: int = Field(description="分配经费（元）/ its share of the budget, yuan")
+
+
+class DocumentOut(Schema):
+    """One document rule of the direction: its category, the files in force, the officer's mark."""
+
+    rule: str
+    evidence: str = Field(description="材料类别的键 / the category's key")
+    label: str = Field(description="材料类别 / the category as people read it")
+    when: str | None = Field(description="submission：提交时必交；officer：项目处核验 / needed at submission or verified by the officer")
+    types: list[str] = Field(description="接受的文件类型 / accepted file types")
+    message: str
+    source: str = Field(description="指南原文 / the guide's verbatim clause")
+    attachments: list[int] = Field(description="该类别现有附件 / the attachments in force of this category")
+    verified: bool | None = Field(description="项目处核验结果；null 为未核验 / the officer's mark, null when not marked")
+    comment: str
+    checked_at: dt.datetime | None
 
 
 class ActionOut(Schema):
@@ -86,6 +127,10 @@ class AppBrief(Schema):
     organisation: OrgBrief | None = Field(description="匿名评审时对评审专家隐藏 / hidden from experts under blind review")
     identity_hidden: bool
     requested_amount: int
+    quoted_amount: int | None = Field(description="后补助：按指南测算的补助金额（元）/ a claim's quoted amount")
+    listed_amount: int | None = Field(
+        description="列表显示的金额：核定金额，否则前资助的申请金额或后补助的测算金额 / the amount a list shows"
+    )
     lock_version: int
     submitted_at: dt.datetime | None
     updated_at: dt.datetime
@@ -102,6 +147,12 @@ class AppOut(AppBrief):
     decided_amount: int | None
     objection_ends_at: dt.datetime | None
     created_at: dt.datetime
+    starts_on: dt.date | None = Field(description="项目开始日期 / the project's start")
+    ends_on: dt.date | None = Field(description="项目结束日期 / the project's end")
+    leader_phone: str = Field(description="项目负责人联系电话 / the leader's phone")
+    budget: list[BudgetLineOut] = Field(description="经费预算明细 / the budget lines")
+    partners: list[PartnerOut] = Field(description="合作单位 / partner organisations")
+    documents: list[DocumentOut] = Field(description="材料清单：本方向的证明材料 / the direction's documents")
     actions: list[ActionOut] = Field(description="当前状态下工作流的下一步（不含权限判断）/ the workflow's next steps from this state")
 
 
@@ -118,6 +169,25 @@ class AppFilter(PageQuery):
 class TeamIn(Input):
     person: Ref
     role: Text = Field("", max_length=100)
+    months: StrictInt | None = Field(None, ge=0, le=600, description="投入（人月）/ person-months")
+
+
+class BudgetLineIn(Input):
+    category: BudgetCategoryCode
+    fiscal: Amount = 0
+    self_raised: Amount = 0
+    total: Amount | None = Field(None, description="合计；给出时须等于财政资助与自筹经费之和 / when given, must equal the two parts")
+    basis: Text = Field("", max_length=2000)
+
+
+class PartnerIn(Input):
+    uscc: Text = Field(min_length=1, max_length=30, description="统一社会信用代码 / the partner's USCC, checked")
+    name: Text = Field(min_length=1, max_length=200)
+    tasks: Text = Field("", max_length=2000)
+    budget: Amount = 0
+
+
+Phone = Field("", max_length=30, description="手机号码或带区号的固定电话 / a mobile or a landline with its area code")
 
 
 class AppIn(Input):
@@ -131,6 +201,11 @@ class AppIn(Input):
     facts: Facts = Field(default_factory=dict, description="按指南声明的事实名 / facts named as in the guide")
     leader: Ref | None = None
     team: list[TeamIn] = Field(default_factory=list, max_length=100)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    leader_phone: Text = Phone
+    budget: list[BudgetLineIn] = Field(default_factory=list, max_length=20)
+    partners: list[PartnerIn] = Field(default_factory=list, max_length=50)
 
 
 class AppPatch(Input):
@@ -141,6 +216,12 @@ class AppPatch(Input):
     self_raised_amount: Amount | None = None
     facts: Facts | None = Field(None, description="合并到已有事实；值为 null 删除该事实 / merged; null removes")
     leader: Ref | None = Field(None, description="null 清除负责人 / null clears the leader")
+    starts_on: dt.date | None = Field(None, description="null 清除 / null clears")
+    ends_on: dt.date | None = Field(None, description="null 清除 / null clears")
+    leader_phone: Text | None = Field(None, max_length=30)
+    budget: list[BudgetLineIn] | None = Field(None, max_length=20, description="整表替换 / replaces the whole table")
+    team: list[TeamIn] | None = Field(None, max_length=100, description="整表替换 / replaces the whole team")
+    partners: list[PartnerIn] | None = Field(None, max_length=50, description="整表替换 / replaces every partner")
 
 
 class TransitionIn(Input):
@@ -211,6 +292,14 @@ class AttachmentOut(Schema):
     sha256: str
     uploaded_at: dt.datetime
     download_url: str
+    label: str = Field(description="材料类别（中文）/ the category as people read it")
+    removed_at: dt.datetime | None = Field(None, description="删除或被替换的时间；文件仍保留 / when removed or replaced; the file is kept")
+    replaced_by: int | None = None
+
+
+class DocumentCheckIn(Input):
+    verified: StrictBool
+    comment: Text = Field("", max_length=2000)
 
 
 # --------------------------------------------------------------------------- presenters
@@ -247,6 +336,8 @@ def app_brief(app: Application, user) -> dict[str, Any]:
         "organisation": None if hidden else _org_brief(app.organisation),
         "identity_hidden": hidden,
         "requested_amount": app.requested_amount,
+        "quoted_amount": app.quoted_amount,
+        "listed_amount": app.listed_amount,
         "lock_version": app.lock_version,
         "submitted_at": local(app.submitted_at),
         "updated_at": local(app.updated_at),
@@ -261,7 +352,8 @@ def app_out(app: Application, user) -> dict[str, Any]:
         []
         if hidden
         else [
-            {"person": {"id": m.person_id, "name": m.person.name}, "role": m.role} for m in app.team.select_related("person").order_by("id")
+            {"person": {"id": m.person_id, "name": m.person.name}, "role": m.role, "months": m.months}
+            for m in app.team.select_related("person").order_by("order", "id")
         ]
     )
     out.update(
@@ -276,6 +368,25 @@ def app_out(app: Application, user) -> dict[str, Any]:
             "decided_amount": app.decided_amount,
             "objection_ends_at": local(app.objection_ends_at),
             "created_at": local(app.created_at),
+            "starts_on": app.starts_on,
+            "ends_on": app.ends_on,
+            "leader_phone": "" if hidden else app.leader_phone,
+            "budget": [
+                {
+                    "category": b.category,
+                    "label": b.get_category_display(),
+                    "fiscal": b.fiscal,
+                    "self_raised": b.self_raised,
+                    "total": b.total,
+                    "basis": b.basis,
+                }
+                for b in sorted(app.budget_lines.all(), key=lambda b: BUDGET_ORDER[b.category])
+            ],
+            "partners": [
+                {"name": p.name, "uscc": p.uscc, "organisation": p.organisation_id, "tasks": p.tasks, "budget": p.budget}
+                for p in app.partners.order_by("order", "id")
+            ],
+            "documents": _documents_out(user, app),
             "actions": [
                 {
                     "action": t.action,
@@ -305,6 +416,29 @@ def _event_out(e: AuditEvent, hidden: bool) -> dict[str, Any]:
     }
 
 
+def _documents_out(user, app: Application) -> list[dict[str, Any]]:
+    listed = selectors.application_documents(user, app)
+    out = []
+    for row in listed["rows"]:
+        d, check = row["document"], row["check"]
+        out.append(
+            {
+                "rule": row["rule"].id,
+                "evidence": row["key"],
+                "label": row["label"],
+                "when": d.when if d is not None else None,
+                "types": list(d.types) if d is not None else [],
+                "message": row["rule"].message,
+                "source": row["rule"].source,
+                "attachments": [f.pk for f in row["files"]],
+                "verified": check.verified if check is not None else None,
+                "comment": check.comment if check is not None else "",
+                "checked_at": local(check.checked_at) if check is not None else None,
+            }
+        )
+    return out
+
+
 def _attachment_out(att: Attachment) -> dict[str, Any]:
     return {
         "id": att.pk,
@@ -315,6 +449,9 @@ def _attachment_out(att: Attachment) -> dict[str, Any]:
         "sha256": att.sha256,
         "uploaded_at": local(att.uploaded_at),
         "download_url": f"/api/v1/applications/{att.application_id}/attachments/{att.pk}/download",
+        "label": kind_label(compiled_for(att.application.guide_version).guide, att.kind),
+        "removed_at": local(att.removed_at),
+        "replaced_by": att.replaced_by_id,
     }
 
 
@@ -416,6 +553,11 @@ def applications_create(request: HttpRequest, payload: AppIn):
         facts=payload.facts,
         leader=leader,
         team=team,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        leader_phone=payload.leader_phone,
+        budget=[line.model_dump() for line in payload.budget],
+        partners=[p.model_dump() for p in payload.partners],
     )
     return Status(201, app_out(app, user))
 
@@ -430,9 +572,11 @@ def applications_update(request: HttpRequest, app_id: Id, payload: AppPatch):
     app = selectors.application_for(user, app_id)
     given = payload.model_dump(exclude_unset=True)
     lock_version = given.pop("lock_version")
-    changes = {k: v for k, v in given.items() if v is not None or k == "leader"}
+    changes = {k: v for k, v in given.items() if v is not None or k in ("leader", "starts_on", "ends_on")}
     if "leader" in changes:
         changes["leader"] = _person(user, changes["leader"], "leader") if changes["leader"] is not None else None
+    if "team" in changes:
+        changes["team"] = [{**m, "person": _person(user, m["person"], "team")} for m in changes["team"]]
     updated = services.application_update(actor=user, application=app, lock_version=lock_version, changes=changes)
     return app_out(selectors.application_for(user, updated.pk), user)
 
@@ -497,7 +641,8 @@ def _safe_filename(name: str | None) -> str:
 )
 def attachments_list(request: HttpRequest, app_id: Id, query: Query[PageQuery]):
     app = selectors.application_for(actor(request), app_id)
-    return paginate(app.attachments.order_by("uploaded_at", "id"), query, _attachment_out)
+    current = app.attachments.current().select_related("application__guide_version").order_by("uploaded_at", "id")
+    return paginate(current, query, _attachment_out)
 
 
 @router.post(
@@ -540,3 +685,74 @@ def attachments_download(request: HttpRequest, app_id: Id, attachment_id: Id):
     if att is None:
         raise NotFound(f"附件 {attachment_id} 不存在 / not found", detail={"id": attachment_id})
     return FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=True, filename=att.filename)
+
+
+def _attachment_of(user, app_id: int, attachment_id: int) -> Attachment:
+    app = selectors.application_for(user, app_id)
+    att = app.attachments.select_related("application__guide_version").filter(pk=attachment_id).first()
+    if att is None:
+        raise NotFound(f"附件 {attachment_id} 不存在 / not found", detail={"id": attachment_id})
+    return att
+
+
+@router.delete(
+    "/applications/{int:app_id}/attachments/{int:attachment_id}",
+    response={200: AttachmentOut, **WRITE_ERRORS},
+    tags=["attachments"],
+    summary="删除附件（草稿或退回补正时；文件保留在审计记录中）/ remove an attachment, the file kept for the audit trail",
+)
+def attachments_remove(request: HttpRequest, app_id: Id, attachment_id: Id):
+    user = actor(request)
+    return _attachment_out(services.attachment_remove(actor=user, attachment=_attachment_of(user, app_id, attachment_id)))
+
+
+@router.post(
+    "/applications/{int:app_id}/attachments/{int:attachment_id}/replace",
+    response={201: AttachmentOut, **WRITE_ERRORS},
+    tags=["attachments"],
+    summary="替换附件（同一材料类别；旧文件保留）/ replace an attachment, the old file kept",
+)
+def attachments_replace(request: HttpRequest, app_id: Id, attachment_id: Id, file: UploadedFile = File(...)):
+    user = actor(request)
+    old = _attachment_of(user, app_id, attachment_id)
+    if file.size is not None and file.size > services.MAX_ATTACHMENT_BYTES:
+        raise BadInput(
+            f"文件超过 {services.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large", detail={"field": "file", "size": file.size}
+        )
+    new = services.attachment_replace(actor=user, attachment=old, filename=_safe_filename(file.name), content=file.read())
+    return Status(201, _attachment_out(new))
+
+
+@router.put(
+    "/applications/{int:app_id}/documents/{evidence}",
+    response={200: DocumentOut, **WRITE_ERRORS},
+    tags=["attachments"],
+    summary="形式审查：核验一类证明材料（已核验 / 未通过）/ formal review: mark a document verified or not",
+)
+def documents_verify(request: HttpRequest, app_id: Id, evidence: Code, payload: DocumentCheckIn):
+    user = actor(request)
+    app = selectors.application_for(user, app_id)
+    services.document_verify(actor=user, application=app, evidence=evidence, verified=payload.verified, comment=payload.comment)
+    return next(d for d in _documents_out(user, app) if d["evidence"] == evidence)
+
+
+@router.get(
+    "/applications/{int:app_id}/pdf",
+    response={200: None, **ERRORS},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "申报书 PDF（A4）/ the 申报书 as a PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+    summary="申报书 PDF / the application form as a PDF",
+)
+def applications_pdf(request: HttpRequest, app_id: Id):
+    user = actor(request)
+    app = selectors.application_for(user, app_id)
+    content = services.application_pdf(actor=user, application=app)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="application-{app.pk}.pdf"'
+    return response

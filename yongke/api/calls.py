@@ -14,6 +14,7 @@ from yongke.api.auth import PUBLIC, PUBLIC_OPENAPI, actor
 from yongke.api.schemas import ERRORS, MAX_COUNT, WRITE_ERRORS, Amount, Code, Flag, Id, Input, Page, PageQuery, Text, When, local, paginate
 from yongke.applications import selectors, services
 from yongke.applications.models import Call
+from yongke.core.directions import sort_directions
 from yongke.core.errors import NotFound
 from yongke.guide import selectors as guide_selectors
 
@@ -64,7 +65,7 @@ def call_out(call: Call) -> dict[str, Any]:
         "id": call.pk,
         "name": call.name,
         "guide_version": {"label": call.guide_version.label, "revision": call.guide_version.revision},
-        "directions": list(call.directions),
+        "directions": sort_directions(call.directions),
         "opens_at": local(call.opens_at),
         "closes_at": local(call.closes_at),
         "closed_at": local(call.closed_at),

@@ -32,6 +32,8 @@ class ExpertOut(Schema):
     available: bool
     max_load: int
     past_reviews: int
+    region: str
+    load: int | None = Field(None, description="在办评审任务数（已邀请或已接受）/ open review tasks (invited or accepted)")
 
 
 def expert_out(e: Expert) -> dict[str, Any]:
@@ -45,12 +47,24 @@ def expert_out(e: Expert) -> dict[str, Any]:
         "available": e.available,
         "max_load": e.max_load,
         "past_reviews": e.past_reviews,
+        "region": e.region,
+        "load": getattr(e, "load", None),
     }
 
 
-@router.get("/experts", response={200: Page[ExpertOut], **ERRORS}, summary="专家库（项目处）/ the expert pool")
-def experts_list(request: HttpRequest, query: Query[PageQuery]):
-    return paginate(selectors.expert_pool_for(actor(request)).order_by("pk"), query, expert_out)
+class ExpertQuery(PageQuery):
+    q: Text = Field("", max_length=100, description="姓名、单位、职称、地区或关键词 / name, organisation, title, region or keyword")
+    field: Text = Field("", max_length=8, description="GB/T 4754 专业领域代码或其前缀 / field code or its prefix")
+    organisation: Text = Field("", max_length=100, description="工作单位名称 / organisation name")
+    available: bool | None = Field(None, description="可参加评审 / available for review")
+
+
+@router.get("/experts", response={200: Page[ExpertOut], **ERRORS}, summary="专家库（项目处），可检索 / the expert pool, searchable")
+def experts_list(request: HttpRequest, query: Query[ExpertQuery]):
+    pool = selectors.expert_pool_search(
+        actor(request), text=query.q, industry=query.field, organisation=query.organisation, available=query.available
+    )
+    return paginate(pool.order_by("pk"), query, expert_out)
 
 
 class ExpertIn(Input):
@@ -127,6 +141,15 @@ class RoundIn(Input):
     max_prob: StrictFloat | None = Field(None, gt=0, le=1)
     years_since_employment: StrictInt = Field(3, ge=0, le=30)
     due_at: When | None = None
+    affinity_floor: StrictFloat | StrictInt | None = Field(
+        None, ge=-1e6, le=1e6, description="匹配度下限：不高于它的配对不分配（默认按系统设置，0）/ pairs at or below it are never assigned"
+    )
+    one_per_organisation: Flag = Field(
+        False, description="同一申报的专家来自不同单位 / experts of one application from different organisations"
+    )
+    time_limit: StrictFloat | StrictInt | None = Field(
+        None, gt=0, le=3600, description="公平优先的求解时限（秒，默认按系统设置，30）/ fair mode's time limit in seconds"
+    )
 
 
 class ExclusionOut(Schema):
@@ -162,6 +185,12 @@ class RoundOut(Schema):
     assignments: int
     exclusion_list: list[ExclusionOut]
     assignment_list: list[AssignmentOut]
+    affinity_floor: float | None = Field(description="匹配度下限（旧轮次为 null：未设下限）/ the affinity floor (null: none)")
+    one_per_organisation: bool
+    time_limit: float | None = Field(description="公平优先的求解时限（秒）/ fair mode's time limit")
+    solver: dict[str, Any] = Field(
+        description="求解信息；公平优先含 proven_optimal、timed_out、gap（worst、total）/ what the solver proved (fair: gap, timed_out)"
+    )
 
 
 def round_out(r: ReviewRound) -> dict[str, Any]:
@@ -193,6 +222,10 @@ def round_out(r: ReviewRound) -> dict[str, Any]:
         "assignments": len(assignments),
         "exclusion_list": r.exclusions,
         "assignment_list": assignments,
+        "affinity_floor": r.affinity_floor,
+        "one_per_organisation": r.one_per_organisation,
+        "time_limit": r.time_limit,
+        "solver": r.solver,
     }
 
 
@@ -215,6 +248,9 @@ def rounds_create(request: HttpRequest, call_id: Id, payload: RoundIn):
         max_prob=payload.max_prob,
         years_since_employment=payload.years_since_employment,
         due_at=payload.due_at,
+        affinity_floor=payload.affinity_floor,
+        one_per_organisation=payload.one_per_organisation,
+        time_limit=payload.time_limit,
     )
     return Status(201, round_out(rnd))
 
@@ -241,6 +277,45 @@ class RankedOut(Schema):
     panel_reason: str = Field(description="会评调整名次的理由；未调整为空 / the panel's reason, if moved")
     scores: dict[str, float] = Field(description="专家 → 总分 / expert → total")
     flags: list[str]
+    scored: int = Field(description="已评分的专家数 / experts who have scored")
+    assigned: int = Field(description="分配的专家数（含已谢绝）/ experts assigned, a declined one included")
+    declined: int
+    complete: bool = Field(description="全部专家已评分 / every assigned expert has scored")
+    progress: str = Field(description="如「已评 3/3」/ e.g. 已评 3/3")
+    status: Literal["ranked", "incomplete", "unscored"]
+
+
+class WaiverOut(Schema):
+    id: int
+    reason: str
+    scored: int
+    assigned: int
+    recorded_by: str | None
+    recorded_at: str = Field(description="北京时间 / Beijing time, ISO 8601")
+
+
+class IncompleteOut(Schema):
+    application: int
+    title: str
+    score: None = Field(description="评审未完成：没有最终得分 / no final score while the review is incomplete")
+    provisional_score: float | None = Field(description="已收到评分的暂计汇总，不作排名 / the scores so far, not a result")
+    amount: int = Field(description="申请金额（元）/ requested yuan")
+    funded: Literal[False] = Field(description="评审未完成的申报不在资助线上 / never above the funding line")
+    scores: dict[str, float]
+    flags: list[str]
+    scored: int
+    assigned: int
+    declined: int
+    complete: Literal[False]
+    progress: str = Field(description="如「已评 1/3」/ e.g. 已评 1/3")
+    status: Literal["incomplete", "unscored"]
+    waiver: WaiverOut | None = Field(description="不等评审完成即决定的理由（如已记录）/ the officer's recorded reason to decide anyway")
+
+
+class ReviewCountsOut(Schema):
+    applications: int
+    complete: int
+    incomplete: int
 
 
 class ExpertStatsOut(Schema):
@@ -256,6 +331,10 @@ class RankingOut(Schema):
     method: str
     directions: dict[str, list[RankedOut]] = Field(description="方向 → 排名 / direction → ranking")
     flagged_experts: dict[str, ExpertStatsOut] = Field(description="评分明显偏离的专家 / experts far from the consensus")
+    incomplete: dict[str, list[IncompleteOut]] = Field(
+        description="方向 → 评审未完成的申报（不参与排名，不在资助线上）/ direction → applications whose review is incomplete (not ranked)"
+    )
+    review: ReviewCountsOut
 
 
 @router.get(
@@ -264,6 +343,25 @@ class RankingOut(Schema):
 def rounds_ranking(request: HttpRequest, round_id: Id, query: Query[RankingQuery]):
     user = actor(request)
     return selectors.ranking(user, selectors.round_for(user, round_id), method=query.method)
+
+
+class WaiverIn(Input):
+    application: Ref
+    reason: Text = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/review-rounds/{int:round_id}/waivers",
+    response={201: WaiverOut, **WRITE_ERRORS},
+    summary="记录评审未完成即决定（拟立项）的理由 / record why an application is decided before every score is in",
+)
+def rounds_waive(request: HttpRequest, round_id: Id, payload: WaiverIn):
+    user = actor(request)
+    rnd = selectors.round_for(user, round_id)
+    waiver = services.review_waiver_record(
+        actor=user, round=rnd, application=app_selectors.application_for(user, payload.application), reason=payload.reason
+    )
+    return Status(201, selectors.waiver_out(waiver))
 
 
 class MoveIn(Input):

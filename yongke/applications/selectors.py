@@ -177,3 +177,52 @@ def organisation_history(org: Organisation, *, year_label: str, exclude: Applica
             entry["pending"] = True
         out.append(entry)
     return out
+
+
+# --------------------------------------------------------------------------- the 申报书 and its documents
+
+
+def application_documents(viewer: Viewer, app: Application) -> dict[str, Any]:
+    """The application's 材料清单 for whoever may see it: each document rule of its direction with
+    its category (label, accepted types, needed at submission or verified by the officer), the
+    files in force of that category and the officer's mark; then the other files in force."""
+    from yongke.applications.proposal import kind_label
+    from yongke.guide.selectors import compiled_for
+
+    application_for(viewer, app.pk)
+    guide = compiled_for(app.guide_version).guide
+    files = list(app.attachments.current().order_by("uploaded_at", "id"))
+    checks = {c.evidence: c for c in app.document_checks.select_related("checked_by")}
+    rows, used = [], set()
+    for rule, document in guide.documents_for(guide.direction(app.direction)):
+        key = rule.evidence or ""
+        used.add(key)
+        rows.append(
+            {
+                "rule": rule,
+                "key": key,
+                "document": document,
+                "label": document.label if document is not None else key,
+                "files": [f for f in files if f.kind == key],
+                "check": checks.get(key),
+            }
+        )
+    others = [{"file": f, "label": kind_label(guide, f.kind)} for f in files if f.kind not in used]
+    return {"rows": rows, "others": others, "labels": {f.pk: kind_label(guide, f.kind) for f in files}}
+
+
+def application_removed_attachments(viewer: Viewer, app: Application) -> list[Any]:
+    """The files taken off or replaced (kept for the audit trail), for whoever may see the application."""
+    application_for(viewer, app.pk)
+    return list(app.attachments.filter(removed_at__isnull=False).select_related("replaced_by").order_by("removed_at", "id"))
+
+
+# States of formal review (受理审查, or a claim's check) in which the officer marks documents.
+DOCUMENT_CHECK_STATES = ("submitted", "recommended", "claimed")
+
+
+def may_verify_documents(viewer: Viewer, app: Application) -> bool:
+    """Whether `viewer` may mark the application's documents verified: an officer of its programme
+    while it is in formal review (the rule `services.document_verify` applies)."""
+    scope = scope_of(viewer)
+    return app.state in DOCUMENT_CHECK_STATES and (scope.is_system or scope.is_superuser or bool(scope.officer_for(app.programme)))

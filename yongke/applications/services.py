@@ -11,21 +11,25 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from yongke.accounts.actors import Actor, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications import history as hist
-from yongke.applications.models import Application, Attachment, Call, Submission, TeamMember
+from yongke.applications import proposal
+from yongke.applications.models import Application, Attachment, BudgetLine, Call, DocumentCheck, Partner, Submission, TeamMember
 from yongke.applications.selectors import organisation_history
-from yongke.applications.workflow import EDITABLE_STATES, Transition, Workflow, workflow_for
+from yongke.applications.workflow import EDITABLE_STATES, SUPPORTED_STATES, Transition, Workflow, workflow_for
 from yongke.audit.services import audit_record
+from yongke.core import workdays
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
+from yongke.core.money import MAX_AMOUNT
 from yongke.guide.facts import coerce_facts
 from yongke.guide.models import GuideVersion
 from yongke.guide.selectors import compiled_for, guide_version_current
+from yongke.notifications import events as notify
 from yongke.orgs.models import Organisation, Person
 from yongke.orgs.selectors import active_credit_records, organisation_facts
 
@@ -47,6 +51,70 @@ def normalise_title(title: str) -> str:
 # --------------------------------------------------------------------------- calls
 
 
+# Call fields as people name them, for messages that name a field by its label.
+CALL_LABELS = {
+    "name": "批次名称",
+    "opens_at": "开始时间",
+    "closes_at": "截止时间",
+    "directions": "开放的申报方向",
+    "budgets": "预算",
+    "leader_limit": "每位负责人最多主持的在审申报数",
+    "org_limit": "每个单位最多的在审申报数",
+    "experts_per_application": "每个申报的评审专家数",
+    "blind_review": "匿名评审",
+}
+CALL_EDITABLE = tuple(CALL_LABELS)
+# States from which the expert review has begun: its blindness can no longer change.
+_REVIEWED_STATES = ("expert_review", "funded", "not_funded", "published", "contracted")
+_GONE_STATES = ("withdrawn", "declined")
+
+
+def _call_field_problems(guide_directions: list[str], values: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with a call's settings as given, by field (every problem at once)."""
+    problems: dict[str, str] = {}
+    if not str(values["name"]).strip():
+        problems["name"] = "批次名称：不能为空"
+    elif len(str(values["name"]).strip()) > 200:
+        problems["name"] = "批次名称：不超过200个字"
+    unknown = [d for d in values["directions"] if d not in guide_directions]
+    if unknown:
+        problems["directions"] = f"开放的申报方向：指南中没有方向 {'、'.join(unknown)}"
+    elif not values["directions"]:
+        problems["directions"] = "开放的申报方向：至少开放一个方向"
+    opens, closes = values["opens_at"], values["closes_at"]
+    if timezone.is_naive(opens) or timezone.is_naive(closes):
+        problems["closes_at"] = "截止时间：须带时区（北京时间）"
+    elif closes <= opens:
+        problems["closes_at"] = "截止时间：须晚于开始时间"
+    problems.update(_call_budget_values(guide_directions, values["budgets"] or {}))
+    for name, low, high in (("leader_limit", 1, 100), ("org_limit", 1, 1000), ("experts_per_application", 1, 50)):
+        value = values[name]
+        if value is None and name == "org_limit":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems[name] = f"{CALL_LABELS[name]}：应为 {low} 至 {high} 的整数"
+    return problems
+
+
+def _call_budget_values(guide_directions: list[str], budgets: dict[str, Any]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for key, amount in budgets.items():
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            problems[f"budgets.{key}"] = f"预算（{key}）：应为非负整数（元）"
+        elif key not in guide_directions and not any(d.split(".")[0] == key for d in guide_directions):
+            problems[f"budgets.{key}"] = f"预算（{key}）：指南中没有这个方向或项目"
+    return problems
+
+
+def _call_refused(problems: dict[str, str]) -> BadInput:
+    first = next(iter(problems))
+    return BadInput("；".join(problems.values()) + " / invalid call settings", detail={"field": first, "errors": problems})
+
+
+def _call_values(call: Call) -> dict[str, Any]:
+    return {name: getattr(call, name) for name in CALL_EDITABLE}
+
+
 @transaction.atomic
 def call_open(
     *,
@@ -64,39 +132,128 @@ def call_open(
 ) -> Call:
     require_role(actor, Role.OFFICER, Role.SYSADMIN)
     version = guide_version or guide_version_current()
-    guide = compiled_for(version).guide
-    all_ids = [d.id for d in guide.directions]
-    chosen = list(directions) if directions else all_ids
-    unknown = [d for d in chosen if d not in all_ids]
-    if unknown:
-        raise BadInput(
-            f"directions: 指南中没有方向 {', '.join(unknown)} / unknown direction", detail={"field": "directions", "value": unknown}
-        )
-    opens = opens_at or timezone.now()
-    if timezone.is_naive(opens) or timezone.is_naive(closes_at):
-        raise BadInput("时间须带时区（北京时间）/ times must be timezone-aware", detail={"field": "closes_at"})
-    if closes_at <= opens:
-        raise BadInput("closes_at: 截止时间须晚于开始时间 / must be after opens_at", detail={"field": "closes_at"})
-    for key, amount in (budgets or {}).items():
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
-            raise BadInput(f"budgets.{key}: 预算应为非负整数（元）/ budget must be whole yuan", detail={"field": f"budgets.{key}"})
-    call = Call(
-        name=name,
-        guide_version=version,
-        directions=chosen,
-        opens_at=opens,
-        closes_at=closes_at,
-        budgets=budgets or {},
-        leader_limit=leader_limit,
-        org_limit=org_limit,
-        experts_per_application=experts_per_application,
-        blind_review=blind_review,
-        created_by=user_of(actor),
-    )
+    all_ids = [d.id for d in compiled_for(version).guide.directions]
+    values: dict[str, Any] = {
+        "name": name,
+        "opens_at": opens_at or timezone.now(),
+        "closes_at": closes_at,
+        "directions": list(directions) if directions else all_ids,
+        "budgets": budgets or {},
+        "leader_limit": leader_limit,
+        "org_limit": org_limit,
+        "experts_per_application": experts_per_application,
+        "blind_review": blind_review,
+    }
+    problems = _call_field_problems(all_ids, values)
+    if problems:
+        raise _call_refused(problems)
+    call = Call(guide_version=version, created_by=user_of(actor), **{**values, "name": str(name).strip()})
     call.full_clean()
     call.save()
-    audit_record(actor=actor, action="call_open", target_type="call", target_id=call.pk, data={"name": name, "closes_at": local(closes_at)})
+    audit_record(
+        actor=actor, action="call_open", target_type="call", target_id=call.pk, data={"name": call.name, "closes_at": local(closes_at)}
+    )
     return call
+
+
+def _call_use_problems(call: Call, values: dict[str, Any]) -> dict[str, str]:
+    """Changes the call's applications forbid: a direction taken away from under them, dates
+    that would put a submission outside the call, limits below what is already held, a budget
+    below what is already decided, blind review switched once the experts have read."""
+    apps = Application.objects.filter(call=call).exclude(state__in=_GONE_STATES)
+    problems: dict[str, str] = {}
+    removed = sorted(set(call.directions) - set(values["directions"]))
+    taken = sorted(set(apps.filter(direction__in=removed).values_list("direction", flat=True)))
+    if taken:
+        problems["directions"] = f"开放的申报方向：方向 {'、'.join(taken)} 已有申报，不能取消"
+    problems.update(_call_date_problems(apps, values))
+    problems.update(_call_limit_problems(call, values))
+    problems.update(_call_budget_problems(call, values))
+    if values["blind_review"] != call.blind_review and apps.filter(state__in=_REVIEWED_STATES).exists():
+        problems["blind_review"] = "匿名评审：已有申报进入专家评审，不能更改"
+    return problems
+
+
+def _call_date_problems(apps, values: dict[str, Any]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    submitted = apps.filter(submitted_at__isnull=False).order_by("submitted_at").values_list("submitted_at", flat=True)
+    first, last = submitted.first(), submitted.last()
+    if first is not None and values["opens_at"] > first:
+        problems["opens_at"] = f"开始时间：已有申报于 {local(first)} 提交，开始时间不能晚于此"
+    if last is not None and values["closes_at"] <= last:
+        problems["closes_at"] = f"截止时间：已有申报于 {local(last)} 提交，截止时间不能早于此"
+    return problems
+
+
+def _call_limit_problems(call: Call, values: dict[str, Any]) -> dict[str, str]:
+    live = Application.objects.filter(call=call, state__in=workflow_for("pre").open_states | workflow_for("post").open_states)
+    problems: dict[str, str] = {}
+    leaders = live.filter(funding="pre", leader__isnull=False).values("leader").annotate(n=Count("id")).order_by("-n").first()
+    if leaders and values["leader_limit"] < leaders["n"] and values["leader_limit"] < call.leader_limit:
+        problems["leader_limit"] = f"{CALL_LABELS['leader_limit']}：已有负责人主持 {leaders['n']} 项在审申报，不能低于 {leaders['n']}"
+    orgs = live.values("organisation").annotate(n=Count("id")).order_by("-n").first()
+    limit = values["org_limit"]
+    if orgs and limit is not None and limit < orgs["n"] and (call.org_limit is None or limit < call.org_limit):
+        problems["org_limit"] = f"{CALL_LABELS['org_limit']}：已有单位有 {orgs['n']} 项在审申报，不能低于 {orgs['n']}"
+    return problems
+
+
+def _call_budget_problems(call: Call, values: dict[str, Any]) -> dict[str, str]:
+    decided: dict[str, int] = {}
+    for funding, states in SUPPORTED_STATES.items():
+        rows = (
+            Application.objects.filter(call=call, funding=funding, state__in=states)
+            .values("direction")
+            .annotate(total=Sum("decided_amount"))
+        )
+        for r in rows:
+            decided[r["direction"]] = decided.get(r["direction"], 0) + int(r["total"] or 0)
+    problems: dict[str, str] = {}
+    for key in sorted(set(call.budgets) | set(values["budgets"] or {})):
+        spent = sum(v for d, v in decided.items() if d == key or d.split(".")[0] == key)
+        new = (values["budgets"] or {}).get(key)
+        if spent and (new is None or new < spent):
+            problems[f"budgets.{key}"] = f"预算（{key}）：已立项 {spent / 10_000:g} 万元，预算不能取消或低于此数"
+    return problems
+
+
+@transaction.atomic
+def call_update(*, actor: Actor, call: Call, changes: dict[str, Any]) -> Call:
+    """Change an open or closed call's settings (not its guide version). Refuses, with every
+    problem at once, settings that are invalid or that its applications forbid."""
+    require_role(actor, Role.OFFICER, Role.SYSADMIN)
+    unknown = sorted(set(changes) - set(CALL_EDITABLE))
+    if unknown:
+        raise BadInput(f"{unknown[0]}：该项不可修改 / not editable", detail={"field": unknown[0]})
+    locked = Call.objects.select_for_update().select_related("guide_version").get(pk=call.pk)
+    before = _call_values(locked)
+    values = {**before, **changes}
+    values["directions"] = list(values["directions"] or [])
+    values["budgets"] = dict(values["budgets"] or {})
+    all_ids = [d.id for d in compiled_for(locked.guide_version).guide.directions]
+    problems = _call_field_problems(all_ids, values)
+    if not problems:
+        problems = _call_use_problems(locked, values)
+    if problems:
+        raise _call_refused(problems)
+    changed = sorted(k for k in CALL_EDITABLE if values[k] != before[k])
+    for key in changed:
+        setattr(locked, key, values[key].strip() if key == "name" else values[key])
+    if changed:
+        locked.full_clean()
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="call_update",
+            target_type="call",
+            target_id=locked.pk,
+            data={"fields": changed, "before": {k: _jsonable(before[k]) for k in changed}},
+        )
+    return locked
+
+
+def _jsonable(value: Any) -> Any:
+    return local(value) if isinstance(value, dt.datetime) else value
 
 
 @transaction.atomic
@@ -136,6 +293,11 @@ def _clean_facts(version: GuideVersion, facts: Any) -> dict[str, Any]:
 def _amount(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise BadInput(f"{name}: 金额应为非负整数（元）/ must be whole yuan, not negative", detail={"field": name, "value": value})
+    if value > MAX_AMOUNT:  # every face bounds it too; the service is the gate (a 64-bit column holds 9.2×10¹⁸)
+        raise BadInput(
+            f"{name}: 金额不能超过 {MAX_AMOUNT:,} 元 / at most {MAX_AMOUNT:,} yuan",
+            detail={"field": name, "value": str(value)[:40], "max": MAX_AMOUNT},
+        )
     return value
 
 
@@ -155,6 +317,11 @@ def application_create(
     team: list[tuple[Person, str]] | None = None,
     co_applicants: list[Organisation] | None = None,
     state: str | None = None,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    leader_phone: str = "",
+    budget: list[dict[str, Any]] | None = None,
+    partners: list[dict[str, Any]] | None = None,
 ) -> Application:
     _require_applicant(actor, organisation)
     if direction not in call.directions:
@@ -189,14 +356,20 @@ def application_create(
         facts=_clean_facts(call.guide_version, facts),
         state=state or wf.initial,
         created_by=user_of(actor),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        leader_phone=proposal.clean_phone(leader_phone),
     )
+    proposal.check_period(call, starts_on, ends_on)
+    _check_leader(app)
     app.full_clean()
     app.save()
     people = [person.pk for person, _ in team or []]
     if len(people) != len(set(people)):
         raise BadInput("team: 同一人不能重复列入团队 / a person is listed twice", detail={"field": "team"})
-    for person, role in team or []:
-        TeamMember.objects.create(application=app, person=person, role=role)
+    rows = _proposal_rows(app, {"budget": budget, "partners": partners} if budget or partners else {})
+    rows.team = [{"person": person, "role": role} for person, role in team or []] if team else None
+    _write_proposal_rows(app, rows)
     if co_applicants:
         app.co_applicants.set(co_applicants)
     audit_record(
@@ -207,10 +380,13 @@ def application_create(
         to_state=app.state,
         data={"direction": direction, "title": app.title},
     )
+    _claim_saved(app)
     return app
 
 
-EDITABLE = ("title", "summary", "requested_amount", "self_raised_amount", "facts", "leader")
+# The 申报书's parts an edit may change besides the fields above (see "the 申报书" below).
+PROPOSAL_FIELDS = ("starts_on", "ends_on", "leader_phone", "budget", "team", "partners")
+EDITABLE = ("title", "summary", "requested_amount", "self_raised_amount", "facts", "leader", *PROPOSAL_FIELDS)
 
 
 @transaction.atomic
@@ -228,7 +404,7 @@ def application_update(*, actor: Actor, application: Application, lock_version: 
         )
     if app.state not in EDITABLE_STATES:
         raise Refused(f"当前状态「{app.state}」不能修改申报 / cannot edit in this state", code="not_editable", detail={"state": app.state})
-    for key, value in changes.items():
+    for key, value in _proposal_fields(app, changes).items():
         if key == "facts":
             merged = {**app.facts, **(value or {})}
             app.facts = _clean_facts(app.guide_version, {k: v for k, v in merged.items() if v is not None})
@@ -241,11 +417,14 @@ def application_update(*, actor: Actor, application: Application, lock_version: 
             app.title_normalized = normalise_title(app.title)
         else:
             setattr(app, key, value)
+    rows = _proposal_rows(app, changes)
     app.lock_version = F("lock_version") + 1
     app.full_clean(exclude=["lock_version"])
     app.save()
     app.refresh_from_db()
+    _write_proposal_rows(app, rows)
     audit_record(actor=actor, action="application_update", target_type="application", target_id=app.pk, data={"fields": sorted(changes)})
+    _claim_saved(app)
     return app
 
 
@@ -315,27 +494,31 @@ def may_take(actor: Actor, app: Application, t: Transition) -> bool:
     return False
 
 
+def _guard_call_open(app: Application, now: dt.datetime) -> None:
+    call = app.call
+    if call.closed_at is not None and call.closed_at <= now:
+        raise Refused(
+            f"申报批次「{call.name}」已于 {local(call.closed_at)}（北京时间）截止 / the call is closed",
+            code="deadline_passed",
+            detail={"closes_at": local(call.closed_at)},
+        )
+    if now >= call.closes_at:
+        raise Refused(
+            f"申报已于 {local(call.closes_at)}（北京时间）截止，不能再提交 / the deadline has passed",
+            code="deadline_passed",
+            detail={"closes_at": local(call.closes_at)},
+        )
+    if now < call.opens_at:
+        raise Refused(
+            f"申报将于 {local(call.opens_at)}（北京时间）开始 / the call has not opened",
+            code="not_open_yet",
+            detail={"opens_at": local(call.opens_at)},
+        )
+
+
 def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None:
     if name == "call_open":
-        call = app.call
-        if call.closed_at is not None and call.closed_at <= now:
-            raise Refused(
-                f"申报批次「{call.name}」已于 {local(call.closed_at)}（北京时间）截止 / the call is closed",
-                code="deadline_passed",
-                detail={"closes_at": local(call.closed_at)},
-            )
-        if now >= call.closes_at:
-            raise Refused(
-                f"申报已于 {local(call.closes_at)}（北京时间）截止，不能再提交 / the deadline has passed",
-                code="deadline_passed",
-                detail={"closes_at": local(call.closes_at)},
-            )
-        if now < call.opens_at:
-            raise Refused(
-                f"申报将于 {local(call.opens_at)}（北京时间）开始 / the call has not opened",
-                code="not_open_yet",
-                detail={"opens_at": local(call.opens_at)},
-            )
+        _guard_call_open(app, now)
     elif name == "eligible":
         verdict = application_check(app)
         app.verdict = verdict
@@ -353,14 +536,17 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
             )
     elif name == "cross_rules":
         _cross_rules(app, now)
+    elif name == "complete":
+        proposal.check_complete(app, compiled_for(app.guide_version).guide)
     elif name == "amount_within_request":
         pass  # checked with the amount in application_transition
     elif name == "objection_window_closed":
         if app.objection_ends_at and now < app.objection_ends_at:
+            ends = workdays.format_deadline(app.objection_ends_at)
             raise Refused(
-                f"公示异议期至 {local(app.objection_ends_at)}（北京时间）结束，之后才能继续 / objection window still open",
+                f"公示异议期至 {ends}（北京时间）结束，之后才能继续 / objection window still open",
                 code="objection_window_open",
-                detail={"objection_ends_at": local(app.objection_ends_at)},
+                detail={"objection_ends_at": ends},
             )
     else:  # pragma: no cover - a workflow naming a guard that does not exist is a programming error
         raise RuntimeError(f"unknown guard {name}")
@@ -472,6 +658,15 @@ def application_transition(
     _apply_needs(app, t, amount=amount, objection_days=objection_days, now=now)
     for g in t.guards:
         _guard(g, app, t, now)
+    # The rooms above judge the step by what they hold (the review: every expert's score before 拟立项).
+    from yongke.applications.signals import transition_checking
+
+    checked: dict[str, Any] = {}
+    for _receiver, said in transition_checking.send(
+        sender=Application, application=app, transition=t, actor=actor, comment=comment, now=now
+    ):
+        if isinstance(said, dict):
+            checked.update(said)
     before = app.state
     app.state = t.target
     if action == "return":
@@ -489,8 +684,9 @@ def application_transition(
         to_state=app.state,
         comment=comment,
         address=address,
-        data={"amount": amount} if amount is not None else {},
+        data={**({"amount": amount} if amount is not None else {}), **checked},
     )
+    notify.application_event(actor=actor, application=app, action=action, comment=comment)  # delivered after the commit
     return app, True
 
 
@@ -529,10 +725,12 @@ def _apply_needs(app: Application, t: Transition, *, amount: int | None, objecti
             raise BadInput(f"amount: 立项金额不能超过申请金额 {app.requested_amount} 元 / exceeds the request", detail={"field": "amount"})
         app.decided_amount = amount
     if "objection_days" in t.needs:
+        # 工作日 on the State Council's calendar (调休 included), counted from the day after
+        # publication and ending at 24:00 Beijing time of the last one (yongke/core/workdays.py).
         days = 5 if objection_days is None else objection_days
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
-            raise BadInput("objection_days: 公示期应为1至30天 / 1 to 30 days", detail={"field": "objection_days"})
-        app.objection_ends_at = now + dt.timedelta(days=days)
+            raise BadInput("objection_days: 公示期应为1至30个工作日 / 1 to 30 working days", detail={"field": "objection_days"})
+        app.objection_ends_at = workdays.period_from(now, days).ends_at
 
 
 def _record_submission(app: Application, *, actor: Actor, now: dt.datetime) -> None:
@@ -580,26 +778,37 @@ def sniff_content_type(content: bytes) -> str | None:
     return None
 
 
-@transaction.atomic
-def attachment_add(*, actor: Actor, application: Application, kind: str, filename: str, content: bytes) -> Attachment:
+def _attachment_new(*, actor: Actor, application: Application, kind: str, filename: str, content: bytes) -> Attachment:
+    """A checked, stored attachment (not yet audited): an editable application of the actor's
+    own organisation, a file of a type the category accepts (judged on its content)."""
     _require_applicant(actor, application.organisation)
     if application.state not in EDITABLE_STATES:
-        raise Refused("当前状态不能上传附件 / cannot upload in this state", code="not_editable", detail={"state": application.state})
+        raise Refused(
+            "当前状态不能上传或修改附件 / cannot change attachments in this state", code="not_editable", detail={"state": application.state}
+        )
     if not kind.strip():
-        raise BadInput("kind: 须指明材料类别 / kind required", detail={"field": "kind"})
+        raise BadInput("请选择材料类别 / kind required", detail={"field": "kind"})
     if len(content) == 0:
-        raise BadInput("file: 文件为空 / empty file", detail={"field": "file"})
+        raise BadInput("文件为空 / empty file", detail={"field": "file"})
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise BadInput(
-            f"file: 文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large", detail={"field": "file", "size": len(content)}
+            f"文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large", detail={"field": "file", "size": len(content)}
         )
     ctype = sniff_content_type(content)
     if ctype is None:
-        raise BadInput("file: 只接受 PDF、PNG、JPEG、DOCX、XLSX、OFD 文件（按内容识别）/ file type not allowed", detail={"field": "file"})
+        raise BadInput("只接受 PDF、PNG、JPEG、DOCX、XLSX、OFD 文件（按内容识别）/ file type not allowed", detail={"field": "file"})
+    guide = compiled_for(application.guide_version).guide
+    key = proposal.normalise_kind(guide, kind)
+    document = guide.documents.get(key)
+    if document is not None and ctype not in document.content_types:
+        raise BadInput(
+            f"「{document.label}」只接受 {'、'.join(t.upper() for t in document.types)} 文件 / file type not accepted for this document",
+            detail={"field": "file", "kind": key},
+        )
     digest = hashlib.sha256(content).hexdigest()
     att = Attachment(
         application=application,
-        kind=kind.strip(),
+        kind=key,
         filename=filename[:255] or digest,
         content_type=ctype,
         size=len(content),
@@ -609,14 +818,80 @@ def attachment_add(*, actor: Actor, application: Application, kind: str, filenam
     att.file.save(digest, ContentFile(content), save=False)
     att.full_clean()
     att.save()
+    return att
+
+
+@transaction.atomic
+def attachment_add(*, actor: Actor, application: Application, kind: str, filename: str, content: bytes) -> Attachment:
+    att = _attachment_new(actor=actor, application=application, kind=kind, filename=filename, content=content)
     audit_record(
         actor=actor,
         action="attachment_add",
         target_type="application",
         target_id=application.pk,
-        data={"attachment": att.pk, "sha256": digest, "kind": kind},
+        data={"attachment": att.pk, "sha256": att.sha256, "kind": att.kind, "filename": att.filename},
     )
     return att
+
+
+def _attachment_in_force(actor: Actor, attachment: Attachment) -> Attachment:
+    """The attachment, locked, still in force, of an application its organisation may still change."""
+    att = Attachment.objects.select_for_update().select_related("application__organisation").get(pk=attachment.pk)
+    _require_applicant(actor, att.application.organisation)
+    if att.application.state not in EDITABLE_STATES:
+        raise Refused(
+            "只有草稿或退回补正的申报可以删除或替换附件 / only a draft or a returned application",
+            code="not_editable",
+            detail={"state": att.application.state},
+        )
+    if att.removed_at is not None:
+        raise Refused("该附件已删除或被替换 / already removed", code="attachment_removed", detail={"attachment": att.pk})
+    return att
+
+
+@transaction.atomic
+def attachment_remove(*, actor: Actor, attachment: Attachment) -> Attachment:
+    """Take an attachment off a draft or a returned application. The file is kept (the audit
+    trail names it by id and digest); only the application stops carrying it."""
+    att = _attachment_in_force(actor, attachment)
+    att.removed_at = timezone.now()
+    att.removed_by = user_of(actor)
+    att.save(update_fields=["removed_at", "removed_by"])
+    audit_record(
+        actor=actor,
+        action="attachment_remove",
+        target_type="application",
+        target_id=att.application_id,
+        data={"attachment": att.pk, "sha256": att.sha256, "kind": att.kind, "filename": att.filename},
+    )
+    return att
+
+
+@transaction.atomic
+def attachment_replace(*, actor: Actor, attachment: Attachment, filename: str, content: bytes) -> Attachment:
+    """A new file in the old one's place (same category); the old one is kept, marked replaced."""
+    old = _attachment_in_force(actor, attachment)
+    new = _attachment_new(actor=actor, application=old.application, kind=old.kind, filename=filename, content=content)
+    old.removed_at = timezone.now()
+    old.removed_by = user_of(actor)
+    old.replaced_by = new
+    old.save(update_fields=["removed_at", "removed_by", "replaced_by"])
+    audit_record(
+        actor=actor,
+        action="attachment_replace",
+        target_type="application",
+        target_id=old.application_id,
+        data={
+            "attachment": new.pk,
+            "sha256": new.sha256,
+            "kind": new.kind,
+            "filename": new.filename,
+            "replaced": old.pk,
+            "replaced_sha256": old.sha256,
+            "replaced_filename": old.filename,
+        },
+    )
+    return new
 
 
 def application_get(pk: int) -> Application:
@@ -624,3 +899,176 @@ def application_get(pk: int) -> Application:
     if app is None:
         raise NotFound(f"申报 {pk} 不存在 / not found", detail={"id": pk})
     return app
+
+
+# --------------------------------------------------------------------------- the 申报书
+
+
+def _check_leader(app: Application) -> None:
+    """A leader is a person registered (with an ID number) by the applying organisation."""
+    if app.leader is not None and app.leader.organisation_id != app.organisation_id:
+        raise BadInput(
+            f"项目负责人{app.leader.name}不是本单位登记的人员 / the leader is not of this organisation", detail={"field": "leader"}
+        )
+
+
+def _proposal_fields(app: Application, changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply an edit's period and phone to `app` (checked); the changes left for the caller."""
+    if "leader_phone" in changes:
+        app.leader_phone = proposal.clean_phone(changes["leader_phone"] or "")
+    for name in ("starts_on", "ends_on"):
+        if name in changes:
+            value = changes[name]
+            if value is not None and not isinstance(value, dt.date):
+                raise BadInput("日期格式应为 YYYY-MM-DD / a date", detail={"field": name})
+            setattr(app, name, value)
+    if "starts_on" in changes or "ends_on" in changes:
+        proposal.check_period(app.call, app.starts_on, app.ends_on)
+    if "leader" in changes:
+        app.leader = changes["leader"]
+        _check_leader(app)
+    return {k: v for k, v in changes.items() if k not in (*PROPOSAL_FIELDS, "leader")}
+
+
+class _Rows:
+    """The budget lines, team and partners an edit writes (None: left as they are)."""
+
+    def __init__(self) -> None:
+        self.budget: list[proposal.BudgetRow] | None = None
+        self.team: list[dict[str, Any]] | None = None
+        self.partners: list[proposal.PartnerRow] | None = None
+
+
+def _proposal_rows(app: Application, changes: dict[str, Any]) -> _Rows:
+    """The rows an edit gives, checked against the application as edited: the budget adds up
+    to the amounts, the team are people of the organisation or its partners, the partners'
+    shares fit in the budget."""
+    rows = _Rows()
+    if changes.get("budget") is not None:
+        rows.budget = proposal.clean_budget(changes["budget"])
+    if changes.get("partners") is not None:
+        rows.partners = proposal.clean_partners(changes["partners"], applicant_uscc=app.organisation.uscc)
+    # A budget given is checked against the amounts as edited; amounts changed alone are checked
+    # against the budget at submission (a draft may be saved half done).
+    if rows.budget:
+        proposal.check_budget_balance(rows.budget, requested=app.requested_amount, self_raised=app.self_raised_amount)
+    partners = rows.partners if rows.partners is not None else (list(app.partners.all()) if app.pk else [])
+    if partners and ({"partners", "requested_amount", "self_raised_amount"} & set(changes)):
+        proposal.check_partner_shares(partners, total=app.budget_total)
+    if changes.get("team") is not None:
+        rows.team = _clean_team(app, changes["team"], partners)
+    return rows
+
+
+def _clean_team(app: Application, members: list[dict[str, Any]], partners: list[Any]) -> list[dict[str, Any]]:
+    allowed = {app.organisation.uscc, *(p.uscc for p in partners)}
+    out: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for member in members:
+        person = member["person"]
+        if person.pk in seen:
+            raise BadInput(f"团队成员{person.name}重复列入 / a person is listed twice", detail={"field": "team"})
+        seen.add(person.pk)
+        if app.leader_id is not None and person.pk == app.leader_id:
+            raise BadInput(f"{person.name}是项目负责人，不必再列入团队成员 / the leader is not listed again", detail={"field": "team"})
+        if person.organisation is None or person.organisation.uscc not in allowed:
+            raise BadInput(
+                f"团队成员{person.name}不是本单位或合作单位登记的人员 / not of this organisation or a partner", detail={"field": "team"}
+            )
+        months = member.get("months")
+        if months is not None and (isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 600):
+            raise BadInput(f"团队成员{person.name}的投入人月应为 0 至 600 的整数 / months", detail={"field": "team"})
+        out.append({"person": person, "role": str(member.get("role") or "")[:100], "months": months})
+    return out
+
+
+def _write_proposal_rows(app: Application, rows: _Rows) -> None:
+    if rows.budget is not None:
+        app.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            [
+                BudgetLine(application=app, category=r.category, fiscal=r.fiscal, self_raised=r.self_raised, basis=r.basis)
+                for r in rows.budget
+            ]
+        )
+    if rows.partners is not None:
+        app.partners.all().delete()
+        known = {o.uscc: o for o in Organisation.objects.filter(uscc__in=[r.uscc for r in rows.partners])}
+        Partner.objects.bulk_create(
+            [
+                Partner(application=app, organisation=known.get(r.uscc), name=r.name, uscc=r.uscc, tasks=r.tasks, budget=r.budget, order=i)
+                for i, r in enumerate(rows.partners)
+            ]
+        )
+    if rows.team is not None:
+        app.team.all().delete()
+        TeamMember.objects.bulk_create(
+            [
+                TeamMember(application=app, person=m["person"], role=m["role"], months=m.get("months"), order=i)
+                for i, m in enumerate(rows.team)
+            ]
+        )
+
+
+def _claim_saved(app: Application) -> None:
+    """Tell the rooms above that a claim's content changed (the awards room re-quotes it)."""
+    if app.funding == "post":
+        from yongke.applications.signals import claim_saved
+
+        claim_saved.send(sender=Application, application=app)
+
+
+@transaction.atomic
+def document_verify(*, actor: Actor, application: Application, evidence: str, verified: bool, comment: str = "") -> DocumentCheck:
+    """The officer's mark on one of the direction's documents in formal review: verified or not."""
+    from yongke.applications.selectors import DOCUMENT_CHECK_STATES, may_verify_documents
+
+    app = Application.objects.select_for_update(of=("self",)).select_related("guide_version").get(pk=application.pk)
+    scope = scope_of(actor)
+    if not (scope.is_system or scope.is_superuser or scope.officer_for(app.programme)):
+        raise PermissionDenied("只有本专项的项目处人员可以核验材料 / officers of the programme only", detail={"action": "document_verify"})
+    if not may_verify_documents(actor, app) or app.state not in DOCUMENT_CHECK_STATES:
+        raise Refused(
+            f"当前状态「{app.state_label}」不能核验材料 / documents are verified in formal review",
+            code="bad_state",
+            detail={"state": app.state},
+        )
+    guide = compiled_for(app.guide_version).guide
+    keys = {d.key: d for _r, d in guide.documents_for(guide.direction(app.direction)) if d is not None}
+    document = keys.get(evidence)
+    if document is None:
+        raise BadInput("本方向没有这一类证明材料 / not a document of this direction", detail={"field": "evidence", "value": evidence})
+    check, _ = DocumentCheck.objects.update_or_create(
+        application=app,
+        evidence=evidence,
+        defaults={"verified": bool(verified), "comment": comment.strip(), "checked_by": user_of(actor), "checked_at": timezone.now()},
+    )
+    audit_record(
+        actor=actor,
+        action="document_verify",
+        target_type="application",
+        target_id=app.pk,
+        comment=comment.strip(),
+        data={"evidence": evidence, "label": document.label, "verified": bool(verified)},
+    )
+    return check
+
+
+@transaction.atomic
+def application_pdf(*, actor: Actor, application: Application) -> bytes:
+    """The 申报书 as a PDF, for whoever may see the application. A reader outside the applying
+    organisation (an officer, a recommending unit) is recorded in the audit log."""
+    from yongke.applications.pdf import render_application_pdf
+    from yongke.applications.selectors import application_for
+
+    app = application_for(actor, application.pk)
+    stored = app.submissions.order_by("-number").first()
+    if stored is not None and stored.verdict:
+        verdict, facts = stored.verdict, stored.facts  # what was submitted, exactly
+    else:
+        verdict, facts = application_check(app), application_facts(app)
+    content = render_application_pdf(app, verdict=verdict, facts=facts)
+    scope = scope_of(actor)
+    if app.organisation_id not in scope.organisations:
+        audit_record(actor=actor, action="application_pdf", target_type="application", target_id=app.pk, data={"size": len(content)})
+    return content

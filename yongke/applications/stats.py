@@ -18,6 +18,7 @@ from django.utils import timezone
 from yongke.applications.models import Application
 from yongke.applications.selectors import applications_visible_to
 from yongke.applications.workflow import SUPPORTED_STATES
+from yongke.core.directions import direction_key, direction_order
 
 # Applications that hold a decided amount (funded or checked, and what follows).
 _SUPPORTED = Q(funding="pre", state__in=SUPPORTED_STATES["pre"]) | Q(funding="post", state__in=SUPPORTED_STATES["post"])
@@ -35,7 +36,7 @@ def publicity_list(*, call_id: int | None = None) -> QuerySet[Application]:
     qs = Application.objects.filter(state="published").select_related("organisation", "call")
     if call_id is not None:
         qs = qs.filter(call_id=call_id)
-    return qs.order_by("call_id", "direction", "id")
+    return qs.order_by("call_id", *direction_order(), "id")
 
 
 def queue_counts(user) -> dict[tuple[str, str], int]:
@@ -58,7 +59,10 @@ def totals_by(user, field: str, *, submitted_only: bool = True) -> list[dict[str
         )
         .order_by(field)
     )
-    return [{"key": r[field] or "", "n": r["n"], "requested": int(r["requested"]), "decided": int(r["decided"])} for r in rows]
+    out = [{"key": r[field] or "", "n": r["n"], "requested": int(r["requested"]), "decided": int(r["decided"])} for r in rows]
+    if field in ("programme", "direction"):  # codes in their numeric order: 2 before 10, 2.1 before 14.1
+        out.sort(key=lambda r: direction_key(r["key"]))
+    return out
 
 
 def totals_by_unit(user) -> list[dict[str, Any]]:
@@ -122,7 +126,7 @@ def budget_use(user, calls) -> list[dict[str, Any]]:
         decided[r["call_id"]][r["direction"]] += int(r["total"])
     out = []
     for call in calls:
-        for key, budget in sorted(call.budgets.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]):
+        for key, budget in sorted(call.budgets.items(), key=lambda kv: direction_key(kv[0])):
             spent = sum(v for d, v in decided[call.pk].items() if d == key or d.split(".")[0] == key)
             out.append({"call": call, "key": key, "budget": int(budget), "decided": spent})
     return out

@@ -6,6 +6,12 @@ formal review, expert review, decision, 公示, contract) and `post` (后补助:
 is required, the inputs it needs and the guards (named checks in services) it must pass.
 Changing the process means changing this table, not a view.
 
+撤回 (withdraw) starts from a submitted application only: a draft holds no place in any
+limit and nobody else sees it, so withdrawing one would only end it for good; after
+submission it frees the leader's and the organisation's places and is confirmed on the page.
+The guard `complete` (the 申报书: required documents, and for 前资助 the leader, period and
+budget) comes last, so that a rule the guide or the history refuses is named first.
+
 The labels of states and steps are Chinese and marked for translation under the context
 `workflow` (lazily: each is translated into the language of whoever reads it, when it is
 read). "公示" is a step here ("Publish") and the public list elsewhere ("Publicity"): the
@@ -85,7 +91,7 @@ PRE = Workflow(
             ("draft", "returned"),
             "submitted",
             APPLICANT,
-            guards=("call_open", "eligible", "cross_rules"),
+            guards=("call_open", "eligible", "cross_rules", "complete"),
         ),
         Transition("recommend", pgettext_lazy("workflow", "推荐"), ("submitted",), "recommended", ("recommender",)),
         Transition(
@@ -126,7 +132,7 @@ PRE = Workflow(
         Transition(
             "withdraw",
             pgettext_lazy("workflow", "撤回"),
-            ("draft", "submitted", "recommended", "returned", "accepted", "expert_review"),
+            ("submitted", "recommended", "returned", "accepted", "expert_review"),
             "withdrawn",
             APPLICANT,
         ),
@@ -161,14 +167,14 @@ POST = Workflow(
             ("draft", "returned"),
             "claimed",
             APPLICANT,
-            guards=("call_open", "eligible", "cross_rules"),
+            guards=("call_open", "eligible", "cross_rules", "complete"),
         ),
         Transition("check", pgettext_lazy("workflow", "核查通过"), ("claimed",), "checked", ("officer",), needs=("amount",)),
         Transition("return", pgettext_lazy("workflow", "退回补正"), ("claimed",), "returned", ("officer",), comment_required=True),
         Transition("refuse", pgettext_lazy("workflow", "核查不通过"), ("claimed",), "refused", ("officer",), comment_required=True),
         Transition("publish", pgettext_lazy("workflow", "公示"), ("checked",), "published", ("officer",), needs=("objection_days",)),
         Transition("pay", pgettext_lazy("workflow", "拨付"), ("published",), "paid", ("finance",), guards=("objection_window_closed",)),
-        Transition("withdraw", pgettext_lazy("workflow", "撤回"), ("draft", "claimed", "returned"), "withdrawn", APPLICANT),
+        Transition("withdraw", pgettext_lazy("workflow", "撤回"), ("claimed", "returned"), "withdrawn", APPLICANT),
     ),
     open_states=frozenset({"claimed", "returned", "checked", "published", "paid"}),
     final_states=frozenset({"declined", "refused", "paid", "withdrawn"}),

@@ -6,7 +6,9 @@ import argparse
 import json
 
 from yongke.cli.common import EXIT_OK, Parser, actor_named, add_as_option, django_setup, emit, parse_time
+from yongke.core.directions import sort_directions
 from yongke.core.errors import BadInput
+from yongke.core.money import MoneyError, check_amount, parse_yuan
 
 
 def _call_json(call) -> dict:
@@ -16,7 +18,7 @@ def _call_json(call) -> dict:
         "id": call.pk,
         "name": call.name,
         "guide_version": call.guide_version.label,
-        "directions": call.directions,
+        "directions": sort_directions(call.directions),
         "opens_at": local(call.opens_at),
         "closes_at": local(call.closes_at),
         "closed_at": local(call.closed_at) if call.closed_at else None,
@@ -25,15 +27,32 @@ def _call_json(call) -> dict:
     }
 
 
+def _yuan(text: str) -> int:
+    """An amount as people type it: 800000, "80万", "800,000元" (yongke.core.money)."""
+    try:
+        return parse_yuan(text)
+    except MoneyError as e:
+        raise argparse.ArgumentTypeError(e.message) from None
+
+
 def _budgets(text: str | None) -> dict | None:
     if not text:
         return None
     try:
-        return json.loads(text)
+        budgets = json.loads(text)
     except json.JSONDecodeError as e:
         raise BadInput(
             f'--budgets: 应为 JSON 对象，如 {{"1": 20000000}}（键为项目或方向编号） / bad JSON: {e.msg}', detail={"field": "--budgets"}
         ) from None
+    if not isinstance(budgets, dict):
+        raise BadInput('--budgets: 应为 JSON 对象，如 {"1": "2000万"} / must be an object', detail={"field": "--budgets"})
+    out = {}
+    for key, value in budgets.items():
+        try:  # a number, or the amount as people write it ("2000万")
+            out[key] = parse_yuan(value) if isinstance(value, str) else check_amount(value)
+        except MoneyError as e:
+            raise BadInput(f"--budgets: {key} 的预算{e.message} / bad budget", detail={"field": f"budgets.{key}"}) from None
+    return out
 
 
 def cmd_call_open(args: argparse.Namespace) -> int:
@@ -123,7 +142,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("id", type=int)
     t.add_argument("action")
     t.add_argument("--comment")
-    t.add_argument("--amount", type=int)
+    t.add_argument("--amount", type=_yuan, help="金额（元），可写 80万、800,000")
     t.add_argument("--objection-days", type=int)
     add_as_option(t)
     t.set_defaults(func=cmd_app_transition)

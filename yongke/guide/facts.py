@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from yongke.core.errors import BadInput
+from yongke.core.money import MAX_AMOUNT, MAX_COUNT
 from yongke.guide.model import Fact
 
 
@@ -38,6 +39,9 @@ def _whole(fact: Fact, value: Any) -> int:
         value = int(value)
     if value < 0:
         raise _Bad("不能为负数 / must not be negative", value)
+    bound = MAX_AMOUNT if fact.type == "money" else MAX_COUNT
+    if value > bound:
+        raise _Bad(f"超出合理范围（不超过 {bound:,}）/ beyond any sane value", value)
     whole: int = value
     return whole
 
@@ -47,6 +51,8 @@ def _number(fact: Fact, value: Any) -> float:
         raise _Bad("应为数值 / must be a number", value)
     if value < 0:
         raise _Bad("不能为负数 / must not be negative", value)
+    if value > MAX_COUNT:
+        raise _Bad(f"超出合理范围（不超过 {MAX_COUNT:,}）/ beyond any sane value", value)
     return float(value)
 
 

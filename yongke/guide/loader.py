@@ -22,12 +22,13 @@ from yongke.core.errors import BadInput
 from yongke.guide.claims import Cap, Claims, Exclude, HistoryFact, HistoryKind, Match, Once, Period, Selector
 from yongke.guide.engine import CompiledGuide
 from yongke.guide.layout import GUIDE_FILE, SourceMap, assemble
-from yongke.guide.model import AwardStep, Case, Direction, Fact, FactGroup, Guide, Parameter, Programme, Project, Rule
+from yongke.guide.model import AwardStep, Case, Direction, Document, Fact, FactGroup, Guide, Parameter, Programme, Project, Rule
 from yongke.guide.problems import GuideError, Problems, line_of
 from yongke.guide.schema import (
     CaseSpec,
     ClaimsSpec,
     DirectionSpec,
+    DocumentSpec,
     FactGroupSpec,
     FactSpec,
     GuideSpec,
@@ -206,7 +207,12 @@ def build_guide(spec: GuideSpec, *, raw: dict[str, Any], text: str) -> Guide:
         id=spec.id or f"guide-{spec.version}",
         claims=_claims(spec.claims),
         fact_groups={name: _fact_group(name, g) for name, g in spec.fact_groups.items()},
+        documents={key: _document(key, d) for key, d in spec.documents.items()},
     )
+
+
+def _document(key: str, spec: DocumentSpec) -> Document:
+    return Document(key=key, label=spec.label, types=tuple(dict.fromkeys(spec.types)), when=spec.when, note=spec.note)
 
 
 def _fact(name: str, spec: FactSpec) -> Fact:

@@ -6,6 +6,10 @@ may apply for (and what it would still have to commit to), which it misses and t
 clauses that fail, which need more about the organisation, and the post-subsidies with their
 estimated amounts. The questionnaire asks the organisation facts the rules read, the most
 asked first.
+
+Given the organisation's profile (type, industry, district or zone, business scope), each list
+is ordered by fit (`yongke.guide.fit`) and each match carries its fit and reasons. The fit only
+orders and explains: which list a direction is in is the engine's verdict alone.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yongke.guide.engine import CompiledGuide, referenced_names
+from yongke.guide.fit import Fit, FitModel, Profile, rank
 from yongke.guide.model import Direction, Fact, Rule
 
 OPEN_QUESTIONS = 8  # organisation questions shown before "more"
@@ -68,6 +73,7 @@ class Match:
     amount: int | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)
     award_missing: list[Fact] = field(default_factory=list)
+    fit: Fit | None = None  # how well the direction fits the organisation, when its profile is given
 
 
 @dataclass
@@ -76,6 +82,7 @@ class MatchResult:
     unknown: list[Match]
     misses: list[Match]
     subsidies: list[Match]  # post-subsidy directions not missed, with an amount when computable
+    ranked: bool = False  # the lists are ordered by fit
 
     @property
     def estimated(self) -> list[Match]:
@@ -117,8 +124,20 @@ def _estimate(m: Match, compiled: CompiledGuide, rule: Rule, item: dict[str, Any
             m.award_missing.append(fact)
 
 
-def match(compiled: CompiledGuide, facts: dict[str, Any]) -> MatchResult:
-    """Every direction against the facts (already coerced to the guide's types)."""
+def _order_by_fit(result: MatchResult, fits: list[Fit]) -> None:
+    """Each match gets its fit, and each verdict's list the fit's order (post-subsidies stay by amount)."""
+    order = {f.direction_id: i for i, f in enumerate(fits)}
+    by_id = {f.direction_id: f for f in fits}
+    for matches in (result.qualifies, result.unknown, result.misses):
+        for m in matches:
+            m.fit = by_id[m.direction.id]
+        matches.sort(key=lambda m: order[m.direction.id])
+    result.ranked = True
+
+
+def match(compiled: CompiledGuide, facts: dict[str, Any], profile: Profile | None = None, model: FitModel | None = None) -> MatchResult:
+    """Every direction against the facts (already coerced to the guide's types); with a profile
+    that says anything, each list in the order of fit (`model`: the default fit model)."""
     guide = compiled.guide
     qualifies, unknown, misses, subsidies = [], [], [], []
     for d in guide.directions:
@@ -139,4 +158,7 @@ def match(compiled: CompiledGuide, facts: dict[str, Any]) -> MatchResult:
         if not m.failing and m.funding == "post":
             subsidies.append(m)
     subsidies.sort(key=lambda m: -(m.amount or 0))
-    return MatchResult(qualifies=qualifies, unknown=unknown, misses=misses, subsidies=subsidies)
+    result = MatchResult(qualifies=qualifies, unknown=unknown, misses=misses, subsidies=subsidies)
+    if profile is not None and profile.given:
+        _order_by_fit(result, rank(profile, guide.directions, model))
+    return result

@@ -298,6 +298,45 @@ class Programme:
     projects: list[Project]
 
 
+DocumentWhen = Literal["submission", "officer"]
+# A document's accepted file types (the guide's words) as the content types attachments are sniffed as.
+DOCUMENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "ofd": "application/ofd",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """An attachment category (`documents:` of the guide file) that a `document` rule names in
+    its `evidence`: `when` is "submission" (required before submitting) or "officer" (verified
+    by the officer in formal review)."""
+
+    key: str
+    label: str
+    types: tuple[str, ...]
+    when: DocumentWhen
+    note: str | None = None
+
+    @property
+    def required_at_submission(self) -> bool:
+        return self.when == "submission"
+
+    @property
+    def content_types(self) -> tuple[str, ...]:
+        return tuple(DOCUMENT_TYPES[t] for t in self.types)
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"key": self.key, "label": self.label, "types": list(self.types), "when": self.when}
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
 @dataclass
 class Guide:
     version: str
@@ -312,6 +351,12 @@ class Guide:
     id: str = ""  # stable across years: a direction's stable id is "<id>/<direction>"
     claims: Claims = field(default_factory=Claims)
     fact_groups: dict[str, FactGroup] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)  # attachment categories, by evidence key
+
+    def documents_for(self, direction: Direction) -> list[tuple[Rule, Document | None]]:
+        """The direction's document rules (its project's and its own), each with the category its
+        `evidence` names (None when the guide does not declare it)."""
+        return [(r, self.documents.get(r.evidence or "")) for r in direction.rules if r.kind == "document"]
 
     def group_of(self, fact: str) -> FactGroup | None:
         """The fact group a fact belongs to, if any."""

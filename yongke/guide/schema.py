@@ -326,6 +326,20 @@ class ProgrammeSpec(_Part):
     projects: list[ProjectSpec] = []
 
 
+DocumentType = Literal["pdf", "jpg", "png", "ofd", "docx", "xlsx"]
+
+
+class DocumentSpec(_Part):
+    """An attachment category a `document` rule asks for (its `evidence`): the label people
+    read, the file types accepted, and when it is needed — before the application may be
+    submitted, or verified by the officer in formal review (受理审查)."""
+
+    label: Text
+    types: Annotated[list[DocumentType], Field(min_length=1)] = ["pdf", "jpg", "png", "ofd"]
+    when: Literal["submission", "officer"]
+    note: Text | None = None
+
+
 class GuideSpec(_Part):
     id: GuideId | None = None  # stable across years: a direction is <id>/<direction> (default guide-<version>)
     version: Text
@@ -337,6 +351,7 @@ class GuideSpec(_Part):
     programmes: list[ProgrammeSpec] = []
     claims: ClaimsSpec = ClaimsSpec()
     fact_groups: dict[FactName, FactGroupSpec] = {}
+    documents: dict[FactName, DocumentSpec] = {}  # the attachment categories document rules name in `evidence`
 
 
 def json_schema() -> dict[str, Any]:

@@ -41,6 +41,7 @@ def validate_guide(guide: Guide, problems: Problems, *, check_cases: bool = True
     _check_case_references(guide, problems)
     _check_claims(guide, problems)
     _check_fact_groups(guide, problems)
+    _check_documents(guide, problems)
     problems.raise_if_any()
     _check_sections(guide, problems)
     if check_cases:
@@ -407,6 +408,16 @@ def _check_fact_groups(guide: Guide, problems: Problems) -> None:
             if fact in seen:
                 problems.add((*at, "fact"), f"事实 {fact} 已属于事实组 {seen[fact]} / a fact belongs to one group")
             seen.setdefault(fact, name)
+
+
+def _check_documents(guide: Guide, problems: Problems) -> None:
+    """Every `document` rule's `evidence` names an attachment category declared under `documents:`."""
+    for r, path in _rules(guide):
+        if r.kind == "document" and r.evidence and r.evidence not in guide.documents:
+            problems.add(
+                (*path, "evidence"),
+                f"材料类别 {r.evidence} 未在 documents 中声明（标签、文件类型、提交时必交或由项目处核验）/ undeclared attachment category",
+            )
 
 
 # --------------------------------------------------------------------------- cases

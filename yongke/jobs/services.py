@@ -75,6 +75,9 @@ def job_start_review_round(
     max_prob: float | None = None,
     forced: list[tuple[int, int]] | None = None,
     due_at: dt.datetime | None = None,
+    affinity_floor: float | None = None,
+    one_per_organisation: bool = False,
+    time_limit: float | None = None,
 ) -> Job:
     """Queue an assignment round (`review_round_run`, with these arguments)."""
     authorize_review_round(actor=actor, call=call)
@@ -91,6 +94,9 @@ def job_start_review_round(
         "max_prob": max_prob,
         "forced": [[int(a), int(e)] for a, e in forced] if forced else None,
         "due_at": due_at.isoformat() if due_at else None,
+        "affinity_floor": affinity_floor,
+        "one_per_organisation": one_per_organisation,
+        "time_limit": time_limit,
     }
     return _enqueue(Job.Kind.REVIEW_ROUND, actor=actor, params=params, runner=tasks.run_review_round)
 

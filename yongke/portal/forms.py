@@ -5,19 +5,26 @@ as help text."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from yongke.applications.models import BudgetCategory
+from yongke.applications.proposal import clean_phone
 from yongke.applications.services import FIELD_FACTS
+from yongke.core.errors import BadInput
+from yongke.core.money import MAX_AMOUNT, MAX_COUNT, MoneyError, normalise, parse_count, parse_yuan
 from yongke.guide.matching import rule_names
 from yongke.guide.model import Direction, Fact, Guide
 from yongke.orgs.models import Organisation, Person
 from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_number, check_uscc
+from yongke.portal.texts import message_text
 
 FACT_PREFIX = "fact__"
 KIND_LABELS = {
@@ -72,13 +79,95 @@ def direction_fact_specs(guide: Guide, direction: Direction) -> list[FactSpec]:
     return list(specs.values())
 
 
+# What a typed amount or count is refused for (yongke.core.money's codes), in the page's language.
+_MONEY_REASONS = {
+    "format": _("无法识别“%(value)s”：请填写数字，可带单位“万”“亿”“元”，如 5000万、5,000万元、50000000"),
+    "too_long": _("无法识别“%(value)s”：请填写数字，可带单位“万”“亿”“元”，如 5000万、5,000万元、50000000"),
+    "negative": _("金额不能为负数"),
+    "fraction": _("金额须为整数元，不能有角、分"),
+    "too_large": _("金额不能超过 %(limit)s 元"),
+    "below": _("金额不能少于 %(limit)s 元"),
+}
+_COUNT_REASONS = {
+    "format": _("“%(value)s”不是整数：请填写如 3 或 1,200 的整数"),
+    "too_long": _("“%(value)s”不是整数：请填写如 3 或 1,200 的整数"),
+    "negative": _("不能为负数"),
+    "too_large": _("不能超过 %(limit)s"),
+}
+
+
+def _refusal(field: forms.Field, reasons: dict[str, Any], code: str, value: str, limit: int | None) -> forms.ValidationError:
+    """A refusal naming the field by its label, e.g. "申请财政资助（元）：金额不能为负数"."""
+    reason = reasons.get(code, reasons["format"]) % {"value": value[:40], "limit": f"{limit:,}" if limit is not None else ""}
+    label = field.label or _("金额")
+    return forms.ValidationError(_("%(label)s：%(reason)s") % {"label": label, "reason": reason}, code=code)
+
+
 class MoneyField(forms.IntegerField):
-    """Whole yuan; accepts the thousands separators people type (49,999,999)."""
+    """Whole yuan as people type them: "5000万", "5,000万元", "１．２亿", "49,999,999" (yongke.core.money).
+
+    Exact (decimal, never a float): "5000.5万" is 50,005,000 元, a fraction of a yuan is
+    refused; at most MAX_AMOUNT (10¹² 元). A refusal names the field by its label.
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, *, min_value: int | None = 0, max_value: int | None = MAX_AMOUNT, **kwargs: Any) -> None:
+        self.lowest = min_value
+        self.highest = MAX_AMOUNT if max_value is None else min(max_value, MAX_AMOUNT)
+        super().__init__(**kwargs)  # the bounds are checked in to_python, in the field's words, not by Django's validators
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace(",", "").replace("，", "").replace(" ", "").strip()
-        return super().to_python(value)
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value)
+        try:
+            amount = parse_yuan(text, maximum=self.highest)
+        except MoneyError as e:
+            raise _refusal(self, _MONEY_REASONS, e.code, text, e.limit) from None
+        if self.lowest and amount < self.lowest:
+            raise _refusal(self, _MONEY_REASONS, "below", text, self.lowest)
+        return amount
+
+
+class CountField(forms.IntegerField):
+    """A whole count (件, 项, 人, 天 …): thousands separators and full-width digits read, at most MAX_COUNT."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, max_value: int | None = MAX_COUNT, **kwargs: Any) -> None:
+        self.highest = MAX_COUNT if max_value is None else min(max_value, MAX_COUNT)
+        kwargs.pop("min_value", None)  # never negative: parse_count refuses a sign
+        super().__init__(**kwargs)  # the bound is checked in to_python, in the field's words
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value)
+        try:
+            return parse_count(text, maximum=self.highest)
+        except MoneyError as e:
+            raise _refusal(self, _COUNT_REASONS, e.code, text, e.limit) from None
+
+
+class BoundedFloatField(forms.FloatField):
+    """A measure (亩, m², %): a finite number from 0 to MAX_COUNT, refused in the field's words."""
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        text = normalise(str(value)).replace(",", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise _refusal(self, _COUNT_REASONS, "format", str(value), None) from None
+        if not math.isfinite(number):
+            raise _refusal(self, _COUNT_REASONS, "format", str(value), None)
+        if number < 0:
+            raise _refusal(self, _COUNT_REASONS, "negative", str(value), None)
+        if number > MAX_COUNT:
+            raise _refusal(self, _COUNT_REASONS, "too_large", str(value), MAX_COUNT)
+        return number
 
 
 def _fact_field(fact: Fact) -> forms.Field:
@@ -92,13 +181,13 @@ def _fact_field(fact: Fact) -> forms.Field:
             **common,
         )
     if fact.type == "money":
-        return MoneyField(
-            min_value=0, widget=forms.TextInput(attrs={"inputmode": "numeric", "data-unit": "元", "autocomplete": "off"}), **common
-        )
+        return MoneyField(widget=forms.TextInput(attrs={"inputmode": "decimal", "data-unit": "元", "autocomplete": "off"}), **common)
     if fact.type == "int":
-        return forms.IntegerField(min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}), **common)
+        # Text, not type=number: the browser would drop "1，200" silently; the server reads and bounds it.
+        attrs = {"inputmode": "numeric", "autocomplete": "off", **({"data-count-unit": fact.unit} if fact.unit else {})}
+        return CountField(widget=forms.TextInput(attrs=attrs), **common)
     if fact.type == "number":
-        return forms.FloatField(min_value=0, widget=forms.NumberInput(attrs={"step": "any"}), **common)
+        return BoundedFloatField(widget=forms.NumberInput(attrs={"step": "any", "min": 0, "max": MAX_COUNT}), **common)
     if fact.type == "enum":
         return forms.ChoiceField(choices=[("", _("请选择"))] + [(v, fact.labels.get(v, v)) for v in fact.values], **common)
     if fact.type == "date":
@@ -143,10 +232,31 @@ class ApplicationForm(forms.Form):
     leader: forms.ModelChoiceField[Person] = forms.ModelChoiceField(
         label=_("项目负责人"), queryset=None, required=False, empty_label=_("（暂不指定）")
     )
+    leader_phone = forms.CharField(
+        label=_("项目负责人联系电话"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("11位手机号码，或带区号的固定电话，如 0771-5551234"),
+    )
+    # type=date takes only ISO dates: the localised format would leave the box empty on a second render.
+    starts_on = forms.DateField(label=_("项目开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("项目结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
-    def __init__(self, *args, specs: list[FactSpec], people: QuerySet[Person], registry: dict[str, Any], **kwargs) -> None:
+    def __init__(
+        self, *args, specs: list[FactSpec], people: QuerySet[Person], registry: dict[str, Any], funding: str = "pre", **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast("forms.ModelChoiceField[Person]", self.fields["leader"]).queryset = people
+        self.funding = funding
+        if funding == "post":
+            # A 后补助 claim asks only what its award reads: no 申请财政资助, 自筹经费, leader or period of its own.
+            read = {spec.name for spec in specs}
+            for name in ("requested_amount", "self_raised_amount"):
+                if name not in read:
+                    del self.fields[name]
+            for name in ("leader", "leader_phone", "starts_on", "ends_on"):
+                del self.fields[name]
         self.specs = specs
         self.registry = registry
         self.field_clauses: dict[str, list[Clause]] = {}
@@ -180,16 +290,22 @@ class ApplicationForm(forms.Form):
                 out[spec.name] = fact_value(spec.fact, data.get(spec.field_name))
         return out
 
+    def clean_leader_phone(self) -> str:
+        try:
+            return clean_phone(self.cleaned_data.get("leader_phone") or "")
+        except BadInput:
+            raise forms.ValidationError(_("请填写11位手机号码，或带区号的固定电话（如 0771-5551234）")) from None
+
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
-            "title": data["title"],
-            "summary": data.get("summary") or "",
-            "requested_amount": data.get("requested_amount") or 0,
-            "self_raised_amount": data.get("self_raised_amount") or 0,
-            "leader": data.get("leader"),
-            "facts": self.given_facts(),
-        }
+        out: dict[str, Any] = {"title": data["title"], "summary": data.get("summary") or "", "facts": self.given_facts()}
+        for name in ("requested_amount", "self_raised_amount"):
+            if name in self.fields:
+                out[name] = data.get(name) or 0
+        for name in ("leader", "leader_phone", "starts_on", "ends_on"):
+            if name in self.fields:
+                out[name] = data.get(name) or (None if name != "leader_phone" else "")
+        return out
 
 
 def application_initial(app, specs: list[FactSpec]) -> dict[str, Any]:
@@ -199,11 +315,148 @@ def application_initial(app, specs: list[FactSpec]) -> dict[str, Any]:
         "requested_amount": app.requested_amount,
         "self_raised_amount": app.self_raised_amount,
         "leader": app.leader_id,
+        "leader_phone": app.leader_phone,
+        "starts_on": app.starts_on,
+        "ends_on": app.ends_on,
     }
     for spec in specs:
         if spec.name in app.facts:
             initial[spec.field_name] = fact_initial(spec.fact, app.facts[spec.name])
     return initial
+
+
+# --------------------------------------------------------------------------- the 申报书's tables
+
+
+def _money(label: Any) -> MoneyField:
+    return MoneyField(
+        label=label, required=False, widget=forms.TextInput(attrs={"inputmode": "decimal", "data-unit": "元", "autocomplete": "off"})
+    )
+
+
+class BudgetForm(forms.Form):
+    """The 经费预算 table: one row per standard category, 财政资助 and 自筹经费 (and, when the
+    applicant types it, the row's 合计, which must add up), with how it was estimated."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for category, label in BudgetCategory.choices:
+            self.fields[f"{category}_fiscal"] = _money(_("%(category)s：财政资助（元）") % {"category": label})
+            self.fields[f"{category}_self"] = _money(_("%(category)s：自筹经费（元）") % {"category": label})
+            self.fields[f"{category}_total"] = _money(_("%(category)s：合计（元）") % {"category": label})
+            self.fields[f"{category}_basis"] = forms.CharField(
+                label=_("%(category)s：测算依据") % {"category": label}, required=False, max_length=2000
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "category": c,
+                "label": label,
+                "fiscal": self[f"{c}_fiscal"],
+                "self": self[f"{c}_self"],
+                "total": self[f"{c}_total"],
+                "basis": self[f"{c}_basis"],
+                "cells": [self[f"{c}_fiscal"], self[f"{c}_self"], self[f"{c}_total"]],
+            }
+            for c, label in BudgetCategory.choices
+        ]
+
+    def lines(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "category": c,
+                "fiscal": data.get(f"{c}_fiscal") or 0,
+                "self_raised": data.get(f"{c}_self") or 0,
+                "total": data.get(f"{c}_total"),
+                "basis": data.get(f"{c}_basis") or "",
+            }
+            for c in BudgetCategory.values
+        ]
+
+
+def budget_initial(app) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for line in app.budget_lines.all():
+        out.update(
+            {
+                f"{line.category}_fiscal": line.fiscal,
+                f"{line.category}_self": line.self_raised,
+                f"{line.category}_total": line.total,
+                f"{line.category}_basis": line.basis,
+            }
+        )
+    return out
+
+
+class TeamMemberForm(forms.Form):
+    person: forms.ModelChoiceField[Person] = forms.ModelChoiceField(
+        label=_("团队成员"), queryset=None, required=False, empty_label=_("（请选择）")
+    )
+    role = forms.CharField(label=_("项目分工"), max_length=100, required=False)
+    months = forms.IntegerField(label=_("投入（人月）"), min_value=0, max_value=600, required=False)
+
+    def __init__(self, *args, people: QuerySet[Person], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[Person]", self.fields["person"]).queryset = people
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=_("合作单位名称"), max_length=200, required=False)
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    tasks = forms.CharField(label=_("承担的任务"), max_length=2000, required=False)
+    budget = _money(_("分配经费（元）"))
+
+    def clean_uscc(self) -> str:
+        raw = (self.cleaned_data.get("uscc") or "").strip()
+        if not raw:
+            return ""
+        verdict = check_uscc(raw)
+        if not verdict.valid:
+            raise forms.ValidationError(_("统一社会信用代码无效：%(reason)s") % {"reason": verdict.reason.split(" / ")[0]})
+        return verdict.value
+
+
+TEAM_EXTRA = 3
+PARTNER_EXTRA = 2
+
+
+def _rows_formset(form_class, *, prefix: str, data, initial: list[dict[str, Any]], extra: int, **kwargs):
+    formset_class = forms.formset_factory(form_class, extra=extra, max_num=100, absolute_max=100)
+    return formset_class(data, initial=initial, prefix=prefix, form_kwargs=kwargs)
+
+
+def team_formset(data, app, people: QuerySet[Person]):
+    """The team table: the members so far and a few empty rows."""
+    initial = [{"person": m.person_id, "role": m.role, "months": m.months} for m in app.team.order_by("order", "id")]
+    return _rows_formset(TeamMemberForm, prefix="team", data=data, initial=initial, extra=TEAM_EXTRA, people=people)
+
+
+def partner_formset(data, app):
+    initial = [{"name": p.name, "uscc": p.uscc, "tasks": p.tasks, "budget": p.budget} for p in app.partners.order_by("order", "id")]
+    return _rows_formset(PartnerForm, prefix="partner", data=data, initial=initial, extra=PARTNER_EXTRA)
+
+
+def team_members(formset) -> list[dict[str, Any]]:
+    return [
+        {"person": f.cleaned_data["person"], "role": f.cleaned_data.get("role") or "", "months": f.cleaned_data.get("months")}
+        for f in formset.forms
+        if getattr(f, "cleaned_data", None) and f.cleaned_data.get("person")
+    ]
+
+
+def partner_rows(formset) -> list[dict[str, Any]]:
+    return [
+        {k: f.cleaned_data.get(k) or (0 if k == "budget" else "") for k in ("uscc", "name", "tasks", "budget")}
+        for f in formset.forms
+        if getattr(f, "cleaned_data", None) and any(f.cleaned_data.get(k) for k in ("uscc", "name", "tasks", "budget"))
+    ]
 
 
 class NewApplicationForm(forms.Form):
@@ -216,6 +469,23 @@ class NewApplicationForm(forms.Form):
 
 
 # --------------------------------------------------------------------------- accounts and organisations
+
+
+PASSWORD_MIN_LENGTH = 8
+# Django's own wording ("确保该变量至少包含 8 字符") names no field and reads as a machine's.
+PASSWORD_ERRORS = {
+    "min_length": _("密码至少需要 %(limit_value)d 个字符（现在是 %(show_value)d 个）"),
+    "required": _("请设置密码"),
+}
+
+
+def password_problems(password: str, user: Any = None) -> list[str]:
+    """The settings' password validators (AUTH_PASSWORD_VALIDATORS), their messages in the page's language."""
+    try:
+        password_validation.validate_password(password, user)
+    except forms.ValidationError as e:
+        return list(e.messages)
+    return []
 
 
 def _district_choices():
@@ -237,13 +507,18 @@ class RegistrationForm(forms.Form):
     username = forms.CharField(label=_("管理员用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
     full_name = forms.CharField(label=_("管理员姓名"), max_length=150)
     email = forms.EmailField(label=_("邮箱"), required=False)
-    password1 = forms.CharField(label=_("密码"), min_length=8, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("密码"),
+        min_length=PASSWORD_MIN_LENGTH,
+        error_messages=PASSWORD_ERRORS,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_uscc(self) -> str:
         verdict = check_uscc(self.cleaned_data["uscc"])
         if not verdict.valid:
-            raise forms.ValidationError(verdict.reason)
+            raise forms.ValidationError(message_text(verdict.reason, named=False))
         return verdict.value
 
     def clean_username(self) -> str:
@@ -254,8 +529,12 @@ class RegistrationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("password1") and data.get("password1") != data.get("password2"):
+        # As typed, so that a mismatch is reported together with a password that is too short.
+        typed = self.data.get(self.add_prefix("password1"), "")
+        if typed and typed != self.data.get(self.add_prefix("password2"), ""):
             self.add_error("password2", _("两次输入的密码不一致"))
+        for problem in password_problems(data["password1"]) if data.get("password1") else []:
+            self.add_error("password1", problem)
         return data
 
 
@@ -263,7 +542,12 @@ class MemberForm(forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     email = forms.EmailField(label=_("邮箱"), required=False)
-    password = forms.CharField(label=_("初始密码"), min_length=8, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label=_("初始密码"),
+        min_length=PASSWORD_MIN_LENGTH,
+        error_messages=PASSWORD_ERRORS,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     id_number = forms.CharField(
         label=_("身份证号码（登记为项目负责人时填写）"),
         max_length=18,
@@ -278,16 +562,52 @@ class MemberForm(forms.Form):
             raise forms.ValidationError(_("该用户名已被使用"))
         return username
 
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        problems = password_problems(password)
+        if problems:
+            raise forms.ValidationError(problems)
+        return password
+
     def clean_id_number(self) -> str:
         raw = self.cleaned_data.get("id_number", "").strip()
         if not raw:
             return ""
         verdict = check_id_number(raw)
         if not verdict.valid:
-            raise forms.ValidationError(verdict.reason)
+            raise forms.ValidationError(message_text(verdict.reason, named=False))
         return verdict.value
 
 
 class OrgImportForm(forms.Form):
     file = forms.FileField(label=_("单位名单（.xlsx 或 .csv）"))
     dry_run = forms.BooleanField(label=_("试运行（只校验，不写入）"), required=False)
+
+
+# --------------------------------------------------------------------------- review scores
+
+
+def score_entry(rubric: Sequence[Any], data: Mapping[str, str]) -> tuple[dict[str, float], str, dict[str, str]]:
+    """An expert's scores and comment as typed, every problem found at once: (points, comment, errors).
+
+    Each criterion (`points_<key>`) must be a number from 0 to its maximum, the comment must be
+    given; `errors` maps the criterion's key (or "comment") to a message naming it by its label.
+    The service checks the same again (review.services.score_submit); this only lets the page
+    show all the errors together instead of one per submission.
+    """
+    points: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for c in rubric:
+        raw = normalise(str(data.get(f"points_{c.key}", "")))
+        try:
+            value = float(raw) if raw else None
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not 0 <= value <= c.max_points:
+            errors[c.key] = str(_("“%(label)s”的评分应在0至%(max)d之间")) % {"label": c.label, "max": c.max_points}
+            continue
+        points[c.key] = int(value) if value.is_integer() else value
+    comment = str(data.get("comment", ""))
+    if not comment.strip():
+        errors["comment"] = str(_("须填写评审意见"))
+    return points, comment, errors

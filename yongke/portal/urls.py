@@ -3,7 +3,20 @@
 
 from django.urls import include, path
 
-from yongke.portal.views import account, applications, awards, dashboard, jobs, public, queues, review
+from yongke.portal.views import (
+    account,
+    applications,
+    awards,
+    calls,
+    dashboard,
+    exports,
+    jobs,
+    notifications,
+    public,
+    publicity,
+    queues,
+    review,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -11,7 +24,8 @@ urlpatterns = [
     path("", public.guide_index, name="guide_index"),
     path("guide/<str:label>/r<int:revision>/directions/<str:code>/", public.direction_detail, name="direction_detail"),
     path("match/", public.match_page, name="match"),
-    path("publicity/", public.publicity, name="publicity"),
+    path("publicity/", publicity.publicity, name="publicity"),
+    path("publicity/<int:pk>/objection/", publicity.objection_new, name="objection_new"),
     # accounts
     path("accounts/login/", account.LoginView.as_view(), name="login"),
     path("accounts/logout/", account.LogoutView.as_view(), name="logout"),
@@ -29,11 +43,27 @@ urlpatterns = [
     path("applications/<int:pk>/transition/", applications.application_transition, name="application_transition"),
     path("applications/<int:pk>/attachments/", applications.attachment_upload, name="attachment_upload"),
     path("applications/<int:pk>/attachments/<int:attachment_id>/", applications.attachment_download, name="attachment_download"),
+    path("applications/<int:pk>/attachments/<int:attachment_id>/remove/", applications.attachment_remove, name="attachment_remove"),
+    path("applications/<int:pk>/attachments/<int:attachment_id>/replace/", applications.attachment_replace, name="attachment_replace"),
+    path("applications/<int:pk>/documents/", applications.document_check, name="document_check"),
+    path("applications/<int:pk>/pdf/", applications.application_pdf, name="application_pdf"),
     # recommending units, officers, finance, auditors
     path("recommend/", queues.recommend_queue, name="recommend_queue"),
     path("officer/", queues.officer_queues, name="officer_queues"),
     path("officer/queue/", queues.officer_queue, name="officer_queue"),
-    path("officer/publicity.xlsx", dashboard.publicity_export, name="publicity_export"),
+    path("officer/publicity.xlsx", exports.publicity_export, name="publicity_export"),
+    # officers' pages for what was the console's: calls, 公示 and objections, exports
+    path("officer/calls/", calls.officer_calls, name="officer_calls"),
+    path("officer/calls/new/", calls.call_new, name="call_new"),
+    path("officer/calls/<int:pk>/edit/", calls.call_edit, name="call_edit"),
+    path("officer/calls/<int:pk>/close/", calls.call_close, name="call_close"),
+    path("officer/publicity/", publicity.officer_publicity, name="officer_publicity"),
+    path("officer/publicity/calls/<int:pk>/contact/", publicity.publicity_contact, name="publicity_contact"),
+    path("officer/objections/<int:pk>/handle/", publicity.objection_handle, name="objection_handle"),
+    path("officer/queue.xlsx", exports.officer_queue_export, name="officer_queue_export"),
+    path("recommend/queue.xlsx", exports.recommend_queue_export, name="recommend_queue_export"),
+    path("recommend/summary.xlsx", exports.recommend_summary_export, name="recommend_summary_export"),
+    path("finance/list.xlsx", exports.finance_export, name="finance_export"),
     path("batch/", queues.batch, name="batch"),
     path("finance/", queues.finance, name="finance"),
     path("audit/", queues.audit_log, name="audit_log"),
@@ -50,10 +80,16 @@ urlpatterns = [
     path("officer/assignment/", review.officer_assignment, name="officer_assignment"),
     path("officer/assignment/rounds/<int:pk>/close/", review.round_close, name="round_close"),
     path("officer/ranking/", review.officer_ranking, name="officer_ranking"),
+    path("officer/experts/", review.officer_experts, name="officer_experts"),
     path("awards/claims/", awards.award_claims, name="award_claims"),
     path("awards/claims/<int:pk>/check/", awards.claim_check, name="claim_check"),
     path("awards/claims/allocate/", awards.claims_allocate, name="claims_allocate"),
     path("awards/claims/screen/", awards.registry_screen, name="registry_screen"),
+    # the signed-in user's notifications
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/<int:pk>/read/", notifications.mark_read, name="notification_read"),
+    path("notifications/read-all/", notifications.mark_all_read, name="notifications_read_all"),
+    path("notifications/preferences/", notifications.preferences, name="notification_preferences"),
     # language switch (Django's set_language)
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -97,6 +97,10 @@ class ReviewRound(models.Model):
     max_prob = models.FloatField("单对最大概率", null=True, blank=True)
     years_since_employment = models.PositiveSmallIntegerField("原单位回避年限", default=3)
     one_per_organisation = models.BooleanField("同一申报不安排同单位的两位专家", default=False)
+    # None on rounds run before the floor existed: every scored pair could then be assigned.
+    affinity_floor = models.FloatField("匹配度下限（不高于此值的配对不分配）", null=True, blank=True)
+    time_limit = models.FloatField("公平优先的求解时限（秒）", null=True, blank=True)
+    solver = models.JSONField("求解信息（公平优先：时限、是否证明最优、差距）", default=dict, blank=True)
     due_at = models.DateTimeField("评审截止", null=True, blank=True)
     total_affinity = models.FloatField(null=True, blank=True)
     exclusions = models.JSONField("回避明细", default=list, blank=True)
@@ -173,3 +177,24 @@ class PanelMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} 调整至第 {self.position} 名"
+
+
+class DecisionWaiver(models.Model):
+    """An officer's recorded reason to decide an application (拟立项) before every expert assigned
+    to it in a round has scored. The funding step asks for one while the review is incomplete."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="waivers")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="review_waivers")
+    reason = models.TextField("不等评审完成即决定的理由")
+    scored = models.PositiveSmallIntegerField("记录时已评分的专家数")
+    assigned = models.PositiveSmallIntegerField("分配的专家数")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评审未完成即决定的理由"
+        verbose_name_plural = "评审未完成即决定的理由"
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}：{self.assigned} 位专家中 {self.scored} 位已评分时决定（{self.reason}）"

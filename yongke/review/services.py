@@ -4,6 +4,7 @@ panel moves. Each is atomic, permission-checked and audited."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,13 @@ from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications.models import Application, Call
 from yongke.audit.services import audit_record
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
+from yongke.notifications import events as notify
 from yongke.orgs.models import Organisation, Person
 from yongke.review import assignment as solver
-from yongke.review import scoring
+from yongke.review import conf, scoring
 from yongke.review.conflicts import ApplicationInfo, ConflictRules, ExpertInfo, affinity, exclusions
-from yongke.review.models import Declaration, Employment, Expert, PanelMove, ReviewAssignment, ReviewRound, Score
+from yongke.review.models import DecisionWaiver, Declaration, Employment, Expert, PanelMove, ReviewAssignment, ReviewRound, Score
+from yongke.review.selectors import progress_in, review_progress_of
 
 AVOID_LIMIT = 3  # experts an applicant may ask to avoid, per application (each with a reason)
 
@@ -291,16 +294,24 @@ def review_round_run(
     forced: list[tuple[int, int]] | None = None,
     due_at: dt.datetime | None = None,
     scores: dict[tuple[int, int], float] | None = None,
+    affinity_floor: float | None = None,
+    one_per_organisation: bool = False,
+    time_limit: float | None = None,
 ) -> ReviewRound:
     """Assign experts to the call's applications in expert review, and invite them.
 
     Affinity comes from fields and keywords, or from `scores` supplied from outside. Conflicted
-    pairs are never candidates; each exclusion is recorded with its reason. An infeasible
-    round is stored with status "infeasible" and its diagnosis, and no one is invited.
+    pairs are never candidates; each exclusion is recorded with its reason. Nor is a pair whose
+    affinity is at or below `affinity_floor` (default: the setting, 0). With
+    `one_per_organisation` no application gets two experts of one organisation. Fair mode
+    searches for at most `time_limit` seconds (default: the setting, 30) and records what it
+    proved (`solver`). An infeasible round is stored with status "infeasible" and its diagnosis,
+    and no one is invited.
     """
     authorize_review_round(actor=actor, call=call)
     if mode not in solver.MODES:
         raise BadInput(f"mode: 应为 {', '.join(solver.MODES)} / unknown mode", detail={"field": "mode"})
+    floor, limit = _round_limits(affinity_floor, time_limit)
     k = k or call.experts_per_application
     apps = list(Application.objects.filter(call=call, state="expert_review").select_related("organisation"))
     if directions:
@@ -326,6 +337,7 @@ def review_round_run(
     else:
         pair_scores = {(a.id, e.id): affinity(e, a) for a in app_infos for e in expert_infos}
     loads = {str(e.pk): (min_load, min(e.max_load, max_load) if max_load is not None else e.max_load) for e in experts}
+    organisations = {str(e.pk): e.organisation_id for e in experts} if one_per_organisation else None
     rnd = ReviewRound(
         call=call,
         directions=directions or [],
@@ -336,19 +348,28 @@ def review_round_run(
         seed=seed,
         max_prob=max_prob,
         years_since_employment=years_since_employment,
+        one_per_organisation=one_per_organisation,
+        affinity_floor=floor,
+        time_limit=limit if mode == "fair" else None,
         due_at=due_at,
         exclusions=[x.as_dict() for x in excluded],
         created_by=user_of(actor),
     )
     forced_pairs = {(str(a), str(e)) for a, e in forced or []}
-    bad_forced = forced_pairs & conflict_pairs
-    if bad_forced:
-        raise Refused(f"指定的专家与申报存在利益冲突：{sorted(bad_forced)} / a forced pair is conflicted", code="forced_conflict")
+    _check_forced(forced_pairs, conflict_pairs, pair_scores, floor)
     try:
         inst = solver.build_instance(
-            pair_scores, k=k, min_load=min_load, max_load=rnd.max_load, conflicts=conflict_pairs, forced=forced_pairs, loads=loads
+            pair_scores,
+            k=k,
+            min_load=min_load,
+            max_load=rnd.max_load,
+            conflicts=conflict_pairs,
+            forced=forced_pairs,
+            loads=loads,
+            floor=floor,
+            organisations=organisations,
         )
-        result = solver.assign(inst, mode=mode, seed=seed, max_prob=max_prob)
+        result = solver.assign(inst, mode=mode, seed=seed, max_prob=max_prob, time_limit=limit if mode == "fair" else None)
     except solver.Infeasible as e:
         rnd.status = "infeasible"
         rnd.diagnosis = e.diagnosis
@@ -357,6 +378,12 @@ def review_round_run(
         return rnd  # kept with its diagnosis: the officer sees why, and the attempt stays on the record
     rnd.status = "assigned"
     rnd.total_affinity = result.total()
+    rnd.solver = {
+        **result.info,
+        "below_floor_excluded": int(inst.below_floor.sum()),
+        "same_organisation_excluded": int(inst.group_blocked.sum()),
+        "seconds": round(result.seconds, 3),
+    }
     if mode == "random":
         rnd.seed = result.info.get("seed")
         rnd.max_prob = result.info.get("max_prob")
@@ -373,6 +400,7 @@ def review_round_run(
         for i in result.chosen
     ]
     ReviewAssignment.objects.bulk_create(rows)
+    notify.experts_invited(actor=actor, assignments=rows)  # delivered after the commit
     audit_record(
         actor=actor,
         action="review_round_run",
@@ -385,9 +413,44 @@ def review_round_run(
             "total_affinity": rnd.total_affinity,
             "assignments": len(rows),
             "exclusions": len(excluded),
+            "affinity_floor": floor,
+            "one_per_organisation": one_per_organisation,
+            **({"time_limit": limit, "timed_out": result.info.get("timed_out"), "gap": result.info.get("gap")} if mode == "fair" else {}),
         },
     )
     return rnd
+
+
+def _round_limits(affinity_floor: float | None, time_limit: float | None) -> tuple[float, float]:
+    """The round's affinity floor and fair-mode time limit: given, or the settings' defaults."""
+    floor = conf.affinity_floor() if affinity_floor is None else affinity_floor
+    if isinstance(floor, bool) or not isinstance(floor, int | float) or not math.isfinite(floor):
+        raise BadInput(f"affinity_floor: 匹配度下限应为数「{floor}」/ must be a number", detail={"field": "affinity_floor"})
+    limit = conf.fair_time_limit() if time_limit is None else time_limit
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= solver.MAX_TIME_LIMIT:
+        raise BadInput(
+            f"time_limit: 求解时限应在 0 到 {solver.MAX_TIME_LIMIT:g} 秒之间「{limit}」/ must be in (0, {solver.MAX_TIME_LIMIT:g}] seconds",
+            detail={"field": "time_limit"},
+        )
+    return float(floor), float(limit)
+
+
+def _check_forced(
+    forced: set[tuple[str, str]], conflicts: set[tuple[str, str]], scores: dict[tuple[str, str], float], floor: float
+) -> None:
+    """A forced pair is an officer's choice, but never a conflicted one nor one at or below the floor."""
+    bad_forced = forced & conflicts
+    if bad_forced:
+        raise Refused(f"指定的专家与申报存在利益冲突：{sorted(bad_forced)} / a forced pair is conflicted", code="forced_conflict")
+    low = sorted(p for p in forced if p in scores and scores[p] <= floor)
+    if low:
+        a, e = low[0]
+        raise Refused(
+            f"指定的专家 {e} 与申报 {a} 的匹配度 {scores[low[0]]:g} 不高于下限 {floor:g}；如确需指定，请降低本轮的匹配度下限"
+            " / a forced pair is at or below the affinity floor",
+            code="forced_below_floor",
+            detail={"pairs": [list(p) for p in low], "floor": floor},
+        )
 
 
 @transaction.atomic
@@ -502,6 +565,7 @@ def reminders_mark(*, actor: Actor, assignments: list[ReviewAssignment], now: dt
     """Record that the experts of these tasks were reminded (officers, admins, the scheduler)."""
     require_role(actor, Role.OFFICER, Role.SYSADMIN)
     now = now or timezone.now()
+    notify.experts_reminded(actor=actor, assignments=assignments, now=now)  # delivered after the commit
     return ReviewAssignment.objects.filter(pk__in=[a.pk for a in assignments]).update(reminded_at=now)
 
 
@@ -515,9 +579,19 @@ def panel_move(*, actor: Actor, round: ReviewRound, application: Application, po
         raise BadInput("reason: 会评调整名次须记录理由 / a reason is required", detail={"field": "reason"})
     if not ReviewAssignment.objects.filter(round=round, application=application).exists():
         raise BadInput("application: 不在本轮评审中 / not in this round", detail={"field": "application"})
-    ranked = (
-        ReviewAssignment.objects.filter(round=round, application__direction=application.direction).values("application").distinct().count()
+    progress = progress_in(round)
+    if not progress[application.pk].complete:
+        p = progress[application.pk]
+        raise Refused(
+            f"评审未完成（{p.assigned} 位专家中 {p.scored} 位已评分），不参与排名，不能调整名次"
+            f" / the review is incomplete ({p.scored} of {p.assigned} experts have scored): not ranked, cannot be moved",
+            code="review_incomplete",
+            detail={"scored": p.scored, "assigned": p.assigned},
+        )
+    in_direction = set(
+        ReviewAssignment.objects.filter(round=round, application__direction=application.direction).values_list("application_id", flat=True)
     )
+    ranked = sum(1 for a in in_direction if progress[a].complete)
     if not 1 <= position <= ranked:
         raise BadInput(f"position: 名次应在1至{ranked}之间 / position out of range", detail={"field": "position", "value": position})
     move = PanelMove.objects.create(round=round, application=application, position=position, reason=reason.strip(), moved_by=user_of(actor))
@@ -530,3 +604,47 @@ def panel_move(*, actor: Actor, round: ReviewRound, application: Application, po
         data={"round": round.pk, "position": position},
     )
     return move
+
+
+# --------------------------------------------------------------------------- deciding on an incomplete review
+
+
+@transaction.atomic
+def review_waiver_record(*, actor: Actor, round: ReviewRound, application: Application, reason: str) -> DecisionWaiver:
+    """Record why the application may be decided (拟立项) before every expert assigned to it in the
+    round has scored. The programme's officers only; refused when the review is complete, or the
+    round is not the application's latest. Audited on the application, so its timeline shows it."""
+    _officer_of(actor, {application.programme})
+    reason = reason.strip()
+    if not reason:
+        raise BadInput("reason: 须写明不等评审完成即决定的理由 / a reason is required", detail={"field": "reason"})
+    latest, progress = review_progress_of(application)
+    if latest is None or latest.pk != round.pk:
+        raise BadInput("application: 不在本轮评审中（或已有更新的评审轮次）/ not in this round", detail={"field": "application"})
+    if progress.complete:
+        raise Refused(f"评审已完成（{progress.assigned} 位专家均已评分），无需记录理由 / the review is complete", code="review_complete")
+    waiver = DecisionWaiver(
+        round=round,
+        application=application,
+        reason=reason,
+        scored=progress.scored,
+        assigned=progress.assigned,
+        recorded_by=user_of(actor),
+    )
+    waiver.full_clean()
+    waiver.save()
+    audit_record(
+        actor=actor,
+        action="review_waiver",
+        target_type="application",
+        target_id=application.pk,
+        comment=reason,
+        data={
+            "round": round.pk,
+            "waiver": waiver.pk,
+            "scored": progress.scored,
+            "assigned": progress.assigned,
+            "missing": progress.missing,
+        },
+    )
+    return waiver

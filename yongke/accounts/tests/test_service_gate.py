@@ -43,11 +43,14 @@ SERVICE_MODULES = [
     "yongke.awards.services",
     "yongke.review.services",
     "yongke.jobs.services",
+    "yongke.notifications.services",
+    "yongke.publicity.services",
     "yongke.projects.services",
 ]
 
 # Public functions that write nothing, and why they need no actor (or take it positionally).
 READS = {
+    "yongke.publicity.services.objection_errors": "the problems of an objection form as typed; writes nothing",
     "yongke.orgs.services.read_table": "parses an import file into rows; writes nothing",
     "yongke.orgs.services.require_registrar": "the registry's permission check itself; writes nothing",
     "yongke.applications.services.application_check": "the rule verdicts of an application as it stands",
@@ -67,6 +70,7 @@ READS = {
 # Writes anybody may make, with no one signed in: each acts as an explicit System inside.
 PUBLIC_WRITES = {
     "yongke.orgs.services.organisation_register": "the public registration form; acts as System('registration')",
+    "yongke.publicity.services.objection_lodge": "the public 公示 page's objection form; acts as System('publicity')",
 }
 
 
@@ -311,7 +315,10 @@ def _assignment(*, accepted: bool = False) -> ReviewAssignment:
     for action in ("submit", "recommend", "accept", "start_review"):
         app, _ = applications.application_transition(actor=TEST, application=app, action=action)
     user = make_user("expert")
-    review.expert_add(actor=TEST, person=make_person(make_org(district="450107"), user=user), fields=["C3976"], user=user)
+    # A keyword of the title ("测试项目…"): the pair's affinity is above the floor (0), so the round assigns it.
+    review.expert_add(
+        actor=TEST, person=make_person(make_org(district="450107"), user=user), fields=["C3976"], keywords=["测试"], user=user
+    )
     rnd = review.review_round_run(actor=TEST, call=call)
     a = ReviewAssignment.objects.select_related("expert", "round", "application").get(round=rnd)
     if accepted:

@@ -59,8 +59,8 @@ def test_review_round_invitation_score_and_ranking_over_the_api(api, world):
     for who, action in ((recommender, "recommend"), (officer, "accept"), (officer, "start_review")):
         app, _ = app_services.application_transition(actor=who, application=app, action=action)
     expert_user = world.users["expert"]
-    review_services.expert_add(
-        actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], user=expert_user
+    review_services.expert_add(  # a keyword of the title: the pair's affinity is above the floor (0)
+        actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], keywords=["测试"], user=expert_user
     )
     assert api.as_("applicant").get("/api/v1/experts").status_code == 403
     assert api.as_("officer").get("/api/v1/experts").json()["count"] == 1

@@ -108,8 +108,8 @@ def test_a_round_and_its_ranking_are_the_domains(api, world):
     for who, action in ((recommender, "recommend"), (officer, "accept"), (officer, "start_review")):
         app, _ = app_services.application_transition(actor=who, application=app, action=action)
     expert_user = world.users["expert"]
-    review_services.expert_add(
-        actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], user=expert_user
+    review_services.expert_add(  # a keyword of the title: the pair's affinity is above the floor (0)
+        actor=TEST, person=make_person(make_org(district="450107"), user=expert_user), fields=["C3976"], keywords=["测试"], user=expert_user
     )
     r = api.as_("officer").post(f"{A}/calls/{world.call.pk}/review-rounds", json={"k": 1, "directions": ["1.1"]})
     assert r.status_code == 201, r.content

@@ -277,3 +277,19 @@ def test_column_engine_agrees_with_row_engine_hypothesis(compiled, data):
     frame = pl.DataFrame([row]) if row else pl.DataFrame({"_": [0]})
     got = VERDICT_CODES[ColumnarGuide(compiled).screen(frame, [d.id])[d.id][0]]
     assert got == expected
+
+
+def test_facts_beyond_any_sane_value_are_refused(compiled):
+    import pytest as _pytest
+
+    from yongke.core.errors import BadInput
+
+    for facts, field in (
+        ({"kpi_new_revenue": 10**26}, "facts.kpi_new_revenue"),
+        ({"kpi_invention_patent_applications": 10**6 + 1}, "facts.kpi_invention_patent_applications"),
+    ):
+        with _pytest.raises(BadInput) as e:
+            compiled.check("1.1", facts)
+        assert e.value.detail["field"] == field
+        assert "超出合理范围" in e.value.message
+    assert compiled.check("1.1", {"kpi_new_revenue": 10**12, "kpi_invention_patent_applications": 10**6})["verdict"] == "eligible"

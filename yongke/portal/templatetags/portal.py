@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from yongke.accounts.selectors import scope_of
 from yongke.applications.workflow import workflow_for
-from yongke.portal import nav
+from yongke.core.money import MoneyError, parse_yuan, wan_number
+from yongke.portal import nav, texts
 from yongke.portal.forms import KIND_LABELS
+from yongke.portal.views.common import kept_batch
 
 if TYPE_CHECKING:  # django-stubs-ext is a development dependency; the name is for mypy only
     from django_stubs_ext import StrOrPromise
@@ -36,6 +38,7 @@ ACTIONS = {
     "application_create": _("创建草稿"),
     "application_update": _("修改申报"),
     "attachment_add": _("上传附件"),
+    "review_waiver": _("评审未完成即决定：记录理由"),
 }
 
 
@@ -92,6 +95,15 @@ def kind_label(kind: str) -> str:
 
 
 @register.simple_tag
+def attachment_label(app, kind: str) -> str:
+    """An attachment category as people read it (高新技术企业证书（或认定公告）, never hte_certificate)."""
+    from yongke.applications.proposal import kind_label as category_label
+    from yongke.guide.selectors import compiled_for
+
+    return category_label(compiled_for(app.guide_version).guide, kind)
+
+
+@register.simple_tag
 def event_label(event) -> str:
     """An audit event as people say it: the workflow's label of the step, else a plain name."""
     if event.action in ACTIONS:
@@ -100,7 +112,24 @@ def event_label(event) -> str:
         t = workflow_for(funding).transition(event.action)
         if t is not None and (not event.to_state or t.target == event.to_state):
             return str(t.label)
-    return event.action
+    return texts.action_label(event.action)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """An audit action code as people say it ("check" → 核定（后补助）)."""
+    return texts.action_label(action)
+
+
+@register.filter
+def target_label(target_type: str) -> str:
+    return texts.target_label(target_type)
+
+
+@register.filter
+def any_state_label(state: str) -> str:
+    """A state code's label when the funding mode is not at hand (an audit entry)."""
+    return texts.state_label(state) if state else ""
 
 
 @register.filter
@@ -127,6 +156,31 @@ def days_left(moment) -> int | None:
 
 
 @register.filter
+def money_echo(bound_field) -> str:
+    """What a money field reads from what was typed: "= 50,000,000 元（5,000 万元）"; "" when empty or refused."""
+    value = bound_field.value()
+    if value in (None, ""):
+        return ""
+    try:
+        amount = parse_yuan(str(value))
+    except MoneyError:
+        return ""
+    return _("= %(yuan)s 元（%(wan)s 万元）") % {"yuan": f"{amount:,}", "wan": wan_number(amount)}
+
+
+@register.filter
+def page_text(message: str) -> str:
+    """A domain message ("中文 / English gloss") in the page's language, without a field's code."""
+    return texts.message_text(str(message), named=False) if message else ""
+
+
+@register.filter
+def field_label_of(field: str) -> str:
+    """A field's code (an import column, detail.field) as its label; the code itself if we have none."""
+    return texts.field_label(field) or (field or "")
+
+
+@register.filter
 def unit_of(bound_field) -> str:
     return bound_field.field.widget.attrs.get("data-unit", "")
 
@@ -137,6 +191,13 @@ def get(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.simple_tag(takes_context=True)
+def batch_kept(context) -> dict:
+    """The selection, step and comment of a batch that failed for some (views/common.py: keep_batch)."""
+    request = context.get("request")
+    return kept_batch(request) if request is not None else {"ids": set(), "action": "", "comment": "", "days": ""}
 
 
 @register.inclusion_tag("portal/_nav.html", takes_context=True)

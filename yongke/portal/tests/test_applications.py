@@ -23,8 +23,11 @@ def _form(app, **over):
         "title": app.title,
         "summary": "",
         "requested_amount": "1000000",
-        "self_raised_amount": "2000000",
+        "self_raised_amount": "0",  # as the factory's budget (all 设备费, no 自筹): it must add up at submission
         "leader": app.leader_id or "",
+        "leader_phone": app.leader_phone,
+        "starts_on": app.starts_on.isoformat() if app.starts_on else "",
+        "ends_on": app.ends_on.isoformat() if app.ends_on else "",
         "fact__kpi_invention_patent_applications": "3",
         "fact__kpi_ip_grants": "",
         "fact__kpi_region_platform": "",
@@ -99,17 +102,16 @@ def test_submit_shows_a_summary_then_submits_once(client, world):
     assert app.submissions.count() == 1
 
 
-def test_an_application_without_a_leader_goes_through_the_workflow(client, world):
+def test_an_application_without_a_leader_is_not_submitted(client, world):
     from yongke.testing import make_application
 
-    app = make_application(call=world.call, org=world.org, user=world.applicant)
+    app = make_application(call=world.call, org=world.org, user=world.applicant, complete=False)
     client.force_login(world.applicant)
-    client.post(f"/applications/{app.pk}/submit/", {"lock_version": app.lock_version})
-    client.force_login(world.recommender)
-    client.post(f"/applications/{app.pk}/transition/", {"action": "recommend"})
+    page = client.post(f"/applications/{app.pk}/submit/", {"lock_version": app.lock_version}, follow=True).content.decode()
+    assert "请指定项目负责人" in page
     app.refresh_from_db()
     assert app.leader is None
-    assert app.state == "recommended"
+    assert app.state == "draft"
 
 
 def test_an_ineligible_submission_is_refused_with_the_clause(client, world):
@@ -247,9 +249,10 @@ def test_publicity_exports_to_excel(client, world):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][2] == "项目名称"
-    assert rows[1][2] == app.title
-    assert rows[1][8] == 80
+    assert rows[0][0] == "南宁市科技计划拟支持项目公示名单"  # the title row, then the header (yongke/portal/tests/test_exports.py)
+    assert rows[1][1] == "项目名称"
+    assert rows[2][1] == app.title
+    assert rows[2][8] == 80
 
 
 def test_finance_audit_and_dashboard_pages(client, world):

@@ -150,6 +150,11 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     expect(page.locator("#app-form")).to_be_visible()
     page.fill("#id_requested_amount", "1000000")
     page.select_option("#id_leader", page.locator("#id_leader option", has_text="李四").get_attribute("value"))
+    # the 申报书 a submission needs besides the facts: the leader's phone, the period, a budget adding up
+    page.fill("#id_leader_phone", "13800138000")
+    page.fill("#id_starts_on", "2027-01-01")
+    page.fill("#id_ends_on", "2028-12-31")
+    page.fill("#id_budget-equipment_fiscal", "1000000")
     page.fill("#id_fact__kpi_invention_patent_applications", "3")
     page.fill("#id_fact__kpi_new_revenue", "49999999")
     panel = page.locator("#live-panel")
@@ -251,6 +256,11 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     expect(page.locator(f"tr[data-app='{app.pk}']")).to_contain_text("76.0")
     shot(page, "10d-ranking")
     axe(page, live_server)
+    # One of three experts has scored: the officer records why the decision does not wait for the others.
+    expect(page.locator(f"tr[data-app='{app.pk}']")).to_contain_text("已评 1/3")
+    page.fill(f"#waive-{app.pk}", "另两位专家未能按期评审，处务会已研究")
+    page.click(f"tr[data-app='{app.pk}'] button:has-text('记录理由')")
+    expect(page.locator(".messages")).to_contain_text("理由已记录")
     page.goto(f"/applications/{app.pk}/")
     page.fill("#amount-fund", "800000")
     page.click("button[data-action=fund]")

@@ -39,7 +39,13 @@ def _experts(world, n: int = 4) -> list:
         org = world.org if i == n - 1 else make_org(district="450107")
         experts.append(
             review.expert_add(
-                actor=TEST, person=make_person(org, user=user), organisation=org, fields=["C3976"], keywords=["测试"], max_load=3, user=user
+                actor=TEST,
+                person=make_person(org, user=user),
+                organisation=org,
+                fields=["C3976"],
+                keywords=["测试", "评审用项目"],  # in every title: each pair's affinity is above the floor (0)
+                max_load=3,
+                user=user,
             )
         )
     return experts

@@ -18,6 +18,7 @@ from yongke.orgs.services import member_create, organisation_register
 from yongke.orgs.validators import check_uscc
 from yongke.portal import nav
 from yongke.portal.forms import MemberForm, RegistrationForm
+from yongke.portal.texts import error_field, error_text
 from yongke.portal.views.common import acting_user, roles_required, scope
 
 
@@ -50,8 +51,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 email=d["email"],
             )
         except YongkeError as e:
-            field = (e.detail or {}).get("field") if isinstance(e.detail, dict) else None
-            form.add_error(field if field in form.fields else None, e.message)
+            field = error_field(e)
+            form.add_error(field if field in form.fields else None, error_text(e, named=field not in form.fields))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功：已登记本单位，并以单位管理员身份登录。"))
@@ -89,8 +90,8 @@ def org_members(request: HttpRequest) -> HttpResponse:
                 title=d["title"],
             )
         except YongkeError as e:
-            field = (e.detail or {}).get("field") if isinstance(e.detail, dict) else None
-            form.add_error(field if field in form.fields else None, e.message)
+            field = error_field(e)
+            form.add_error(field if field in form.fields else None, error_text(e, named=field not in form.fields))
         else:
             messages.success(request, _("已创建成员账户 %(name)s。") % {"name": d["username"]})
             return redirect(f"{request.path}?org={org.pk}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +18,35 @@ from django.views.decorators.http import require_POST
 from yongke.accounts.actors import Actor
 from yongke.accounts.models import Role
 from yongke.applications import services
-from yongke.applications.models import Application
-from yongke.applications.selectors import application_for, application_timeline, calls_visible_to, identity_hidden
+from yongke.applications.models import BUDGET_ORDER, Application
+from yongke.applications.proposal import attachment_kinds
+from yongke.applications.selectors import (
+    application_documents,
+    application_for,
+    application_removed_attachments,
+    application_timeline,
+    calls_visible_to,
+    identity_hidden,
+    may_verify_documents,
+)
+from yongke.core.directions import sort_directions
 from yongke.core.errors import BadInput, YongkeError
+from yongke.core.money import MoneyError, parse_count, parse_yuan
 from yongke.guide.selectors import compiled_for
 from yongke.orgs.selectors import organisation_facts, organisations_visible_to, people_visible_to
-from yongke.portal.forms import ApplicationForm, NewApplicationForm, application_initial, direction_fact_specs
+from yongke.portal.forms import (
+    ApplicationForm,
+    BudgetForm,
+    NewApplicationForm,
+    application_initial,
+    budget_initial,
+    direction_fact_specs,
+    partner_formset,
+    partner_rows,
+    team_formset,
+    team_members,
+)
+from yongke.portal.texts import error_text
 from yongke.portal.views.common import acting_user, address, flash, is_htmx, roles_required, scope
 
 APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
@@ -58,7 +82,9 @@ def actions_for(user: Actor, app: Application) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- the page
 
 
-def _context(request: HttpRequest, app: Application, form: ApplicationForm | None = None) -> dict[str, Any]:
+def _context(
+    request: HttpRequest, app: Application, form: ApplicationForm | None = None, tables: dict[str, Any] | None = None
+) -> dict[str, Any]:
     user = acting_user(request)
     compiled = compiled_for(app.guide_version)
     guide = compiled.guide
@@ -74,6 +100,8 @@ def _context(request: HttpRequest, app: Application, form: ApplicationForm | Non
         current = services.application_facts(app)
         facts_shown = [{"spec": s, "value": current.get(s.name)} for s in specs]
     documents = [r for r in direction.rules if r.kind == "document"]
+    if editable and tables is None and app.funding == "pre":
+        tables = _tables(request, app, data=None)
     return {
         "app": app,
         "guide": guide,
@@ -87,17 +115,62 @@ def _context(request: HttpRequest, app: Application, form: ApplicationForm | Non
         "stored": app.verdict or None,
         "rules_by_id": {r.id: r for r in direction.rules},
         "timeline": application_timeline(user, app),
-        "attachments": app.attachments.all(),
+        "attachments": app.attachments.current(),
         "documents": documents,
+        "listed": application_documents(user, app),
+        "kinds": attachment_kinds(guide, direction),
+        "removed": application_removed_attachments(user, app),
+        "tables": tables if editable else None,
+        "budget_lines": sorted(app.budget_lines.all(), key=lambda b: BUDGET_ORDER[b.category]),
+        "team": app.team.select_related("person__organisation").order_by("order", "id"),
+        "partners": app.partners.order_by("order", "id"),
+        "may_verify": may_verify_documents(user, app),
         "actions": actions_for(user, app),
         "hidden": identity_hidden(request.user, app),
         "submission": app.submissions.order_by("-number").first(),
     }
 
 
+def _attachments_context(request: HttpRequest, app: Application) -> dict[str, Any]:
+    """What the attachments list shows: the 材料清单 with each category's files and mark, the other files."""
+    user = acting_user(request)
+    return {
+        "app": app,
+        "listed": application_documents(user, app),
+        "editable": app.editable_by(user),
+        "may_verify": may_verify_documents(user, app),
+    }
+
+
 def _form(request, app, specs, registry, data) -> ApplicationForm:
     people = people_visible_to(request.user).filter(organisation=app.organisation).order_by("name")
-    return ApplicationForm(data, initial=application_initial(app, specs), specs=specs, people=people, registry=registry)
+    return ApplicationForm(
+        data, initial=application_initial(app, specs), specs=specs, people=people, registry=registry, funding=app.funding
+    )
+
+
+def _tables(request: HttpRequest, app: Application, data) -> dict[str, Any]:
+    """The 申报书's tables of a 前资助 application: the budget, the team (people of the organisation
+    and of its registered partners) and the partners."""
+    partner_orgs = [p.organisation_id for p in app.partners.all() if p.organisation_id]
+    people = people_visible_to(request.user).filter(Q(organisation=app.organisation) | Q(organisation__in=partner_orgs)).order_by("name")
+    return {
+        "budget": BudgetForm(data, initial=budget_initial(app), prefix="budget"),
+        "team": team_formset(data, app, people),
+        "partners": partner_formset(data, app),
+    }
+
+
+def _tables_valid(tables: dict[str, Any] | None) -> bool:
+    if tables is None:
+        return True
+    return all([tables["budget"].is_valid(), tables["team"].is_valid(), tables["partners"].is_valid()])
+
+
+def _table_changes(tables: dict[str, Any] | None) -> dict[str, Any]:
+    if tables is None:
+        return {}
+    return {"budget": tables["budget"].lines(), "team": team_members(tables["team"]), "partners": partner_rows(tables["partners"])}
 
 
 @roles_required()
@@ -113,13 +186,20 @@ def _save(request: HttpRequest, app: Application) -> HttpResponse:
     specs = direction_fact_specs(guide, guide.direction(app.direction))
     registry = organisation_facts(app.organisation, on=timezone.localdate(), facts=guide.facts)
     form = _form(request, app, specs, registry, data=request.POST)
-    if form.is_valid():
+    # The 申报书's tables when the page sent them (a 前资助 application's page always does).
+    posted = "team-TOTAL_FORMS" in request.POST and "partner-TOTAL_FORMS" in request.POST
+    tables = _tables(request, app, data=request.POST) if app.funding == "pre" and posted else None
+    if form.is_valid() & _tables_valid(tables):
         try:
             app = services.application_update(
-                actor=acting_user(request), application=app, lock_version=int(request.POST.get("lock_version") or 0), changes=form.changes()
+                actor=acting_user(request),
+                application=app,
+                lock_version=int(request.POST.get("lock_version") or 0),
+                changes={**form.changes(), **_table_changes(tables)},
             )
         except YongkeError as e:
             flash(request, e)
+            status = e.status
         else:
             if request.POST.get("then") == "submit":
                 return redirect("portal:application_submit", pk=app.pk)
@@ -127,7 +207,8 @@ def _save(request: HttpRequest, app: Application) -> HttpResponse:
             return redirect("portal:application_detail", pk=app.pk)
     else:
         messages.error(request, _("请更正标出的错误后再保存。"))
-    return render(request, "portal/application.html", _context(request, app, form=form), status=400 if form.errors else 409)
+        status = 400
+    return render(request, "portal/application.html", _context(request, app, form=form, tables=tables), status=status)
 
 
 @roles_required(*APPLICANT_ROLES)
@@ -159,7 +240,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         live = compiled.check(app.direction, facts)
     except BadInput as e:
-        return HttpResponse(e.message, status=400)
+        return HttpResponse(error_text(e, labels={n: f.label for n, f in guide.facts.items()}), status=400)
     return render(
         request,
         "portal/_live_panel.html",
@@ -206,6 +287,10 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
     app = application_for(request.user, pk)
     action = request.POST.get("action", "")
+    if action == "withdraw" and request.POST.get("confirm") != "yes":
+        # 撤回 cannot be undone: the page asks for a confirmation, and nothing happens without it.
+        messages.error(request, _("撤回后不能恢复：请勾选“确认撤回”后再撤回。"))
+        return redirect("portal:application_detail", pk=app.pk)
     try:
         amount = _int(request.POST.get("amount"), "amount")
         days = _int(request.POST.get("objection_days"), "objection_days")
@@ -231,13 +316,14 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _int(raw: str | None, field: str) -> int | None:
-    raw = (raw or "").replace(",", "").replace("，", "").strip()
+    """A number typed in a step's form; the amount as people type it ("80万", "800,000")."""
+    raw = (raw or "").strip()
     if raw == "":
         return None
     try:
-        return int(raw)
-    except ValueError:
-        raise BadInput(f"{field}: 应为整数 / must be a whole number", detail={"field": field}) from None
+        return parse_yuan(raw) if field == "amount" else parse_count(raw, maximum=2**63 - 1)  # a 64-bit column at most
+    except MoneyError as e:
+        raise BadInput(f"{field}: {e.message}", detail={"field": field, "value": raw[:40]}) from None
 
 
 # --------------------------------------------------------------------------- attachments
@@ -260,11 +346,11 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except YongkeError as e:
         if is_htmx(request):
-            return HttpResponse(e.message, status=400, content_type="text/plain; charset=utf-8")
+            return HttpResponse(error_text(e), status=400, content_type="text/plain; charset=utf-8")
         flash(request, e)
         return redirect("portal:application_detail", pk=app.pk)
     if is_htmx(request):
-        return render(request, "portal/_attachments.html", {"app": app, "attachments": app.attachments.all()})
+        return render(request, "portal/_attachments.html", _attachments_context(request, app))
     messages.success(request, _("附件已上传。"))
     return redirect("portal:application_detail", pk=app.pk)
 
@@ -286,7 +372,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     items = []
     for call in calls_visible_to(request.user).order_by("-opens_at"):
         guide = compiled_for(call.guide_version).guide
-        dirs = [guide.direction(d) for d in call.directions]
+        dirs = [guide.direction(d) for d in sort_directions(call.directions)]
         items.append({"call": call, "open": services.call_is_open(call), "directions": dirs})
     return render(request, "portal/calls.html", {"items": items})
 
@@ -316,3 +402,70 @@ def application_new(request: HttpRequest, call_id: int, direction: str) -> HttpR
             messages.success(request, _("已创建申报草稿，请填写申报信息。"))
             return redirect(reverse("portal:application_detail", args=[app.pk]))
     return render(request, "portal/application_new.html", {"call": call, "direction": d, "form": form, "open": services.call_is_open(call)})
+
+
+@roles_required(*APPLICANT_ROLES)
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """Take a file off a draft or a returned application (it stays in the audit trail)."""
+    app = application_for(request.user, pk)
+    att = app.attachments.filter(pk=attachment_id).first()
+    if att is None:
+        raise Http404(_("没有这个附件"))
+    try:
+        services.attachment_remove(actor=acting_user(request), attachment=att)
+    except YongkeError as e:
+        flash(request, e)
+    else:
+        messages.success(request, _("已删除附件：%(name)s。") % {"name": att.filename})
+    return redirect(reverse("portal:application_detail", args=[app.pk]) + "#att-h")
+
+
+@roles_required(*APPLICANT_ROLES)
+@require_POST
+def attachment_replace(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """A new file in an old one's place, in the same category (the old one kept for the audit trail)."""
+    app = application_for(request.user, pk)
+    att = app.attachments.filter(pk=attachment_id).first()
+    if att is None:
+        raise Http404(_("没有这个附件"))
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise BadInput("请选择文件 / choose a file", detail={"field": "file"})
+        new = services.attachment_replace(actor=acting_user(request), attachment=att, filename=upload.name or "", content=upload.read())
+    except YongkeError as e:
+        messages.error(request, error_text(e))
+    else:
+        messages.success(request, _("已替换附件：%(old)s → %(new)s。") % {"old": att.filename, "new": new.filename})
+    return redirect(reverse("portal:application_detail", args=[app.pk]) + "#att-h")
+
+
+@roles_required(Role.OFFICER)
+@require_POST
+def document_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """The officer marks one category of documents verified or not, in formal review."""
+    app = application_for(request.user, pk)
+    try:
+        services.document_verify(
+            actor=acting_user(request),
+            application=app,
+            evidence=request.POST.get("evidence", ""),
+            verified=request.POST.get("verified") == "yes",
+            comment=request.POST.get("comment", ""),
+        )
+    except YongkeError as e:
+        flash(request, e)
+    else:
+        messages.success(request, _("已记录材料核验结果。"))
+    return redirect(reverse("portal:application_detail", args=[app.pk]) + "#docs-h")
+
+
+@roles_required()
+def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 申报书 as a PDF to print, sign, stamp and upload."""
+    app = application_for(request.user, pk)
+    content = services.application_pdf(actor=acting_user(request), application=app)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="shenbaoshu-{app.pk}.pdf"'
+    return response

@@ -17,11 +17,13 @@ from yongke.accounts.models import Role
 from yongke.applications.selectors import application_for, applications_filtered, calls_visible_to
 from yongke.applications.services import may_take
 from yongke.awards import services
+from yongke.core.directions import sort_directions
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.jobs.models import Job
 from yongke.jobs.selectors import jobs_visible_to
 from yongke.jobs.services import job_start_registry_screen
+from yongke.portal.texts import error_text
 from yongke.portal.views.common import acting_user, flash, permits, roles_required, scope
 
 
@@ -36,7 +38,7 @@ def _last_screen(request: HttpRequest, call) -> dict[str, Any] | None:
 def _award_directions(call) -> list[tuple[str, str]]:
     compiled = compiled_for(call.guide_version)
     names = {d.id: d.name for d in compiled.guide.directions}
-    return [(d, names.get(d, "")) for d in call.directions if compiled.award_rule(d) is not None]
+    return [(d, names.get(d, "")) for d in sort_directions(call.directions) if compiled.award_rule(d) is not None]
 
 
 def _url(call_id: int | None, direction: str = "") -> str:
@@ -79,7 +81,7 @@ def award_claims(request: HttpRequest) -> HttpResponse:
                 quote = services.claim_quote(app)
                 error = ""
             except YongkeError as e:
-                quote, error = None, e.message
+                quote, error = None, error_text(e)
             check = app.workflow.transition("check")
             may_check = check is not None and app.state in check.sources and may_take(user, app, check)
             claims.append({"app": app, "quote": quote, "error": error, "may_check": may_check})

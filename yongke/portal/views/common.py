@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest
 from yongke.accounts.selectors import Scope, scope_of
 from yongke.core.errors import NotFound, PermissionDenied, YongkeError
 from yongke.guide.selectors import compiled_for, guide_versions_visible_to
+from yongke.portal.texts import error_text
 
 PAGE_SIZE = 30
 
@@ -44,6 +45,14 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+class RoleRequired(DjangoPermissionDenied):
+    """A page for other roles: the 403 page names them and says what to do (views/errors.py)."""
+
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        super().__init__("无权访问此页面 / not allowed")
+        self.roles = tuple(roles)
+
+
 def domain_errors(view):
     """A domain NotFound is a 404 page and PermissionDenied a 403 page, never a traceback."""
 
@@ -68,7 +77,8 @@ def roles_required(*roles: str):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if roles and not scope(request).has(*roles):
-                raise DjangoPermissionDenied("无权访问此页面 / not allowed")
+                # The 403 page says why: which roles this page is for (yongke/portal/views/errors.py).
+                raise RoleRequired(roles)
             return domain_errors(view)(request, *args, **kwargs)
 
         return wrapper
@@ -86,8 +96,31 @@ def permits(check: Callable[..., None], **kwargs: Any) -> bool:
     return True
 
 
-def flash(request: HttpRequest, error: YongkeError) -> None:
-    messages.error(request, error.message)
+def flash(request: HttpRequest, error: YongkeError, *, labels: dict[str, Any] | None = None) -> None:
+    """A domain error as a page message: the field named by its label, in the page's language."""
+    messages.error(request, error_text(error, labels=labels))
+
+
+BATCH_KEPT = "portal_batch_kept"
+
+
+def keep_batch(request: HttpRequest, *, ids: list[int], action: str, comment: str, days: str) -> None:
+    """A batch step that failed for some: the next queue page shows them still selected (once, like a message)."""
+    request.session[BATCH_KEPT] = {"ids": ids, "action": action, "comment": comment, "days": days}
+
+
+def kept_batch(request: HttpRequest) -> dict[str, Any]:
+    """What `keep_batch` kept, read once per request (the batch form and the table both ask)."""
+    if not hasattr(request, "_batch_kept"):
+        kept = request.session.pop(BATCH_KEPT, None) if hasattr(request, "session") else None
+        kept = kept if isinstance(kept, dict) else {}
+        request._batch_kept = {  # type: ignore[attr-defined]
+            "ids": {str(i) for i in kept.get("ids", [])},
+            "action": str(kept.get("action", "")),
+            "comment": str(kept.get("comment", "")),
+            "days": str(kept.get("days", "")),
+        }
+    return request._batch_kept  # type: ignore[attr-defined]
 
 
 def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE):

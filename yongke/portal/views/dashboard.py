@@ -1,8 +1,7 @@
-"""Dashboards (ECharts, served locally) and the 公示 export to Excel."""
+"""Dashboards (ECharts, served locally). The Excel exports are in `exports.py`."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,12 +11,12 @@ from django.utils.translation import gettext
 
 from yongke.accounts.models import Role
 from yongke.applications import stats
-from yongke.applications.selectors import applications_filtered, calls_visible_to
+from yongke.applications.selectors import calls_visible_to
 from yongke.applications.workflow import WORKFLOWS
 from yongke.core.errors import NotFound
 from yongke.guide.selectors import guide_for, guide_version_current
 from yongke.orgs.validators import RECOMMENDING_UNITS
-from yongke.portal.views.common import annotate_directions, roles_required
+from yongke.portal.views.common import roles_required
 
 # GB/T 4754-2017 sections (门类).
 INDUSTRY_SECTIONS = {
@@ -98,46 +97,3 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "decided": sum(r["decided"] for r in by_programme),
     }
     return render(request, "portal/dashboard.html", {"data": data, "totals": totals})
-
-
-@roles_required(Role.OFFICER)
-def publicity_export(request: HttpRequest) -> HttpResponse:
-    """The 公示 list of the officer's programmes as an Excel workbook."""
-    from yongke.core.xlsx import Column, write_table
-
-    apps = annotate_directions(user := request.user, applications_filtered(user, state="published").order_by("call_id", "direction", "id"))
-    columns = [
-        Column("序号", 6),
-        Column("申报批次", 30),
-        Column("项目名称", 40),
-        Column("申报单位", 32),
-        Column("统一社会信用代码", 22),
-        Column("申报方向", 30),
-        Column("推荐单位", 18),
-        Column("资助方式", 10),
-        Column("金额（万元）", 14, "0.00##"),
-        Column("公示截止（北京时间）", 20),
-    ]
-    rows = [
-        [
-            i,
-            a.call.name,
-            a.title,
-            a.organisation.name,
-            a.organisation.uscc,
-            f"{a.direction} {a.direction_name}",
-            a.organisation.recommending_unit_name,
-            "后补助" if a.funding == "post" else "前资助",
-            round((a.decided_amount or 0) / 10_000, 4),
-            timezone.localtime(a.objection_ends_at).strftime("%Y-%m-%d %H:%M") if a.objection_ends_at else "",
-        ]
-        for i, a in enumerate(apps, start=1)
-    ]
-    buf = io.BytesIO()
-    write_table(buf, sheet="公示名单", columns=columns, rows=rows)
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"publicity-{stamp}.xlsx\"; filename*=UTF-8''%E5%85%AC%E7%A4%BA%E5%90%8D%E5%8D%95-{stamp}.xlsx"
-    )
-    return response

@@ -1,4 +1,4 @@
-"""Public pages: the guide, 我能申报什么, and the 公示 lists."""
+"""Public pages: the guide and 我能申报什么 (the 公示 list is in `publicity.py`)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from django.utils import timezone
 
 from yongke.applications.selectors import calls_visible_to
 from yongke.applications.services import call_is_open
-from yongke.applications.stats import publicity_list
 from yongke.core.errors import BadInput, NotFound
+from yongke.core.money import parse_count, parse_yuan
 from yongke.guide import selectors
 from yongke.guide.facts import coerce_fact
+from yongke.guide.fit import default_model
 from yongke.guide.matching import match, questionnaire
 from yongke.orgs.selectors import organisation_facts, organisations_visible_to
 from yongke.portal.forms import direction_fact_specs, fact_initial
-from yongke.portal.views.common import annotate_directions, is_htmx, scope
+from yongke.portal.match_form import profile_form
+from yongke.portal.views.common import is_htmx, scope
 
 
 def guide_index(request: HttpRequest) -> HttpResponse:
@@ -76,8 +78,10 @@ def _answers(request: HttpRequest, facts) -> tuple[dict[str, Any], dict[str, str
                 value: Any = {"true": True, "false": False}.get(raw)
                 if value is None:
                     raise ValueError
-            elif fact.type in ("int", "money"):
-                value = int(raw.replace(",", "").replace("，", ""))
+            elif fact.type == "money":
+                value = parse_yuan(raw)  # "5000万", "5,000万元": as people type amounts
+            elif fact.type == "int":
+                value = parse_count(raw)
             elif fact.type == "number":
                 value = float(raw)
             else:
@@ -108,11 +112,15 @@ def match_page(request: HttpRequest) -> HttpResponse:
     answers, errors = _answers(request, all_questions)
     facts = {**known, **answers}
     asked = bool(request.GET) or org is not None
-    result = match(compiled, facts) if asked else None
+    # Type, industry, district and business scope order the directions by fit; the rules alone decide.
+    fit_model = default_model()
+    profile = profile_form(request.GET, org, fit_model)
+    result = match(compiled, facts, profile.profile(), fit_model) if asked else None
     values = {f.name: request.GET.get(f.name, fact_initial(f, known.get(f.name)) if f.name in known else "") for f in all_questions}
     context = {
         "version": version,
         "q": q,
+        "profile_form": profile,
         "result": result,
         "values": values,
         "errors": errors,
@@ -124,18 +132,3 @@ def match_page(request: HttpRequest) -> HttpResponse:
     if is_htmx(request):
         return render(request, "portal/_match_results.html", context)
     return render(request, "portal/match.html", context)
-
-
-# --------------------------------------------------------------------------- 公示
-
-
-def publicity(request: HttpRequest) -> HttpResponse:
-    apps = annotate_directions(request.user, publicity_list())
-    now = timezone.now()
-    groups: dict[int, dict[str, Any]] = {}
-    for a in apps:
-        g = groups.setdefault(a.call_id, {"call": a.call, "items": [], "total": 0})
-        a.window_open = bool(a.objection_ends_at and now < a.objection_ends_at)
-        g["items"].append(a)
-        g["total"] += a.decided_amount or 0
-    return render(request, "portal/publicity.html", {"groups": list(groups.values()), "now": now})

@@ -21,7 +21,8 @@ from yongke.applications.workflow import POST, PRE, WORKFLOWS
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import guide_for, guide_version_current
 from yongke.orgs.validators import RECOMMENDING_UNITS
-from yongke.portal.views.common import acting_user, address, annotate_directions, paginate, roles_required, scope
+from yongke.portal.texts import ACTION_LABELS, TARGET_LABELS, error_text
+from yongke.portal.views.common import acting_user, address, annotate_directions, keep_batch, paginate, roles_required, scope
 
 APPLICANT_ROLES = (Role.APPLICANT, Role.ORG_ADMIN)
 # The officer's queues, in the order work flows through them.
@@ -196,11 +197,14 @@ def batch(request: HttpRequest) -> HttpResponse:
             )
             done += 1
         except YongkeError as e:
-            failed.append(f"#{pk}：{e.message}")
+            failed.append((pk, error_text(e)))
     if done:
         messages.success(request, _("已办理 %(n)d 项。") % {"n": done})
-    for f in failed:
-        messages.error(request, f)
+    for pk, text in failed:
+        messages.error(request, _("申报 #%(id)d：%(error)s") % {"id": pk, "error": text})
+    if failed:
+        # The queue shows the ones not done still ticked, with the step and the comment as typed.
+        keep_batch(request, ids=[pk for pk, _text in failed], action=action, comment=comment, days=days)
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)
@@ -246,6 +250,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = paginate(request, qs.order_by("-at", "-id"), per_page=50)
     actions = sorted(
         {t.action for wf in (PRE, POST) for t in wf.transitions}
+        | set(ACTION_LABELS)
         | {
             "application_create",
             "application_update",
@@ -269,7 +274,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "actions": actions,
             "values": g,
             "querystring": rest.urlencode(),
-            "target_types": ["application", "organisation", "person", "user", "call"],
+            "target_types": list(TARGET_LABELS),
         },
     )
 

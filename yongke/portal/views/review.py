@@ -20,17 +20,20 @@ from yongke.accounts.models import Role
 from yongke.applications import services as app_services
 from yongke.applications.models import Application
 from yongke.applications.selectors import application_for, calls_visible_to, identity_hidden
+from yongke.core.directions import sort_directions
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.jobs.services import job_start_review_round
-from yongke.portal.forms import direction_fact_specs
+from yongke.portal.forms import direction_fact_specs, score_entry
+from yongke.portal.texts import error_field, error_text
 from yongke.portal.views.common import acting_user, direction_names, flash, roles_required
-from yongke.review import services
+from yongke.review import conf, services
 from yongke.review.models import Expert, ReviewAssignment, ReviewRound
 from yongke.review.scoring import DEFAULT_RUBRIC
-from yongke.review.selectors import assignments_for, ranking, round_for, rounds_visible_to
+from yongke.review.selectors import assignments_for, expert_pool_search, ranking, round_for, rounds_visible_to
 
 MODES = [("optimal", "最优匹配"), ("fair", "公平优先"), ("random", "随机抽取")]
+EXPERT_PAGE = 200  # experts listed at once; a search narrows the rest
 METHODS = [("trimmed", "去掉最高最低分的平均"), ("calibrated", "校准（标准分）平均"), ("mean", "算术平均")]
 
 
@@ -144,24 +147,17 @@ def expert_respond(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def expert_score(request: HttpRequest, pk: int) -> HttpResponse:
     task = _own_task(request, pk)
-    points: dict[str, float] = {}
-    errors: dict[str, str] = {}
-    for c in DEFAULT_RUBRIC:
-        raw = request.POST.get(f"points_{c.key}", "").strip()
-        try:
-            points[c.key] = int(raw) if raw.lstrip("-").isdigit() else float(raw)
-        except ValueError:
-            errors[c.key] = _("请填写 0 至 %(max)d 之间的分数。") % {"max": c.max_points}
-    comment = request.POST.get("comment", "")
+    # Every score and the comment checked at once (forms.score_entry), then the service.
+    points, comment, errors = score_entry(DEFAULT_RUBRIC, request.POST)
     if not errors:
         try:
             services.score_submit(actor=acting_user(request), assignment=task, points=points, comment=comment)
         except YongkeError as e:
-            field = str(e.detail.get("field", "")) if isinstance(e.detail, dict) else ""
+            field = error_field(e) or ""
             if field.startswith("points."):
-                errors[field.split(".", 1)[1]] = e.message
+                errors[field.split(".", 1)[1]] = error_text(e, named=False)
             elif field == "comment":
-                errors["comment"] = e.message
+                errors["comment"] = error_text(e, named=False)
             else:
                 flash(request, e)
                 return redirect("portal:expert_task", pk=task.pk)
@@ -180,6 +176,20 @@ def expert_score(request: HttpRequest, pk: int) -> HttpResponse:
 def _int_or_none(raw: str | None) -> int | None:
     raw = (raw or "").strip()
     return int(raw) if raw.isdigit() else None
+
+
+def _float_or_none(raw: str | None, message: str) -> float | None:
+    """A number typed in a form (blank: the default); ValueError carries the message to show."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(message) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(message)
+    return value
 
 
 def _call_choices(request: HttpRequest) -> list[Any]:
@@ -234,6 +244,8 @@ def officer_assignment(request: HttpRequest) -> HttpResponse:
             "modes": MODES,
             "directions": _direction_choices(call),
             "values": request.POST or {},
+            "floor_default": conf.affinity_floor(),
+            "time_limit_default": conf.fair_time_limit(),
         },
     )
 
@@ -243,7 +255,7 @@ def _direction_choices(call) -> list[tuple[str, str]]:
         return []
     guide = compiled_for(call.guide_version).guide
     names = {d.id: d.name for d in guide.directions}
-    return [(d, names.get(d, "")) for d in call.directions]
+    return [(d, names.get(d, "")) for d in sort_directions(call.directions)]
 
 
 def _assignment_run(request: HttpRequest) -> HttpResponse:
@@ -269,6 +281,12 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("单对最大概率应为 0 至 1 之间的小数。"))
             return redirect(back)
+    try:
+        floor = _float_or_none(p.get("affinity_floor"), _("匹配度下限应为数字。"))
+        time_limit = _float_or_none(p.get("time_limit"), _("求解时限应为 1 至 3600 之间的秒数。")) if mode == "fair" else None
+    except ValueError as bad:
+        messages.error(request, str(bad))
+        return redirect(back)
     forced = []
     for pair in (x for x in p.get("forced", "").split(",") if x.strip()):
         a, _sep, e = pair.partition(":")
@@ -289,6 +307,9 @@ def _assignment_run(request: HttpRequest) -> HttpResponse:
             seed=_int_or_none(p.get("seed")) if mode == "random" else None,
             max_prob=max_prob,
             due_at=due_at,
+            affinity_floor=floor,
+            one_per_organisation=p.get("one_per_organisation") == "1",
+            time_limit=time_limit,
         )
     except YongkeError as e:
         flash(request, e)
@@ -316,7 +337,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(Role.OFFICER)
 def officer_ranking(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        return _panel_move(request)
+        return _waive(request) if request.POST.get("op") == "waive" else _panel_move(request)
     rounds = list(rounds_visible_to(request.user).filter(status__in=("assigned", "closed")).order_by("-created_at", "-id")[:30])
     method = request.GET.get("method", "trimmed")
     if method not in dict(METHODS):
@@ -333,8 +354,11 @@ def officer_ranking(request: HttpRequest) -> HttpResponse:
         names = {d.id: d.name for d in compiled_for(rnd.call.guide_version).guide.directions}
         budgets = rnd.call.budgets or {}
         directions = []
-        for d, rows in result["directions"].items():
-            for r in rows:
+        incomplete = result["incomplete"]
+        for d in sort_directions(set(result["directions"]) | set(incomplete)):
+            rows = result["directions"].get(d, [])
+            pending = incomplete.get(d, [])
+            for r in (*rows, *pending):
                 r["expert_scores"] = sorted(((experts.get(e, e), round(s, 2)) for e, s in r["scores"].items()), key=lambda x: x[0])
             line_after = next((i for i, r in enumerate(rows) if not r["funded"]), None)
             directions.append(
@@ -342,15 +366,63 @@ def officer_ranking(request: HttpRequest) -> HttpResponse:
                     "id": d,
                     "name": names.get(d, ""),
                     "rows": rows,
+                    "pending": pending,
                     "line_at": line_after,
                     "n": len(rows),
                     "budget": budgets.get(d, budgets.get(d.split(".")[0])),
                 }
             )
         ctx.update(
-            {"directions": directions, "flagged": [{"name": experts.get(e, e), **st} for e, st in result["flagged_experts"].items()]}
+            {
+                "directions": directions,
+                "review": result["review"],
+                "flagged": [{"name": experts.get(e, e), **st} for e, st in result["flagged_experts"].items()],
+            }
         )
     return render(request, "portal/officer_ranking.html", ctx)
+
+
+def _waive(request: HttpRequest) -> HttpResponse:
+    """The officer records why an application is decided before every expert has scored."""
+    p = request.POST
+    rnd = round_for(request.user, _int_or_none(p.get("round")) or 0)
+    back = f"{reverse('portal:officer_ranking')}?round={rnd.pk}&method={p.get('method', 'trimmed')}"
+    app = application_for(request.user, _int_or_none(p.get("application")) or 0)
+    try:
+        services.review_waiver_record(actor=acting_user(request), round=rnd, application=app, reason=p.get("reason", ""))
+    except YongkeError as e:
+        flash(request, e)
+    else:
+        messages.success(request, _("理由已记录，可在申报页办理拟立项；理由显示在办理过程中。"))
+    return redirect(back)
+
+
+# --------------------------------------------------------------------------- the officer: the expert pool
+
+
+@roles_required(Role.OFFICER)
+def officer_experts(request: HttpRequest) -> HttpResponse:
+    """The expert pool: who is in it, their fields, organisation and load, searchable."""
+    q = request.GET.get("q", "").strip()[:100]
+    industry = request.GET.get("field", "").strip()[:8]
+    availability = request.GET.get("available", "")
+    available = {"1": True, "0": False}.get(availability)
+    pool = expert_pool_search(request.user, text=q, industry=industry, available=available)
+    total = pool.count()
+    experts = list(pool[:EXPERT_PAGE])
+    return render(
+        request,
+        "portal/officer_experts.html",
+        {
+            "experts": experts,
+            "total": total,
+            "shown": len(experts),
+            "q": q,
+            "field": industry,
+            "available": availability,
+            "page_size": EXPERT_PAGE,
+        },
+    )
 
 
 def _panel_move(request: HttpRequest) -> HttpResponse:

@@ -38,6 +38,19 @@ its root node after five minutes. The method here keeps every step exact and sma
      per pair plus its own row), which is equally exact.
    * If no enumerated family is feasible, G grows until the enumeration is complete, where
      the MILP's infeasibility is a proof.
+
+Experts of different organisations (`Instance.group`): a set is a column only if its experts
+come from different organisations. "At most one per organisation, k in all" is a matroid, so
+the best set by any weight is still greedy (each organisation's best, then the top k of those),
+and every bound above — which drops that rule — stays a valid bound; the branch and bound skips
+a second expert of an organisation already in the set, and a pair-modelled application gets a
+row per organisation.
+
+A time limit (`time_limit`, seconds) bounds the whole fair phase: each LP and MILP is given
+what is left of it, the branch and bound looks at the clock, and when it runs out the best
+assignment found so far is returned with what is proven about it: the worst application's
+affinity lies between `threshold` and `threshold_upper_bound`, and the total is within
+`gap.total` of the best total at that threshold. Without a stop both gaps are zero.
 """
 
 from __future__ import annotations
@@ -56,6 +69,39 @@ START_GAP = 5e-4
 # Beyond this many sets within the gap, an application is modelled by its pairs instead.
 MAX_SETS_PER_APP = 300
 MAX_PRICING_ROUNDS = 1000
+DEFAULT_TIME_LIMIT = 30.0  # seconds for the fair phase when the caller sets none
+CLOCK_EVERY = 2048  # branch-and-bound nodes between two looks at the clock
+
+
+class Stopped(Exception):
+    """The time limit ran out. `partial`: an assignment meeting the threshold being checked,
+    with an upper bound on the best total at that threshold, when the MILP had one."""
+
+    def __init__(self, partial: tuple[np.ndarray, float, float] | None = None) -> None:
+        super().__init__("time limit reached")
+        self.partial = partial
+
+
+def top_mask(app_sorted: np.ndarray, grp_sorted: np.ndarray | None, r: np.ndarray) -> np.ndarray:
+    """Within each application's run (sorted best first), its best r positions with at most one per
+    organisation (grp >= 0; -1: none): each organisation's first, then the first r of those.
+    Greedy is exact here: "r in all, one per organisation" is a matroid."""
+    size = app_sorted.size
+    if grp_sorted is None:
+        eligible = np.ones(size, dtype=bool)
+    else:
+        eligible = grp_sorted < 0
+        grouped = np.flatnonzero(grp_sorted >= 0)
+        if grouped.size:
+            key = app_sorted[grouped] * (int(grp_sorted.max()) + 1) + grp_sorted[grouped]
+            _, first = np.unique(key, return_index=True)
+            eligible[grouped[first]] = True
+    idx = np.flatnonzero(eligible)
+    a = app_sorted[idx]
+    rank = np.arange(idx.size) - np.searchsorted(a, a, side="left")
+    mask = np.zeros(size, dtype=bool)
+    mask[idx[rank < r[a]]] = True
+    return mask
 
 
 _banner_shown = False
@@ -103,11 +149,19 @@ SortedFree = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def best_possible(inst: Instance, sf: SortedFree | None = None) -> np.ndarray:
-    """Each application's affinity if it alone chose: forced pairs plus its best free pairs."""
-    _order, starts, csum = sf or _sorted_free(inst)
-    r = np.clip(inst.k - inst.forced_per_app(), 0, starts[1:] - starts[:-1])
-    best: np.ndarray = _forced_sum(inst) + csum[starts[:-1] + r] - csum[starts[:-1]]
-    return best
+    """Each application's affinity if it alone chose: forced pairs plus its best free pairs
+    (one per organisation when organisations bind)."""
+    order, starts, csum = sf or _sorted_free(inst)
+    if inst.group is None:
+        r = np.clip(inst.k - inst.forced_per_app(), 0, starts[1:] - starts[:-1])
+        best: np.ndarray = _forced_sum(inst) + csum[starts[:-1] + r] - csum[starts[:-1]]
+        return best
+    r = np.maximum(inst.k - inst.forced_per_app(), 0)
+    a = inst.edge_app[order]
+    chosen = top_mask(a, inst.group[inst.edge_expert[order]], r)
+    picked = np.bincount(a[chosen], weights=inst.score_int[order][chosen].astype(float), minlength=inst.n).astype(np.int64)
+    grouped: np.ndarray = _forced_sum(inst) + picked
+    return grouped
 
 
 def _usable(inst: Instance, T: int, sf: SortedFree | None = None) -> np.ndarray | None:
@@ -134,6 +188,8 @@ def _search(
     floor: float | None = None,
     cap: int = 1,
     incumbent: float = -np.inf,
+    groups: np.ndarray | None = None,
+    deadline: float = np.inf,
 ) -> list[tuple[float, tuple[int, ...]]] | None:
     """Sets of r positions with sum(s) >= tau: the best by sum(w) (floor None), or all with sum(w) >= floor.
 
@@ -144,11 +200,12 @@ def _search(
     Lagrangian optimum (see `_multipliers`) makes the bound tight and the tree tiny; lam = 0
     is still correct. Returns None when more than `cap` sets qualify. In best mode,
     `incumbent` is the weight of a set already known to reach tau: only strictly better sets
-    are looked for (an empty list means none exists).
+    are looked for (an empty list means none exists). `groups` (per position, -1: none): a set
+    holds at most one position of each group. Past `deadline` (perf_counter) it raises Stopped.
     """
     if len(w) < r:
         return []
-    tree = _SetSearch(w, s, r, tau, lam=lam, floor=floor, cap=cap, incumbent=incumbent)
+    tree = _SetSearch(w, s, r, tau, lam=lam, floor=floor, cap=cap, incumbent=incumbent, groups=groups, deadline=deadline)
     if r == 0:
         return [(0.0, ())] if tau <= 0 else []
     if not tree.branch(0, r, 0.0, 0):
@@ -170,6 +227,8 @@ class _SetSearch:
         floor: float | None,
         cap: int,
         incumbent: float,
+        groups: np.ndarray | None = None,
+        deadline: float = np.inf,
     ) -> None:
         size = len(w)
         wv = np.asarray(w, dtype=np.float64)
@@ -194,24 +253,38 @@ class _SetSearch:
         self.combo: list[int] = []
         self.best_mode = floor is None
         self.lo_floor = (floor - self.eps) if floor is not None else 0.0
+        # Each position's group (-1: none) and the groups the partial set holds.
+        self.G: list[int] | None = None if groups is None else np.asarray(groups, dtype=np.int64)[self.perm].tolist()
+        self.held: set[int] = set()
+        self.deadline, self.nodes = deadline, 0
 
     def branch(self, start: int, need: int, cur_w: float, cur_s: int) -> bool:
         """Extend the partial set `combo` by `need` positions from `start` on; False when more than `cap` sets qualify."""
-        W, S, ck, top_s, tau, eps = self.W, self.S, self.ck, self.top_s, self.tau, self.eps
+        W, S, ck, top_s, tau, eps, G, held = self.W, self.S, self.ck, self.top_s, self.tau, self.eps, self.G, self.held
         best_mode, lo_floor = self.best_mode, self.lo_floor
+        self.nodes += 1
+        if self.nodes % CLOCK_EVERY == 0 and time.perf_counter() > self.deadline:
+            raise Stopped()
         slack = self.lam * (tau - cur_s)
         for p in range(start, self.size - need + 1):
+            # Both bounds ignore the groups, so they only overestimate: stopping on them stays exact.
             bound = cur_w + ck[p + need] - ck[p] - slack
             if (bound <= self.best + eps) if best_mode else (bound < lo_floor):
                 break
             if cur_s + top_s[p][need] < tau:
                 break
+            g = G[p] if G is not None else -1
+            if g >= 0 and g in held:
+                continue  # a second expert of an organisation already in the set
             if need == 1:
                 if S[p] + cur_s >= tau and not self.complete(p, cur_w + W[p]):
                     return False
                 continue
             self.combo.append(p)
+            if g >= 0:
+                held.add(g)
             ok = self.branch(p + 1, need - 1, cur_w + W[p], cur_s + S[p])
+            held.discard(g)
             self.combo.pop()
             if not ok:
                 return False
@@ -284,6 +357,10 @@ class _Check:
         self.forced = forced[np.argsort(inst.edge_app[forced], kind="stable")]
         self.fstarts = np.searchsorted(inst.edge_app[self.forced], np.arange(n + 1))
         self.tol = 1e-7 * max(1.0, float(np.abs(inst.score_int).max(initial=1)) * max(inst.k, 1))
+        # Each free pair's organisation (-1: none), when organisations bind.
+        self.grp: np.ndarray | None = None if inst.group is None else inst.group[self.expert]
+        # Each application's best set by score (one per organisation): it reaches tau whenever any set does.
+        self.by_score = top_mask(self.app, self.grp, self.r)
 
     # ----------------------------------------------------------------- pricing
 
@@ -304,6 +381,12 @@ class _Check:
         app_sorted = self.app[order]
         rank = np.arange(order.size) - self.starts[app_sorted]
         top = rank < self.r[app_sorted]
+        regrouped = np.zeros(0, dtype=np.int64)
+        if self.grp is not None:
+            # The best r by weight, one per organisation (greedy is exact on that matroid).
+            grouped_top = top_mask(app_sorted, self.grp[order], self.r)
+            regrouped = np.unique(app_sorted[top != grouped_top])
+            top = grouped_top
         ws = w[order]
         best = np.bincount(app_sorted[top], weights=ws[top], minlength=n)
         reach = np.bincount(app_sorted[top], weights=self.s[order][top].astype(float), minlength=n)
@@ -311,52 +394,81 @@ class _Check:
         lams: dict[int, float] = {}
         hard_apps = np.flatnonzero(reach < self.tau - 0.5)
         if hard_apps.size:
-            # The best-by-score set reaches tau whenever any set does, so its weight is a
-            # floor for the search; a pair that cannot lift a set to that floor is skipped.
-            first, r = self.starts[:-1], self.r
-            by_score = np.arange(self.free.size) - self.starts[self.app] < r[self.app]
-            floor = np.bincount(self.app[by_score], weights=w[by_score], minlength=n)
-            cw = np.concatenate([[0.0], np.cumsum(ws)])
-            top_r1 = cw[first + np.maximum(r - 1, 0)] - cw[first]
-            useful = (rank < r[app_sorted] - 1) | (ws + top_r1[app_sorted] >= floor[app_sorted] - self.tol)
-            is_hard = np.zeros(n, dtype=bool)
-            is_hard[hard_apps] = True
-            cand = np.flatnonzero(useful & is_hard[app_sorted])
-            gid = np.searchsorted(hard_apps, app_sorted[cand])
-            lam = _multipliers(gid, ws[cand], self.s[order][cand], r[hard_apps], self.tau[hard_apps].astype(float))
-            quick: dict[int, tuple[float, np.ndarray]] = {}
-            if cut is not None:
-                key = ws[cand] + lam[gid] * self.s[order][cand]
-                o2 = np.lexsort((-key, gid))
-                gstart = np.searchsorted(gid[o2], np.arange(hard_apps.size + 1))
-                top2 = np.arange(o2.size) - gstart[gid[o2]] < r[hard_apps][gid[o2]]
-                sel = cand[o2][top2]
-                g_sel = gid[o2][top2]
-                wsum = np.bincount(g_sel, weights=ws[sel], minlength=hard_apps.size)
-                ssum = np.bincount(g_sel, weights=self.s[order][sel].astype(float), minlength=hard_apps.size)
-                good = np.flatnonzero((ssum >= self.tau[hard_apps] - 0.5) & (wsum > cut[hard_apps]))
-                for g in good.tolist():
-                    quick[int(hard_apps[g])] = (float(wsum[g]), sel[g_sel == g])
-            for g, i in enumerate(hard_apps.tolist()):
-                lams[i] = float(lam[g])
-                if i in quick:
-                    best[i] = quick[i][0]
-                    hard[i] = tuple(sorted((quick[i][1] - self.starts[i]).tolist()))
-                    continue
-                lo, hi = self.starts[i], self.starts[i + 1]
-                local = np.flatnonzero(useful[lo:hi])
-                pos = order[lo:hi][local]
-                res = _search(w[pos], self.s[pos], int(self.r[i]), int(self.tau[i]), lam=float(lam[g]), incumbent=float(floor[i]))
-                if res:
-                    best[i] = res[0][0]
-                    hard[i] = tuple(local[list(res[0][1])].tolist())
-                else:  # nothing beats the best-by-score set
-                    best[i] = floor[i]
-                    seg = order[lo:hi]
-                    rank_of = np.empty(seg.size, dtype=np.int64)
-                    rank_of[seg - lo] = np.arange(seg.size)
-                    hard[i] = tuple(sorted(rank_of[: self.r[i]].tolist()))
+            self._price_hard(w, cut, order, rank, best, hard, lams, hard_apps)
+        for i in regrouped.tolist():
+            if i not in hard:  # its best set is not simply its first r positions
+                hard[i] = tuple(np.flatnonzero(top[self.starts[i] : self.starts[i + 1]]).tolist())
         return _Pricing(best, order, hard, lams)
+
+    def _price_hard(
+        self,
+        w: np.ndarray,
+        cut: np.ndarray | None,
+        order: np.ndarray,
+        rank: np.ndarray,
+        best: np.ndarray,
+        hard: dict[int, tuple[int, ...]],
+        lams: dict[int, float],
+        hard_apps: np.ndarray,
+    ) -> None:
+        """The applications whose best set by weight misses tau: a Lagrangian set that already beats
+        the cut, else the exact branch and bound; fills best, hard and lams for them."""
+        n = self.inst.n
+        app_sorted = self.app[order]
+        ws = w[order]
+        # The best-by-score set reaches tau whenever any set does, so its weight is a
+        # floor for the search; a pair that cannot lift a set to that floor is skipped.
+        first, r = self.starts[:-1], self.r
+        by_score = self.by_score
+        floor = np.bincount(self.app[by_score], weights=w[by_score], minlength=n)
+        cw = np.concatenate([[0.0], np.cumsum(ws)])
+        top_r1 = cw[first + np.maximum(r - 1, 0)] - cw[first]
+        useful = (rank < r[app_sorted] - 1) | (ws + top_r1[app_sorted] >= floor[app_sorted] - self.tol)
+        is_hard = np.zeros(n, dtype=bool)
+        is_hard[hard_apps] = True
+        cand = np.flatnonzero(useful & is_hard[app_sorted])
+        gid = np.searchsorted(hard_apps, app_sorted[cand])
+        lam = _multipliers(gid, ws[cand], self.s[order][cand], r[hard_apps], self.tau[hard_apps].astype(float))
+        quick: dict[int, tuple[float, np.ndarray]] = {}
+        if cut is not None:
+            key = ws[cand] + lam[gid] * self.s[order][cand]
+            o2 = np.lexsort((-key, gid))
+            top2 = top_mask(gid[o2], None if self.grp is None else self.grp[order][cand][o2], r[hard_apps])
+            sel = cand[o2][top2]
+            g_sel = gid[o2][top2]
+            wsum = np.bincount(g_sel, weights=ws[sel], minlength=hard_apps.size)
+            ssum = np.bincount(g_sel, weights=self.s[order][sel].astype(float), minlength=hard_apps.size)
+            good = np.flatnonzero((ssum >= self.tau[hard_apps] - 0.5) & (wsum > cut[hard_apps]))
+            for g in good.tolist():
+                quick[int(hard_apps[g])] = (float(wsum[g]), sel[g_sel == g])
+        for g, i in enumerate(hard_apps.tolist()):
+            lams[i] = float(lam[g])
+            if i in quick:
+                best[i] = quick[i][0]
+                hard[i] = tuple(sorted((quick[i][1] - self.starts[i]).tolist()))
+                continue
+            lo, hi = self.starts[i], self.starts[i + 1]
+            local = np.flatnonzero(useful[lo:hi])
+            pos = order[lo:hi][local]
+            res = _search(
+                w[pos],
+                self.s[pos],
+                int(self.r[i]),
+                int(self.tau[i]),
+                lam=float(lam[g]),
+                incumbent=float(floor[i]),
+                groups=None if self.grp is None else self.grp[pos],
+                deadline=self.solver.deadline,
+            )
+            if res:
+                best[i] = res[0][0]
+                hard[i] = tuple(local[list(res[0][1])].tolist())
+            else:  # nothing beats the best-by-score set
+                best[i] = floor[i]
+                seg = order[lo:hi]
+                rank_of = np.empty(seg.size, dtype=np.int64)
+                rank_of[seg - lo] = np.arange(seg.size)
+                hard[i] = tuple(sorted(rank_of[np.flatnonzero(by_score[lo:hi])].tolist()))
 
     def best_set(self, pr: _Pricing, i: int) -> np.ndarray:
         """Free edge ids of application i's best set in a pricing pass."""
@@ -439,11 +551,14 @@ class _Check:
             """Price and add columns until none improves; the last duals, pricing and constants."""
             stats = self.solver.stats
             for _ in range(MAX_PRICING_ROUNDS):
+                h.setOptionValue("time_limit", h.getRunTime() + self.solver.remaining())  # HiGHS's clock adds up its runs
                 t0 = time.perf_counter()
                 h.run()
                 stats["lps"] += 1
                 stats["lp_seconds"] += time.perf_counter() - t0
                 status = h.modelStatusToString(h.getModelStatus())
+                if status == "Time limit reached":
+                    raise Stopped()
                 if status != "Optimal":
                     raise SolverError(f"HiGHS LP status {status}")
                 y = np.asarray(h.getSolution().row_dual, dtype=float)
@@ -527,7 +642,15 @@ class _Check:
                 sets[i] = [self.free[seg]]  # only one candidate set; it is the best, so feasible
                 continue
             res = _search(
-                w[seg], self.s[seg], int(r[i]), int(self.tau[i]), lam=float(lam.get(i, 0.0)), floor=float(floor[i]), cap=MAX_SETS_PER_APP
+                w[seg],
+                self.s[seg],
+                int(r[i]),
+                int(self.tau[i]),
+                lam=float(lam.get(i, 0.0)),
+                floor=float(floor[i]),
+                cap=MAX_SETS_PER_APP,
+                groups=None if self.grp is None else self.grp[seg],
+                deadline=self.solver.deadline,
             )
             if res is None:
                 pairs[i] = self.free[seg]
@@ -544,8 +667,11 @@ class _Check:
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         side_apps = sorted(pairs)
         side_row = {i: n + m + t for t, i in enumerate(side_apps)}
-        row_lo = np.concatenate([np.ones(n), inst.min_load, [self.T - 0.5] * len(side_apps)]).astype(float)
-        row_hi = np.concatenate([np.ones(n), inst.max_load, [np.inf] * len(side_apps)]).astype(float)
+        # A pair-modelled application takes at most one expert of each organisation: a row per one.
+        own_edges = {i: np.concatenate([self.forced[self.fstarts[i] : self.fstarts[i + 1]], pairs[i]]) for i in side_apps}
+        org_row = self._org_rows(own_edges, n + m + len(side_apps))
+        row_lo = np.concatenate([np.ones(n), inst.min_load, [self.T - 0.5] * len(side_apps), np.zeros(len(org_row))]).astype(float)
+        row_hi = np.concatenate([np.ones(n), inst.max_load, [np.inf] * len(side_apps), np.ones(len(org_row))]).astype(float)
         for i in side_apps:
             row_lo[i] = row_hi[i] = inst.k
         h.addRows(
@@ -569,16 +695,19 @@ class _Check:
                 meaning.append(np.concatenate([self.forced[self.fstarts[i] : self.fstarts[i + 1]], fe]))
                 nnz += rows.size
         for i in side_apps:
-            own = np.concatenate([self.forced[self.fstarts[i] : self.fstarts[i + 1]], pairs[i]])
-            for e in own.tolist():
+            for e in own_edges[i].tolist():
                 sc = float(inst.score_int[e])
                 costs.append(sc)
                 lower.append(1.0 if inst.forced[e] else 0.0)
                 starts.append(nnz)
-                index.append(np.array([i, n + inst.edge_expert[e], side_row[i]]))
-                values.append(np.array([1.0, 1.0, sc]))
+                prow = [i, n + int(inst.edge_expert[e]), side_row[i]]
+                g = -1 if inst.group is None else int(inst.group[inst.edge_expert[e]])
+                if g >= 0:
+                    prow.append(org_row[(i, g)])
+                index.append(np.array(prow))
+                values.append(np.array([1.0, 1.0, sc, 1.0][: len(prow)]))
                 meaning.append(np.array([e]))
-                nnz += 3
+                nnz += len(prow)
         ncols = len(costs)
         idx = np.concatenate(index).astype(np.int32)
         h.addCols(
@@ -592,8 +721,25 @@ class _Check:
             np.concatenate(values),
         )
         h.changeColsIntegrality(ncols, np.arange(ncols, dtype=np.int32), np.full(ncols, int(highspy.HighsVarType.kInteger), dtype=np.uint8))
+        return self._run_milp(h, meaning, ncols)
+
+    def _org_rows(self, own_edges: dict[int, np.ndarray], first: int) -> dict[tuple[int, int], int]:
+        """A row for each (pair-modelled application, organisation) of its candidates, numbered from first."""
+        inst = self.inst
+        rows: dict[tuple[int, int], int] = {}
+        if inst.group is not None:
+            for i, edges in own_edges.items():
+                for g in inst.group[inst.edge_expert[edges]].tolist():
+                    if g >= 0:
+                        rows.setdefault((i, g), first + len(rows))
+        return rows
+
+    def _run_milp(self, h: Any, meaning: list[np.ndarray], ncols: int) -> tuple[np.ndarray, float] | None:
+        """Solve the MILP built in h within what is left of the time limit."""
+        inst = self.inst
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 0.5)  # the objective is an integer: less than 1 apart is optimal
+        h.setOptionValue("time_limit", h.getRunTime() + self.solver.remaining())  # HiGHS's clock adds up its runs
         t0 = time.perf_counter()
         h.run()
         self.solver.stats["milps"] += 1
@@ -602,13 +748,24 @@ class _Check:
         status = h.modelStatusToString(h.getModelStatus())
         if status == "Infeasible":
             return None
+        if status == "Time limit reached":
+            info = h.getInfo()
+            if info.primal_solution_status != 2:  # no feasible point yet
+                raise Stopped()
+            chosen = self._chosen(h, meaning)
+            raise Stopped((chosen, float(inst.score_int[chosen].sum()), float(info.mip_dual_bound)))
         if status != "Optimal":
             raise SolverError(f"HiGHS MILP status {status}")
+        chosen = self._chosen(h, meaning)
+        return chosen, float(inst.score_int[chosen].sum())
+
+    def _chosen(self, h: Any, meaning: list[np.ndarray]) -> np.ndarray:
+        """The edges of the MILP's solution, checked: a solver slip must never reach a file."""
         x = np.asarray(h.getSolution().col_value) > 0.5
         chosen = np.sort(np.concatenate([meaning[c] for c in np.flatnonzero(x).tolist()]))
-        if violations(inst, chosen) or (self.solver.totals(chosen) < self.T).any():
+        if violations(self.inst, chosen) or (self.solver.totals(chosen) < self.T).any():
             raise SolverError("HiGHS returned an assignment that breaks a constraint")
-        return chosen, float(inst.score_int[chosen].sum())
+        return chosen
 
     def solve(self, ref: np.ndarray) -> np.ndarray | None:
         res = self.lp(ref)
@@ -633,7 +790,15 @@ class _Check:
         while True:
             sets, pairs = self.enumerate_sets(pr, G)
             self.solver.stats["gap_rounds"] += 1
-            out = self.milp(sets, pairs)
+            try:
+                out = self.milp(sets, pairs)
+            except Stopped as stop:
+                if stop.partial is not None:
+                    # Sets outside the enumeration are worth at most bound - G: the total's bound is
+                    # the MILP's own or that, whichever is higher, and never above the LP's.
+                    chosen, value, dual = stop.partial
+                    stop.partial = (chosen, value, min(bound + slack, max(dual, bound - G + slack)))
+                raise
             if out is None:
                 if full_gap <= G:
                     return None
@@ -646,12 +811,17 @@ class _Check:
 
 
 class FairSolver:
-    """The lexicographic max-min solve; `stats` records every check for the audit trail."""
+    """The lexicographic max-min solve; `stats` records every check for the audit trail.
 
-    def __init__(self, inst: Instance, optimal: np.ndarray) -> None:
+    `time_limit` (seconds, None: DEFAULT_TIME_LIMIT) bounds everything after the optimal flow.
+    """
+
+    def __init__(self, inst: Instance, optimal: np.ndarray, *, time_limit: float | None = None) -> None:
         self.inst = inst
         self.optimal = optimal
         self.sorted_free = _sorted_free(inst)
+        self.time_limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
+        self.deadline = time.perf_counter() + self.time_limit
         self.stats: dict[str, Any] = {
             "checks": [],
             "lps": 0,
@@ -662,52 +832,63 @@ class FairSolver:
             "milp_seconds": 0.0,
         }
 
+    def remaining(self) -> float:
+        """Seconds left before the time limit; Stopped when none are."""
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
+            raise Stopped()
+        return left
+
     def totals(self, chosen: np.ndarray) -> np.ndarray:
         inst = self.inst
         return np.bincount(inst.edge_app[chosen], weights=inst.score_int[chosen].astype(float), minlength=inst.n).astype(np.int64)
 
     def solve(self) -> tuple[np.ndarray, dict[str, Any]]:
         inst = self.inst
-        best = self.optimal
-        if inst.n == 0:
-            return best, {"threshold": 0.0, "upper_bound": 0.0}
-        lo = int(self.totals(best).min())
-        ub = int(best_possible(inst, self.sorted_free).min())
-        hi = ub
-        if hi > lo:
-            found = self.check(hi, best)
-            if found is not None:
-                best, lo = found, hi
-            else:
-                hi -= 1
-                while lo < hi:
-                    mid = (lo + hi + 1) // 2
-                    found = self.check(mid, best)
-                    if found is None:
-                        hi = mid - 1
-                    else:
-                        best = found
-                        lo = max(mid, int(self.totals(found).min()))
+        state = _Bisection(self, self.optimal)
+        if inst.n:
+            try:
+                state.run()
+            except Stopped as stop:
+                state.stopped(stop)
+        scale = inst.scale
+        total = float(inst.score_int[state.best].sum())
         info = {
-            "threshold": lo / inst.scale,
-            "upper_bound": ub / inst.scale,
-            "optimal_mode_worst": float(self.totals(self.optimal).min()) / inst.scale,
+            "threshold": state.lo / scale,
+            "upper_bound": state.ub / scale,
+            "threshold_upper_bound": state.hi / scale,
+            "optimal_mode_worst": float(self.totals(self.optimal).min()) / scale if inst.n else 0.0,
+            "proven_optimal": not state.timed_out,
+            "timed_out": state.timed_out,
+            "time_limit": self.time_limit,
+            "gap": {
+                "worst": (state.hi - state.lo) / scale,
+                "total": (state.total_bound - total) / scale,
+                "total_upper_bound": state.total_bound / scale,
+            },
             **{k: round(v, 3) if isinstance(v, float) else v for k, v in self.stats.items()},
         }
-        return best, info
+        return state.best, info
 
     def check(self, T: int, ref: np.ndarray) -> np.ndarray | None:
         """Max-total assignment with every application >= T, or None when none exists.
 
         `ref` is a valid assignment maximising the total under a lower threshold; if it
         already reaches T it is the answer (a relaxation's optimum that is feasible).
+        Raises Stopped when the time limit runs out first.
         """
         t0 = time.perf_counter()
-        if (self.totals(ref) >= T).all():
-            result: np.ndarray | None = ref
-        else:
-            free = _usable(self.inst, T, self.sorted_free)
-            result = None if free is None else _Check(self, T, free).solve(ref)
+        result: np.ndarray | None
+        try:
+            if (self.totals(ref) >= T).all():
+                result = ref
+            else:
+                self.remaining()
+                free = _usable(self.inst, T, self.sorted_free)
+                result = None if free is None else _Check(self, T, free).solve(ref)
+        except Stopped:
+            self.stats["checks"].append({"threshold": T / self.inst.scale, "feasible": None, "seconds": round(time.perf_counter() - t0, 3)})
+            raise
         self.stats["checks"].append(
             {
                 "threshold": T / self.inst.scale,
@@ -716,3 +897,50 @@ class FairSolver:
             }
         )
         return result
+
+
+class _Bisection:
+    """The search over the threshold: what is found (lo, best) and proven (hi, total_bound) so far."""
+
+    def __init__(self, solver: FairSolver, optimal: np.ndarray) -> None:
+        self.solver = solver
+        inst = solver.inst
+        self.best = optimal
+        # The optimal flow has the largest total of all: exact for its own worst application.
+        self.total_bound = int(inst.score_int[optimal].sum())
+        self.lo = int(solver.totals(optimal).min()) if inst.n else 0
+        self.ub = int(best_possible(inst, solver.sorted_free).min()) if inst.n else 0
+        self.hi = max(self.ub, self.lo)
+        self.timed_out = False
+        self.checking = self.hi
+
+    def found(self, T: int, chosen: np.ndarray, total_bound: int) -> None:
+        self.best = chosen
+        self.lo = max(T, int(self.solver.totals(chosen).min()))
+        self.total_bound = total_bound
+
+    def run(self) -> None:
+        solver, inst = self.solver, self.solver.inst
+        if self.hi <= self.lo:
+            return
+        self.checking = self.hi
+        found = solver.check(self.hi, self.best)
+        if found is not None:
+            self.found(self.hi, found, int(inst.score_int[found].sum()))
+            return
+        self.hi -= 1
+        while self.lo < self.hi:
+            mid = (self.lo + self.hi + 1) // 2
+            self.checking = mid
+            found = solver.check(mid, self.best)
+            if found is None:
+                self.hi = mid - 1
+            else:
+                self.found(mid, found, int(inst.score_int[found].sum()))
+
+    def stopped(self, stop: Stopped) -> None:
+        """The time limit: keep what is proven; an assignment the MILP had at the threshold being checked counts."""
+        self.timed_out = True
+        if stop.partial is not None:
+            chosen, _value, bound = stop.partial
+            self.found(self.checking, chosen, int(np.floor(bound + 1e-9)))

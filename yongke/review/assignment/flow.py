@@ -13,6 +13,12 @@ an optimum of the LP relaxation: nothing fractional can do better.
 `cap=(p, q)` scales every unit by q and caps each pair at p: the integral optimum of that
 network is the exact optimum of the LP with x_ij <= p/q, which is what random mode samples
 from.
+
+Experts of different organisations (`Instance.group`): each (application, organisation) with
+two or more candidates becomes a node between the application and those experts, reached by
+one arc of capacity one review (q units). The network stays a network — the application rows
+and their organisation rows are one laminar family, the expert rows another — so the matrix
+is still totally unimodular and the flow is still the LP optimum, constraint included.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ def _bounds(inst: Instance, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     supply = (inst.k - fa) * q
     upper = (inst.max_load - fe) * q
     lower = np.maximum(inst.min_load - fe, 0) * q
-    if (supply < 0).any() or (upper < 0).any():
+    if (supply < 0).any() or (upper < 0).any() or inst.forced_clashes().size:
         return None
     return supply, lower, upper
 
@@ -58,10 +64,11 @@ def solve_flow(inst: Instance, *, cap: tuple[int, int] = (1, 1)) -> np.ndarray |
         return None
     n, m = inst.n, inst.m
     free = np.flatnonzero(~inst.forced)
+    tails, slot_app = pair_tails(inst, free)
     g = min_cost_flow.SimpleMinCostFlow()
     if free.size:
         g.add_arcs_with_capacity_and_unit_cost(
-            inst.edge_app[free].astype(np.int32),
+            tails.astype(np.int32),
             (inst.edge_expert[free] + n).astype(np.int32),
             np.full(free.size, p, dtype=np.int64),
             -inst.score_int[free],
@@ -73,8 +80,15 @@ def solve_flow(inst: Instance, *, cap: tuple[int, int] = (1, 1)) -> np.ndarray |
             (upper - lower).astype(np.int64),
             np.zeros(m, dtype=np.int64),
         )
-    supplies = np.concatenate([supply, -lower, [-rest]]).astype(np.int64)
-    g.set_nodes_supplies(np.arange(n + m + 1, dtype=np.int32), supplies)
+    if slot_app.size:
+        g.add_arcs_with_capacity_and_unit_cost(
+            slot_app.astype(np.int32),
+            np.arange(n + m + 1, n + m + 1 + slot_app.size, dtype=np.int32),
+            np.full(slot_app.size, q, dtype=np.int64),
+            np.zeros(slot_app.size, dtype=np.int64),
+        )
+    supplies = np.concatenate([supply, -lower, [-rest], np.zeros(slot_app.size)]).astype(np.int64)
+    g.set_nodes_supplies(np.arange(n + m + 1 + slot_app.size, dtype=np.int32), supplies)
     status = g.solve()
     if status == g.INFEASIBLE or status == g.UNBALANCED:
         return None
@@ -83,6 +97,19 @@ def solve_flow(inst: Instance, *, cap: tuple[int, int] = (1, 1)) -> np.ndarray |
     if free.size:
         flows[free] = g.flows(np.arange(free.size, dtype=np.int32))
     return flows
+
+
+def pair_tails(inst: Instance, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The node each pair's arc leaves from, and each organisation slot's application.
+
+    Nodes: applications 0..n-1, experts n..n+m-1, the sink n+m, then one node per slot
+    (`Instance.slots`). A pair in a slot leaves from the slot's node, any other from its
+    application.
+    """
+    slot_of, slot_app = inst.slots()
+    s = slot_of[edges]
+    tails = np.where(s >= 0, inst.n + inst.m + 1 + s, inst.edge_app[edges])
+    return tails, slot_app
 
 
 def min_cut(tails: np.ndarray, heads: np.ndarray, caps: np.ndarray, source: int, sink: int) -> tuple[int, np.ndarray]:

@@ -3,6 +3,8 @@
 * scores.csv    `application_id,expert_id,score`  — every pair that may be assigned
 * conflicts.csv `application_id,expert_id,-1`     — a conflict (回避); `1` forces the pair
 * loads.csv     `expert_id,max` or `expert_id,max,min` — overrides the default loads
+* organisations.csv `expert_id,organisation` — each expert's organisation (optional): given,
+  no application gets two experts of one organisation
 
 Each file may start with a header row; it is recognised when its number columns hold words
 without digits ("score", "max"), so a typo such as `0,5` in the first row is still an error,
@@ -28,12 +30,13 @@ import numpy as np
 
 from yongke.core.errors import BadInput
 
-from .model import Instance
+from .model import Instance, group_ids
 
 MAX_ABS_SCORE = 1e6
 SCORE_FIELDS = ("application_id", "expert_id", "score")
 CONFLICT_FIELDS = ("application_id", "expert_id", "value")
 LOAD_FIELDS = ("expert_id", "max", "min")
+ORGANISATION_FIELDS = ("expert_id", "organisation")
 
 
 def _where(path: Path, line: int | None, field: str | None) -> tuple[str, str, dict[str, Any]]:
@@ -283,6 +286,35 @@ def read_loads(path: str | Path) -> list[tuple[int, str, int, int | None]]:
     return out
 
 
+def read_organisations(path: str | Path) -> dict[str, str]:
+    """expert_id -> organisation for every row (an empty organisation: none)."""
+    path = Path(path)
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    first = True
+    for line, cells in _rows(path):
+        if first:
+            first = False
+            if cells and cells[0].lower() in ("expert_id", "expert", "专家"):
+                continue
+        _width(path, line, cells, (2,), ORGANISATION_FIELDS)
+        if not cells[0]:
+            raise bad(path, line, "expert_id", "不能为空", "must not be empty", "missing_field")
+        earlier = seen.setdefault(cells[0], line)
+        if earlier != line:
+            raise bad(
+                path,
+                line,
+                "expert_id",
+                f"重复的专家（第 {earlier} 行已有）",
+                f"duplicate expert (first on line {earlier})",
+                "duplicate_expert",
+                cells[0],
+            )
+        out[cells[0]] = cells[1]
+    return out
+
+
 def check_parameters(*, k: int, min_load: int, max_load: int) -> None:
     """The command-line numbers, checked before any file is read."""
     if k < 0:
@@ -311,8 +343,13 @@ def read_instance(
     k: int,
     min_load: int,
     max_load: int,
+    floor: float | None = None,
+    organisations: str | Path | None = None,
 ) -> Instance:
-    """The three files and the default loads, as one checked `Instance`.
+    """The files and the default loads, as one checked `Instance`.
+
+    `floor`: pairs scored at or below it are never assigned (None: every scored pair may be).
+    `organisations`: the experts' organisations file; given, one expert per organisation.
 
     Applications are those in scores.csv; experts are those in scores.csv plus any only in
     loads.csv (they can take nothing, which matters if their minimum is above zero). Conflict
@@ -325,6 +362,7 @@ def read_instance(
     n, m0 = len(sc.apps), len(sc.experts)
     conflict_rows = read_conflicts(conflicts) if conflicts is not None else []
     load_rows = read_loads(loads) if loads is not None else []
+    org_of = read_organisations(organisations) if organisations is not None else None
 
     experts = list(sc.experts)
     expert_index = {e: j for j, e in enumerate(experts)}
@@ -397,6 +435,8 @@ def read_instance(
         scored=np.bincount(sc.ea, minlength=n),
         conflicted=np.bincount(sc.ea[conflicted], minlength=n),
         conflicts_unscored=unscored,
+        floor=floor,
+        group=group_ids(experts, org_of) if org_of is not None else None,
     )
 
 

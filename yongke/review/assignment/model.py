@@ -8,7 +8,7 @@ edges as Python objects would cost more time than the solve itself.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,14 @@ class Instance:
     scored: np.ndarray  # int64[n], scored pairs per application, conflicted ones included
     conflicted: np.ndarray  # int64[n], scored pairs removed by a conflict
     conflicts_unscored: int = 0  # conflict rows naming a pair that has no score (nothing to remove)
+    # Pairs scored at or below the floor are never edges (None: every scored pair may be assigned).
+    floor: float | None = None
+    # Each expert's organisation (any integer id; -1: none). Given, the experts of one application
+    # come from different organisations: at most one per (application, organisation).
+    group: np.ndarray | None = None
+    below_floor: np.ndarray = field(init=False)  # int64[n], scored pairs removed by the floor
+    group_blocked: np.ndarray = field(init=False)  # int64[n], pairs removed: a forced expert of that organisation
+    _slots: tuple[np.ndarray, np.ndarray] | None = field(init=False, default=None, repr=False)
     scale: int = field(init=False)
     score_int: np.ndarray = field(init=False)
 
@@ -88,8 +96,82 @@ class Instance:
         self.max_load = np.asarray(self.max_load, dtype=np.int64)
         self.scored = np.asarray(self.scored, dtype=np.int64)
         self.conflicted = np.asarray(self.conflicted, dtype=np.int64)
+        if self.group is not None:
+            self.group = np.asarray(self.group, dtype=np.int64)
+            if self.group.shape != (self.m,):
+                raise ValueError("group: one organisation per expert")
+            if not (self.group >= 0).any():
+                self.group = None  # nobody has an organisation: the constraint binds nothing
+        self.below_floor = np.zeros(self.n, dtype=np.int64)
+        self.group_blocked = np.zeros(self.n, dtype=np.int64)
+        self._apply_floor()
+        self._apply_groups()
+        self._slots = None
         self.scale = integer_scale(self.score)
         self.score_int = np.rint(self.score * self.scale).astype(np.int64)
+
+    def _keep(self, keep: np.ndarray) -> None:
+        self.edge_app, self.edge_expert = self.edge_app[keep], self.edge_expert[keep]
+        self.score, self.forced = self.score[keep], self.forced[keep]
+
+    def _apply_floor(self) -> None:
+        """Drop every pair at or below the floor; a forced pair there is a contradiction, not a choice."""
+        if self.floor is None:
+            return
+        low = self.score <= self.floor
+        if (low & self.forced).any():
+            i = int(np.flatnonzero(low & self.forced)[0])
+            a, e = self.applications[self.edge_app[i]], self.experts[self.edge_expert[i]]
+            raise BadInput(
+                f"强制配对 {a},{e} 的评分 {self.score[i]:g} 不高于下限 {self.floor:g} / a forced pair is at or below the affinity floor",
+                code="forced_below_floor",
+                detail={"application": a, "expert": e, "score": float(self.score[i]), "floor": self.floor},
+            )
+        self.below_floor = np.bincount(self.edge_app[low], minlength=self.n).astype(np.int64)
+        self._keep(~low)
+
+    def _apply_groups(self) -> None:
+        """With organisations: a forced expert takes their organisation's one place on that application,
+        so the other pairs of that organisation there are no edges."""
+        if self.group is None or not self.forced.any():
+            return
+        g = self.group[self.edge_expert]
+        key = self.edge_app * (int(self.group.max()) + 1) + g
+        taken = np.unique(key[self.forced & (g >= 0)])
+        blocked = ~self.forced & (g >= 0) & np.isin(key, taken)
+        self.group_blocked = np.bincount(self.edge_app[blocked], minlength=self.n).astype(np.int64)
+        self._keep(~blocked)
+
+    def forced_clashes(self) -> np.ndarray:
+        """Applications forced to two experts of one organisation (nothing can satisfy them)."""
+        if self.group is None or not self.forced.any():
+            return np.zeros(0, dtype=np.int64)
+        f = np.flatnonzero(self.forced & (self.group[self.edge_expert] >= 0))
+        key = self.edge_app[f] * (int(self.group.max()) + 1) + self.group[self.edge_expert[f]]
+        uniq, counts = np.unique(key, return_counts=True)
+        return np.unique(uniq[counts > 1] // (int(self.group.max()) + 1)).astype(np.int64)
+
+    def slots(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (application, organisation) places that bind: those with two or more free pairs.
+
+        (slot of each edge, -1 when it is in none; the application of each slot). Every solver
+        adds "at most one pair per slot"; an organisation with a single candidate binds nothing.
+        """
+        if self._slots is None:
+            slot_of = np.full(self.edges, -1, dtype=np.int64)
+            slot_app = np.zeros(0, dtype=np.int64)
+            if self.group is not None:
+                g = self.group[self.edge_expert]
+                cand = np.flatnonzero((g >= 0) & ~self.forced)
+                key = self.edge_app[cand] * (int(self.group.max()) + 1) + g[cand]
+                uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+                multi = counts >= 2
+                number = np.cumsum(multi) - 1
+                chosen = multi[inverse]
+                slot_of[cand[chosen]] = number[inverse[chosen]]
+                slot_app = (uniq[multi] // (int(self.group.max()) + 1)).astype(np.int64)
+            self._slots = (slot_of, slot_app)
+        return self._slots
 
     @property
     def n(self) -> int:
@@ -125,11 +207,15 @@ def build_instance(
     conflicts: Iterable[tuple[str, str]] = (),
     forced: Iterable[tuple[str, str]] = (),
     loads: Mapping[str, tuple[int, int]] | None = None,
+    floor: float | None = None,
+    organisations: Mapping[str, Hashable] | None = None,
 ) -> Instance:
     """An instance from Python mappings — for tests and callers that do not go through CSV.
 
     `loads` maps an expert to (min, max). Applications and experts are numbered in order of
-    first appearance in `scores`, as the CSV reader does.
+    first appearance in `scores`, as the CSV reader does. `floor`: pairs scored at or below it
+    are never assigned. `organisations` maps an expert to their organisation (None or missing:
+    none): when given, no application gets two experts of one organisation.
     """
     conflict_set = set(conflicts)
     forced_set = set(forced)
@@ -178,7 +264,20 @@ def build_instance(
         scored=np.bincount(np.array(scored_pairs, dtype=np.int64), minlength=len(apps)),
         conflicted=np.bincount(np.array(conflicted_pairs, dtype=np.int64), minlength=len(apps)),
         conflicts_unscored=len(conflict_set - set(scores)),
+        floor=floor,
+        group=group_ids(list(experts), organisations) if organisations is not None else None,
     )
+
+
+def group_ids(experts: list[str], organisations: Mapping[str, Hashable]) -> np.ndarray:
+    """Each expert's organisation as a small integer (-1: none), in the order of `experts`."""
+    ids: dict[Hashable, int] = {}
+    out = np.full(len(experts), -1, dtype=np.int64)
+    for j, e in enumerate(experts):
+        org = organisations.get(e)
+        if org is not None and org != "":
+            out[j] = ids.setdefault(org, len(ids))
+    return out
 
 
 @dataclass
@@ -246,4 +345,11 @@ def violations(inst: Instance, chosen: np.ndarray) -> list[str]:
     missing = np.setdiff1d(np.flatnonzero(inst.forced), chosen)
     if missing.size:
         problems.append(f"{missing.size} forced pairs missing")
+    if inst.floor is not None and (inst.score[chosen] <= inst.floor).any():
+        problems.append("a pair at or below the affinity floor is assigned")
+    if inst.group is not None:
+        g = inst.group[inst.edge_expert[chosen]]
+        key = inst.edge_app[chosen][g >= 0] * (int(inst.group.max()) + 1) + g[g >= 0]
+        if np.unique(key).size != key.size:
+            problems.append("an application has two experts of one organisation")
     return problems

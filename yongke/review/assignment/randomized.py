@@ -16,6 +16,13 @@ Two steps, each exact:
    expert's load ends at the floor or ceiling of its fractional load, inside its integer
    bounds. All arithmetic is in integer units of 1/q and the coin is
    `randrange(alpha + beta) < beta`, so the draw is an exact function of the seed.
+
+With organisations (`Instance.group`) the graph is the flow's own network: a pair in an
+(application, organisation) slot hangs from the slot's node, which hangs from the application
+by an arc carrying the slot's total. A walk pushes +step along the arcs it follows forward and
+-step along those it follows backward, so every node keeps its balance; the slot's arc ends at
+0 or 1, so no application ever gets two experts of one organisation. Without organisations the
+walks, the coins and therefore the draws are exactly those of the bipartite graph.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import numpy as np
 
 from yongke.core.errors import BadInput
 
+from .flow import pair_tails
 from .model import Instance, SolverError
 
 MAX_DENOMINATOR = 10**6
@@ -66,24 +74,38 @@ def dependent_round(inst: Instance, flows: np.ndarray, q: int, rng: random.Rando
         graph.shift(edges, rng)
 
     chosen = flows == q
-    chosen[graph.edge_ids[np.array(graph.f, dtype=np.int64) == q]] = True
+    pairs = graph.f[: graph.pairs]
+    chosen[graph.edge_ids[np.array(pairs, dtype=np.int64) == q]] = True
     return np.flatnonzero(chosen)
 
 
 class _FractionalGraph:
-    """The fractional pairs as a bipartite graph (applications 0..n-1, experts n..n+m-1),
-    their flows in integer units of 1/q; a pair leaves the graph when its flow reaches 0 or q."""
+    """The fractional arcs of the flow (applications 0..n-1, experts n..n+m-1, organisation slots
+    from n+m+1), their flows in integer units of 1/q; an arc leaves the graph when its flow
+    reaches 0 or q. The first `pairs` arcs are pairs (their edge ids in `edge_ids`), the rest
+    slot arcs (application -> slot)."""
 
     def __init__(self, inst: Instance, flows: np.ndarray, q: int) -> None:
         n = inst.n
         self.q = q
         self.edge_ids = np.flatnonzero((flows > 0) & (flows < q))
+        self.pairs = int(self.edge_ids.size)
+        tails, slot_app = pair_tails(inst, self.edge_ids)
         self.f: list[int] = flows[self.edge_ids].tolist()
-        self.ends_a: list[int] = inst.edge_app[self.edge_ids].tolist()
-        self.ends_e: list[int] = (inst.edge_expert[self.edge_ids] + n).tolist()
+        self.ends_a: list[int] = tails.tolist()  # the tail of each arc
+        self.ends_e: list[int] = (inst.edge_expert[self.edge_ids] + n).tolist()  # its head
+        if slot_app.size:
+            slot_of = inst.slots()[0]
+            grouped = np.flatnonzero(slot_of >= 0)
+            totals = np.bincount(slot_of[grouped], weights=flows[grouped].astype(np.float64), minlength=slot_app.size)
+            slot_flow = np.rint(totals).astype(np.int64)
+            frac = np.flatnonzero((slot_flow > 0) & (slot_flow < q))
+            self.f += slot_flow[frac].tolist()
+            self.ends_a += slot_app[frac].tolist()
+            self.ends_e += (n + inst.m + 1 + frac).tolist()
         self.fractional = [True] * len(self.f)
         self.remaining = len(self.f)
-        self.adj: list[list[int]] = [[] for _ in range(n + inst.m)]
+        self.adj: list[list[int]] = [[] for _ in range(n + inst.m + 1 + slot_app.size)]
         for e, (a, x) in enumerate(zip(self.ends_a, self.ends_e, strict=True)):
             self.adj[a].append(e)
             self.adj[x].append(e)
@@ -98,28 +120,36 @@ class _FractionalGraph:
                 return e
         return -1
 
-    def walk(self, start: int) -> tuple[bool, list[int], int]:
-        """Follow fractional edges from start until a node repeats (cycle) or a dead end (path)."""
+    def walk(self, start: int) -> tuple[bool, list[tuple[int, bool]], int]:
+        """Follow fractional arcs from start until a node repeats (cycle) or a dead end (path).
+
+        Each arc comes with whether it was followed forward (tail to head)."""
         ends_a, ends_e = self.ends_a, self.ends_e
         seen = {start: 0}
-        edges: list[int] = []
+        edges: list[tuple[int, bool]] = []
         v, came = start, -1
         while True:
             e = self.next_edge(v, came)
             if e < 0:
                 return False, edges, v
-            w = ends_e[e] if ends_a[e] == v else ends_a[e]
-            edges.append(e)
+            forward = ends_a[e] == v
+            w = ends_e[e] if forward else ends_a[e]
+            edges.append((e, forward))
             if w in seen:
                 return True, edges[seen[w] :], w
             seen[w] = len(edges)
             v, came = w, e
 
-    def shift(self, edges: list[int], rng: random.Random) -> None:
-        """Move mass between the two alternating matchings of a cycle or maximal path: (+alpha, -alpha)
-        with probability beta/(alpha+beta), else (-beta, +beta), so every pair keeps its expected value."""
+    def shift(self, walked: list[tuple[int, bool]], rng: random.Random) -> None:
+        """Move mass around a cycle or along a maximal path: the arcs followed in the first arc's
+        sense gain what the others lose, (+alpha, -alpha) with probability beta/(alpha+beta), else
+        (-beta, +beta), so every arc keeps its expected value and every inner node its balance.
+        (On the bipartite graph these are its two alternating matchings.)"""
         f, q = self.f, self.q
-        up, down = edges[0::2], edges[1::2]
+        first = walked[0][1]
+        up = [e for e, forward in walked if forward == first]
+        down = [e for e, forward in walked if forward != first]
+        edges = [e for e, _ in walked]
         alpha = min([q - f[e] for e in up] + [f[e] for e in down])
         beta = min([f[e] for e in up] + [q - f[e] for e in down])
         if alpha <= 0 or beta <= 0:

@@ -23,6 +23,7 @@ from .randomized import as_cap, dependent_round
 
 MODES = ("optimal", "fair", "random")
 DEFAULT_MAX_PROB = Fraction(1, 2)
+MAX_TIME_LIMIT = 3600.0  # seconds: an hour is the most a fair solve may be given
 
 
 def new_seed() -> int:
@@ -46,10 +47,21 @@ def assign(
     mode: str = "optimal",
     seed: int | None = None,
     max_prob: Fraction | float | str | None = None,
+    time_limit: float | None = None,
 ) -> Assignment:
-    """Solve `inst` in `mode`; raises `Infeasible` with a diagnosis when nothing is valid."""
+    """Solve `inst` in `mode`; raises `Infeasible` with a diagnosis when nothing is valid.
+
+    `time_limit` (seconds; fair mode, None: its default) bounds the fair phase: past it the best
+    assignment found is returned, its `info` saying what is proven (`gap`, `timed_out`).
+    """
     if mode not in MODES:
         raise BadInput(f"未知的分配方式「{mode}」，应为 {'、'.join(MODES)} / unknown mode", code="bad_mode", detail={"field": "mode"})
+    if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT:
+        raise BadInput(
+            f"time_limit: 求解时限应在 0 到 {MAX_TIME_LIMIT:g} 秒之间「{time_limit}」 / time limit must be in (0, {MAX_TIME_LIMIT:g}] seconds",
+            code="bad_time_limit",
+            detail={"field": "time_limit", "value": time_limit},
+        )
     t0 = time.perf_counter()
     info: dict[str, object] = {}
     if mode == "random":
@@ -70,7 +82,7 @@ def assign(
         if mode == "fair":
             from .fair import FairSolver  # HiGHS is only loaded when fair mode needs it
 
-            chosen, info = FairSolver(inst, chosen).solve()
+            chosen, info = FairSolver(inst, chosen, time_limit=time_limit).solve()
     broken = violations(inst, chosen)
     if broken:
         raise SolverError("; ".join(broken))

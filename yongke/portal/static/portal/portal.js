@@ -2,14 +2,32 @@
 (function () {
   "use strict";
 
-  // Money fields: show the amount in 万元 beside what is typed, so a missing zero is obvious.
+  // Money fields: show what the server will read from what is typed ("5000万" = 50,000,000 元),
+  // so a missing zero is obvious. The same reading as yongke/core/money.py (exact, whole yuan,
+  // at most 10^12); anything it would refuse shows nothing here and is explained on saving.
+  var UNITS = { "千万": 10000000n, "百万": 1000000n, "亿": 100000000n, "万": 10000n, "千": 1000n };
+  var AMOUNT = /^¥?\s*\+?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?\s*(千万|百万|亿|万|千)?\s*(?:元|圆)?$/;
+  function parseYuan(text) {
+    var raw = (text || "").normalize("NFKC").replace(/、/g, ",").trim();
+    var m = AMOUNT.exec(raw);
+    if (!raw || raw.length > 64 || !m || (m[1] === undefined && m[2] === undefined)) return null;
+    var frac = m[2] || "";
+    var scaled = BigInt((m[1] || "0").replace(/,/g, "") + frac) * (UNITS[m[3]] || 1n);
+    var scale = 10n ** BigInt(frac.length);
+    if (scaled % scale !== 0n) return null;
+    var yuan = scaled / scale;
+    return yuan > 1000000000000n ? null : yuan;
+  }
+  function group(n) { return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function showWan(input) {
     var out = document.getElementById(input.id + "-wan");
     if (!out) return;
-    var raw = (input.value || "").replace(/[,，\s]/g, "");
-    if (!/^\d+$/.test(raw)) { out.textContent = ""; return; }
-    var wan = Number(raw) / 10000;
-    out.textContent = "≈ " + wan.toLocaleString("zh-CN", { maximumFractionDigits: 4 }) + " 万元";
+    var yuan = parseYuan(input.value);
+    if (yuan === null) { out.textContent = ""; return; }
+    var rest = (yuan % 10000n).toString().padStart(4, "0").replace(/0+$/, "");
+    var wan = group(yuan / 10000n) + (rest ? "." + rest : "");
+    var echo = out.dataset.echo || "= %(yuan)s 元（%(wan)s 万元）";
+    out.textContent = echo.replace("%(yuan)s", group(yuan)).replace("%(wan)s", wan);
   }
   function bindMoney(root) {
     root.querySelectorAll('input[data-unit="元"]').forEach(function (input) {
@@ -74,6 +92,13 @@
       });
     });
   }
+
+  // A step that cannot be undone (撤回, deleting a file) asks first: forms with data-confirm.
+  // Delegated on the document, so forms swapped in later (the attachments list) ask too.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form && form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) ev.preventDefault();
+  }, true);
 
   function bind(root) { bindMoney(root); bindUpload(root); bindSelectAll(root); }
   document.addEventListener("DOMContentLoaded", function () { bind(document); });

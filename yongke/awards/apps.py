@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AwardsConfig(AppConfig):
+    name = "yongke.awards"
+    label = "awards"
+    verbose_name = "后补助"
+
+    def ready(self) -> None:
+        # A claim's quote is kept on it for the lists (Application.quoted_amount).
+        from yongke.applications.signals import claim_saved
+        from yongke.awards.receivers import claim_quote_store
+
+        claim_saved.connect(claim_quote_store, dispatch_uid="awards.claim_quote_store")

@@ -1,0 +1,141 @@
+"""What each event says: a title and a body per template, Chinese first and marked for
+translation. An inbox entry keeps its template and parameters, so it reads in the language of
+whoever opens it; email and SMS go out in the site's language (settings.LANGUAGE_CODE)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from yongke.notifications.models import Kind
+
+if TYPE_CHECKING:  # django-stubs-ext is a development dependency; the name is for mypy only
+    from django_stubs_ext import StrOrPromise
+
+    from yongke.notifications.models import Notification
+
+
+@dataclass(frozen=True)
+class Template:
+    kind: str
+    title: StrOrPromise
+    body: StrOrPromise
+
+
+TEMPLATES: dict[str, Template] = {
+    "returned": Template(
+        Kind.RETURNED,
+        _("申报需补正：%(title)s"),
+        _("您单位的申报「%(title)s」（方向 %(direction)s，%(call)s）被退回补正。\n补正要求：%(comment)s\n请按要求修改后重新提交。"),
+    ),
+    "recommended": Template(
+        Kind.RECOMMENDATION,
+        _("申报已获推荐：%(title)s"),
+        _("您单位的申报「%(title)s」（方向 %(direction)s）已由推荐单位推荐，进入形式审查。"),
+    ),
+    "not_recommended": Template(
+        Kind.RECOMMENDATION,
+        _("申报未获推荐：%(title)s"),
+        _("您单位的申报「%(title)s」（方向 %(direction)s）未获推荐单位推荐。\n理由：%(comment)s"),
+    ),
+    "accepted": Template(
+        Kind.FORMAL_REVIEW,
+        _("形式审查通过：%(title)s"),
+        _("您单位的申报「%(title)s」（方向 %(direction)s）已通过形式审查，将进入专家评审。"),
+    ),
+    "refused": Template(
+        Kind.FORMAL_REVIEW,
+        _("形式审查不通过：%(title)s"),
+        _("您单位的申报「%(title)s」（方向 %(direction)s）未通过形式审查。\n理由：%(comment)s"),
+    ),
+    "checked": Template(
+        Kind.FORMAL_REVIEW,
+        _("后补助核查通过：%(title)s"),
+        _("您单位的后补助申领「%(title)s」（方向 %(direction)s）已核查通过，核定金额 %(amount)s 元。"),
+    ),
+    "claim_refused": Template(
+        Kind.FORMAL_REVIEW,
+        _("后补助核查不通过：%(title)s"),
+        _("您单位的后补助申领「%(title)s」（方向 %(direction)s）未通过核查。\n理由：%(comment)s"),
+    ),
+    "funded": Template(
+        Kind.DECISION,
+        _("拟立项：%(title)s"),
+        _("您单位的申报「%(title)s」（方向 %(direction)s）拟予立项，立项金额 %(amount)s 元。拟立项名单将进行公示。"),
+    ),
+    "not_funded": Template(
+        Kind.DECISION,
+        _("不予立项：%(title)s"),
+        _("您单位的申报「%(title)s」（方向 %(direction)s）不予立项。\n理由：%(comment)s"),
+    ),
+    "published": Template(
+        Kind.PUBLISHED,
+        _("公示开始：%(title)s"),
+        _("您单位的「%(title)s」（方向 %(direction)s）已进入公示，公示期至 %(objection_ends_at)s（北京时间）。"),
+    ),
+    "invited": Template(
+        Kind.INVITATION,
+        _("评审邀请：%(title)s"),
+        _("您受邀评审申报「%(title)s」（方向 %(direction)s）。请登录系统接受或谢绝邀请，并声明有无利益冲突。\n评审截止：%(due)s"),
+    ),
+    "reminded": Template(
+        Kind.REMINDER,
+        _("评审提醒：%(title)s"),
+        _("您的评审任务「%(title)s」（方向 %(direction)s）尚未完成，评审截止：%(due)s。"),
+    ),
+    "deadline": Template(
+        Kind.DEADLINE,
+        _("申报即将截止：%(call)s"),
+        _("申报批次「%(call)s」将于 %(closes_at)s（北京时间）截止。您单位在该批次尚有未提交的申报，请在截止前提交。"),
+    ),
+}
+
+SMS = _("【邕科】%(title)s。详情请登录邕科系统查看。")
+EMAIL_FOOTER = _("查看详情：%(url)s\n\n您可以在「通知设置」中关闭此类邮件：%(preferences)s")
+# Parameters that are a time: an empty one reads as "not set" in the reader's language.
+TIMES = ("due", "closes_at", "objection_ends_at")
+
+
+class _Params(dict):
+    """A template's parameters; one the event did not give reads as empty, never a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(template: str, params: dict[str, Any]) -> tuple[str, str]:
+    """(title, body) of a template in the active language."""
+    t = TEMPLATES[template]
+    values = _Params(params)
+    for name in TIMES:
+        if name in values and not values[name]:
+            values[name] = gettext("未设定")
+    return str(t.title) % values, str(t.body) % values
+
+
+def render_sent(template: str, params: dict[str, Any]) -> tuple[str, str]:
+    """(title, body) as sent: in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(template, params)
+
+
+def localized(n: Notification) -> tuple[str, str]:
+    """An inbox entry's (title, body) in the reader's language; as sent if its template is gone."""
+    if n.template not in TEMPLATES:
+        return n.title, n.body
+    return render(n.template, n.params)
+
+
+def sms_text(title: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(SMS) % {"title": title}
+
+
+def email_footer(url: str, preferences: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(EMAIL_FOOTER) % {"url": url, "preferences": preferences}
