@@ -280,15 +280,11 @@ def test_column_engine_agrees_with_row_engine_hypothesis(compiled, data):
 
 
 def test_facts_beyond_any_sane_value_are_refused(compiled):
-    import pytest as _pytest
-
-    from yongke.core.errors import BadInput
-
     for facts, field in (
         ({"kpi_new_revenue": 10**26}, "facts.kpi_new_revenue"),
         ({"kpi_invention_patent_applications": 10**6 + 1}, "facts.kpi_invention_patent_applications"),
     ):
-        with _pytest.raises(BadInput) as e:
+        with pytest.raises(BadInput) as e:
             compiled.check("1.1", facts)
         assert e.value.detail["field"] == field
         assert "超出合理范围" in e.value.message
