@@ -16,21 +16,11 @@ from django.utils.translation import override
 
 from yongke.applications.models import Application, BudgetCategory
 from yongke.applications.proposal import kind_label
-from yongke.guide.model import Fact, Guide
+from yongke.guide.model import KIND_LABELS, Fact, Guide
 from yongke.guide.selectors import compiled_for
 
 RESULTS = {"pass": "符合", "fail": "不符合", "missing": "缺信息", "manual": "人工审核"}
 VERDICTS = {"eligible": "符合申报要求", "not_eligible": "不符合申报要求", "incomplete": "信息不完整"}
-KINDS = {
-    "eligibility": "申报条件",
-    "commitment": "考核指标承诺",
-    "document": "证明材料",
-    "priority": "优先支持",
-    "naming": "命名格式",
-    "limit": "限额与时限",
-    "award": "补助计算",
-    "officer": "人工审核",
-}
 
 
 def yuan(value: Any) -> str:
@@ -94,7 +84,7 @@ def context(app: Application, *, verdict: dict[str, Any], facts: dict[str, Any])
         "verdict": verdict,
         "verdict_label": VERDICTS.get(verdict.get("verdict", ""), verdict.get("verdict", "")),
         "rules": [
-            {**r, "result_label": RESULTS.get(r["result"], r["result"]), "kind_label": KINDS.get(r["kind"], r["kind"])}
+            {**r, "result_label": RESULTS.get(r["result"], r["result"]), "kind_label": KIND_LABELS.get(r["kind"], r["kind"])}
             for r in verdict.get("rules", [])
         ],
         "budget": budget,

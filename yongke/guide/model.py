@@ -38,6 +38,17 @@ UNITS: tuple[Unit, ...] = get_args(Unit)
 ABOUT: tuple[About, ...] = get_args(About)
 KINDS: tuple[Kind, ...] = get_args(Kind)
 GATING_KINDS: tuple[Kind, ...] = ("eligibility", "commitment", "naming", "limit")
+# How each kind is named to people (pages, the 申报书 PDF).
+KIND_LABELS: dict[str, str] = {
+    "eligibility": "申报条件",
+    "commitment": "考核指标承诺",
+    "document": "证明材料",
+    "priority": "优先支持",
+    "naming": "命名格式",
+    "limit": "限额与时限",
+    "award": "补助计算",
+    "officer": "人工审核",
+}
 MACHINE_KINDS: tuple[Kind, ...] = (*GATING_KINDS, "priority", "award")
 RESULTS: tuple[Result, ...] = get_args(Result)
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)

@@ -27,16 +27,6 @@ from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_nu
 from yongke.portal.texts import message_text
 
 FACT_PREFIX = "fact__"
-KIND_LABELS = {
-    "eligibility": "申报条件",
-    "commitment": "考核指标承诺",
-    "document": "证明材料",
-    "priority": "优先支持",
-    "naming": "命名格式",
-    "limit": "限额与时限",
-    "award": "补助计算",
-    "officer": "人工审核",
-}
 
 
 # --------------------------------------------------------------------------- the guide's facts as fields

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from yongke.accounts.selectors import scope_of
 from yongke.applications.workflow import workflow_for
 from yongke.core.money import MoneyError, parse_yuan, wan_number
+from yongke.guide.model import KIND_LABELS
 from yongke.portal import nav, texts
-from yongke.portal.forms import KIND_LABELS
 from yongke.portal.views.common import kept_batch
 
 if TYPE_CHECKING:  # django-stubs-ext is a development dependency; the name is for mypy only
