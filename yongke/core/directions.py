@@ -14,7 +14,8 @@ from django.db.models.functions import Length, StrIndex, Substr
 
 
 def direction_key(code: str) -> tuple[tuple[int, int, str], ...]:
-    """'14.1' → ((0, 14, ''), (0, 1, '')): numbers compare as numbers, other parts as text after them."""
+    """A direction code's parts as sort keys (project 14, direction 1 → ((0, 14, ''), (0, 1, ''))):
+    numbers compare as numbers, other parts as text after them."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in str(code).split("."))
 
 
@@ -23,7 +24,7 @@ def sort_directions(codes: Iterable[str]) -> list[str]:
 
 
 def direction_order(field: str = "direction") -> list[OrderBy]:
-    """order_by(*direction_order()) sorts "1.1" < "1.2" < "2.1" < "14.1" in the database.
+    """order_by(*direction_order()) sorts direction codes as numbers in the database (project 2 before 14).
 
     Each part before and after the first dot is ordered by its length, then its text: for
     digits that is their numeric order, and nothing is cast, so no code can make it fail.

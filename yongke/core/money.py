@@ -2,7 +2,7 @@
 
 Pure (no Django): the portal's money fields, the CLI and the services share the parser and the
 bounds. The value is exact — decimal arithmetic, never a float — and whole yuan: "5000.5万" is
-50,005,000 元, while "0.5" or "1.00001万" (a fraction of a yuan) is refused, not rounded. A
+50,005,000 元, while half a yuan or "1.00001万" (a fraction of a yuan) is refused, not rounded. A
 refusal says why (`MoneyError.code` for a face to word it in its language, `.message` in
 Chinese).
 """

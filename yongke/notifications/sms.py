@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -22,7 +23,7 @@ class SmsMessage:
     text: str
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(ABC):
     """Send a batch of messages; return how many were sent. Raise on failure unless
     `fail_silently` (then return what was sent)."""
 
@@ -30,8 +31,9 @@ class BaseSmsBackend:
         self.fail_silently = fail_silently
         self.options = options
 
-    def send_messages(self, messages: Sequence[SmsMessage]) -> int:  # pragma: no cover - the interface
-        raise NotImplementedError
+    @abstractmethod
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        """Send the messages through the gateway; how many were sent."""
 
 
 class ConsoleBackend(BaseSmsBackend):

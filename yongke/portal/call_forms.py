@@ -165,6 +165,6 @@ def initial_of(call: Call) -> dict[str, Any]:
 
 
 def _wan(yuan: int) -> str:
-    """Yuan as 万元 for an input: 20000000 → "2000", 12345 → "1.2345"."""
+    """Yuan as 万元 for an input: twenty million yuan → 2000, 12345 yuan → 1.2345."""
     text = f"{Decimal(yuan) / 10_000:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
