@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "yongke.jobs",
     "yongke.notifications",
     "yongke.publicity",
+    "yongke.projects",
     "yongke.portal",
 ]
 

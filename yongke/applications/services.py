@@ -540,6 +540,8 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
         proposal.check_complete(app, compiled_for(app.guide_version).guide)
     elif name == "amount_within_request":
         pass  # checked with the amount in application_transition
+    elif name == "within_budget":
+        _guard_within_budget(app)
     elif name == "objection_window_closed":
         if app.objection_ends_at and now < app.objection_ends_at:
             ends = workdays.format_deadline(app.objection_ends_at)
@@ -550,6 +552,28 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
             )
     else:  # pragma: no cover - a workflow naming a guard that does not exist is a programming error
         raise RuntimeError(f"unknown guard {name}")
+
+
+def _guard_within_budget(app: Application) -> None:
+    """The amounts decided under a budget of the call (its direction's, else its project's) never
+    exceed it: the call's row is locked, so two decisions at once are counted one after the other."""
+    key, budget = app.call.budget_for(app.direction)
+    if budget is None or app.decided_amount is None:
+        return
+    Call.objects.select_for_update().filter(pk=app.call_id).first()
+    decided = (
+        Application.objects.filter(call=app.call_id, funding=app.funding, state__in=SUPPORTED_STATES[app.funding])
+        .exclude(pk=app.pk)
+        .values_list("direction", "decided_amount")
+    )
+    used = sum(int(amount or 0) for direction, amount in decided if app.call.budget_for(direction)[0] == key)
+    if used + app.decided_amount > budget:
+        raise Refused(
+            f"立项金额合计将超过本批次「{key}」的预算 {budget:,} 元（已立项 {used:,} 元，本项 {app.decided_amount:,} 元）"
+            " / the call's budget would be exceeded",
+            code="over_budget",
+            detail={"field": "amount", "budget_key": key, "budget": budget, "used": used, "amount": app.decided_amount},
+        )
 
 
 def _cross_rules(app: Application, now: dt.datetime) -> None:
@@ -687,6 +711,9 @@ def application_transition(
         data={**({"amount": amount} if amount is not None else {}), **checked},
     )
     notify.application_event(actor=actor, application=app, action=action, comment=comment)  # delivered after the commit
+    from yongke.applications.signals import transition_done
+
+    transition_done.send(sender=Application, application=app, transition=t, actor=actor, comment=comment, now=now)
     return app, True
 
 

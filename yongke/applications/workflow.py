@@ -1,7 +1,8 @@
 """The application workflows, as data: states, and transitions with who may take them.
 
 One workflow per funding mode of the guide's projects: `pre` (前资助: recommendation,
-formal review, expert review, decision, 公示, contract) and `post` (后补助: claim, check,
+formal review, expert review, decision, 公示, 立项 — the project and its 任务书
+follow in `yongke.projects`) and `post` (后补助: claim, check,
 公示, payment; no expert review). A transition names the roles allowed, whether a comment
 is required, the inputs it needs and the guards (named checks in services) it must pass.
 Changing the process means changing this table, not a view.
@@ -81,7 +82,7 @@ PRE = Workflow(
         "funded": pgettext_lazy("workflow", "拟立项"),
         "not_funded": pgettext_lazy("workflow", "不予立项"),
         "published": pgettext_lazy("workflow", "公示中"),
-        "contracted": pgettext_lazy("workflow", "已签订任务书"),
+        "contracted": pgettext_lazy("workflow", "已立项"),
         "withdrawn": pgettext_lazy("workflow", "已撤回"),
     },
     transitions=(
@@ -115,7 +116,7 @@ PRE = Workflow(
             "funded",
             ("officer",),
             needs=("amount",),
-            guards=("amount_within_request",),
+            guards=("amount_within_request", "within_budget"),
         ),
         Transition(
             "not_fund", pgettext_lazy("workflow", "不予立项"), ("expert_review",), "not_funded", ("officer",), comment_required=True
@@ -123,7 +124,7 @@ PRE = Workflow(
         Transition("publish", pgettext_lazy("workflow", "公示"), ("funded",), "published", ("officer",), needs=("objection_days",)),
         Transition(
             "contract",
-            pgettext_lazy("workflow", "签订任务书"),
+            pgettext_lazy("workflow", "立项"),
             ("published",),
             "contracted",
             ("officer",),

@@ -359,6 +359,12 @@ class CompiledGuide:
             outcomes.append((cr, result, value, missing))
         return direction_verdict([(cr, res) for cr, res, _, _ in outcomes]), outcomes
 
+    def rules_of(self, direction_id: str) -> list[_CompiledRule]:
+        """The direction's compiled rules (its project's, then its own), in order."""
+        if direction_id not in self._rules:
+            self.guide.direction(direction_id)  # raises the unknown-direction error
+        return list(self._rules[direction_id])
+
     def award_rule(self, direction_id: str) -> _CompiledRule | None:
         """The direction's award rule (kind `award`), if it pays by formula."""
         if direction_id not in self._rules:

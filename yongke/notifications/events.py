@@ -131,6 +131,28 @@ def application_event(*, actor: Actor, application: Application, action: str, co
     return _announce([event])[0]
 
 
+# --------------------------------------------------------------------------- other rooms
+
+
+def announce(*, actor: Actor, events: list[Event]) -> list[Event]:
+    """Queue events a room above built itself (the projects: task books, payments, changes), of
+    templates known here; delivered after the commit like every other. An event's `link` may
+    name a portal page as [name, *args] (no link without the portal); an event to nobody is dropped."""
+    _require_someone(actor)
+    from yongke.notifications.messages import TEMPLATES
+
+    out = []
+    for event in events:
+        if event.get("template") not in TEMPLATES:
+            raise BadInput(f"template: 未知的通知模板 {event.get('template')} / unknown template", detail={"field": "template"})
+        link = event.get("link", "")
+        if isinstance(link, (list, tuple)):
+            event = {**event, "link": _link(link[0], *link[1:])}
+        if event.get("to"):
+            out.append(event)
+    return _announce(out)
+
+
 # --------------------------------------------------------------------------- expert review
 
 

@@ -93,12 +93,87 @@ TEMPLATES: dict[str, Template] = {
         _("申报即将截止：%(call)s"),
         _("申报批次「%(call)s」将于 %(closes_at)s（北京时间）截止。您单位在该批次尚有未提交的申报，请在截止前提交。"),
     ),
+    # Projects (yongke.projects.notify): %(number)s is the project's number.
+    "project_opened": Template(
+        Kind.PROJECT,
+        _("已立项，任务书编制中：%(title)s"),
+        _(
+            "您单位的「%(title)s」（方向 %(direction)s）已立项，项目编号 %(number)s。项目处正依据申报书编制任务书，编制完成后将发送贵单位签订。"
+        ),
+    ),
+    "task_book_changed": Template(
+        Kind.PROJECT,
+        _("任务书已修改：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的任务书已由项目处修改，请登录查看修改内容。"),
+    ),
+    "task_book_sent": Template(
+        Kind.PROJECT,
+        _("请签订任务书：%(title)s"),
+        _(
+            "项目「%(title)s」（%(number)s）的任务书已编制完成，请于 %(sign_by)s（北京时间）前由单位管理员签订并上传盖章的任务书；逾期未签订的将撤销立项。"
+        ),
+    ),
+    "task_book_reopened": Template(
+        Kind.PROJECT,
+        _("任务书退回修改：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的任务书已退回修改。\n理由：%(comment)s"),
+    ),
+    "task_book_signed": Template(
+        Kind.PROJECT,
+        _("承担单位已签订任务书：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的承担单位已签订任务书并上传盖章件，请审核后签订。"),
+    ),
+    "task_book_countersigned": Template(
+        Kind.PROJECT,
+        _("任务书已签订，项目开始执行：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的任务书已由主管部门签订，项目进入执行阶段。"),
+    ),
+    "sign_reminder": Template(
+        Kind.PROJECT,
+        _("任务书签订即将到期：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的任务书须于 %(sign_by)s（北京时间）前签订，逾期未签订的将撤销立项。"),
+    ),
+    "project_revoked": Template(
+        Kind.PROJECT,
+        _("项目已撤销立项：%(title)s"),
+        _("项目「%(title)s」（%(number)s）已撤销立项。\n原因：%(comment)s"),
+    ),
+    "project_terminated": Template(
+        Kind.PROJECT,
+        _("项目已终止：%(title)s"),
+        _("项目「%(title)s」（%(number)s）已终止，停止拨款。\n原因：%(comment)s"),
+    ),
+    "payment_made": Template(
+        Kind.PAYMENT,
+        _("项目经费已拨付：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的「%(tranche)s」已拨付 %(amount)s 元，请注意查收。"),
+    ),
+    "change_requested": Template(
+        Kind.PROJECT,
+        _("请对变更申请出具意见：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的承担单位提出第 %(change_number)s 号变更申请（%(change)s），请出具推荐单位意见。"),
+    ),
+    "change_reviewed": Template(
+        Kind.PROJECT,
+        _("变更申请待审批：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的第 %(change_number)s 号变更申请（%(change)s）已有推荐单位意见，请审批。"),
+    ),
+    "change_approved": Template(
+        Kind.PROJECT,
+        _("变更申请已批准：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的第 %(change_number)s 号变更申请（%(change)s）已批准，任务书第 %(amendment)s 号变更生效。\n审批意见：%(comment)s"),
+    ),
+    "change_refused": Template(
+        Kind.PROJECT,
+        _("变更申请不予批准：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的第 %(change_number)s 号变更申请（%(change)s）不予批准。\n理由：%(comment)s"),
+    ),
 }
 
 SMS = _("【邕科】%(title)s。详情请登录邕科系统查看。")
 EMAIL_FOOTER = _("查看详情：%(url)s\n\n您可以在「通知设置」中关闭此类邮件：%(preferences)s")
 # Parameters that are a time: an empty one reads as "not set" in the reader's language.
-TIMES = ("due", "closes_at", "objection_ends_at")
+TIMES = ("due", "closes_at", "objection_ends_at", "sign_by")
 
 
 class _Params(dict):

@@ -128,3 +128,25 @@ class CreditRecord(models.Model):
 
     def active_on(self, day: dt.date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class BankAccount(models.Model):
+    """The account an organisation receives grants in (基本户 or 专户): the number stored
+    encrypted and shown masked; a new account replaces the one in force, which is kept."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="bank_accounts")
+    bank = models.CharField("开户银行", max_length=200)
+    name = models.CharField("户名", max_length=200)
+    number_encrypted = models.TextField("银行账号（加密）")
+    number_masked = models.CharField("银行账号", max_length=40)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    replaced_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "收款账户"
+        verbose_name_plural = "收款账户"
+        ordering = ["organisation", "-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.number_masked}"

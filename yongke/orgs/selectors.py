@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import scope_of
 from yongke.core import crypto
-from yongke.orgs.models import CreditRecord, Organisation, Person
+from yongke.orgs.models import BankAccount, CreditRecord, Organisation, Person
 
 
 def organisations_visible_to(user) -> QuerySet[Organisation]:
@@ -95,3 +95,8 @@ def organisation_facts(organisation: Organisation, *, on: dt.date, facts: Mappin
             # Known to the registry, but lapsed (or not yet in force) on that day.
             out[a.name] = False
     return out
+
+
+def bank_account_of(organisation: Organisation) -> BankAccount | None:
+    """The account in force that the organisation receives grants in (None when none is recorded)."""
+    return BankAccount.objects.filter(organisation=organisation, replaced_at__isnull=True).first()

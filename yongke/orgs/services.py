@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from yongke.accounts.actors import Actor, System, user_of
 from yongke.accounts.models import Role
@@ -20,8 +21,16 @@ from yongke.accounts.services import user_add
 from yongke.audit.services import audit_record
 from yongke.core import crypto
 from yongke.core.errors import BadInput, Conflict, PermissionDenied
-from yongke.orgs.models import CreditRecord, Organisation, OrgAttribute, Person
-from yongke.orgs.validators import NANNING_DISTRICTS, NANNING_ZONES, check_id_number, check_uscc, mask_id_number
+from yongke.orgs.models import BankAccount, CreditRecord, Organisation, OrgAttribute, Person
+from yongke.orgs.validators import (
+    NANNING_DISTRICTS,
+    NANNING_ZONES,
+    check_id_number,
+    check_uscc,
+    clean_bank_account,
+    mask_bank_account,
+    mask_id_number,
+)
 
 KIND_LABELS = {label: value for value, label in Organisation.Kind.choices}
 DISTRICT_BY_NAME = {name: code for code, name in NANNING_DISTRICTS.items()}
@@ -194,6 +203,46 @@ def person_create(
     person.save()
     audit_record(actor=actor, action="person_create", target_type="person", target_id=person.pk)
     return person
+
+
+@transaction.atomic
+def bank_account_set(*, actor: Actor, organisation: Organisation, bank: str, name: str, number: str) -> BankAccount:
+    """Record the account the organisation receives grants in (its org admin, or an officer or
+    admin for it); the account in force before is kept, marked replaced. The number is stored
+    encrypted, shown masked, and never written to the audit log in the clear."""
+    scope = scope_of(actor)
+    if not (scope.has(Role.OFFICER, Role.SYSADMIN) or (Role.ORG_ADMIN in scope.roles and organisation.pk in scope.organisations)):
+        raise PermissionDenied("只有本单位管理员可以登记收款账户 / the organisation's admin only", detail={"organisation": organisation.pk})
+    bank, name = str(bank or "").strip(), str(name or "").strip()
+    if not bank:
+        raise BadInput("bank: 开户银行不能为空 / the bank is required", detail={"field": "bank"})
+    if not name:
+        raise BadInput("name: 户名不能为空 / the account name is required", detail={"field": "name"})
+    try:
+        digits = clean_bank_account(number)
+    except ValueError as e:
+        raise BadInput(f"number: {e}", detail={"field": "number"}) from None
+    now = timezone.now()
+    old = list(BankAccount.objects.select_for_update().filter(organisation=organisation, replaced_at__isnull=True))
+    BankAccount.objects.filter(pk__in=[a.pk for a in old]).update(replaced_at=now)
+    account = BankAccount(
+        organisation=organisation,
+        bank=bank,
+        name=name,
+        number_encrypted=crypto.encrypt(digits),
+        number_masked=mask_bank_account(digits),
+        recorded_by=user_of(actor),
+    )
+    account.full_clean()
+    account.save()
+    audit_record(
+        actor=actor,
+        action="bank_account_set",
+        target_type="organisation",
+        target_id=organisation.pk,
+        data={"bank": bank, "name": name, "number": account.number_masked, "replaces": [a.number_masked for a in old]},
+    )
+    return account
 
 
 @transaction.atomic

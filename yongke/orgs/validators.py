@@ -9,6 +9,7 @@ for farmers' cooperatives, "Y1" for trade unions), so the format is checked here
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from stdnum.cn import ric as _ric
@@ -25,7 +26,9 @@ __all__ = [
     "Verdict",
     "check_id_number",
     "check_uscc",
+    "clean_bank_account",
     "id_with_check",
+    "mask_bank_account",
     "mask_id_number",
     "uscc_with_check",
 ]
@@ -140,3 +143,16 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def clean_bank_account(raw: str) -> str:
+    """A bank account number as digits (spaces and dashes dropped): 8 to 30 of them."""
+    value = re.sub(r"[\s\-－]", "", str(raw or ""))
+    if not value.isdigit() or not 8 <= len(value) <= 30:
+        raise ValueError("银行账号应为8至30位数字 / 8 to 30 digits")
+    return value
+
+
+def mask_bank_account(value: str) -> str:
+    """`6222 **** **** 1234`-style: the first four and the last four digits."""
+    return mask_id_number(value)

@@ -64,6 +64,7 @@ READS = {
     "yongke.applications.services.sniff_content_type": "a file's type from its first bytes",
     "yongke.awards.services.claim_quote": "the award a claim would receive now",
     "yongke.awards.services.claims_ranked": "a direction's claims against its budget; takes the viewer as `user`",
+    "yongke.projects.services.may_take": "whether an actor may take a project step (pages show a user's steps); writes nothing",
     "yongke.review.services.reminders_due": "the review tasks due for a reminder (marking them is reminders_mark)",
     "yongke.review.services.rubric_for": "a call's scoring rubric",
 }

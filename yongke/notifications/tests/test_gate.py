@@ -34,6 +34,7 @@ def test_the_walk_finds_the_writes_and_the_announcements():
         "experts_invited",
         "experts_reminded",
         "deadline_reminders",
+        "announce",
     }
 
 
@@ -66,6 +67,7 @@ def _cases(world):
         "experts_invited": lambda actor: events.experts_invited(actor=actor, assignments=[]),
         "experts_reminded": lambda actor: events.experts_reminded(actor=actor, assignments=[]),
         "deadline_reminders": lambda actor: events.deadline_reminders(actor=actor),
+        "announce": lambda actor: events.announce(actor=actor, events=[]),
     }
 
 

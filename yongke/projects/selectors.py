@@ -1,0 +1,286 @@
+"""Reads of projects; every one knows who asks. The task book's whole content (for its versions,
+the PDF, the pages), and the ledgers of money per project and per call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from yongke.accounts.actors import Viewer
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import scope_of
+from yongke.applications.models import Call
+from yongke.applications.proposal import BUDGET_LABELS
+from yongke.audit.models import AuditEvent
+from yongke.core.errors import NotFound
+from yongke.guide.selectors import compiled_for
+from yongke.projects import rules as project_rules
+from yongke.projects import taskbook
+from yongke.projects.models import (
+    ChangeRequest,
+    Payment,
+    Project,
+    ProjectCallSettings,
+    ProjectFile,
+    Recovery,
+    TaskBookVersion,
+    TrancheCondition,
+)
+from yongke.projects.workflow import PROJECT
+
+
+def projects_visible_to(viewer: Viewer) -> QuerySet[Project]:
+    """The unit: its own projects. Recommending units: their jurisdiction's. Officers: their
+    programmes'. Finance, auditors and admins: all."""
+    scope = scope_of(viewer)
+    qs = Project.objects.select_related("organisation", "leader", "call", "guide_version")
+    if scope.sees_everything or Role.FINANCE in scope.roles:
+        return qs
+    cond = Q(pk__in=[])
+    if scope.organisations:
+        cond |= Q(organisation__in=scope.organisations)
+    if scope.units:
+        cond |= Q(recommending_unit__in=scope.units)
+    if Role.OFFICER in scope.roles:
+        cond |= Q() if "*" in scope.programmes else Q(programme__in=scope.programmes)
+    return qs.filter(cond)
+
+
+def project_get(viewer: Viewer, pk: Any) -> Project:
+    """The project if the viewer may see it; otherwise not found (its existence is not told)."""
+    try:
+        return projects_visible_to(viewer).get(pk=int(pk))
+    except (Project.DoesNotExist, TypeError, ValueError):
+        raise NotFound("项目不存在 / project not found", detail={"project": str(pk)}) from None
+
+
+def change_get(viewer: Viewer, pk: Any) -> ChangeRequest:
+    try:
+        return ChangeRequest.objects.select_related("project").get(pk=int(pk), project__in=projects_visible_to(viewer))
+    except (ChangeRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound("变更申请不存在 / change request not found", detail={"change": str(pk)}) from None
+
+
+def project_filter(qs: QuerySet[Project], params: dict[str, Any]) -> QuerySet[Project]:
+    """The list filters the API, the CLI and the portal share: call, state, programme, direction, organisation."""
+    for key, lookup in (("call", "call_id"), ("state", "state"), ("programme", "programme"), ("direction", "direction")):
+        value = params.get(key)
+        if value not in (None, ""):
+            qs = qs.filter(**{lookup: value})
+    if params.get("organisation") not in (None, ""):
+        qs = qs.filter(organisation_id=params["organisation"])
+    return qs
+
+
+def settings_for(call: Call) -> tuple[int, list[dict[str, Any]]]:
+    """The call's signing time (days) and default payment plan, else the rules' defaults."""
+    rules = project_rules.rules()
+    own = ProjectCallSettings.objects.filter(call=call).first()
+    plan = [{"label": t.label, "share_pct": t.share_pct, "condition": t.condition} for t in rules.tranches]
+    if own is None:
+        return rules.sign_days, plan
+    return own.sign_days, (list(own.tranches) or plan)
+
+
+def project_file_get(*, project: Project, pk: Any) -> ProjectFile:
+    try:
+        return project.files.get(pk=int(pk))
+    except (ProjectFile.DoesNotExist, TypeError, ValueError):
+        raise NotFound("文件不存在 / file not found", detail={"file": str(pk)}) from None
+
+
+# --------------------------------------------------------------------------- the task book's content
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def task_book_content(project: Project) -> dict[str, Any]:
+    """The whole task book as it stands: what a version keeps, the PDF prints and the pages show."""
+    compiled = compiled_for(project.guide_version)
+    facts = compiled.guide.facts
+    indicators = []
+    for ind in project.indicators.all():
+        row: dict[str, Any] = {
+            "id": ind.pk,
+            "source": ind.source,
+            "rule": ind.rule_id,
+            "label": ind.label,
+            "clause": ind.clause,
+            "expr": ind.expr,
+            "unit": ind.unit,
+            "targets": [
+                {
+                    "fact": name,
+                    "label": facts[name].label if name in facts else name,
+                    "unit": (facts[name].unit or "") if name in facts else "",
+                    "type": facts[name].type if name in facts else "number",
+                    "target": value,
+                    "promised": ind.promised.get(name),
+                }
+                for name, value in ind.targets.items()
+            ],
+            "context": ind.context,
+        }
+        if ind.source == "extra":
+            row["target_value"] = str(ind.target_value) if ind.target_value is not None else None
+        indicators.append(row)
+    lines = list(project.budget_lines.all())
+    parties = list(project.parties.all())
+    return {
+        "number": project.number,
+        "title": project.title,
+        "direction": project.direction,
+        "programme": project.programme,
+        "guide_version": project.guide_version.label,
+        "organisation": {"id": project.organisation_id, "name": project.organisation.name, "uscc": project.organisation.uscc},
+        "recommending_unit": project.recommending_unit,
+        "leader": {"id": project.leader_id, "name": project.leader.name, "phone": project.leader_phone},
+        "content": project.content,
+        "starts_on": _iso(project.starts_on),
+        "ends_on": _iso(project.ends_on),
+        "approved_amount": project.approved_amount,
+        "self_raised_amount": project.self_raised_amount,
+        "indicators": indicators,
+        "milestones": [{"id": m.pk, "due_on": _iso(m.due_on), "title": m.title, "targets": m.targets} for m in project.milestones.all()],
+        "budget": [
+            {
+                "category": b.category,
+                "label": BUDGET_LABELS.get(b.category, b.category),
+                "fiscal": b.fiscal,
+                "self_raised": b.self_raised,
+                "basis": b.basis,
+            }
+            for b in lines
+        ],
+        "budget_total": {"fiscal": sum(b.fiscal for b in lines), "self_raised": sum(b.self_raised for b in lines)},
+        "partners": [{"name": p.name, "uscc": p.uscc, "tasks": p.role, "budget": p.budget} for p in parties if p.kind == "partner"],
+        "team": [{"name": p.name, "person": p.person_id, "role": p.role, "months": p.months} for p in parties if p.kind == "member"],
+        "tranches": [
+            {
+                "order": t.order,
+                "label": t.label,
+                "amount": t.amount,
+                "condition": t.condition,
+                "condition_label": TrancheCondition(t.condition).label,
+            }
+            for t in project.tranches.all()
+        ],
+        "matching": taskbook.amount_problems(
+            compiled,
+            project.direction,
+            dict(project.facts),
+            approved=project.approved_amount,
+            self_raised=sum(b.self_raised for b in lines),
+        ),
+    }
+
+
+def versions_of(project: Project) -> list[TaskBookVersion]:
+    return list(project.versions.select_related("change", "created_by").order_by("number"))
+
+
+def version_diff(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed between two versions of a task book, section by section: [{section, before, after}]."""
+    sections = (
+        "title",
+        "content",
+        "starts_on",
+        "ends_on",
+        "leader",
+        "organisation",
+        "indicators",
+        "milestones",
+        "budget",
+        "partners",
+        "team",
+        "tranches",
+    )
+    return [{"section": s, "before": older.get(s), "after": newer.get(s)} for s in sections if older.get(s) != newer.get(s)]
+
+
+def project_timeline(viewer: Viewer, project: Project) -> list[AuditEvent]:
+    """Every step and every edit of the project's task book, oldest first (the unit sees each change)."""
+    project_get(viewer, project.pk)
+    return list(AuditEvent.objects.filter(target_type="project", target_id=str(project.pk)).order_by("at", "pk"))
+
+
+# --------------------------------------------------------------------------- money
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Money of one project or a set of them, in yuan. Always: granted = paid + outstanding +
+    stopped (what will not be paid: the unpaid rest of a terminated or revoked project);
+    recovered ≤ due_back; net = paid − recovered."""
+
+    granted: int
+    paid: int
+    outstanding: int
+    stopped: int
+    due_back: int
+    recovered: int
+
+    @property
+    def net(self) -> int:
+        return self.paid - self.recovered
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "granted": self.granted,
+            "paid": self.paid,
+            "outstanding": self.outstanding,
+            "stopped": self.stopped,
+            "due_back": self.due_back,
+            "recovered": self.recovered,
+            "net": self.net,
+        }
+
+
+ENDED = ("terminated", "revoked")
+
+
+def _ledger(granted: int, paid: int, ended: bool, due_back: int, recovered: int) -> Ledger:
+    rest = granted - paid
+    return Ledger(granted, paid, 0 if ended else rest, rest if ended else 0, due_back, recovered)
+
+
+def project_ledger(project: Project) -> Ledger:
+    paid = Payment.objects.filter(project=project).aggregate(s=Sum("amount"))["s"] or 0
+    rec = Recovery.objects.filter(project=project).aggregate(d=Sum("amount_due"), r=Sum("received"))
+    return _ledger(project.approved_amount, paid, project.state in ENDED, rec["d"] or 0, rec["r"] or 0)
+
+
+def call_ledger(viewer: Viewer, call: Call) -> dict[str, Any]:
+    """Each visible project of the call with its ledger, the totals (the sum of the rows), and
+    the call's budgets against what was approved under each."""
+    projects = list(projects_visible_to(viewer).filter(call=call).order_by("number"))
+    ids = [p.pk for p in projects]
+    paid = dict(Payment.objects.filter(project__in=ids).values_list("project").annotate(s=Sum("amount")).values_list("project", "s"))
+    due = {
+        pid: (d or 0, r or 0)
+        for pid, d, r in Recovery.objects.filter(project__in=ids)
+        .values_list("project")
+        .annotate(d=Sum("amount_due"), r=Sum("received"))
+        .values_list("project", "d", "r")
+    }
+    rows = []
+    for p in projects:
+        ledger = _ledger(p.approved_amount, paid.get(p.pk, 0), p.state in ENDED, *due.get(p.pk, (0, 0)))
+        rows.append({"project": p, "ledger": ledger})
+    total = Ledger(
+        *(sum(getattr(r["ledger"], f) for r in rows) for f in ("granted", "paid", "outstanding", "stopped", "due_back", "recovered"))
+    )
+    budgets = []
+    for key, budget in sorted((call.budgets or {}).items()):
+        approved = sum(p.approved_amount for p in projects if call.budget_for(p.direction)[0] == key)
+        budgets.append({"key": key, "budget": int(budget), "approved": approved, "left": int(budget) - approved})
+    return {"call": call, "rows": rows, "total": total, "budgets": budgets}
+
+
+def state_label(state: str) -> str:
+    return str(PROJECT.state_label(state))
