@@ -253,7 +253,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
         opens_at=now - dt.timedelta(days=10),
         closes_at=now + dt.timedelta(days=30),
         directions=sort_directions(set(PRE_DIRECTIONS)),
-        budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000},
+        budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000, "16": 8_000_000},
     )
     post_call = apps.call_open(
         actor=officer,
@@ -266,37 +266,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
     count = 0
     for i, (state, direction) in enumerate(zip(PRE_STATES, PRE_DIRECTIONS, strict=True)):
         org = organisations[i % len(organisations)]
-        leader = orgs.person_create(
-            actor=DEMO,
-            name=f"负责人{i + 1:02d}",
-            id_number=id_with_check(f"450102198{i % 10}0{(i % 9) + 1}1{i % 10}{i:03d}"),
-            organisation=org,
-        )
-        facts = _eligible_facts(version, direction)
-        app = apps.application_create(
-            actor=_actor_for("applicant", org, officer, finance),
-            call=call,
-            direction=direction,
-            organisation=org,
-            title=f"{compiled_for(version).guide.direction(direction).name}关键技术研究与示范（演示{i + 1}）",
-            summary="演示数据：用于展示申报在各状态下的样子。",
-            leader=leader,
-            requested_amount=1_000_000,
-            self_raised_amount=2_000_000,
-            facts=facts,
-            **DEMO_PROPOSAL,
-        )
-        _demo_documents(app, _actor_for("applicant", org, officer, finance))
-        for role, action in PATHS[state]:
-            apps.application_transition(
-                actor=_actor_for(role, org, officer, finance),
-                application=app,
-                action=action,
-                comment="演示意见" if action in ("not_recommend", "return", "refuse", "not_fund") else "",
-                amount=800_000 if action == "fund" else None,
-                objection_days=5 if action == "publish" else None,
-                now=after_publicity if action == "contract" else None,
-            )
+        _demo_pre_application(version, call, org, i, direction, PATHS[state], officer, finance, after_publicity)
         count += 1
     for i, (state, direction) in enumerate(zip(POST_PATHS, POST_DIRECTIONS, strict=False)):
         org = organisations[(i + 3) % len(organisations)]
@@ -322,7 +292,120 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
                 now=after_publicity if action == "pay" else None,
             )
         count += 1
+    count += _demo_projects(version, call, organisations, officer, finance, after_publicity)
     return count
+
+
+def _demo_pre_application(version, call, org, i: int, direction: str, path, officer, finance, after_publicity) -> Application:
+    """The demo's i-th 前资助 application, to `direction`, taken along `path` by the people who act."""
+    leader = orgs.person_create(
+        actor=DEMO,
+        name=f"负责人{i + 1:02d}",
+        id_number=id_with_check(f"450102198{i % 10}0{(i % 9) + 1}1{i % 10}{i:03d}"),
+        organisation=org,
+    )
+    facts = _eligible_facts(version, direction)
+    app = apps.application_create(
+        actor=_actor_for("applicant", org, officer, finance),
+        call=call,
+        direction=direction,
+        organisation=org,
+        title=f"{compiled_for(version).guide.direction(direction).name}关键技术研究与示范（演示{i + 1}）",
+        summary="演示数据：用于展示申报在各状态下的样子。",
+        leader=leader,
+        requested_amount=1_000_000,
+        self_raised_amount=2_000_000,
+        facts=facts,
+        **DEMO_PROPOSAL,
+    )
+    _demo_documents(app, _actor_for("applicant", org, officer, finance))
+    for role, action in path:
+        app, _ = apps.application_transition(
+            actor=_actor_for(role, org, officer, finance),
+            application=app,
+            action=action,
+            comment="演示意见" if action in ("not_recommend", "return", "refuse", "not_fund") else "",
+            amount=800_000 if action == "fund" else None,
+            objection_days=5 if action == "publish" else None,
+            now=after_publicity if action == "contract" else None,
+        )
+    return app
+
+
+# The projects after 立项 (besides the contracted application above, whose task book is still
+# being drawn up), each in the step it shows: (step, direction, index of its organisation).
+# The signing steps need the unit's org admin: the first organisation's `ent_admin`.
+PROJECT_STEPS = [
+    ("revoked", "16.1", 2),  # sent, not signed within the time: revoked by the officers' scan
+    ("signing", "16.2", 1),  # sent, the time to sign still running
+    ("signed", "16.1", 0),  # signed by the unit, awaiting the countersignature
+    ("paid", "16.2", 0),  # in progress, its first tranche paid
+    ("extended", "16.1", 0),  # in progress, an extension approved (amendment 1)
+    ("terminated", "16.2", 0),  # first tranche paid, then a termination approved
+]
+DEMO_BANK_ACCOUNT = "6222 0217 7100 1234 567"
+
+
+def _org_admin(org: Organisation):
+    from yongke.accounts.models import RoleGrant
+
+    grant = RoleGrant.objects.filter(organisation=org, role="org_admin").select_related("user").first()
+    if grant is None:  # demo_load makes `ent_admin` the first organisation's
+        raise LookupError(f"demo: {org.name} has no org admin account")
+    return grant.user
+
+
+def _demo_projects(version, call, organisations, officer, finance, after_publicity) -> int:
+    """A project in each step after 立项, taken there by the people who act, through the services."""
+    from yongke.projects import services as projects
+
+    now = timezone.now()
+    made: dict[str, Any] = {}
+    for k, (step, direction, org_index) in enumerate(PROJECT_STEPS):
+        org = organisations[org_index]
+        app = _demo_pre_application(
+            version, call, org, len(PRE_STATES) + k, direction, PATHS["contracted"], officer, finance, after_publicity
+        )
+        made[step] = app.project
+    # Sent 31 days ago and never signed: the officers' scan of overdue task books revokes it (and only it).
+    projects.project_transition(actor=officer, project=made["revoked"], action="send", now=now - dt.timedelta(days=31))
+    projects.projects_revoke_unsigned(actor=officer, now=now)
+    for step in ("signing", "signed", "paid", "extended", "terminated"):
+        made[step] = projects.project_transition(actor=officer, project=made[step], action="send")
+    unit = _org_admin(organisations[0])
+    for step in ("signed", "paid", "extended", "terminated"):
+        made[step] = projects.project_transition(
+            actor=unit, project=made[step], action="sign", filename="盖章任务书（演示）.pdf", content=DEMO_PDF
+        )
+    for step in ("paid", "extended", "terminated"):
+        made[step] = projects.project_transition(actor=officer, project=made[step], action="countersign")
+    orgs.bank_account_set(
+        actor=unit, organisation=organisations[0], bank="中国工商银行南宁分行", name=organisations[0].name, number=DEMO_BANK_ACCOUNT
+    )
+    for n, step in enumerate(("paid", "terminated"), start=1):
+        first = made[step].tranches.get(order=1)
+        projects.payment_record(
+            actor=finance, project=made[step], tranche=1, amount=first.amount, paid_on=timezone.localdate(now), voucher=f"NNKJ-DEMO-{n:04d}"
+        )
+    _demo_change(
+        made["extended"], "extension", "样机试验受季节影响推迟，申请延期六个月", officer, finance, payload={"ends_on": "2029-06-30"}
+    )
+    _demo_change(made["terminated"], "termination", "技术路线经中试验证无法实现，申请终止", officer, finance)
+    return len(PROJECT_STEPS)
+
+
+def _demo_change(project, kind: str, reasons: str, officer, finance, payload: dict[str, Any] | None = None) -> None:
+    """A change asked for by the unit, agreed by its recommending unit, approved by the officer."""
+    from yongke.projects import services as projects
+
+    org = project.organisation
+    change = projects.change_request_create(
+        actor=_actor_for("applicant", org, officer, finance), project=project, kind=kind, reasons=reasons, payload=payload or {}
+    )
+    change = projects.change_request_opinion(
+        actor=_actor_for("recommender", org, officer, finance), change=change, agrees=True, opinion="情况属实，同意"
+    )
+    projects.change_request_decide(actor=officer, change=change, approve=True, comment="同意（演示）")
 
 
 EXPERTS = [  # the first three know the application in review (18.1, 水体治理): the round needs k=3 with some fit

@@ -53,6 +53,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bank_account(args: argparse.Namespace) -> int:
+    django_setup()
+    from yongke.core.errors import BadInput
+    from yongke.orgs.selectors import organisations_visible_to
+    from yongke.orgs.services import bank_account_set
+
+    actor = actor_named(args.as_user)
+    key = args.org.strip()
+    visible = organisations_visible_to(actor)
+    org = visible.filter(uscc=key.upper()).first() or (visible.filter(pk=int(key)).first() if key.isdigit() and len(key) < 18 else None)
+    if org is None:
+        raise BadInput(
+            f"org: 单位不存在 {args.org}（单位 ID 或统一社会信用代码）/ unknown organisation", detail={"field": "org", "value": args.org}
+        )
+    account = bank_account_set(actor=actor, organisation=org, bank=args.bank, name=args.name, number=args.number)
+    emit(
+        {
+            "organisation": {"id": org.pk, "name": org.name, "uscc": org.uscc},
+            "bank": account.bank,
+            "name": account.name,
+            "number_masked": account.number_masked,
+        }
+    )
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `org …` to the yongke command."""
     org = sub.add_parser("org", help="单位：统一社会信用代码校验、批量导入")
@@ -65,3 +91,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     im.add_argument("--dry-run", action="store_true", help="只校验，不写入")
     add_as_option(im)
     im.set_defaults(func=cmd_import)
+    ba = osub.add_parser("bank-account", help="登记单位的收款账户（原账户保留并停用；只显示脱敏账号）")
+    ba.add_argument("org", help="单位 ID 或统一社会信用代码")
+    ba.add_argument("--bank", required=True, help="开户银行")
+    ba.add_argument("--name", required=True, help="户名")
+    ba.add_argument("--number", required=True, help="银行账号")
+    add_as_option(ba)
+    ba.set_defaults(func=cmd_bank_account)

@@ -54,6 +54,60 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) 
     return cell
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its name, columns, rows and optional title and totals rows."""
+
+    name: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+    title: str | None = None
+    totals: Sequence[Any] | None = None
+
+
+def _write_sheet(wb: Workbook, s: Sheet, on_rows: Callable[[int], None] | None) -> int:
+    ws = wb.create_sheet(s.name[:31])
+    for i, col in enumerate(s.columns, start=1):
+        if col.width:
+            ws.column_dimensions[get_column_letter(i)].width = col.width
+    first_data_row = 3 if s.title else 2
+    ws.freeze_panes = f"A{first_data_row}"
+    if s.title:
+        head = _cell(ws, s.title)
+        head.font = Font(bold=True, size=14)
+        ws.append([head])
+    header = []
+    for col in s.columns:
+        c = _cell(ws, col.header)
+        c.font = Font(bold=True)
+        c.alignment = Alignment(horizontal="center")
+        header.append(c)
+    ws.append(header)
+    n = 0
+    for row in s.rows:
+        n += 1
+        if n + first_data_row > MAX_ROWS:
+            raise ValueError(f"more than {MAX_ROWS} rows for one sheet")
+        ws.append([_cell(ws, v, col.number_format) for v, col in zip(row, s.columns, strict=True)])
+        if on_rows and n % 10_000 == 0:
+            on_rows(10_000)
+    if s.totals is not None:
+        cells = [_cell(ws, v, col.number_format) for v, col in zip(s.totals, s.columns, strict=True)]
+        for c in cells:
+            c.font = Font(bold=True)
+        ws.append(cells)
+    return n
+
+
+def write_sheets(out: IO[bytes] | str | Path, sheets: Iterable[Sheet], *, on_rows: Callable[[int], None] | None = None) -> int:
+    """Write a workbook of several sheets, each laid out as `write_table` lays out its one.
+    Returns the number of data rows written, all sheets together."""
+    wb = Workbook(write_only=True)
+    n = sum(_write_sheet(wb, s, on_rows) for s in sheets)
+    wb.save(out)
+    return n
+
+
 def write_table(
     out: IO[bytes] | str | Path,
     *,
@@ -66,36 +120,4 @@ def write_table(
 ) -> int:
     """Write one sheet: an optional title row, the header, the rows, an optional totals row.
     Returns the number of data rows written."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
-    for i, col in enumerate(columns, start=1):
-        if col.width:
-            ws.column_dimensions[get_column_letter(i)].width = col.width
-    first_data_row = 3 if title else 2
-    ws.freeze_panes = f"A{first_data_row}"
-    if title:
-        head = _cell(ws, title)
-        head.font = Font(bold=True, size=14)
-        ws.append([head])
-    header = []
-    for col in columns:
-        c = _cell(ws, col.header)
-        c.font = Font(bold=True)
-        c.alignment = Alignment(horizontal="center")
-        header.append(c)
-    ws.append(header)
-    n = 0
-    for row in rows:
-        n += 1
-        if n + first_data_row > MAX_ROWS:
-            raise ValueError(f"more than {MAX_ROWS} rows for one sheet")
-        ws.append([_cell(ws, v, col.number_format) for v, col in zip(row, columns, strict=True)])
-        if on_rows and n % 10_000 == 0:
-            on_rows(10_000)
-    if totals is not None:
-        cells = [_cell(ws, v, col.number_format) for v, col in zip(totals, columns, strict=True)]
-        for c in cells:
-            c.font = Font(bold=True)
-        ws.append(cells)
-    wb.save(out)
-    return n
+    return write_sheets(out, [Sheet(sheet, columns, rows, title=title, totals=totals)], on_rows=on_rows)

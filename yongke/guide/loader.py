@@ -71,12 +71,18 @@ def default_guide_path() -> Path:
 
 
 def _read_text(p: Path) -> str:
+    """A text file's content; a missing file, a directory, an unreadable one or text that is not
+    UTF-8 is bad input naming the file."""
     try:
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BadInput(f"文件不存在：{p} / file not found", code="file_not_found", detail={"file": str(p)}) from None
+    except IsADirectoryError:
+        raise BadInput(f"{p}: 是目录，不是文件 / a directory, not a file", code="not_a_file", detail={"file": str(p)}) from None
     except UnicodeDecodeError as e:
         raise BadInput(f"{p}: 不是 UTF-8 文本 / not UTF-8 text", code="bad_encoding", detail={"file": str(p)}) from e
+    except OSError as e:
+        raise BadInput(f"{p}: 无法读取 / cannot be read ({e.strerror})", code="unreadable", detail={"file": str(p)}) from None
 
 
 def read_yaml(path: Path | str) -> tuple[Any, yaml.Node | None]:
@@ -107,10 +113,13 @@ def read_yaml(path: Path | str) -> tuple[Any, yaml.Node | None]:
 def read_json(path: Path | str) -> Any:
     """Read a JSON file (`-`: standard input); a syntax error names the file and the line."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8") if str(path) != "-" else sys.stdin.read()
-    except FileNotFoundError:
-        raise BadInput(f"文件不存在：{p} / file not found", code="file_not_found", detail={"file": str(p)}) from None
+    if str(path) == "-":
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError as e:
+            raise BadInput("-: 标准输入不是 UTF-8 文本 / standard input is not UTF-8", code="bad_encoding", detail={"file": "-"}) from e
+    else:
+        text = _read_text(p)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:

@@ -161,7 +161,9 @@ TEMPLATES: dict[str, Template] = {
     "change_approved": Template(
         Kind.PROJECT,
         _("变更申请已批准：%(title)s"),
-        _("项目「%(title)s」（%(number)s）的第 %(change_number)s 号变更申请（%(change)s）已批准，任务书第 %(amendment)s 号变更生效。\n审批意见：%(comment)s"),
+        _(
+            "项目「%(title)s」（%(number)s）的第 %(change_number)s 号变更申请（%(change)s）已批准，任务书第 %(amendment)s 号变更生效。\n审批意见：%(comment)s"
+        ),
     ),
     "change_refused": Template(
         Kind.PROJECT,

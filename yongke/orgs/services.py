@@ -207,11 +207,12 @@ def person_create(
 
 @transaction.atomic
 def bank_account_set(*, actor: Actor, organisation: Organisation, bank: str, name: str, number: str) -> BankAccount:
-    """Record the account the organisation receives grants in (its org admin, or an officer or
-    admin for it); the account in force before is kept, marked replaced. The number is stored
-    encrypted, shown masked, and never written to the audit log in the clear."""
+    """Record the account the organisation receives grants in: its own org admin only (grants
+    are paid into it, so no officer, finance or system administrator may set it for the unit);
+    the account in force before is kept, marked replaced. The number is stored encrypted, shown
+    masked, and never written to the audit log in the clear."""
     scope = scope_of(actor)
-    if not (scope.has(Role.OFFICER, Role.SYSADMIN) or (Role.ORG_ADMIN in scope.roles and organisation.pk in scope.organisations)):
+    if not (scope.is_system or organisation.pk in scope.admin_of):
         raise PermissionDenied("只有本单位管理员可以登记收款账户 / the organisation's admin only", detail={"organisation": organisation.pk})
     bank, name = str(bank or "").strip(), str(name or "").strip()
     if not bank:

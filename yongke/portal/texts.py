@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yongke.applications.workflow import POST, PRE
 from yongke.core.errors import YongkeError
+from yongke.projects.workflow import PROJECT
 
 if TYPE_CHECKING:  # django-stubs-ext is a development dependency; the name is for mypy only
     from django_stubs_ext import StrOrPromise
@@ -107,6 +108,7 @@ TARGET_LABELS: dict[str, StrOrPromise] = {
     "expert": _("专家"),
     "attachment": _("附件"),
     "notification_preferences": _("通知设置"),
+    "project": _("项目"),
 }
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_{}\-]+)*"
@@ -241,6 +243,18 @@ ACTION_LABELS: dict[str, StrOrPromise] = {
     "review_waiver": _("评审未完成即决定：记录理由"),
     "score_submit": _("提交评分"),
     "user_add": _("创建账户"),
+    "bank_account_set": _("登记收款账户"),
+    "project_open": _("建立项目（任务书编制）"),
+    "task_book_update": _("修改任务书"),
+    "task_book_pdf": _("下载任务书 PDF"),
+    "payment_record": _("登记拨款"),
+    "change_request": _("申请变更"),
+    "change_opinion": _("出具推荐单位意见"),
+    "change_approve": _("批准变更"),
+    "change_refuse": _("不予批准变更"),
+    "change_withdraw": _("撤回变更申请"),
+    "call_project_settings": _("设置批次项目管理"),
+    "sign_reminder": _("提醒签订任务书"),
 }
 
 
@@ -248,7 +262,7 @@ def action_label(action: str) -> str:
     """An audit action as people say it; the workflow's label for its steps; the code if we have none."""
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
-    for wf in (PRE, POST):
+    for wf in (PRE, POST, PROJECT):
         t = wf.transition(action)
         if t is not None:
             return str(t.label)
@@ -257,7 +271,7 @@ def action_label(action: str) -> str:
 
 def state_label(state: str) -> str:
     """A workflow state's label where the funding mode is not at hand (an audit entry)."""
-    for wf in (PRE, POST):
+    for wf in (PRE, POST, PROJECT):
         if state in wf.states:
             return str(wf.state_label(state))
     return state

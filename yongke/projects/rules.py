@@ -125,14 +125,17 @@ def budget_problem(
 ) -> str | None:
     """Why a budget adjustment is refused (None when allowed): lines are (fiscal, self_raised)
     by category; the fiscal and self-raised totals stay the same, and no line the rules forbid
-    increasing grows."""
+    increasing grows — neither its 财政资助 nor its 自筹经费 (a line's total kept by trading the
+    unit's own money for the city's still moves the city's money into it)."""
+    parts = ((0, "财政资助"), (1, "自筹经费"))
     if rules.budget_total_unchanged:
-        for i, part in ((0, "财政资助"), (1, "自筹经费")):
+        for i, part in parts:
             was, now = sum(v[i] for v in before.values()), sum(v[i] for v in after.values())
             if now != was:
                 return f"经费预算调剂不能改变{part}总额（调剂前 {was:,} 元，调剂后 {now:,} 元）"
     for category in rules.budget_no_increase:
-        line_was, line_now = sum(before.get(category, (0, 0))), sum(after.get(category, (0, 0)))
-        if line_now > line_was:
-            return f"「{labels.get(category, category)}」预算不得调增（调剂前 {line_was:,} 元，调剂后 {line_now:,} 元）"
+        line_was, line_now = before.get(category, (0, 0)), after.get(category, (0, 0))
+        for i, part in parts:
+            if line_now[i] > line_was[i]:
+                return f"「{labels.get(category, category)}」预算不得调增（{part}调剂前 {line_was[i]:,} 元，调剂后 {line_now[i]:,} 元）"
     return None

@@ -37,7 +37,7 @@ def projects_visible_to(viewer: Viewer) -> QuerySet[Project]:
     programmes'. Finance, auditors and admins: all."""
     scope = scope_of(viewer)
     qs = Project.objects.select_related("organisation", "leader", "call", "guide_version")
-    if scope.sees_everything or Role.FINANCE in scope.roles:
+    if scope.sees_everything or Role.FINANCE in scope.roles or (Role.OFFICER in scope.roles and "*" in scope.programmes):
         return qs
     cond = Q(pk__in=[])
     if scope.organisations:
@@ -45,7 +45,7 @@ def projects_visible_to(viewer: Viewer) -> QuerySet[Project]:
     if scope.units:
         cond |= Q(recommending_unit__in=scope.units)
     if Role.OFFICER in scope.roles:
-        cond |= Q() if "*" in scope.programmes else Q(programme__in=scope.programmes)
+        cond |= Q(programme__in=scope.programmes)
     return qs.filter(cond)
 
 
@@ -62,6 +62,23 @@ def change_get(viewer: Viewer, pk: Any) -> ChangeRequest:
         return ChangeRequest.objects.select_related("project").get(pk=int(pk), project__in=projects_visible_to(viewer))
     except (ChangeRequest.DoesNotExist, TypeError, ValueError):
         raise NotFound("变更申请不存在 / change request not found", detail={"change": str(pk)}) from None
+
+
+def changes_visible_to(viewer: Viewer) -> QuerySet[ChangeRequest]:
+    """The change requests of the projects the viewer sees."""
+    return ChangeRequest.objects.filter(project__in=projects_visible_to(viewer))
+
+
+def changes_awaiting(viewer: Viewer) -> QuerySet[ChangeRequest]:
+    """The change requests waiting on this viewer: the recommending unit's opinion (its own
+    jurisdiction's, still requested) or the programme officer's decision (reviewed)."""
+    scope = scope_of(viewer)
+    cond = Q(pk__in=[])
+    if Role.RECOMMENDER in scope.roles and scope.units:
+        cond |= Q(state=ChangeRequest.State.REQUESTED, project__recommending_unit__in=scope.units)
+    if Role.OFFICER in scope.roles or scope.is_system or scope.is_superuser:
+        cond |= Q(state=ChangeRequest.State.REVIEWED)
+    return changes_visible_to(viewer).filter(cond)
 
 
 def project_filter(qs: QuerySet[Project], params: dict[str, Any]) -> QuerySet[Project]:
@@ -203,10 +220,14 @@ def version_diff(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[str,
     return [{"section": s, "before": older.get(s), "after": newer.get(s)} for s in sections if older.get(s) != newer.get(s)]
 
 
+READ_ACTIONS = ("task_book_pdf",)  # audited reads: in the audit log, not in the project's history
+
+
 def project_timeline(viewer: Viewer, project: Project) -> list[AuditEvent]:
     """Every step and every edit of the project's task book, oldest first (the unit sees each change)."""
     project_get(viewer, project.pk)
-    return list(AuditEvent.objects.filter(target_type="project", target_id=str(project.pk)).order_by("at", "pk"))
+    events = AuditEvent.objects.filter(target_type="project", target_id=str(project.pk)).exclude(action__in=READ_ACTIONS)
+    return list(events.order_by("at", "pk"))
 
 
 # --------------------------------------------------------------------------- money

@@ -24,6 +24,7 @@ from yongke.applications import proposal
 from yongke.applications.models import Application, Call
 from yongke.applications.services import MAX_ATTACHMENT_BYTES, application_stated_facts, sniff_content_type
 from yongke.applications.workflow import Transition
+from yongke.audit.models import AuditEvent
 from yongke.audit.services import audit_record
 from yongke.core import workdays
 from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
@@ -67,8 +68,15 @@ def _yuan(n: int) -> str:
 
 
 def _is_unit(actor: Actor, project: Project, roles: Sequence[str] = (Role.ORG_ADMIN,)) -> bool:
+    """The actor holds one of `roles` for the project's unit itself (an admin of another unit who is
+    a member of this one is this one's member, not its admin)."""
     scope = scope_of(actor)
-    return scope.is_system or (bool(scope.roles & set(roles)) and project.organisation_id in scope.organisations)
+    if scope.is_system:
+        return True
+    org = project.organisation_id
+    return (Role.ORG_ADMIN in roles and Role.ORG_ADMIN in scope.roles and org in scope.admin_of) or (
+        Role.APPLICANT in roles and Role.APPLICANT in scope.roles and org in scope.organisations
+    )
 
 
 def _is_officer(actor: Actor, project: Project) -> bool:
@@ -85,6 +93,22 @@ def may_take(actor: Actor, project: Project, t: Transition) -> bool:
         or (role in (Role.ORG_ADMIN, Role.APPLICANT) and _is_unit(actor, project, (role,)))
         for role in t.roles
     )
+
+
+def steps_for(actor: Actor, project: Project) -> list[Transition]:
+    """The steps the actor may take on the project as it stands: the workflow's from its state,
+    theirs to take, and not refused by the state of the signatures (`sign` once, before the
+    countersignature; `countersign` after the unit's)."""
+    out = []
+    for t in PROJECT.available(project.state):
+        if not may_take(actor, project, t):
+            continue
+        if t.action == "sign" and project.unit_signed_at is not None:
+            continue
+        if t.action == "countersign" and project.unit_signed_at is None:
+            continue
+        out.append(t)
+    return out
 
 
 def _require_officer(actor: Actor, project: Project, what: str) -> None:
@@ -143,12 +167,12 @@ def project_open(*, actor: Actor, application: Application, now: dt.datetime | N
     indicator per commitment rule with the application's promises as targets, the budget lines
     (财政资助 scaled to the approved amount), the period with a stage a year, the partners and
     team, and the call's payment plan. Opening it again returns the same project."""
-    existing = Project.objects.filter(application=application).first()
-    if existing is not None:
-        return existing
     app = Application.objects.select_related("call", "guide_version", "organisation", "leader").get(pk=application.pk)
     if not scope_of(actor).officer_for(app.programme):
         raise PermissionDenied("只有本专项的项目处人员可以立项 / the programme's officers only", detail={"application": app.pk})
+    existing = Project.objects.filter(application=app).first()
+    if existing is not None:
+        return existing
     if app.funding != "pre" or app.state != "contracted":
         raise Refused("只有已立项的前资助申报可以建立项目 / only an application approved as a project", code="bad_state")
     if app.leader is None or app.starts_on is None or app.ends_on is None or app.decided_amount is None:
@@ -268,7 +292,14 @@ def _indicator_targets(project: Project, given: Any) -> dict[int, dict[str, Any]
         if ind is None:
             raise BadInput(f"indicators.{key}: 没有这个考核指标 / unknown indicator", detail={"field": f"indicators.{key}"})
         out[ind.pk] = taskbook.clean_targets(
-            compiled, project.direction, rule_id=ind.rule_id, given=targets, promised=ind.promised, context=ind.context, label=ind.label
+            compiled,
+            project.direction,
+            rule_id=ind.rule_id,
+            given=targets,
+            promised=ind.promised,
+            context=ind.context,
+            label=ind.label,
+            current=ind.targets,
         )
     return out
 
@@ -284,7 +315,7 @@ def _decimal(value: Any, field: str) -> Decimal | None:
         raise BadInput(f"{field}: 目标值应为数值 / a number", detail={"field": field}) from None
     if not d.is_finite() or d < 0 or d >= Decimal(10) ** 18:
         raise BadInput(f"{field}: 目标值应为非负数值 / a non-negative number", detail={"field": field})
-    return d.quantize(Decimal("0.01"))
+    return d.quantize(Decimal(1) / 100)  # to the fen
 
 
 def _extra_rows(project: Project, given: Any) -> list[dict[str, Any]]:
@@ -683,6 +714,13 @@ def _step_effects(actor: Actor, p: Project, action: str, *, filename: str, conte
     if action == "sign":
         return _sign(actor, p, filename=filename, content=content, now=now)
     if action == "reopen":
+        if p.sign_by is not None and now >= p.sign_by and not _is_officer(actor, p):
+            # Sent back after its time is up, the task book would escape revocation (the officer still may).
+            raise Refused(
+                f"任务书签订期限已于 {workdays.format_deadline(p.sign_by)}（北京时间）届满，不能再退回修改 / the time to sign has passed",
+                code="sign_deadline_passed",
+                detail={"sign_by": workdays.format_deadline(p.sign_by)},
+            )
         p.unit_signed_at, p.unit_signed_by, p.sign_by = None, None, None
     elif action == "countersign":
         p.countersigned_at, p.countersigned_by = now, user_of(actor)
@@ -725,34 +763,48 @@ def project_transition(
 @transaction.atomic
 def projects_revoke_unsigned(*, actor: Actor, now: dt.datetime | None = None) -> list[Project]:
     """Revoke every project whose task book was sent for signing and not signed by the unit in
-    time (the call's days; by the rules, one month). Each is audited and its unit told."""
+    time (the call's days; by the rules, one month), of the programmes the actor is the officer
+    of. Each is audited and its unit told."""
     require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以撤销逾期未签订的项目 / officers only")
     now = now or timezone.now()
     reason = f"逾期未签订任务书（{project_rules.rules().sign_source}）"
     out = []
-    for p in Project.objects.filter(state="signing", unit_signed_at__isnull=True, sign_by__lte=now).order_by("pk"):
+    # Locked as they are read: a signature committed meanwhile takes the project out of the scan.
+    overdue = Project.objects.select_for_update(of=("self",)).filter(state="signing", unit_signed_at__isnull=True, sign_by__lte=now)
+    for p in overdue.order_by("pk"):
         if not _is_officer(actor, p):
             continue
         out.append(project_transition(actor=actor, project=p, action="revoke", comment=reason, now=now))
     return out
 
 
+@transaction.atomic
 def signing_reminders(*, actor: Actor, days: int | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Remind the units of task books awaiting their signature whose time ends within `days`
-    (the rules' reminder_days by default), once per project and deadline."""
+    (the rules' reminder_days by default), of the programmes the actor is the officer of: once
+    per project and deadline (each reminder is audited; a project already reminded of its
+    deadline is not reminded again). Returns the reminders sent now."""
     require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发送签订提醒 / officers only")
     days = project_rules.rules().sign_reminder_days if days is None else days
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
         raise BadInput("days: 提前天数应为1至60的整数 / 1 to 60 days", detail={"field": "days"})
     now = now or timezone.now()
     out = []
-    for p in Project.objects.filter(
+    due = Project.objects.select_for_update(of=("self",)).filter(
         state="signing", unit_signed_at__isnull=True, sign_by__gt=now, sign_by__lte=now + dt.timedelta(days=days)
-    ):
+    )
+    for p in due.order_by("pk"):
         sign_by = p.sign_by
         assert sign_by is not None  # filtered on it
+        if not _is_officer(actor, p):
+            continue
+        deadline = workdays.format_deadline(sign_by)
+        reminded = AuditEvent.objects.filter(target_type="project", target_id=str(p.pk), action="sign_reminder", data__sign_by=deadline)
+        if reminded.exists():
+            continue
+        _audit(actor, p, "sign_reminder", data={"sign_by": deadline})
         notify.project_event(actor=actor, project=p, template="sign_reminder", to="unit", key_suffix=sign_by.isoformat())
-        out.append({"project": p.pk, "number": p.number, "sign_by": workdays.format_deadline(sign_by)})
+        out.append({"project": p.pk, "number": p.number, "sign_by": deadline})
     return out
 
 
@@ -818,7 +870,10 @@ def payment_record(
     met, never more than what is left of it nor of the grant, to the unit's account in force,
     with a voucher number used once. The project's row is locked, so payments at once are
     counted one after the other."""
-    require_role(actor, Role.FINANCE, message="只有财务人员可以登记拨款 / finance only")
+    scope = scope_of(actor)
+    # The finance role itself: a superuser (the system administrator) holds every role elsewhere, never the money.
+    if not (scope.is_system or Role.FINANCE in scope.roles):
+        raise PermissionDenied("只有财务人员可以登记拨款 / finance only", detail={"roles": [Role.FINANCE]})
     p = _locked(project)
     now = now or timezone.now()
     if p.state not in PAYABLE_STATES:
@@ -879,12 +934,26 @@ def payment_record(
     return payment
 
 
+def _call_programmes(call: Call) -> set[str]:
+    """The programmes whose directions the call opens."""
+    guide = compiled_for(call.guide_version).guide
+    opened = set(call.directions or ())
+    projects = {d.project.id for d in guide.directions if d.id in opened}
+    return {pg.id for pg in guide.programmes if any(pj.id in projects for pj in pg.projects)}
+
+
 @transaction.atomic
 def call_project_settings_set(
     *, actor: Actor, call: Call, sign_days: int | None = None, tranches: list[dict[str, Any]] | None = None
 ) -> ProjectCallSettings:
     """A call's time to sign (days) and default payment plan (officers of every programme the call opens)."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以设置 / officers only")
+    scope = require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以设置 / officers only")
+    others = sorted(pg for pg in _call_programmes(call) if not scope.officer_for(pg))
+    if others and not (scope.is_system or scope.is_superuser or Role.SYSADMIN in scope.roles):
+        raise PermissionDenied(
+            f"本批次还开放了其他专项（{'、'.join(others)}）的方向，只有这些专项的项目处人员可以设置 / the officers of every programme of the call only",
+            detail={"call": call.pk, "programmes": others},
+        )
     settings, _ = ProjectCallSettings.objects.select_for_update().get_or_create(
         call=call, defaults={"sign_days": project_rules.rules().sign_days}
     )
@@ -972,8 +1041,18 @@ def _change_lead_unit(p: Project, payload: Mapping[str, Any], on: dt.date) -> Cl
     leader = _person(payload.get("leader"), "payload.leader")
     if leader.organisation_id != org.pk:
         raise _not_allowed(kind, f"项目负责人{leader.name}不是新承担单位登记的人员", "payload.leader")
-    asked = {"organisation": org.pk, "organisation_name": org.name, "leader": leader.pk, "leader_name": leader.name}
-    was = {"organisation": p.organisation_id, "organisation_name": p.organisation.name, "leader": p.leader_id, "leader_name": p.leader.name}
+    # The leader's phone goes with the leader: another person never inherits the one before's.
+    phone = proposal.clean_phone(str(payload.get("leader_phone") or ""))
+    if not phone and leader.pk == p.leader_id:
+        phone = p.leader_phone
+    asked = {"organisation": org.pk, "organisation_name": org.name, "leader": leader.pk, "leader_name": leader.name, "leader_phone": phone}
+    was = {
+        "organisation": p.organisation_id,
+        "organisation_name": p.organisation.name,
+        "leader": p.leader_id,
+        "leader_name": p.leader.name,
+        "leader_phone": p.leader_phone,
+    }
     return asked, was
 
 
@@ -1117,6 +1196,8 @@ def change_request_opinion(
 def _apply_change(actor: Actor, cr: ChangeRequest, now: dt.datetime) -> None:
     p, asked = cr.project, cr.payload
     if cr.kind == ChangeRequest.Kind.EXTENSION:
+        # The stage due at the old end (完成全部考核指标，申请验收) moves with it.
+        p.milestones.filter(due_on=p.ends_on).update(due_on=dt.date.fromisoformat(asked["ends_on"]))
         p.ends_on = dt.date.fromisoformat(asked["ends_on"])
     elif cr.kind == ChangeRequest.Kind.LEADER:
         p.leader = Person.objects.get(pk=asked["leader"])
@@ -1125,6 +1206,7 @@ def _apply_change(actor: Actor, cr: ChangeRequest, now: dt.datetime) -> None:
         p.organisation = Organisation.objects.get(pk=asked["organisation"])
         p.recommending_unit = p.organisation.recommending_unit
         p.leader = Person.objects.get(pk=asked["leader"])
+        p.leader_phone = asked.get("leader_phone", "")
     elif cr.kind == ChangeRequest.Kind.TARGETS:
         if "content" in asked:
             p.content = asked["content"]
@@ -1162,8 +1244,10 @@ def change_request_decide(
         if p.state not in CHANGEABLE_STATES:
             raise Refused(f"项目在「{p.state_label}」状态不能变更 / no change in this state", code="bad_state", detail={"state": p.state})
         if cr.kind != ChangeRequest.Kind.TERMINATION:
-            # The rule as the project stands now, on the day it was asked for.
-            cr.payload, _was = _clean_change(p, cr.kind, dict(cr.payload), on=_local_day(cr.requested_at))
+            # The rule as the project stands now: an extension's timing judged on the day it was asked
+            # for, everything else (a new leader's or unit's standing) on the day it is decided.
+            on = _local_day(cr.requested_at) if cr.kind == ChangeRequest.Kind.EXTENSION else _local_day(now)
+            cr.payload, _was = _clean_change(p, cr.kind, dict(cr.payload), on=on)
         _apply_change(actor, cr, now)
         p.amendment += 1
         p.lock_version += 1
@@ -1182,6 +1266,9 @@ def change_request_decide(
         data={"change": cr.pk, "kind": cr.kind, **({"amendment": p.amendment} if approve else {})},
     )
     notify.change_event(actor=actor, change=cr, template="change_approved" if approve else "change_refused", to="unit")
+    if p.state != before:  # an approved termination ends the project: the step is announced as such
+        _audit(actor, p, "terminate", before=before, comment=cr.reasons, data={"change": cr.pk})
+        notify.project_step(actor=actor, project=p, action="terminate", comment=cr.reasons)
     return cr
 
 

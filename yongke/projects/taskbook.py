@@ -88,6 +88,15 @@ def evaluate(compiled: CompiledGuide, direction: str, rule_id: str, values: dict
     return result
 
 
+def _shown(fact: Fact, value: Any) -> str:
+    """A target as people read it: `50,000,000元`, `3件`, 是/否."""
+    if fact.type == "bool":
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return f"{value:,}{fact.unit or ''}"
+    return f"{value}{fact.unit or ''}"
+
+
 def _below(fact: Fact, new: Any, floor: Any) -> bool:
     if floor is None:
         return False
@@ -97,18 +106,27 @@ def _below(fact: Fact, new: Any, floor: Any) -> bool:
 
 
 def clean_targets(
-    compiled: CompiledGuide, direction: str, *, rule_id: str, given: Any, promised: dict[str, Any], context: dict[str, Any], label: str
+    compiled: CompiledGuide,
+    direction: str,
+    *,
+    rule_id: str,
+    given: Any,
+    promised: dict[str, Any],
+    context: dict[str, Any],
+    label: str,
+    current: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """New targets for one indicator, checked: known target facts of its rule only, each of its
     fact's type, none below the application's promise, and the rule holding on them (the guide's
-    threshold). Refused naming the indicator, the fact and the clause."""
+    threshold). The facts not given keep their `current` targets (the promise when there are
+    none yet). Refused naming the indicator, the fact and the clause."""
     cr = _rule(compiled, direction, rule_id)
     guide_facts = compiled.guide.facts
     allowed = [n for n in cr.names if n in guide_facts and is_target(guide_facts[n])]
     where = f"indicators.{rule_id}"
     if not isinstance(given, dict):
         raise BadInput(f"{where}: 考核指标的规定值应为对象（事实: 值）/ must be an object", detail={"field": where})
-    out = dict(promised)
+    out = {**promised, **(current or {})}
     for name, raw in given.items():
         if name not in allowed:
             raise BadInput(
@@ -119,10 +137,16 @@ def clean_targets(
         value = coerce_fact(fact, raw, where=where)
         if _below(fact, value, promised.get(name)):
             raise Refused(
-                f"「{fact.label}」的任务书规定值不能低于申报书的承诺（{promised.get(name)}{fact.unit or ''}）"
-                f"（考核指标：{label}）/ a target may not be lowered below the application's promise",
+                f"「{fact.label}」的任务书规定值不能低于申报书的承诺（{_shown(fact, promised.get(name))}）"
+                f"（考核指标：{label}；指南原文：{cr.rule.source}）/ a target may not be lowered below the application's promise",
                 code="target_below_promise",
-                detail={"field": f"{where}.{name}", "promised": promised.get(name), "given": value, "rule": rule_id},
+                detail={
+                    "field": f"{where}.{name}",
+                    "promised": promised.get(name),
+                    "given": value,
+                    "rule": rule_id,
+                    "source": cr.rule.source,
+                },
             )
         out[name] = value
     result = evaluate(compiled, direction, rule_id, {**context, **out})
@@ -163,12 +187,15 @@ def amount_problems(
 
 def scale_fiscal(lines: list[tuple[str, int, int, str]], approved: int) -> list[tuple[str, int, int, str]]:
     """The budget lines (category, fiscal, self_raised, basis) with their 财政资助 parts scaled to
-    the approved amount: each line floored in proportion, the largest taking what is left, so
-    the fiscal parts add up to exactly `approved`."""
+    the approved amount, adding up to exactly `approved`: each line floored in proportion, the
+    yuan left over going one each to the lines with the largest remainders (the earlier line on
+    a tie). So no line is given more than its exact share rounded up, and none more than it asked."""
     requested = sum(f for _c, f, _s, _b in lines)
     if requested == approved or requested == 0:
         return list(lines)
-    scaled = [f * approved // requested for _c, f, _s, _b in lines]
-    largest = max(range(len(lines)), key=lambda i: lines[i][1])
-    scaled[largest] += approved - sum(scaled)
+    exact = [f * approved for _c, f, _s, _b in lines]  # each over `requested`
+    scaled = [e // requested for e in exact]
+    left = approved - sum(scaled)  # fewer than the lines with a remainder: each takes at most one
+    for i in sorted(range(len(lines)), key=lambda i: (-(exact[i] % requested), i))[:left]:
+        scaled[i] += 1
     return [(c, scaled[i], s, b) for i, (c, _f, s, b) in enumerate(lines)]

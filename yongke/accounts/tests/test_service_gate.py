@@ -29,9 +29,10 @@ from yongke.guide.loader import load_guide
 from yongke.guide.models import GuideVersion
 from yongke.orgs import services as orgs
 from yongke.orgs.validators import id_with_check, uscc_with_check
+from yongke.projects import services as projects
 from yongke.review import services as review
 from yongke.review.models import ReviewAssignment
-from yongke.testing import TEST, make_application, make_call, make_guide, make_org, make_person, make_user
+from yongke.testing import PDF_BYTES, TEST, make_application, make_call, make_guide, make_org, make_person, make_user
 
 # --------------------------------------------------------------------------- the signatures
 
@@ -65,6 +66,7 @@ READS = {
     "yongke.awards.services.claim_quote": "the award a claim would receive now",
     "yongke.awards.services.claims_ranked": "a direction's claims against its budget; takes the viewer as `user`",
     "yongke.projects.services.may_take": "whether an actor may take a project step (pages show a user's steps); writes nothing",
+    "yongke.projects.services.steps_for": "the project steps an actor may take as it stands (pages and the API list them); writes nothing",
     "yongke.review.services.reminders_due": "the review tasks due for a reminder (marking them is reminders_mark)",
     "yongke.review.services.rubric_for": "a call's scoring rubric",
 }
@@ -365,6 +367,98 @@ def _reminders_mark():
     return lambda actor: review.reminders_mark(actor=actor, assignments=[a])
 
 
+def _contracted():
+    """A 前资助 application put straight into 已立项 (the steps before it are not what is tested here)."""
+    from yongke.applications.models import Application
+
+    app = _draft()
+    Application.objects.filter(pk=app.pk).update(state="contracted", decided_amount=app.requested_amount)
+    return Application.objects.get(pk=app.pk)
+
+
+def _project(state: str = "drafting"):
+    from yongke.projects.models import Project
+
+    project = projects.project_open(actor=TEST, application=_contracted())
+    Project.objects.filter(pk=project.pk).update(state=state)
+    return Project.objects.get(pk=project.pk)
+
+
+def _change(*, reviewed: bool = False):
+    change = projects.change_request_create(actor=TEST, project=_project("in_progress"), kind="termination", reasons="无法实施")
+    if reviewed:
+        change = projects.change_request_opinion(actor=TEST, change=change, agrees=True, opinion="同意")
+    return change
+
+
+def _project_open():
+    app = _contracted()
+    return lambda actor: projects.project_open(actor=actor, application=app)
+
+
+def _project_open_again():
+    project = _project()
+    return lambda actor: projects.project_open(actor=actor, application=project.application)
+
+
+def _task_book_update():
+    project = _project()
+    return lambda actor: projects.task_book_update(actor=actor, project=project, lock_version=None, changes={"title": "x"})
+
+
+def _project_transition():
+    project = _project()
+    return lambda actor: projects.project_transition(actor=actor, project=project, action="send")
+
+
+def _project_sign():
+    project = _project("signing")
+    return lambda actor: projects.project_transition(actor=actor, project=project, action="sign", filename="x.pdf", content=PDF_BYTES)
+
+
+def _payment_record():
+    project = _project("in_progress")
+    return lambda actor: projects.payment_record(
+        actor=actor, project=project, tranche=1, amount=1, paid_on=dt.date.today(), voucher="NOBODY-1"
+    )
+
+
+def _change_request_create():
+    project = _project("in_progress")
+    return lambda actor: projects.change_request_create(actor=actor, project=project, kind="termination", reasons="x")
+
+
+def _change_request_opinion():
+    change = _change()
+    return lambda actor: projects.change_request_opinion(actor=actor, change=change, agrees=True, opinion="同意")
+
+
+def _change_request_decide():
+    change = _change(reviewed=True)
+    return lambda actor: projects.change_request_decide(actor=actor, change=change, approve=True)
+
+
+def _change_request_withdraw():
+    change = _change()
+    return lambda actor: projects.change_request_withdraw(actor=actor, change=change)
+
+
+def _call_project_settings_set():
+    make_guide()
+    call = make_call()
+    return lambda actor: projects.call_project_settings_set(actor=actor, call=call, sign_days=10)
+
+
+def _projects_revoke_unsigned():
+    make_guide()
+    return lambda actor: projects.projects_revoke_unsigned(actor=actor)
+
+
+def _signing_reminders():
+    make_guide()
+    return lambda actor: projects.signing_reminders(actor=actor)
+
+
 REFUSED_TO_NOBODY = {
     "accounts.user_add": _account_user_add,
     "accounts.token_create": _account_token_create,
@@ -398,6 +492,19 @@ REFUSED_TO_NOBODY = {
     "review.score_submit": _score_submit,
     "review.panel_move": _panel_move,
     "review.reminders_mark": _reminders_mark,
+    "projects.project_open": _project_open,
+    "projects.project_open.again": _project_open_again,
+    "projects.task_book_update": _task_book_update,
+    "projects.project_transition": _project_transition,
+    "projects.project_transition.sign": _project_sign,
+    "projects.payment_record": _payment_record,
+    "projects.change_request_create": _change_request_create,
+    "projects.change_request_opinion": _change_request_opinion,
+    "projects.change_request_decide": _change_request_decide,
+    "projects.change_request_withdraw": _change_request_withdraw,
+    "projects.call_project_settings_set": _call_project_settings_set,
+    "projects.projects_revoke_unsigned": _projects_revoke_unsigned,
+    "projects.signing_reminders": _signing_reminders,
 }
 
 NOBODY = [pytest.param(None, id="None"), pytest.param(AnonymousUser(), id="anonymous")]
@@ -413,7 +520,12 @@ def test_nobody_is_refused_by_a_write_service(service, nobody):
 
 
 def test_every_app_has_a_case_refused_to_nobody():
-    assert {s.split(".")[0] for s in REFUSED_TO_NOBODY} == {"accounts", "orgs", "guide", "applications", "awards", "review"}
+    assert {s.split(".")[0] for s in REFUSED_TO_NOBODY} == {"accounts", "orgs", "guide", "applications", "awards", "review", "projects"}
+
+
+def test_every_write_of_the_projects_has_a_case_refused_to_nobody():
+    writes = {name.rsplit(".", 1)[1] for name in WRITES if name.startswith("yongke.projects.services.")}
+    assert writes == {s.split(".")[1] for s in REFUSED_TO_NOBODY if s.startswith("projects.")}
 
 
 # --------------------------------------------------------------------------- the guide's keepers

@@ -18,6 +18,9 @@ from yongke import testing as t
 from yongke.accounts.services import token_create
 from yongke.applications import selectors as app_selectors
 from yongke.applications import services as app_services
+from yongke.orgs import services as org_services
+from yongke.projects import services as project_services
+from yongke.projects.rules import add_months
 
 ROLES = ("anonymous", "org_admin", "applicant", "recommender", "officer", "finance", "expert", "auditor", "sysadmin")
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -43,6 +46,28 @@ class ApiWorld(t.World):
     def headers(self, role: str) -> dict[str, str]:
         token = self.tokens.get(role)
         return {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+
+@dataclass(kw_only=True)
+class ProjectSide:
+    """The projects of one side, one in each state a step starts from. Side A is the world's `org`'s
+    (direction 1.1, programme 1, 青秀区), side B its `other_org`'s (direction 14.1, programme 2, 西乡塘区)."""
+
+    drafting: Any  # the task book being drawn up (complete: it may be sent)
+    signing: Any  # sent, not signed by the unit
+    signed: Any  # signed by the unit with the stamped PDF, awaiting the countersignature
+    running: Any  # in progress: countersigned (version 0 kept), a bank account recorded, nothing paid
+    signed_file: Any  # the stamped task book of `running`
+    requested: Any  # a change of `running` (extension) awaiting the recommending unit's opinion
+    reviewed: Any  # a change of `running` (termination) awaiting the officer's decision
+
+
+@dataclass(kw_only=True)
+class ProjectApiWorld(ApiWorld):
+    project_a: ProjectSide
+    project_b: ProjectSide
+    call_a: Any  # a call opening only direction 1.1 (programme 1): the officer's to set up
+    call_b: Any  # a call opening only direction 14.1 (programme 2)
 
 
 def fresh_id_number() -> str:
@@ -95,6 +120,69 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic.__enter__()
         try:
             yield build_api_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _project_side(world: ApiWorld, side: str) -> ProjectSide:
+    """Projects opened by 立项 and taken through the real steps, each by whoever may take it; the
+    other organisation has no org admin in the world, so its unit's steps are the set-up's (TEST)."""
+    if side == "a":
+        where: dict[str, Any] = {}
+        officer, unit, member, recommender, org = world.officer, world.org_admin, world.applicant, world.recommender, world.org
+    else:
+        where = {"org": world.other_org, "direction": "14.1"}
+        officer, unit, member, recommender, org = world.other_officer, t.TEST, world.stranger, world.other_recommender, world.other_org
+
+    def opened():
+        return t.make_application_in("contracted", world=world, **where).project
+
+    def step(project, who, action, **kwargs):
+        return project_services.project_transition(actor=who, project=project, action=action, **kwargs)
+
+    def signed():
+        return step(step(opened(), officer, "send"), unit, "sign", filename="任务书（盖章）.pdf", content=PDF + b"%" + side.encode())
+
+    org_services.bank_account_set(actor=t.TEST, organisation=org, bank="中国银行南宁分行", name=org.name, number="6222021234567890123")
+    running = step(signed(), officer, "countersign")
+    requested = project_services.change_request_create(
+        actor=member,
+        project=running,
+        kind="extension",
+        reasons="关键设备到货延迟",
+        payload={"ends_on": add_months(running.ends_on, 6).isoformat()},
+    )
+    reviewed = project_services.change_request_create(actor=member, project=running, kind="termination", reasons="技术路线无法实现")
+    reviewed = project_services.change_request_opinion(actor=recommender, change=reviewed, agrees=True, opinion="情况属实，同意终止")
+    running.refresh_from_db()
+    return ProjectSide(
+        drafting=opened(),
+        signing=step(opened(), officer, "send"),
+        signed=signed(),
+        running=running,
+        signed_file=running.files.get(),
+        requested=requested,
+        reviewed=reviewed,
+    )
+
+
+@pytest.fixture(scope="module")
+def project_world(world, django_db_blocker):
+    """The world with projects of each side (`ProjectSide`). Made once per test module in a
+    savepoint of the package's transaction, rolled back after the module's last test, so no other
+    module sees them (their counts of applications stay what they assert)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield ProjectApiWorld(
+                **{f.name: getattr(world, f.name) for f in fields(world)},
+                project_a=_project_side(world, "a"),
+                project_b=_project_side(world, "b"),
+                call_a=t.make_call(days=30, directions=["1.1"]),
+                call_b=t.make_call(days=30, directions=["14.1"]),
+            )
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)

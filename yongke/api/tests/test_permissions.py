@@ -5,6 +5,14 @@ or the officer's programme (专项1); "other" is the other organisation's (西�
 专项2). Reads of objects one cannot see are 404; writes one may not make are 403; no
 credentials is 401. Drafts are invisible to everyone but their organisation, auditors and
 admins, so writes to them by recommenders or officers are 404.
+
+Projects (`project_world`): each step is tried on a project in a state the step starts from,
+so that only who asks decides; a call's project settings are tried on a call opening only the
+officer's programme (own) and on one opening only programme 2 (other). A project is seen by its unit, its recommending unit, the
+officers of its programme, finance, auditors and admins; the task book is the officer's, the
+signature the unit's org admin's, payments finance's, a change request the unit's, its opinion
+the recommending unit's and its decision the officer's (the services decide; a superuser admin
+holds the officer's powers, not finance's money nor the unit's or the recommending unit's).
 """
 
 from __future__ import annotations
@@ -25,6 +33,22 @@ A = "/api/v1"
 
 def _side(w, side, own, other):
     return own if side == "own" else other
+
+
+def _p(w, side):
+    """The side's projects (conftest.ProjectSide)."""
+    return _side(w, side, w.project_a, w.project_b)
+
+
+def _project(w, side, state, tail=""):
+    return f"{A}/projects/{getattr(_p(w, side), state).pk}{tail}"
+
+
+def _step(w, side, state, action, **extra):
+    return ("POST", _project(w, side, state, "/transitions"), {"action": action, **extra}, None)
+
+
+TRANCHES = [{"label": "首次拨款", "share_pct": 60, "condition": "signing"}, {"label": "余款", "share_pct": 40, "condition": "acceptance"}]
 
 
 # operation -> (world, side) -> (method, path, json, multipart data)
@@ -126,6 +150,71 @@ OPS = {
         {"orgs": [{"name": "甲", "uscc": "91450103MA5L123454", "points": 75, "region_award_received": True}], "directions": ["26.1"]},
         None,
     ),
+    # Projects: reads
+    "projects_list": lambda w, s: ("GET", f"{A}/projects", None, None),
+    "projects_get": lambda w, s: ("GET", _project(w, s, "drafting"), None, None),
+    "task_book_get": lambda w, s: ("GET", _project(w, s, "drafting", "/task-book"), None, None),
+    "projects_timeline": lambda w, s: ("GET", _project(w, s, "running", "/timeline"), None, None),
+    "projects_versions": lambda w, s: ("GET", _project(w, s, "running", "/versions"), None, None),
+    "projects_pdf": lambda w, s: ("GET", _project(w, s, "running", "/pdf"), None, None),
+    "project_file_download": lambda w, s: (
+        "GET",
+        _project(w, s, "running", f"/files/{_p(w, s).signed_file.pk}/download"),
+        None,
+        None,
+    ),
+    "payments_list": lambda w, s: ("GET", _project(w, s, "running", "/payments"), None, None),
+    "calls_ledger": lambda w, s: ("GET", f"{A}/calls/{w.call.pk}/ledger", None, None),
+    "calls_projects_xlsx": lambda w, s: ("GET", f"{A}/calls/{w.call.pk}/projects.xlsx", None, None),
+    "changes_list": lambda w, s: ("GET", _project(w, s, "running", "/changes"), None, None),
+    "changes_get": lambda w, s: ("GET", f"{A}/changes/{_p(w, s).requested.pk}", None, None),
+    "project_settings_get": lambda w, s: ("GET", f"{A}/calls/{w.call.pk}/project-settings", None, None),
+    "bank_account_get": lambda w, s: ("GET", f"{A}/organisations/{_side(w, s, w.org, w.other_org).pk}/bank-account", None, None),
+    # Projects: writes, each from a state it may start from
+    "task_book_update": lambda w, s: (
+        "PATCH",
+        _project(w, s, "drafting", "/task-book"),
+        {"lock_version": _p(w, s).drafting.lock_version, "content": "补充后的研究内容"},
+        None,
+    ),
+    "project_send": lambda w, s: _step(w, s, "drafting", "send"),
+    "project_revoke": lambda w, s: _step(w, s, "drafting", "revoke", comment="承担单位放弃立项"),
+    "project_sign": lambda w, s: (
+        "POST",
+        _project(w, s, "signing", "/transitions"),
+        None,
+        {"action": "sign", "file": SimpleUploadedFile("任务书.pdf", PDF + b"%sign", content_type="application/pdf")},
+    ),
+    "project_reopen": lambda w, s: _step(w, s, "signing", "reopen", comment="考核指标需调整"),
+    "project_countersign": lambda w, s: _step(w, s, "signed", "countersign"),
+    "project_terminate": lambda w, s: _step(w, s, "running", "terminate", comment="项目无法继续实施"),
+    "payments_record": lambda w, s: (
+        "POST",
+        _project(w, s, "running", "/payments"),
+        {"tranche": 1, "amount": 100_000, "paid_on": timezone.localdate().isoformat(), "voucher": f"PZ-{next(_n)}"},
+        None,
+    ),
+    "changes_create": lambda w, s: (
+        "POST",
+        _project(w, s, "running", "/changes"),
+        {"kind": "targets", "reasons": "研究方向调整", "payload": {"content": "调整后的研究内容"}},
+        None,
+    ),
+    "changes_opinion": lambda w, s: ("POST", f"{A}/changes/{_p(w, s).requested.pk}/opinion", {"agrees": True, "opinion": "同意"}, None),
+    "changes_decision": lambda w, s: ("POST", f"{A}/changes/{_p(w, s).reviewed.pk}/decision", {"approve": True}, None),
+    "changes_withdraw": lambda w, s: ("POST", f"{A}/changes/{_p(w, s).requested.pk}/withdraw", None, None),
+    "project_settings_set": lambda w, s: (
+        "PUT",
+        f"{A}/calls/{_side(w, s, w.call_a, w.call_b).pk}/project-settings",
+        {"sign_days": 20, "tranches": TRANCHES},
+        None,
+    ),
+    "bank_account_set": lambda w, s: (
+        "POST",
+        f"{A}/organisations/{_side(w, s, w.org, w.other_org).pk}/bank-account",
+        {"bank": "广西北部湾银行南宁分行", "name": "收款户", "number": "6214830100223344"},
+        None,
+    ),
 }
 
 # Expected status per role, in the order of ROLES; "own/other" where they differ.
@@ -164,6 +253,36 @@ EXPECT = {
     "experts_list": ("401", "403", "403", "403", "200", "403", "403", "200", "200"),
     "experts_create": ("401", "403", "403", "403", "201", "403", "403", "403", "201"),
     "awards_screen": ("401", "403", "403", "403", "200", "403", "403", "403", "200"),
+    # Projects
+    #                        anonymous org_admin  applicant  recommender officer    finance expert     auditor sysadmin
+    "projects_list": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
+    "projects_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "task_book_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "projects_timeline": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "projects_versions": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "projects_pdf": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "project_file_download": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "payments_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "calls_ledger": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
+    "calls_projects_xlsx": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
+    "changes_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "changes_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "project_settings_get": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
+    "bank_account_get": ("401", "200/404", "200/404", "200/404", "200", "200", "404", "200", "200"),
+    "task_book_update": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
+    "project_send": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
+    "project_revoke": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
+    "project_sign": ("401", "200/404", "403/404", "403/404", "403/404", "403", "404", "403", "403"),
+    "project_reopen": ("401", "200/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
+    "project_countersign": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
+    "project_terminate": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
+    "payments_record": ("401", "403/404", "403/404", "403/404", "403/404", "201", "404", "403", "403"),
+    "changes_create": ("401", "201/404", "201/404", "403/404", "403/404", "403", "404", "403", "403"),
+    "changes_opinion": ("401", "403/404", "403/404", "200/404", "403/404", "403", "404", "403", "403"),
+    "changes_decision": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
+    "changes_withdraw": ("401", "200/404", "200/404", "403/404", "403/404", "403", "404", "403", "403"),
+    "project_settings_set": ("401", "403", "403", "403", "200/403", "403", "403", "403", "200"),
+    "bank_account_set": ("401", "201/404", "403/404", "403/404", "403", "403", "404", "403", "403"),
 }
 
 
@@ -184,13 +303,15 @@ def test_every_operation_is_in_the_matrix():
 
 
 @pytest.mark.parametrize(("op", "role", "side", "status"), list(_cases()))
-def test_permission_matrix(api, world, expert_assigned, op, role, side, status):
-    method, path, json, data = OPS[op](world, side)
+def test_permission_matrix(api, project_world, expert_assigned, op, role, side, status):
+    method, path, json, data = OPS[op](project_world, side)
     client = api.as_(role)
     if method == "GET":
         response = client.get(path)
     elif method == "PATCH":
         response = client.patch(path, json)
+    elif method == "PUT":
+        response = client.request("PUT", path, json=json)
     else:
         response = client.post(path, json, data=data)
     assert response.status_code == status, response.content[:500]
