@@ -80,20 +80,17 @@ pg-start:
 pg-stop:
 	@bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)
 
-# Each run keeps its files (uploads, imports, the generated secret) under a var/ folder of its own.
 test-sqlite: dev assets browser pdf
-	YONGKE_VAR_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest -q
+	$(BIN)/pytest -q
 
 test-postgres: dev assets browser pdf pg-start
-	YONGKE_VAR_DIR=$(CURDIR)/var/test-postgres DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest -q
+	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest -q
 
-# The checks, then the whole suite on the embedded SQLite and on PostgreSQL, the two at once
-# (each pytest uses one core; the machines have two). What they need is set up first, so the
-# two runs share nothing but the checkout; each run's output is printed whole when it ends.
+# The checks, then the whole suite on the embedded SQLite and again on PostgreSQL.
 test: dev
 	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory assets browser pdf pg-start
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
 
 # All four checks run, each reporting, and the target fails if any failed.
 lint: dev
