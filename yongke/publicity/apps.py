@@ -7,7 +7,7 @@ class PublicityConfig(AppConfig):
     verbose_name = "公示与异议"
 
     def ready(self) -> None:
-        # 签订任务书 / 拨付 wait until every objection lodged in the 公示 has been handled.
+        # 立项 / 拨付 wait until every objection lodged in the 公示 has been handled.
         from yongke.applications.signals import transition_checking
         from yongke.publicity.checks import check_objections_handled
 

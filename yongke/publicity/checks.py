@@ -1,4 +1,4 @@
-"""The 公示's say in what follows it: 签订任务书 (前资助) and 拨付 (后补助) wait until every
+"""The 公示's say in what follows it: 立项 (前资助, the step `contract`) and 拨付 (后补助) wait until every
 objection lodged in the 公示 has been handled.
 
 `application_transition` (below this floor) sends `transition_checking` before it writes a
