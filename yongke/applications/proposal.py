@@ -8,7 +8,6 @@ by the label people see (a budget line by its category, a document by its label)
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from yongke.applications.models import BudgetCategory
 from yongke.core.errors import BadInput, Refused
+from yongke.core.workdays import add_months as add_months  # the period limit counts months
 from yongke.guide.model import Document, Guide
 from yongke.orgs.validators import check_uscc
 
@@ -101,13 +101,6 @@ def clean_phone(raw: str) -> str:
         "项目负责人联系电话格式不正确：请填写11位手机号码，或带区号的固定电话（如 0771-5551234）/ not a phone number",
         detail={"field": "leader_phone"},
     )
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (the month's last day when it has no such day)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def check_period(call: Call, starts_on: dt.date | None, ends_on: dt.date | None) -> None:

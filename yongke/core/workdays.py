@@ -18,6 +18,7 @@ not the swaps; `calendar_announced` tells, so a page can say the end date is pro
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -127,3 +128,10 @@ def working_days_left(now: dt.datetime, ends_at: dt.datetime) -> int:
 
 def _provisional(first: dt.date, last: dt.date) -> bool:
     return not all(calendar_announced(y) for y in range(first.year, last.year + 1))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -7,7 +7,6 @@ the rules can be tested at their limits on their own.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from yongke.core.workdays import add_months as add_months  # the months the change rules count, for their callers
 
 RULES_FILE = Path(__file__).with_name("data") / "rules.yaml"
 CONDITIONS = ("signing", "midterm", "acceptance")
@@ -43,13 +44,6 @@ class Rules:
     budget_source: str
     targets_source: str
     sources: dict[str, str]  # by change kind: the clause a refusal cites
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (earlier when negative); the month's last day when it has no such day."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _int(raw: dict[str, Any], key: str, where: str, low: int = 0, high: int = 3650) -> int:
