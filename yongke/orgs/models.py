@@ -112,6 +112,10 @@ class CreditRecord(models.Model):
     source = models.CharField("来源（文号）", max_length=200, blank=True)
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期", null=True, blank=True)
+    # Where a consequence written in the rules came from: its code (e.g. acceptance_failed) and the
+    # record it stems from (e.g. "project:2022-1-00012"); empty for an entry an officer made.
+    consequence = models.CharField("信用后果类别", max_length=40, blank=True)
+    origin = models.CharField("来源记录", max_length=64, blank=True, db_index=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -33,6 +33,14 @@ class ProjectCallSettings(models.Model):
 
     call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="project_settings")
     sign_days = models.PositiveSmallIntegerField("任务书签订期限（立项后天数）", default=30)
+    # Post-award settings; empty means the management rules' default (data/rules.yaml).
+    midterm_min_amount = models.PositiveBigIntegerField("须中期检查的立项金额下限（元）", null=True, blank=True)
+    midterm_min_months = models.PositiveSmallIntegerField("须中期检查的执行期下限（月，超过即须）", null=True, blank=True)
+    documents_below = models.PositiveBigIntegerField("书面验收的立项金额上限（元，低于即书面验收）", null=True, blank=True)
+    rectify_months = models.PositiveSmallIntegerField("整改期限（月）", null=True, blank=True)
+    publish_results = models.BooleanField("公开已验收项目及其主要成果", default=False)
+    # {outcome: {"subject": "leader"|"organisation", "years": n, "source": …}} overriding the rules' consequences.
+    consequences = models.JSONField("信用后果（覆盖默认规则）", default=dict, blank=True)
     # [{"label": "首次拨款", "share_pct": 70, "condition": "signing"}, …]: shares add up to 100.
     tranches = models.JSONField("默认拨款计划", default=list, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -236,10 +244,15 @@ class ProjectFile(models.Model):
         SIGNED_TASK_BOOK = "signed_task_book", "盖章任务书"
         CHANGE = "change", "变更申请附件"
         VOUCHER = "voucher", "拨款凭证"
+        EVIDENCE = "evidence", "佐证材料"
+        RECOVERY = "recovery", "退回凭证"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField("类别", max_length=24, choices=Kind.choices)
     change = models.ForeignKey("ChangeRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="files")
+    # A report's evidence, optionally for one of its indicators (certificates, patent receipts, audited revenue, photos).
+    report = models.ForeignKey("Report", on_delete=models.CASCADE, null=True, blank=True, related_name="files")
+    indicator = models.ForeignKey(Indicator, on_delete=models.SET_NULL, null=True, blank=True, related_name="evidence")
     file = models.FileField(upload_to=project_file_path, max_length=300)
     filename = models.CharField("文件名", max_length=255)
     content_type = models.CharField("内容类型（按内容识别）", max_length=100)
@@ -300,9 +313,19 @@ class Payment(models.Model):
 
 
 class Recovery(models.Model):
-    """Money the unit must return (termination, revocation): the amount due and what came back."""
+    """Money the unit must return (termination, revocation, a failed acceptance): the amount due,
+    made of the unused and the misused money, and what came back (its receipts)."""
+
+    class Kind(models.TextChoices):
+        TERMINATION = "termination", "终止清算"
+        REVOCATION = "revocation", "撤销追回"
+        FAILED = "failed", "验收不通过清算"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="recoveries")
+    kind = models.CharField("类别", max_length=12, choices=Kind.choices, default=Kind.TERMINATION)
+    unused = models.PositiveBigIntegerField("未使用的财政资金（元）", default=0)
+    misused = models.PositiveBigIntegerField("违规使用的财政资金（元）", default=0)
+    basis = models.JSONField("计算依据", default=dict, blank=True)
     amount_due = models.PositiveBigIntegerField("应退回（元）")
     due_on = models.DateField("退回期限")
     received = models.PositiveBigIntegerField("已退回（元）", default=0)
@@ -371,3 +394,155 @@ class ChangeRequest(models.Model):
     @property
     def open(self) -> bool:
         return self.state in (self.State.REQUESTED, self.State.REVIEWED)
+
+
+class RecoveryReceipt(models.Model):
+    """Money returned against a recovery, recorded by finance with its voucher (used once)."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="receipts")
+    amount = models.PositiveBigIntegerField("金额（元）")
+    received_on = models.DateField("到账日期")
+    voucher = models.CharField("凭证号", max_length=64, unique=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "退回到账"
+        verbose_name_plural = "退回到账"
+        ordering = ["recovery", "received_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.voucher} {self.amount} 元"
+
+
+class Report(models.Model):
+    """A report of the unit on its project: mid-term (中期报告), final (结题报告, asking for
+    acceptance) or rectification (整改报告). For each indicator the actual values (in the guide's
+    fact names: one value per fact, shared by the indicators that read it; an added indicator's
+    actual by its id), evidence files, a narrative, and the money actually spent per budget line.
+
+    Submitted, its actuals are verified by the guide's rules (`checks`, a snapshot of
+    `yongke.projects.verification`); the officer checks it: a mid-term report is 合格 or 限期整改
+    (with a date for a new one); a final or rectification report goes to acceptance."""
+
+    class Kind(models.TextChoices):
+        MIDTERM = "midterm", "中期报告"
+        FINAL = "final", "结题报告"
+        RECTIFICATION = "rectification", "整改报告"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "填报中"
+        SUBMITTED = "submitted", "已提交"
+        RETURNED = "returned", "已退回"
+        CHECKED = "checked", "已审核"
+
+    class Outcome(models.TextChoices):
+        QUALIFIED = "qualified", "合格"
+        RECTIFY = "rectify", "限期整改"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField("报告类别", max_length=16, choices=Kind.choices)
+    number = models.PositiveSmallIntegerField("序号", default=1)
+    due_on = models.DateField("报送期限")
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.DRAFT)
+    narrative = models.TextField("执行情况", blank=True)
+    actuals = models.JSONField("实际完成值", default=dict, blank=True)  # {fact: value}
+    extra_actuals = models.JSONField("补充指标实际完成值", default=dict, blank=True)  # {indicator id: value}
+    spent = models.JSONField("经费实际支出", default=list, blank=True)  # [{category, fiscal, self_raised}]
+    checks = models.JSONField("指标核验结果", default=dict, blank=True)
+    lock_version = models.PositiveIntegerField("版本号", default=1)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField("审核结论", max_length=12, choices=Outcome.choices, blank=True)
+    outcome_comment = models.TextField("审核意见", blank=True)
+    rectify_by = models.DateField("整改期限", null=True, blank=True)
+    checked_at = models.DateTimeField("审核时间", null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reminded = models.JSONField("已发送的提醒", default=list, blank=True)  # ["before:2026-06-30", "after:…"]
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "项目报告"
+        verbose_name_plural = "项目报告"
+        ordering = ["project", "due_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "kind", "number"], name="report_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project.number} {self.get_kind_display()}（{self.number}）"
+
+
+class Acceptance(models.Model):
+    """An acceptance (验收) of a project on its final (or rectification) report: by documents
+    (the officer alone, for small projects by the call's setting) or by an expert panel; the
+    verdict 通过 / 整改后通过 / 限期整改 / 不通过 with a result and a reason per indicator. The
+    first acceptance may give one rectification period; the second (after it) may not."""
+
+    class Mode(models.TextChoices):
+        DOCUMENTS = "documents", "书面验收"
+        PANEL = "panel", "专家验收"
+
+    class Verdict(models.TextChoices):
+        PASSED = "passed", "通过"
+        PASSED_AFTER_RECTIFICATION = "passed_after_rectification", "整改后通过"
+        RECTIFY = "rectify", "限期整改"
+        FAILED = "failed", "不通过"
+
+    class State(models.TextChoices):
+        OPEN = "open", "验收中"
+        DECIDED = "decided", "已作出结论"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="acceptances")
+    number = models.PositiveSmallIntegerField("验收次数", default=1)
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="acceptance")
+    mode = models.CharField("验收方式", max_length=12, choices=Mode.choices)
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.OPEN)
+    experts_wanted = models.PositiveSmallIntegerField("专家人数", default=0)
+    checks = models.JSONField("指标核验结果", default=dict, blank=True)  # verification at opening
+    verdict = models.CharField("验收结论", max_length=32, choices=Verdict.choices, blank=True)
+    reasons = models.JSONField("逐项意见", default=dict, blank=True)  # {indicator id: {"result", "reason"}}
+    comment = models.TextField("验收意见", blank=True)
+    rectify_by = models.DateField("整改期限", null=True, blank=True)
+    certificate_number = models.CharField("验收证书编号", max_length=40, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    opened_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "项目验收"
+        verbose_name_plural = "项目验收"
+        ordering = ["project", "number", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "number"], name="acceptance_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project.number} 第{self.number}次验收"
+
+
+class PanelMember(models.Model):
+    """An expert of an acceptance panel: invited (chosen from the review module's pool, clear of
+    conflicts), accepted after declaring no conflict, then one opinion per indicator (the
+    acceptance form) and an overall recommendation."""
+
+    class State(models.TextChoices):
+        INVITED = "invited", "已邀请"
+        ACCEPTED = "accepted", "已接受"
+        DECLINED = "declined", "已谢绝"
+        SUBMITTED = "submitted", "已提交意见"
+
+    acceptance = models.ForeignKey(Acceptance, on_delete=models.CASCADE, related_name="members")
+    expert = models.ForeignKey("review.Expert", on_delete=models.PROTECT, related_name="acceptance_panels")
+    state = models.CharField("状态", max_length=12, choices=State.choices, default=State.INVITED)
+    no_conflict_declared_at = models.DateTimeField("声明无利益冲突时间", null=True, blank=True)
+    opinion = models.JSONField("逐项意见", default=dict, blank=True)  # {indicator id: {"result", "comment"}}
+    recommendation = models.CharField("建议结论", max_length=32, choices=Acceptance.Verdict.choices, blank=True)
+    comment = models.TextField("综合意见", blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "验收专家"
+        verbose_name_plural = "验收专家"
+        ordering = ["acceptance", "id"]
+        constraints = [models.UniqueConstraint(fields=["acceptance", "expert"], name="panel_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.acceptance} {self.expert}"

@@ -133,3 +133,109 @@ def budget_problem(
             if line_now[i] > line_was[i]:
                 return f"「{labels.get(category, category)}」预算不得调增（{part}调剂前 {line_was[i]:,} 元，调剂后 {line_now[i]:,} 元）"
     return None
+
+
+# --------------------------------------------------------------------------- after signing
+
+RECOVER_PARTS = ("unused", "misused", "paid")
+SUBJECTS = ("leader", "organisation")
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """A credit consequence of an outcome: who (the leader or the organisation), for how long
+    (whole years, or until the matter is done), and the clause it comes from."""
+
+    code: str
+    subject: str
+    years: int | None
+    until_done: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class PostAwardRules:
+    midterm_min_amount: int
+    midterm_min_months: int
+    midterm_at_share_pct: int
+    midterm_rectify_months: int
+    midterm_source: str
+    remind_before_days: int
+    remind_after_days: int
+    reports_source: str
+    final_report_months: int
+    acceptance_within_months: int
+    documents_below: int
+    experts: int
+    rectify_months: int
+    rectify_times: int
+    acceptance_source: str
+    recover: dict[str, tuple[str, ...]]  # by outcome (termination, revocation, failed): the parts recovered
+    recover_sources: dict[str, str]
+    recovery_due_days: int
+    consequences: dict[str, Consequence]
+
+
+def parse_consequence(code: str, raw: Any, where: str) -> Consequence:
+    """One consequence from its mapping (the rules file's or a call's override), checked."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}.{code} must be a mapping")
+    subject = raw.get("subject")
+    if subject not in SUBJECTS:
+        raise ValueError(f"{where}.{code}.subject must be one of {', '.join(SUBJECTS)}")
+    until_done = bool(raw.get("until_done", False))
+    years = None if until_done else _int(raw, "years", f"{where}.{code}", 1, 20)
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"{where}.{code}.source must be the clause it comes from")
+    return Consequence(code=code, subject=subject, years=years, until_done=until_done, source=source)
+
+
+def parse_postaward(raw: dict[str, Any]) -> PostAwardRules:
+    midterm, reports, acceptance, closure = raw["midterm"], raw["reports"], raw["acceptance"], raw["closure"]
+    recover: dict[str, tuple[str, ...]] = {}
+    for outcome in ("termination", "revocation", "failed"):
+        parts = tuple(str(x) for x in closure[outcome]["recover"])
+        if any(x not in RECOVER_PARTS for x in parts):
+            raise ValueError(f"{RULES_FILE.name}: closure.{outcome}.recover must list {', '.join(RECOVER_PARTS)}")
+        recover[outcome] = parts
+    return PostAwardRules(
+        midterm_min_amount=_int(midterm, "min_amount", "midterm", 0, 10**12),
+        midterm_min_months=_int(midterm, "min_months", "midterm", 1, 120),
+        midterm_at_share_pct=_int(midterm, "at_share_pct", "midterm", 1, 99),
+        midterm_rectify_months=_int(midterm, "rectify_months", "midterm", 1, 12),
+        midterm_source=str(midterm["source"]),
+        remind_before_days=_int(reports, "before_days", "reports", 1, 90),
+        remind_after_days=_int(reports, "after_days", "reports", 1, 90),
+        reports_source=str(reports["source"]),
+        final_report_months=_int(acceptance, "final_report_months", "acceptance", 1, 24),
+        acceptance_within_months=_int(acceptance, "within_months", "acceptance", 1, 24),
+        documents_below=_int(acceptance, "documents_below", "acceptance", 0, 10**12),
+        experts=_int(acceptance, "experts", "acceptance", 1, 15),
+        rectify_months=_int(acceptance, "rectify_months", "acceptance", 1, 12),
+        rectify_times=_int(acceptance, "rectify_times", "acceptance", 0, 3),
+        acceptance_source=str(acceptance["source"]),
+        recover=recover,
+        recover_sources={o: str(closure[o]["source"]) for o in recover},
+        recovery_due_days=_int(closure, "due_days", "closure", 1, 365),
+        consequences={code: parse_consequence(code, spec, "consequences") for code, spec in raw["consequences"].items()},
+    )
+
+
+@functools.cache
+def postaward() -> PostAwardRules:
+    """The rules after signing: mid-term checks, reports, acceptance, recovery, credit consequences."""
+    return parse_postaward(yaml.safe_load(RULES_FILE.read_text(encoding="utf-8")))
+
+
+def recovery_amount(parts: tuple[str, ...], *, paid: int, spent: int, misused: int) -> tuple[int, int, int]:
+    """(unused, misused, due) for an outcome's parts: `paid` is the 财政资金 paid, `spent` what
+    the unit spent of it (reported; never more than paid), `misused` what the officer found
+    spent against the rules (never more than spent). Recovering `paid` recovers everything."""
+    spent = min(spent, paid)
+    misused = min(misused, spent)
+    unused = paid - spent
+    if "paid" in parts:
+        return unused, misused, paid
+    due = (unused if "unused" in parts else 0) + (misused if "misused" in parts else 0)
+    return unused, misused, due

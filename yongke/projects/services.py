@@ -50,7 +50,7 @@ from yongke.projects.models import (
     TrancheCondition,
 )
 from yongke.projects.selectors import settings_for, task_book_content
-from yongke.projects.workflow import CHANGEABLE_STATES, PAYABLE_STATES, PROJECT
+from yongke.projects.workflow import CHANGEABLE_STATES, PAYABLE_STATES, PROJECT, SERVICE_STEPS
 
 UNIT_ROLES = (Role.ORG_ADMIN, Role.APPLICANT)  # who may ask for a change on the unit's behalf
 TEXT_MAX = 5000
@@ -98,10 +98,11 @@ def may_take(actor: Actor, project: Project, t: Transition) -> bool:
 def steps_for(actor: Actor, project: Project) -> list[Transition]:
     """The steps the actor may take on the project as it stands: the workflow's from its state,
     theirs to take, and not refused by the state of the signatures (`sign` once, before the
-    countersignature; `countersign` after the unit's)."""
+    countersignature; `countersign` after the unit's). The steps taken through their own services
+    (reports, acceptance, termination) are not among them: `service_steps_for` lists those."""
     out = []
     for t in PROJECT.available(project.state):
-        if not may_take(actor, project, t):
+        if t.action in SERVICE_STEPS or not may_take(actor, project, t):
             continue
         if t.action == "sign" and project.unit_signed_at is not None:
             continue
@@ -109,6 +110,11 @@ def steps_for(actor: Actor, project: Project) -> list[Transition]:
             continue
         out.append(t)
     return out
+
+
+def service_steps_for(actor: Actor, project: Project) -> list[Transition]:
+    """The steps of the project's state the actor may take through their own services."""
+    return [t for t in PROJECT.available(project.state) if t.action in SERVICE_STEPS and may_take(actor, project, t)]
 
 
 def _require_officer(actor: Actor, project: Project, what: str) -> None:
@@ -122,6 +128,9 @@ def _locked(project: Project) -> Project:
         .select_related("organisation", "leader", "call", "guide_version", "application")
         .get(pk=project.pk)
     )
+
+
+locked_project = _locked  # for the post-award services of this package: the project row, locked for the transaction
 
 
 def _check_version(project: Project, lock_version: int | None) -> None:
@@ -658,7 +667,9 @@ def _sign_deadline(now: dt.datetime, days: int) -> dt.datetime:
     return workdays.end_of_day(_local_day(now) + dt.timedelta(days=days))
 
 
-def _step_allowed(actor: Actor, p: Project, action: str, comment: str, lock_version: int | None) -> Transition:
+def _step_allowed(
+    actor: Actor, p: Project, action: str, comment: str, lock_version: int | None, *, by_service: bool = False
+) -> Transition:
     """The step, known, the actor's to take, from the project's state, on the version read."""
     t = PROJECT.transition(action)
     if t is None:
@@ -668,6 +679,12 @@ def _step_allowed(actor: Actor, p: Project, action: str, comment: str, lock_vers
         )
     if not may_take(actor, p, t):
         raise PermissionDenied(f"无权执行「{t.label}」/ not allowed", detail={"action": action})
+    if action in SERVICE_STEPS and not by_service:
+        raise Refused(
+            f"「{t.label}」须通过其专门办理（报告、验收或终止撤销）/ this step is taken through its own service",
+            code="step_by_service",
+            detail={"action": action},
+        )
     if p.state not in t.sources:
         raise Refused(
             f"项目当前状态「{p.state_label}」不能执行「{t.label}」/ not allowed in this state",
@@ -724,7 +741,7 @@ def _step_effects(actor: Actor, p: Project, action: str, *, filename: str, conte
         p.unit_signed_at, p.unit_signed_by, p.sign_by = None, None, None
     elif action == "countersign":
         p.countersigned_at, p.countersigned_by = now, user_of(actor)
-    elif action in ("revoke", "terminate"):
+    elif action in ("revoke", "terminate", "rescind", "fail"):
         p.ended_at = now
     return {}
 
@@ -758,6 +775,35 @@ def project_transition(
     _audit(actor, p, action, before=before, comment=comment, data=data)
     notify.project_step(actor=actor, project=p, action=action, comment=comment)
     return p
+
+
+def take_service_step(
+    *,
+    actor: Actor,
+    project: Project,
+    action: str,
+    comment: str = "",
+    lock_version: int | None = None,
+    now: dt.datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Project:
+    """One step of the workflow taken by its own service (`SERVICE_STEPS`), inside that
+    service's transaction and on the project it has locked: the same checks as any step (the
+    actor's role and scope, the state, the version read, the comment), then the state, the
+    audit entry (with the service's `data`) and the notification."""
+    if action not in SERVICE_STEPS:
+        raise BadInput(f"action: {action} 不是须专门办理的步骤 / not a service step", detail={"field": "action", "value": action})
+    comment = (comment or "").strip()
+    t = _step_allowed(actor, project, action, comment, lock_version, by_service=True)
+    now = now or timezone.now()
+    _step_effects(actor, project, action, filename="", content=None, now=now)
+    before = project.state
+    project.state = t.target
+    project.lock_version += 1
+    project.save()
+    _audit(actor, project, action, before=before, comment=comment, data=data or {})
+    notify.project_step(actor=actor, project=project, action=action, comment=comment)
+    return project
 
 
 @transaction.atomic

@@ -7,9 +7,19 @@ back with its reasons (`reopen`); the officer countersigns (`countersign` → `i
 An unsigned project past the call's time limit is revoked (`revoke`, by the system's scan or
 an officer). An approved termination request ends it (`terminate`).
 
-Acceptance, closure and revocation in progress are later steps: they add transitions (and
-states) here, and nothing else changes. Labels are Chinese, marked for translation under the
-context `workflow`.
+After the countersignature the project runs (`in_progress`). The unit's final report asks for
+acceptance (`submit_final` → `acceptance`); the officer may send the materials back
+(`return_final`), pass it (`accept` → `closed`, 结题, the last tranche payable), give one
+rectification period (`rectify` → `rectifying`; the unit's rectification report
+`submit_rectification` puts it back to `acceptance`) or fail it (`fail` → `failed`). A
+project that cannot go on is terminated (`terminate`: payments stop, the unused and misused
+money is recovered); one that must be undone after signing is rescinded (`rescind` →
+`revoked`: everything paid is recovered).
+
+Steps marked `by_service` carry more than a comment (a verdict with its reasons per
+indicator, the money to recover): they are taken only through their own services
+(`yongke.projects.acceptance`, `yongke.projects.closure`), never through the generic step.
+Labels are Chinese, marked for translation under the context `workflow`.
 """
 
 from __future__ import annotations
@@ -19,6 +29,9 @@ from django.utils.translation import pgettext_lazy
 from yongke.applications.workflow import Transition, Workflow
 
 UNIT = ("org_admin",)
+BY_SERVICE = "by_service"
+# The states of a signed project not yet ended: it may be terminated or rescinded from any.
+FUNDED_RUNNING = ("in_progress", "acceptance", "rectifying")
 
 PROJECT = Workflow(
     name="project",
@@ -28,7 +41,9 @@ PROJECT = Workflow(
         "signing": pgettext_lazy("workflow", "待签订"),
         "in_progress": pgettext_lazy("workflow", "执行中"),
         "acceptance": pgettext_lazy("workflow", "验收中"),
+        "rectifying": pgettext_lazy("workflow", "整改中"),
         "closed": pgettext_lazy("workflow", "已结题"),
+        "failed": pgettext_lazy("workflow", "验收不通过"),
         "terminated": pgettext_lazy("workflow", "已终止"),
         "revoked": pgettext_lazy("workflow", "已撤销"),
     },
@@ -49,13 +64,75 @@ PROJECT = Workflow(
             ("officer",),
             comment_required=True,
         ),
-        Transition("terminate", pgettext_lazy("workflow", "终止"), ("in_progress",), "terminated", ("officer",), comment_required=True),
+        Transition(
+            "submit_final", pgettext_lazy("workflow", "提交结题验收申请"), ("in_progress",), "acceptance", UNIT, guards=(BY_SERVICE,)
+        ),
+        Transition(
+            "return_final",
+            pgettext_lazy("workflow", "退回结题材料"),
+            ("acceptance",),
+            "in_progress",
+            ("officer",),
+            comment_required=True,
+            guards=(BY_SERVICE,),
+        ),
+        Transition("accept", pgettext_lazy("workflow", "验收通过并结题"), ("acceptance",), "closed", ("officer",), guards=(BY_SERVICE,)),
+        Transition(
+            "rectify",
+            pgettext_lazy("workflow", "限期整改"),
+            ("acceptance",),
+            "rectifying",
+            ("officer",),
+            comment_required=True,
+            guards=(BY_SERVICE,),
+        ),
+        Transition(
+            "submit_rectification",
+            pgettext_lazy("workflow", "提交整改报告"),
+            ("rectifying",),
+            "acceptance",
+            UNIT,
+            guards=(BY_SERVICE,),
+        ),
+        Transition(
+            "fail",
+            pgettext_lazy("workflow", "验收不通过"),
+            ("acceptance", "rectifying"),
+            "failed",
+            ("officer",),
+            comment_required=True,
+            guards=(BY_SERVICE,),
+        ),
+        Transition(
+            "terminate",
+            pgettext_lazy("workflow", "终止"),
+            FUNDED_RUNNING,
+            "terminated",
+            ("officer",),
+            comment_required=True,
+            guards=(BY_SERVICE,),
+        ),
+        Transition(
+            "rescind",
+            pgettext_lazy("workflow", "撤销项目（追回全部经费）"),
+            (*FUNDED_RUNNING, "failed"),
+            "revoked",
+            ("officer",),
+            comment_required=True,
+            guards=(BY_SERVICE,),
+        ),
     ),
-    open_states=frozenset({"drafting", "signing", "in_progress", "acceptance"}),
-    final_states=frozenset({"closed", "terminated", "revoked"}),
+    open_states=frozenset({"drafting", "signing", "in_progress", "acceptance", "rectifying"}),
+    final_states=frozenset({"closed", "failed", "terminated", "revoked"}),
 )
 
+# The steps taken only through their own services (they carry a verdict or money to recover).
+SERVICE_STEPS = frozenset(t.action for t in PROJECT.transitions if BY_SERVICE in t.guards)
+
 # States in which money may be paid to the project.
-PAYABLE_STATES = frozenset({"in_progress", "acceptance", "closed"})
+PAYABLE_STATES = frozenset({"in_progress", "acceptance", "rectifying", "closed"})
+# States in which reports are written (the mid-term report while running, the final report to
+# ask for acceptance, the rectification report while rectifying).
+REPORTING_STATES = frozenset({"in_progress", "rectifying"})
 # States in which a change may be requested.
 CHANGEABLE_STATES = frozenset({"in_progress"})
