@@ -7,7 +7,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from yongke.api import applications, audit, awards, calls, errors, notifications, orgs, projects, review
+from yongke.api import acceptance, applications, audit, awards, calls, closure, errors, notifications, orgs, projects, review
 from yongke.api.auth import AUTH
 from yongke.api.auth import router as auth_router
 from yongke.api.docs import LocalDocs
@@ -46,6 +46,8 @@ api.add_router("", awards.router)
 api.add_router("", review.router)
 api.add_router("", notifications.router)
 api.add_router("", projects.router)
+api.add_router("", acceptance.router)
+api.add_router("", closure.router)
 
 PREFIX = "/api/v1/"
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from yongke.cli import project_acceptance, project_closure, project_verify
 from yongke.cli.common import EXIT_OK, Parser, actor_named, add_as_option, django_setup, emit, parse_time
 from yongke.core.errors import BadInput, NotFound
 from yongke.core.money import MoneyError, parse_yuan
@@ -481,14 +482,13 @@ def cmd_change_withdraw(args: argparse.Namespace) -> int:
 
 
 def _steps(psub: argparse._SubParsersAction) -> None:
-    """send, sign, countersign, reopen, revoke, terminate: one step of the project workflow each."""
+    """send, sign, countersign, reopen, revoke: one step of the project workflow each."""
     for action, help_text, needs_comment in (
         ("send", "发送任务书给承担单位签订（期限按批次设置）", False),
         ("sign", "承担单位签订：上传盖章的任务书 PDF", False),
         ("countersign", "主管部门签订（承担单位签订之后）：项目进入执行", False),
         ("reopen", "退回修改任务书（须说明理由）", True),
         ("revoke", "撤销立项（须说明理由）", True),
-        ("terminate", "终止执行中的项目（须说明理由）", True),
     ):
         s = psub.add_parser(action, help=help_text)
         s.add_argument("id", help="项目 ID")
@@ -591,3 +591,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--tranches", help='默认拨款计划 JSON 或 @文件：[{"label", "share_pct", "condition"}]')
     add_as_option(st)
     st.set_defaults(func=cmd_settings)
+    # The verbs after signing: offline verification, reports and acceptance, termination and recovery.
+    project_verify.register(psub)
+    project_acceptance.register(psub)
+    project_closure.register(psub)

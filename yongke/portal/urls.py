@@ -88,6 +88,9 @@ urlpatterns = [
     path("awards/claims/allocate/", awards.claims_allocate, name="claims_allocate"),
     path("awards/claims/screen/", awards.registry_screen, name="registry_screen"),
     # projects after 立项: the unit's, the officer's, the recommending unit's and finance's pages
+    # after signing: reports, acceptance, termination and recovery; the portfolio dashboard
+    path("", include("yongke.portal.urls_postaward")),
+    path("", include("yongke.portal.urls_portfolio")),
     path("my/projects/", projects.my_projects, name="my_projects"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/step/", projects.project_step, name="project_step"),

@@ -1,0 +1,5 @@
+"""The portal's postaward pages (included by yongke.portal.urls under the same names space)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
