@@ -170,6 +170,92 @@ TEMPLATES: dict[str, Template] = {
         _("变更申请不予批准：%(title)s"),
         _("项目「%(title)s」（%(number)s）的第 %(change_number)s 号变更申请（%(change)s）不予批准。\n理由：%(comment)s"),
     ),
+    # After signing (reports, acceptance, termination, recovery, credit): %(report)s is the report's kind.
+    "report_due": Template(
+        Kind.PROJECT,
+        _("请按期报送%(report)s：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的%(report)s须于 %(due_on)s 前报送，请登录填报各项考核指标的实际完成值并上传佐证材料。"),
+    ),
+    "report_overdue": Template(
+        Kind.PROJECT,
+        _("%(report)s已逾期：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的%(report)s报送期限 %(due_on)s 已过，尚未报送，请尽快报送。"),
+    ),
+    "report_submitted": Template(
+        Kind.PROJECT,
+        _("%(report)s待审核：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的承担单位已报送%(report)s，考核指标核验：%(verdict)s，请审核。"),
+    ),
+    "report_returned": Template(
+        Kind.PROJECT,
+        _("%(report)s退回修改：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的%(report)s已退回修改。\n理由：%(comment)s"),
+    ),
+    "midterm_checked": Template(
+        Kind.PROJECT,
+        _("中期检查结论：%(outcome)s：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的中期检查结论为「%(outcome)s」。%(rectify)s\n意见：%(comment)s"),
+    ),
+    "final_report_submitted": Template(
+        Kind.PROJECT,
+        _("项目申请验收：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的承担单位已提交结题报告，申请验收，请组织验收。"),
+    ),
+    "final_report_returned": Template(
+        Kind.PROJECT,
+        _("结题材料退回修改：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的结题材料已退回修改，请补充后重新提交。\n理由：%(comment)s"),
+    ),
+    "panel_invited": Template(
+        Kind.PROJECT,
+        _("验收专家邀请：%(title)s"),
+        _("邀请您参加项目「%(title)s」（%(number)s）的验收。请先声明与该项目无利益冲突后接受邀请，再逐项填写验收意见。"),
+    ),
+    "panel_opinion_submitted": Template(
+        Kind.PROJECT,
+        _("验收专家已提交意见：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的验收专家已提交意见（%(done)s/%(wanted)s），全部提交后可作出验收结论。"),
+    ),
+    "project_accepted": Template(
+        Kind.PROJECT,
+        _("项目验收通过并结题：%(title)s"),
+        _("项目「%(title)s」（%(number)s）验收通过，已结题，可下载验收证书。\n验收意见：%(comment)s"),
+    ),
+    "acceptance_rectify": Template(
+        Kind.PROJECT,
+        _("项目验收须限期整改：%(title)s"),
+        _("项目「%(title)s」（%(number)s）验收结论为限期整改，请于 %(rectify_by)s 前提交整改报告；整改只有一次。\n意见：%(comment)s"),
+    ),
+    "rectification_submitted": Template(
+        Kind.PROJECT,
+        _("整改报告待验收：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的承担单位已提交整改报告，请组织再次验收。"),
+    ),
+    "acceptance_failed": Template(
+        Kind.PROJECT,
+        _("项目验收不通过：%(title)s"),
+        _("项目「%(title)s」（%(number)s）验收不通过。\n理由：%(comment)s"),
+    ),
+    "project_rescinded": Template(
+        Kind.PROJECT,
+        _("项目已撤销：%(title)s"),
+        _("项目「%(title)s」（%(number)s）已撤销，已拨付的财政资金须全部退回。\n原因：%(comment)s"),
+    ),
+    "recovery_due": Template(
+        Kind.PAYMENT,
+        _("请退回项目经费：%(title)s"),
+        _("项目「%(title)s」（%(number)s）应退回财政资金 %(amount)s 元，请于 %(due_on)s 前退回。\n依据：%(reason)s"),
+    ),
+    "recovery_received": Template(
+        Kind.PAYMENT,
+        _("项目经费退回已到账：%(title)s"),
+        _("项目「%(title)s」（%(number)s）退回的 %(amount)s 元已到账，尚应退回 %(left)s 元。"),
+    ),
+    "credit_recorded": Template(
+        Kind.PROJECT,
+        _("信用记录：%(title)s"),
+        _("因项目「%(title)s」（%(number)s）%(reason)s，%(subject)s已记入失信记录，%(until)s不得申报。\n依据：%(source)s"),
+    ),
 }
 
 SMS = _("【邕科】%(title)s。详情请登录邕科系统查看。")

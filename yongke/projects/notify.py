@@ -4,6 +4,7 @@ officers of the project's programme; delivered after the commit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from django.db.models import Q
@@ -24,6 +25,13 @@ STEP_TEMPLATES: dict[str, tuple[str, To]] = {
     "countersign": ("task_book_countersigned", "unit"),
     "revoke": ("project_revoked", "unit"),
     "terminate": ("project_terminated", "unit"),
+    "submit_final": ("final_report_submitted", "officers"),
+    "return_final": ("final_report_returned", "unit"),
+    "accept": ("project_accepted", "unit"),
+    "rectify": ("acceptance_rectify", "unit"),
+    "submit_rectification": ("rectification_submitted", "officers"),
+    "fail": ("acceptance_failed", "unit"),
+    "rescind": ("project_rescinded", "unit"),
 }
 
 
@@ -49,17 +57,27 @@ def _params(project: Project, extra: dict[str, Any] | None = None) -> dict[str, 
 
 
 def project_event(
-    *, actor: Actor, project: Project, template: str, to: To, key_suffix: str = "", params: dict[str, Any] | None = None
+    *,
+    actor: Actor,
+    project: Project,
+    template: str,
+    to: To | Sequence[int],
+    key_suffix: str = "",
+    params: dict[str, Any] | None = None,
+    link: list[Any] | None = None,
 ) -> None:
+    """One event about a project: to the unit, the recommending unit or the programme's officers,
+    or to the users whose ids are given (an expert); linked to the project page unless `link`
+    names another (["portal:<name>", *args])."""
     notifications.announce(
         actor=actor,
         events=[
             {
                 "template": template,
                 "key": f"project:{project.pk}:{template}:{key_suffix or project.lock_version}",
-                "to": _to(project, to),
+                "to": _to(project, to) if isinstance(to, str) else ({"users": sorted(set(to))} if to else {}),
                 "params": _params(project, params),
-                "link": ["portal:project_detail", project.pk],
+                "link": link or ["portal:project_detail", project.pk],
             }
         ],
     )
