@@ -256,12 +256,25 @@ def credit_record_add(
     starts_on: dt.date,
     ends_on: dt.date | None = None,
     source: str = "",
+    consequence: str = "",
+    origin: str = "",
 ) -> CreditRecord:
+    """A credit entry, by an officer (or the system applying a consequence written in the rules:
+    `consequence` is its code and `origin` the record it stems from)."""
     require_registrar(actor)
     target = organisation or person
     if target is None:
         raise BadInput("失信记录须指定单位或个人", detail={"field": "organisation"})
-    record = CreditRecord(organisation=organisation, person=person, reason=reason, starts_on=starts_on, ends_on=ends_on, source=source)
+    record = CreditRecord(
+        organisation=organisation,
+        person=person,
+        reason=reason,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        source=source,
+        consequence=consequence,
+        origin=origin,
+    )
     record.full_clean()
     record.save()
     audit_record(
@@ -269,7 +282,35 @@ def credit_record_add(
         action="credit_record_add",
         target_type="organisation" if organisation else "person",
         target_id=target.pk,
-        data={"reason": reason},
+        data={
+            "reason": reason,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat() if ends_on else None,
+            "source": source,
+            "consequence": consequence,
+            "origin": origin,
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def credit_record_end(*, actor: Actor, record: CreditRecord, on: dt.date, reason: str) -> CreditRecord:
+    """End a running credit entry: from `on` it no longer applies (it ran until the day before)."""
+    require_registrar(actor)
+    record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    before = record.ends_on
+    last = on - dt.timedelta(days=1)
+    if before is not None and before <= last:
+        return record
+    record.ends_on = last
+    record.save(update_fields=["ends_on"])
+    audit_record(
+        actor=actor,
+        action="credit_record_end",
+        target_type="organisation" if record.organisation_id else "person",
+        target_id=record.organisation_id or record.person_id,
+        data={"record": record.pk, "before": before.isoformat() if before else None, "after": last.isoformat(), "reason": reason},
     )
     return record
 

@@ -262,7 +262,7 @@ class Ledger:
         }
 
 
-ENDED = ("terminated", "revoked")
+ENDED = ("terminated", "revoked", "failed")  # no more payments: the rest of the grant is stopped
 
 
 def _ledger(granted: int, paid: int, ended: bool, due_back: int, recovered: int) -> Ledger:
