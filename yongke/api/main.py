@@ -7,7 +7,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from yongke.api import acceptance, applications, audit, awards, calls, closure, errors, notifications, orgs, projects, review
+from yongke.api import acceptance, applications, audit, awards, calls, closure, errors, notifications, orgs, portfolio, projects, review
 from yongke.api.auth import AUTH
 from yongke.api.auth import router as auth_router
 from yongke.api.docs import LocalDocs
@@ -48,6 +48,7 @@ api.add_router("", notifications.router)
 api.add_router("", projects.router)
 api.add_router("", acceptance.router)
 api.add_router("", closure.router)
+api.add_router("", portfolio.router)
 
 PREFIX = "/api/v1/"
 

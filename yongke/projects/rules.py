@@ -239,3 +239,32 @@ def recovery_amount(parts: tuple[str, ...], *, paid: int, spent: int, misused: i
         return unused, misused, paid
     due = (unused if "unused" in parts else 0) + (misused if "misused" in parts else 0)
     return unused, misused, due
+
+
+def months_between(starts_on: dt.date, ends_on: dt.date) -> int:
+    """Whole calendar months from `starts_on` to `ends_on` (a period ending the day before the
+    same day N months later counts N)."""
+    months = (ends_on.year - starts_on.year) * 12 + ends_on.month - starts_on.month
+    if add_months(starts_on, months) > ends_on + dt.timedelta(days=1):
+        months -= 1
+    return months
+
+
+def midterm_required(*, amount: int, starts_on: dt.date, ends_on: dt.date, min_amount: int, min_months: int) -> bool:
+    """Whether a project has a mid-term check: 财政资助 at least `min_amount`, or a period longer than `min_months`."""
+    return amount >= min_amount or months_between(starts_on, ends_on) > min_months
+
+
+def midterm_due(starts_on: dt.date, ends_on: dt.date, share_pct: int) -> dt.date:
+    """The mid-term report's due date: `share_pct` of the period in."""
+    return starts_on + dt.timedelta(days=(ends_on - starts_on).days * share_pct // 100)
+
+
+def final_report_due(ends_on: dt.date, months: int) -> dt.date:
+    """The final report (asking for acceptance) is due `months` after the end."""
+    return add_months(ends_on, months)
+
+
+def acceptance_due(ends_on: dt.date, months: int) -> dt.date:
+    """Acceptance is to be done within `months` after the end."""
+    return add_months(ends_on, months)
