@@ -244,10 +244,11 @@ def recovery_amount(parts: tuple[str, ...], *, paid: int, spent: int, misused: i
 def months_between(starts_on: dt.date, ends_on: dt.date) -> int:
     """Whole calendar months from `starts_on` to `ends_on` (a period ending the day before the
     same day N months later counts N)."""
-    months = (ends_on.year - starts_on.year) * 12 + ends_on.month - starts_on.month
-    if add_months(starts_on, months) > ends_on + dt.timedelta(days=1):
+    after = ends_on + dt.timedelta(days=1)
+    months = (after.year - starts_on.year) * 12 + after.month - starts_on.month
+    while months > 0 and add_months(starts_on, months) > after:
         months -= 1
-    return months
+    return max(months, 0)
 
 
 def midterm_required(*, amount: int, starts_on: dt.date, ends_on: dt.date, min_amount: int, min_months: int) -> bool:
