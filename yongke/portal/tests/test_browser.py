@@ -61,7 +61,9 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    # Generous: under `make test` the suite runs on two processes of a two-core machine, so a
+    # PDF or a page may take longer than on an idle one; a passing step never waits for it.
+    context.set_default_timeout(30_000)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))

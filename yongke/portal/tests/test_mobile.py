@@ -18,7 +18,7 @@ LONG = "南宁市新能源汽车动力电池梯次利用与储能系统集成关
 
 def _phone(browser: Browser, live_server, username: str) -> Page:  # noqa: F811
     context = browser.new_context(locale="zh-CN", viewport=PHONE, base_url=live_server.url, is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # as the journeys (test_browser.py): two test processes share two cores
     page = context.new_page()
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
