@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from yongke.accounts.actors import Actor
+    from yongke.guide.engine import CompiledGuide
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -94,3 +95,36 @@ def read_json(path: str) -> Any:
 def emit(obj: Any) -> None:
     """The command's result: JSON on stdout, Chinese as it is."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _revision(value: Any) -> int:
+    """A revision number (a whole number, or its digits as text)."""
+    if isinstance(value, str) and value.isdecimal():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(
+            f"revision: 应为修订号（整数）/ must be a whole number（收到 {value!r}）", code="bad_input", detail={"field": "revision"}
+        )
+    return value
+
+
+def compiled_guide(data: dict[str, Any], guide: str | None) -> CompiledGuide:
+    """The guide an input file is judged by (`yongke check`, `yongke project verify`): the
+    loaded version it names (`"version"`, optionally `"revision"`: the latest when none), else
+    the guide file given with `--guide`, else the bundled guide."""
+    if "version" not in data:
+        from yongke.guide.loader import bundled_guide
+
+        return bundled_guide(guide)
+    revision = _revision(data["revision"]) if "revision" in data else None
+    django_setup()
+    from yongke.guide import models as gm
+    from yongke.guide.selectors import compiled_for
+
+    qs = gm.GuideVersion.objects.filter(label=str(data["version"]))
+    if revision is not None:
+        qs = qs.filter(revision=revision)
+    version = qs.order_by("-revision").first()
+    if version is None:
+        raise BadInput(f"未载入的指南版本 {data['version']} / unknown guide version", code="unknown_version", detail={"field": "version"})
+    return compiled_for(version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from yongke.cli.common import EXIT_NEGATIVE, EXIT_OK, Parser, console_actor, django_setup, emit, read_json
+from yongke.cli.common import EXIT_NEGATIVE, EXIT_OK, Parser, compiled_guide, console_actor, django_setup, emit, read_json
 from yongke.core.errors import BadInput
 
 
@@ -152,24 +152,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise BadInput(f"{args.file}: 未知字段 {', '.join(unknown)} / unknown field", code="unknown_field", detail={"field": unknown[0]})
     if "direction" not in data:
         raise BadInput(f"{args.file}: 缺少字段 direction / missing field", code="missing_field", detail={"field": "direction"})
-    if "version" in data:
-        django_setup()
-        from yongke.guide import models as gm
-        from yongke.guide.selectors import compiled_for
-
-        qs = gm.GuideVersion.objects.filter(label=str(data["version"]))
-        if "revision" in data:
-            qs = qs.filter(revision=data["revision"])
-        version = qs.order_by("-revision").first()
-        if version is None:
-            raise BadInput(
-                f"未载入的指南版本 {data['version']} / unknown guide version", code="unknown_version", detail={"field": "version"}
-            )
-        compiled = compiled_for(version)
-    else:
-        from yongke.guide.loader import bundled_guide
-
-        compiled = bundled_guide(args.guide)
+    compiled = compiled_guide(data, args.guide)
     result = compiled.check(data["direction"], data.get("facts", {}))
     emit(result)
     return EXIT_OK if result["verdict"] == "eligible" else EXIT_NEGATIVE
