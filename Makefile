@@ -124,6 +124,7 @@ lock-upgrade:
 
 bench: dev
 	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/indicators.py
 
 clean:
 	-bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)

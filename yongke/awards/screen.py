@@ -51,7 +51,7 @@ _TRUE = {"true": True, "false": False, "1": True, "0": False, "是": True, "否"
 CHUNK_ROWS = 500_000  # rows screened per query: the progress bar's step, and a bound on working memory
 
 
-def _bad(field: str, rule: str, value: Any = None, *, code: str = "bad_orgs", row: int | None = None) -> BadInput:
+def table_problem(field: str, rule: str, value: Any = None, *, code: str = "bad_orgs", row: int | None = None) -> BadInput:
     """A problem in the table: the column, and the line of the file (header is line 1) when one row is at fault."""
     where = f"{field}（第 {row} 行）" if row is not None else field
     shown = f"（收到 {value}）" if value is not None else ""
@@ -77,7 +77,7 @@ def _blank(e: pl.Expr) -> pl.Expr:
     return e.is_null() | (e == "")
 
 
-def _fact_column(name: str, dtype: pl.DataType, fact: Fact) -> _Column:
+def fact_column(name: str, dtype: pl.DataType, fact: Fact) -> _Column:
     raw = pl.col(name)
     if fact.type == "bool":
         if dtype == pl.Boolean:
@@ -121,11 +121,11 @@ def _columns(frame: pl.DataFrame, compiled: CompiledGuide) -> list[_Column]:
     facts = compiled.guide.facts
     for col in (NAME, USCC):
         if col not in frame.columns:
-            raise _bad(col, "缺少列 / missing column", code="missing_column")
+            raise table_problem(col, "缺少列 / missing column", code="missing_column")
     unknown = [c for c in frame.columns if c not in facts and c not in (NAME, USCC)]
     if unknown:
         # Refused rather than ignored: a misspelt column would silently hide every award it decides.
-        raise _bad(unknown[0], "未声明的事实列 / unknown column (not a fact of the guide)", code="unknown_column")
+        raise table_problem(unknown[0], "未声明的事实列 / unknown column (not a fact of the guide)", code="unknown_column")
     name, uscc = pl.col(NAME).cast(pl.String), pl.col(USCC).cast(pl.String)
     cols = [
         # Null or empty; stripping a million names to find blank ones would cost a tenth of the screening.
@@ -139,7 +139,7 @@ def _columns(frame: pl.DataFrame, compiled: CompiledGuide) -> list[_Column]:
             ],
         ),
     ]
-    return cols + [_fact_column(c, frame.schema[c], facts[c]) for c in frame.columns if c in facts]
+    return cols + [fact_column(c, frame.schema[c], facts[c]) for c in frame.columns if c in facts]
 
 
 def check_orgs(frame: pl.DataFrame, compiled: CompiledGuide) -> pl.DataFrame:
@@ -152,11 +152,11 @@ def check_orgs(frame: pl.DataFrame, compiled: CompiledGuide) -> pl.DataFrame:
     for i, (column, rule, bad) in enumerate(checks):
         if flags[str(i)][0]:
             at = frame.select(bad.arg_true().first()).item()
-            raise _bad(column, rule, frame[column][at], row=at + 2)
+            raise table_problem(column, rule, frame[column][at], row=at + 2)
     if flags["_codes"][0] != frame.height:  # a repeated hash: look at the codes themselves
         repeated = frame.select((~pl.col(USCC).is_first_distinct()).arg_true().first()).item()
         if repeated is not None:
-            raise _bad(USCC, "统一社会信用代码重复 / duplicate code", frame[USCC][repeated], row=repeated + 2)
+            raise table_problem(USCC, "统一社会信用代码重复 / duplicate code", frame[USCC][repeated], row=repeated + 2)
     typed = [c.typed.alias(c.name) for c in cols]
     for i, c in enumerate(cols):
         if c.name in compiled.guide.facts and frame.schema[c.name] == pl.Date:
@@ -170,7 +170,7 @@ def read_orgs(path: Path | str, compiled: CompiledGuide) -> pl.DataFrame:
     """Read and check an organisations table (csv or parquet); every problem names its column."""
     p = Path(path)
     if not p.is_file():
-        raise _bad(str(p), "文件不存在 / file not found", code="file_not_found")
+        raise table_problem(str(p), "文件不存在 / file not found", code="file_not_found")
     suffix = p.suffix.lower()
     try:
         if suffix == ".csv":
@@ -178,9 +178,9 @@ def read_orgs(path: Path | str, compiled: CompiledGuide) -> pl.DataFrame:
         elif suffix in (".parquet", ".pq"):
             frame = pl.read_parquet(p)
         else:
-            raise _bad(str(p), "应为 .csv 或 .parquet 文件 / must be csv or parquet", code="bad_format")
+            raise table_problem(str(p), "应为 .csv 或 .parquet 文件 / must be csv or parquet", code="bad_format")
     except (pl.exceptions.PolarsError, OSError) as e:
-        raise _bad(str(p), f"无法读取 / cannot read: {str(e).splitlines()[0]}", code="bad_format") from None
+        raise table_problem(str(p), f"无法读取 / cannot read: {str(e).splitlines()[0]}", code="bad_format") from None
     return check_orgs(frame, compiled)
 
 
@@ -406,7 +406,7 @@ def write_xlsx(result: ScreenResult, path: Path | str, *, on_rows: Callable[[int
     from yongke.core.xlsx import Column, write_table
 
     if result.awards.height > XLSX_MAX_ROWS:
-        raise _bad(
+        raise table_problem(
             "--out-xlsx",
             f"公示名单 {result.awards.height} 行，超过 Excel 单表上限 {XLSX_MAX_ROWS} 行，请改用 --out-json / too many rows for Excel",
             code="too_many_rows",
