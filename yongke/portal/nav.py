@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import Scope
+from yongke.projects.portfolio import PORTFOLIO_ROLES
 
 if TYPE_CHECKING:  # django-stubs-ext is a development dependency; the name is for mypy only
     from django_stubs_ext import StrOrPromise
@@ -61,6 +62,7 @@ ROLE_NAV: list[NavItem] = [
     NavItem("finance", _("资金拨付"), "portal:finance", (Role.FINANCE,)),
     NavItem("ledger", _("项目拨款台账"), "portal:ledger", (Role.FINANCE,)),
     NavItem("dashboard", _("数据看板"), "portal:dashboard", (Role.OFFICER, Role.SYSADMIN, Role.AUDITOR, Role.FINANCE)),
+    NavItem("portfolio", _("项目绩效看板"), "portal:portfolio", PORTFOLIO_ROLES),
     NavItem("org_import", _("单位导入"), "portal:org_import", (Role.OFFICER, Role.SYSADMIN)),
     NavItem("audit_log", _("审计日志"), "portal:audit_log", (Role.AUDITOR, Role.SYSADMIN)),
 ]
