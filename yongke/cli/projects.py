@@ -421,14 +421,57 @@ def cmd_pay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+POSTAWARD_OPTIONS = {  # setting → (its option, whether it is an amount of money)
+    "midterm_min_amount": ("--midterm-min-amount", True),
+    "midterm_min_months": ("--midterm-min-months", False),
+    "documents_below": ("--documents-below", True),
+    "rectify_months": ("--rectify-months", False),
+}
+
+
+def _postaward_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The post-award settings given on the command line; `default` puts one back to the rules'."""
+    fields: dict[str, Any] = {}
+    for name, (flag, money) in POSTAWARD_OPTIONS.items():
+        text = getattr(args, name)
+        if text is None:
+            continue
+        if text == "default":
+            fields[name] = None
+        elif money:
+            try:
+                fields[name] = parse_yuan(text)
+            except MoneyError as e:
+                raise _bad(flag, f"{e.message}「{text}」 / bad amount", value=text) from None
+        else:
+            if not text.isdecimal():
+                raise _bad(flag, f"应为整数（月）或 default「{text}」 / whole months", value=text)
+            fields[name] = int(text)
+    if args.publish_results is not None:
+        fields["publish_results"] = args.publish_results
+    if args.consequences is not None:
+        fields["consequences"] = _json_arg(args.consequences, "--consequences")
+    return fields
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     django_setup()
+    from yongke.projects.acceptance import postaward_settings_set
+    from yongke.projects.acceptance_selectors import postaward_settings_for
     from yongke.projects.services import call_project_settings_set
 
     tranches = _json_arg(args.tranches, "--tranches") if args.tranches is not None else None
+    postaward = _postaward_fields(args)
     actor = actor_named(args.as_user)
-    s = call_project_settings_set(actor=actor, call=_call(args.call), sign_days=args.sign_days, tranches=tranches)
-    emit({"call": s.call_id, "sign_days": s.sign_days, "tranches": s.tranches})
+    call = _call(args.call)
+    if args.sign_days is not None or tranches is not None or not postaward:
+        s = call_project_settings_set(actor=actor, call=call, sign_days=args.sign_days, tranches=tranches)
+    if postaward:  # the post-award settings are their own service's (yongke.projects.acceptance)
+        s = postaward_settings_set(actor=actor, call=call, **postaward)
+    out: dict[str, Any] = {"call": s.call_id, "sign_days": s.sign_days, "tranches": s.tranches}
+    if postaward:
+        out["postaward"] = postaward_settings_for(call).as_dict()
+    emit(out)
     return EXIT_OK
 
 
@@ -585,10 +628,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_as_option(xl)
     xl.set_defaults(func=cmd_export)
     _change_parsers(psub)
-    st = psub.add_parser("settings", help="批次的项目管理设置：签订期限、默认拨款计划")
+    st = psub.add_parser("settings", help="批次的项目管理设置：签订期限、默认拨款计划、中期检查、验收方式、整改期限、信用后果")
     st.add_argument("--call", type=int, required=True)
     st.add_argument("--sign-days", type=int, help="立项后多少天内签订任务书")
     st.add_argument("--tranches", help='默认拨款计划 JSON 或 @文件：[{"label", "share_pct", "condition"}]')
+    st.add_argument("--midterm-min-amount", help="须中期检查的立项金额下限（元，可写 100万；default 为按规则）")
+    st.add_argument("--midterm-min-months", help="执行期超过多少个月须中期检查（default 为按规则）")
+    st.add_argument("--documents-below", help="立项金额低于多少元书面验收，否则专家验收（default 为按规则）")
+    st.add_argument("--rectify-months", help="验收限期整改的期限（月，default 为按规则）")
+    pub = st.add_mutually_exclusive_group()
+    pub.add_argument("--publish-results", dest="publish_results", action="store_true", default=None, help="公开已验收项目及其主要成果")
+    pub.add_argument("--no-publish-results", dest="publish_results", action="store_false")
+    st.add_argument(
+        "--consequences",
+        help='信用后果覆盖 JSON 或 @文件：{"acceptance_failed": {"subject": "leader", "years": 3, "source": "…"}}，null 为免除',
+    )
     add_as_option(st)
     st.set_defaults(func=cmd_settings)
     # The verbs after signing: offline verification, reports and acceptance, termination and recovery.
