@@ -41,6 +41,7 @@ PUBLIC_NAV: list[NavItem] = [
     NavItem("guide", _("申报指南"), "portal:guide_index", ()),
     NavItem("match", _("我能申报什么"), "portal:match", ()),
     NavItem("publicity", _("公示"), "portal:publicity", ()),
+    NavItem("accepted", _("已验收项目"), "portal:accepted_projects", ()),
 ]
 
 ROLE_NAV: list[NavItem] = [
@@ -52,6 +53,7 @@ ROLE_NAV: list[NavItem] = [
     NavItem("change_opinions", _("项目变更意见"), "portal:change_opinions", (Role.RECOMMENDER,)),
     NavItem("officer_queues", _("业务办理"), "portal:officer_queues", (Role.OFFICER,)),
     NavItem("officer_projects", _("项目管理"), "portal:officer_projects", (Role.OFFICER,)),
+    NavItem("report_queue", _("报告与验收"), "portal:report_queue", (Role.OFFICER,)),
     NavItem("officer_calls", _("申报批次管理"), "portal:officer_calls", (Role.OFFICER, Role.SYSADMIN)),
     NavItem("officer_publicity", _("公示与异议"), "portal:officer_publicity", (Role.OFFICER,)),
     NavItem("officer_assignment", _("专家分配"), "portal:officer_assignment", (Role.OFFICER,)),
@@ -59,8 +61,10 @@ ROLE_NAV: list[NavItem] = [
     NavItem("officer_experts", _("专家库"), "portal:officer_experts", (Role.OFFICER,)),
     NavItem("award_claims", _("后补助核算"), "portal:award_claims", (Role.OFFICER, Role.FINANCE)),
     NavItem("expert_invitations", _("评审任务"), "portal:expert_invitations", (Role.EXPERT,)),
+    NavItem("panel_tasks", _("验收任务"), "portal:panel_tasks", (Role.EXPERT,)),
     NavItem("finance", _("资金拨付"), "portal:finance", (Role.FINANCE,)),
     NavItem("ledger", _("项目拨款台账"), "portal:ledger", (Role.FINANCE,)),
+    NavItem("recoveries", _("经费退回"), "portal:recoveries", (Role.FINANCE,)),
     NavItem("dashboard", _("数据看板"), "portal:dashboard", (Role.OFFICER, Role.SYSADMIN, Role.AUDITOR, Role.FINANCE)),
     NavItem("portfolio", _("项目绩效看板"), "portal:portfolio", PORTFOLIO_ROLES),
     NavItem("org_import", _("单位导入"), "portal:org_import", (Role.OFFICER, Role.SYSADMIN)),

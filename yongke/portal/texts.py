@@ -255,6 +255,26 @@ ACTION_LABELS: dict[str, StrOrPromise] = {
     "change_withdraw": _("撤回变更申请"),
     "call_project_settings": _("设置批次项目管理"),
     "sign_reminder": _("提醒签订任务书"),
+    # after signing: reports, the mid-term check, acceptance, closure, recovery, credit
+    "report_save": _("保存项目报告草稿"),
+    "report_attach": _("上传佐证材料"),
+    "report_file_remove": _("删除佐证材料"),
+    "report_submit": _("提交项目报告"),
+    "report_return": _("退回项目报告"),
+    "report_reminder": _("提醒报送项目报告"),
+    "report_pdf": _("下载项目报告 PDF"),
+    "midterm_check": _("作出中期检查结论"),
+    "acceptance_open": _("组织验收"),
+    "acceptance_invite": _("增邀验收专家"),
+    "acceptance_overdue": _("逾期未申请验收"),
+    "panel_accept": _("接受验收邀请"),
+    "panel_decline": _("谢绝验收邀请"),
+    "panel_opinion": _("提交验收意见"),
+    "certificate_pdf": _("下载验收证书"),
+    "recovery_open": _("要求退回经费"),
+    "recovery_receive": _("登记退回到账"),
+    "credit_record_end": _("信用记录办结"),
+    "call_postaward_settings": _("设置批次验收规则"),
 }
 
 

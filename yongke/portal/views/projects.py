@@ -27,6 +27,7 @@ from yongke.guide.selectors import compiled_for
 from yongke.orgs import services as org_services
 from yongke.orgs.selectors import bank_account_of, people_visible_to
 from yongke.portal.forms_projects import BankAccountForm, ChangeRequestForm, StepForm, WithdrawForm, place_simple
+from yongke.portal.texts import ACTION_LABELS as AUDIT_LABELS
 from yongke.portal.texts import error_text
 from yongke.portal.views.common import acting_user, flash, paginate, roles_required, scope
 from yongke.projects import pdf as project_pdf
@@ -87,6 +88,8 @@ BANK_LABELS = {"bank": gettext_lazy("开户银行"), "name": gettext_lazy("户�
 def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
+    if action in AUDIT_LABELS:  # the steps after signing (reports, acceptance, recovery) are labelled there
+        return str(AUDIT_LABELS[action])
     t = PROJECT.transition(action)
     return str(t.label) if t is not None else action
 
