@@ -179,6 +179,7 @@ def demo_load() -> dict[str, Any]:
     if not Call.objects.filter(name=CALL_NAME).exists():
         made += _demo_applications(version, organisations, admin, officer, finance)
         _demo_review(organisations, admin, officer)
+        _demo_postaward(organisations, officer, finance)
     return {
         "guide": {"version": version.label, "revision": version.revision, "created": created},
         "organisations": len(organisations),
@@ -253,7 +254,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
         opens_at=now - dt.timedelta(days=10),
         closes_at=now + dt.timedelta(days=30),
         directions=sort_directions(set(PRE_DIRECTIONS)),
-        budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000, "16": 8_000_000},
+        budgets={"1": 20_000_000, "2": 10_000_000, "4": 5_000_000, "16": 16_000_000},
     )
     post_call = apps.call_open(
         actor=officer,
@@ -341,8 +342,20 @@ PROJECT_STEPS = [
     ("signed", "16.1", 0),  # signed by the unit, awaiting the countersignature
     ("paid", "16.2", 0),  # in progress, its first tranche paid
     ("extended", "16.1", 0),  # in progress, an extension approved (amendment 1)
-    ("terminated", "16.2", 0),  # first tranche paid, then a termination approved
+    ("terminated", "16.2", 0),  # first tranche paid, then a termination approved (the unused money recovered)
+    # After signing (`_demo_postaward`, once the expert pool exists), all of the first organisation:
+    ("midterm", "16.1", 0),  # mid-term report submitted, checked 合格
+    ("panel", "16.2", 0),  # final report submitted, an expert panel invited (the demo `expert` among them)
+    ("closed", "16.1", 0),  # accepted by documents, 结题 with its certificate, the last tranche paid
+    ("rectifying", "16.2", 0),  # acceptance: rectify within three months
+    ("failed", "16.1", 0),  # failed its acceptance: the leader barred for three years, the unused money recovered
+    (
+        "rescinded",
+        "16.2",
+        0,
+    ),  # rescinded: everything paid recovered, part of it received (not for misconduct: the demo unit keeps applying)
 ]
+POSTAWARD_STEPS = ("midterm", "panel", "closed", "rectifying", "failed", "rescinded")
 DEMO_BANK_ACCOUNT = "6222 0217 7100 1234 567"
 
 
@@ -370,19 +383,19 @@ def _demo_projects(version, call, organisations, officer, finance, after_publici
     # Sent 31 days ago and never signed: the officers' scan of overdue task books revokes it (and only it).
     projects.project_transition(actor=officer, project=made["revoked"], action="send", now=now - dt.timedelta(days=31))
     projects.projects_revoke_unsigned(actor=officer, now=now)
-    for step in ("signing", "signed", "paid", "extended", "terminated"):
+    for step in ("signing", "signed", "paid", "extended", "terminated", *POSTAWARD_STEPS):
         made[step] = projects.project_transition(actor=officer, project=made[step], action="send")
     unit = _org_admin(organisations[0])
-    for step in ("signed", "paid", "extended", "terminated"):
+    for step in ("signed", "paid", "extended", "terminated", *POSTAWARD_STEPS):
         made[step] = projects.project_transition(
             actor=unit, project=made[step], action="sign", filename="盖章任务书（演示）.pdf", content=DEMO_PDF
         )
-    for step in ("paid", "extended", "terminated"):
+    for step in ("paid", "extended", "terminated", *POSTAWARD_STEPS):
         made[step] = projects.project_transition(actor=officer, project=made[step], action="countersign")
     orgs.bank_account_set(
         actor=unit, organisation=organisations[0], bank="中国工商银行南宁分行", name=organisations[0].name, number=DEMO_BANK_ACCOUNT
     )
-    for n, step in enumerate(("paid", "terminated"), start=1):
+    for n, step in enumerate(("paid", "terminated", *POSTAWARD_STEPS), start=1):
         first = made[step].tranches.get(order=1)
         projects.payment_record(
             actor=finance, project=made[step], tranche=1, amount=first.amount, paid_on=timezone.localdate(now), voucher=f"NNKJ-DEMO-{n:04d}"
@@ -392,6 +405,97 @@ def _demo_projects(version, call, organisations, officer, finance, after_publici
     )
     _demo_change(made["terminated"], "termination", "技术路线经中试验证无法实现，申请终止", officer, finance)
     return len(PROJECT_STEPS)
+
+
+def _met(project) -> dict[str, Any]:
+    """Actuals meeting every target of the project's task book."""
+    out: dict[str, Any] = {}
+    for ind in project.indicators.filter(source="commitment"):
+        out.update({k: v for k, v in ind.targets.items() if v is not None})
+    return out
+
+
+def _demo_final(project, unit, applicant, *, actuals: dict[str, Any], spent_pct: int = 70) -> None:
+    """The unit's final report: the actuals, the money spent, evidence for every indicator, submitted."""
+    from yongke.projects import acceptance
+
+    spent = [
+        {"category": line.category, "fiscal": line.fiscal * spent_pct // 100, "self_raised": line.self_raised}
+        for line in project.budget_lines.all()
+    ]
+    report = acceptance.report_save(
+        actor=applicant, project=project, kind="final", narrative="按任务书完成研究内容（演示）。", actuals=actuals, spent=spent
+    )
+    for ind in project.indicators.filter(source="commitment"):
+        acceptance.report_attach(actor=applicant, report=report, filename=f"佐证材料-{ind.label[:20]}.pdf", content=DEMO_PDF, indicator=ind)
+    acceptance.report_submit(actor=unit, report=report)
+
+
+def _demo_decide(acc, verdict: str, officer, comment: str) -> None:
+    from yongke.projects import acceptance
+
+    checks = {str(c.get("indicator")): c for c in (acc.checks or {}).get("indicators", [])}
+    reasons = {}
+    for ind in acc.project.indicators.all():
+        result = "pass" if verdict != "failed" and checks.get(str(ind.pk), {}).get("result", "pass") == "pass" else "fail"
+        reasons[str(ind.pk)] = {"result": result, "reason": "佐证材料齐全，达到任务书规定" if result == "pass" else "未达到任务书规定值"}
+    acceptance.acceptance_decide(actor=officer, acceptance=acc, verdict=verdict, reasons=reasons, comment=comment)
+
+
+def _demo_postaward(organisations, officer, finance) -> None:
+    """The projects after signing, taken by the unit, the officer, the experts and finance through the services."""
+    from yongke.projects import acceptance, closure
+    from yongke.projects import services as projects
+    from yongke.projects.models import Project, Report
+
+    org = organisations[0]
+    unit = _org_admin(org)
+    applicant = _actor_for("applicant", org, officer, finance)
+    # Each demo project's title ends with its application's demo number (`_demo_pre_application`).
+    numbers = {step: len(PRE_STATES) + k + 1 for k, (step, _d, _o) in enumerate(PROJECT_STEPS)}
+    made = {step: Project.objects.get(organisation=org, title__endswith=f"（演示{numbers[step]}）") for step in POSTAWARD_STEPS}
+
+    midterm = acceptance.report_save(
+        actor=applicant,
+        project=made["midterm"],
+        kind="midterm",
+        narrative="完成样机研制，进度符合任务书（演示）。",
+        actuals=_met(made["midterm"]),
+    )
+    midterm = acceptance.report_submit(actor=unit, report=midterm)
+    acceptance.midterm_check(actor=officer, report=midterm, outcome=Report.Outcome.QUALIFIED, comment="进度正常，中期检查合格（演示）")
+
+    for step in ("panel", "closed", "rectifying", "failed"):
+        p = made[step]
+        actuals = _met(p)
+        if step == "failed":
+            actuals = {k: (v // 2 if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in actuals.items()}
+        _demo_final(p, unit, applicant, actuals=actuals, spent_pct=40 if step == "failed" else 70)
+    from yongke.review.models import Expert
+
+    panel = list(Expert.objects.filter(user__isnull=False).order_by("pk")[:3])  # experts who can sign in: the demo `expert`
+    acceptance.acceptance_open(actor=officer, project=made["panel"], mode="panel", experts=panel)
+    closed = acceptance.acceptance_open(actor=officer, project=made["closed"], mode="documents")
+    _demo_decide(closed, "passed", officer, "完成任务书规定的全部考核指标，同意通过验收（演示）")
+    last = made["closed"].tranches.order_by("-order")[0]
+    projects.payment_record(
+        actor=finance,
+        project=made["closed"],
+        tranche=last.order,
+        amount=last.amount,
+        paid_on=timezone.localdate(),
+        voucher="NNKJ-DEMO-0100",
+    )
+    rectify = acceptance.acceptance_open(actor=officer, project=made["rectifying"], mode="documents")
+    _demo_decide(rectify, "rectify", officer, "佐证材料不足，请补充第三方检测报告后再次验收（演示）")
+    failed = acceptance.acceptance_open(actor=officer, project=made["failed"], mode="documents")
+    _demo_decide(failed, "failed", officer, "新增销售收入未达到任务书规定值的一半，验收不通过（演示）")
+    rescinded = projects.project_rescind(actor=officer, project=made["rescinded"], comment="承担单位发生重大变故，无法履行任务书（演示）")
+    recovery = rescinded.recoveries.first()
+    if recovery is not None:
+        closure.recovery_receive(
+            actor=finance, recovery=recovery, amount=recovery.amount_due // 2, received_on=timezone.localdate(), voucher="NNKJ-DEMO-TH01"
+        )
 
 
 def _demo_change(project, kind: str, reasons: str, officer, finance, payload: dict[str, Any] | None = None) -> None:

@@ -41,7 +41,8 @@ import polars as pl
 
 from yongke.awards.screen import fact_column, table_problem
 from yongke.core.errors import BadInput
-from yongke.guide.columnar import POLARS_TYPES, TierTables, tier_tables, translate
+from yongke.guide.columnar import POLARS_TYPES as POLARS_TYPES  # the column type of each fact type, for callers of this module
+from yongke.guide.columnar import TierTables, tier_tables, translate
 from yongke.guide.engine import CompiledGuide
 from yongke.guide.model import NUMERIC_TYPES, Fact
 from yongke.projects.taskbook import is_target
