@@ -83,11 +83,13 @@ def project_event(
     )
 
 
-def project_step(*, actor: Actor, project: Project, action: str, comment: str = "") -> None:
+def project_step(*, actor: Actor, project: Project, action: str, comment: str = "", params: dict[str, Any] | None = None) -> None:
+    """The news of a step, to whom the step concerns; `params` fill the template beyond the comment
+    (a rectification's date)."""
     found = STEP_TEMPLATES.get(action)
     if found is not None:
         template, to = found
-        project_event(actor=actor, project=project, template=template, to=to, params={"comment": comment})
+        project_event(actor=actor, project=project, template=template, to=to, params={"comment": comment, **(params or {})})
 
 
 def change_event(*, actor: Actor, change: ChangeRequest, template: str, to: To) -> None:
