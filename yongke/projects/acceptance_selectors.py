@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from yongke.accounts.actors import Viewer
@@ -545,3 +545,31 @@ def allowed_verdicts(acceptance: Acceptance) -> list[str]:
         out.append(Acceptance.Verdict.RECTIFY)
     out.append(Acceptance.Verdict.FAILED)
     return [str(v) for v in out]
+
+
+def accepted_public() -> list[tuple[Acceptance, str]]:
+    """The public list: the passed acceptances (通过, 整改后通过) of closed projects whose call's
+    settings publish their results, newest first, each with its direction's name. For anyone,
+    signed in or not: only what the 公示 pages show of a project (its title, unit, direction and
+    call, its indicators and the acceptance's own checks and reasons), nothing of any person."""
+    passing = Acceptance.objects.filter(
+        state=Acceptance.State.DECIDED,
+        verdict__in=(Acceptance.Verdict.PASSED, Acceptance.Verdict.PASSED_AFTER_RECTIFICATION),
+        project__state="closed",
+        project__call__project_settings__publish_results=True,
+    )
+    rows = (
+        passing.select_related("project__organisation", "project__call", "project__guide_version")
+        .prefetch_related(Prefetch("project__indicators", queryset=Indicator.objects.order_by("order", "id")))
+        .order_by("-decided_at", "-pk")
+    )
+    names: dict[tuple[int, str], str] = {}
+    out = []
+    for a in rows:
+        p = a.project
+        key = (p.guide_version_id, p.direction)
+        if key not in names:
+            d = next((d for d in compiled_for(p.guide_version).guide.directions if d.id == p.direction), None)
+            names[key] = d.name if d else ""
+        out.append((a, names[key]))
+    return out

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -628,31 +627,11 @@ def panel_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def accepted_public() -> list[dict[str, Any]]:
-    """The projects accepted (通过 or 整改后通过) of the calls whose settings publish them, with
-    the indicators achieved. Only what the 公示 pages show of a project: its title, unit,
-    direction and call (no leader, no person).
-
-    A stand-in for a selector of `acceptance_selectors` (which the room does not offer yet):
-    it reads the decided acceptances only and the calls' own flag, nothing of anyone's."""
-    passing = Acceptance.objects.filter(
-        state=Acceptance.State.DECIDED,
-        verdict__in=acceptance_services.PASSING,
-        project__state="closed",
-        project__call__project_settings__publish_results=True,
-    )
-    rows = (
-        passing.select_related("project__organisation", "project__call", "project__guide_version")
-        .prefetch_related(Prefetch("project__indicators", queryset=Indicator.objects.order_by("order", "id")))
-        .order_by("-decided_at", "-pk")
-    )
-    names: dict[tuple[int, str], str] = {}
+    """The public list (`acceptance_selectors.accepted_public`) as the page shows it: each
+    accepted project with the indicators achieved."""
     out = []
-    for a in rows:
+    for a, direction_name in sel.accepted_public():
         p = a.project
-        key = (p.guide_version_id, p.direction)
-        if key not in names:
-            d = next((d for d in compiled_for(p.guide_version).guide.directions if d.id == p.direction), None)
-            names[key] = d.name if d else ""
         checks = check_rows(a.checks, compiled_for(p.guide_version).guide.facts)
         achieved = []
         for ind in p.indicators.all():
@@ -665,7 +644,7 @@ def accepted_public() -> list[dict[str, Any]]:
         out.append(
             {
                 "project": p,
-                "direction_name": names[key],
+                "direction_name": direction_name,
                 "acceptance": a,
                 "achieved": achieved,
                 "completion": pct((a.checks or {}).get("completion_rate")),
