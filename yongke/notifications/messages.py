@@ -206,6 +206,16 @@ TEMPLATES: dict[str, Template] = {
         _("结题材料退回修改：%(title)s"),
         _("项目「%(title)s」（%(number)s）的结题材料已退回修改，请补充后重新提交。\n理由：%(comment)s"),
     ),
+    "acceptance_opened": Template(
+        Kind.PROJECT,
+        _("项目验收已开始：%(title)s"),
+        _("项目「%(title)s」（%(number)s）的验收已开始（%(mode)s），验收结论作出后将通知贵单位。"),
+    ),
+    "panel_declined": Template(
+        Kind.PROJECT,
+        _("验收专家谢绝邀请：%(title)s"),
+        _("%(expert)s谢绝了项目「%(title)s」（%(number)s）的验收邀请，请另行邀请专家。\n理由：%(comment)s"),
+    ),
     "panel_invited": Template(
         Kind.PROJECT,
         _("验收专家邀请：%(title)s"),

@@ -642,9 +642,9 @@ def midterm_check(
         p.save()
         rectify_text = ""
     else:
-        if r.number > 1:
+        if r.number > project_rules.postaward().midterm_rectify_times:
             raise Refused(
-                "中期检查限期整改只有一次：整改后的中期报告应作出合格结论，仍不合格的可按规定终止项目 / a mid-term rectification is given once",
+                "中期检查限期整改次数已用完：整改后的中期报告应作出合格结论，仍不合格的可按规定终止项目 / no more mid-term rectification",
                 code="midterm_rectified_once",
                 detail={"source": rules.midterm_source},
             )
@@ -884,6 +884,14 @@ def acceptance_open(
         "acceptance_open",
         data={"acceptance": acc.pk, "number": number, "mode": mode, "report": report.pk, "verdict": acc.checks["verdict"], **panel},
     )
+    notify.project_event(
+        actor=actor,
+        project=p,
+        template="acceptance_opened",
+        to="unit",
+        key_suffix=f"acceptance:{acc.pk}",
+        params={"mode": acc.get_mode_display()},
+    )
     return acc
 
 
@@ -976,6 +984,15 @@ def panel_respond(
         comment=m.comment if not accept else "",
         data={"acceptance": m.acceptance_id, "member": m.pk, "expert": m.expert_id, "conflict": not no_conflict},
     )
+    if not accept:  # the officer may invite another (acceptance_invite)
+        notify.project_event(
+            actor=actor,
+            project=p,
+            template="panel_declined",
+            to="officers",
+            key_suffix=f"panel:{m.pk}:declined",
+            params={"expert": m.expert.person.name, "comment": m.comment},
+        )
     return m
 
 

@@ -159,6 +159,7 @@ class PostAwardRules:
     midterm_min_months: int
     midterm_at_share_pct: int
     midterm_rectify_months: int
+    midterm_rectify_times: int
     midterm_source: str
     remind_before_days: int
     remind_after_days: int
@@ -204,6 +205,7 @@ def parse_postaward(raw: dict[str, Any]) -> PostAwardRules:
         midterm_min_months=_int(midterm, "min_months", "midterm", 1, 120),
         midterm_at_share_pct=_int(midterm, "at_share_pct", "midterm", 1, 99),
         midterm_rectify_months=_int(midterm, "rectify_months", "midterm", 1, 12),
+        midterm_rectify_times=_int(midterm, "rectify_times", "midterm", 0, 3),
         midterm_source=str(midterm["source"]),
         remind_before_days=_int(reports, "before_days", "reports", 1, 90),
         remind_after_days=_int(reports, "after_days", "reports", 1, 90),
