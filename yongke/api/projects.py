@@ -31,6 +31,7 @@ from yongke.api.schemas import (
     MAX_AMOUNT,
     MAX_ID,
     WRITE_ERRORS,
+    Amount,
     Code,
     Facts,
     Flag,
@@ -473,6 +474,7 @@ class OpinionIn(Input):
 class DecisionIn(Input):
     approve: Flag
     comment: Text = Field("", max_length=5000, description="不予批准时必填 / required to refuse")
+    misused: Amount = Field(0, description="批准终止时认定的违规使用财政资金（元）/ misused money found, approving a termination only")
 
 
 class TrancheShareIn(Input):
@@ -945,7 +947,7 @@ def changes_opinion(request: HttpRequest, change_id: Id, payload: OpinionIn):
 def changes_decide(request: HttpRequest, change_id: Id, payload: DecisionIn):
     user = actor(request)
     cr = services.change_request_decide(
-        actor=user, change=selectors.change_get(user, change_id), approve=payload.approve, comment=payload.comment
+        actor=user, change=selectors.change_get(user, change_id), approve=payload.approve, comment=payload.comment, misused=payload.misused
     )
     return _fresh(user, cr)
 

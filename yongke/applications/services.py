@@ -583,11 +583,29 @@ def _cross_rules(app: Application, now: dt.datetime) -> None:
         state__in=wf.open_states | workflow_for("pre").open_states | workflow_for("post").open_states
     )
     for record in active_credit_records(organisation=app.organisation, person=app.leader, on=day):
-        who = "申报单位" if record.organisation_id else "项目负责人"
+        # Why (the reason, the record it stems from: "project:<number>"), until when (the day it
+        # ends, or until the matter is done) and by which clause.
+        who = f"申报单位{app.organisation.name}" if record.organisation_id else f"项目负责人{app.leader.name if app.leader else ''}"
+        kind, _, ref = (record.origin or "").partition(":")
+        origin = f"{'项目' if kind == 'project' else kind} {ref} " if ref else ""
+        if record.ends_on is not None:
+            until, until_en = f"{record.ends_on.isoformat()}（含）前", f"until {record.ends_on.isoformat()}"
+        else:
+            until, until_en = "相关事项办结（失信记录解除）前", "until the matter is done"
+        clause = f"（依据：{record.source}）" if record.source else ""
         raise Refused(
-            f"{who}存在失信记录（{record.reason}），在 {record.ends_on or '解除前'} 前不能申报 / blacklisted",
+            f"{who}存在失信记录（{origin}{record.reason}），{until}不能申报{clause} / barred from applying {until_en}",
             code="blacklisted",
-            detail={"credit_record": record.pk},
+            detail={
+                "credit_record": record.pk,
+                "subject": "organisation" if record.organisation_id else "leader",
+                "reason": record.reason,
+                "starts_on": record.starts_on.isoformat(),
+                "ends_on": record.ends_on.isoformat() if record.ends_on else None,
+                "source": record.source,
+                "consequence": record.consequence,
+                "origin": record.origin,
+            },
         )
     if app.leader is not None and app.funding == "pre":
         n = live.filter(call=app.call, leader=app.leader).count()

@@ -82,11 +82,11 @@ def _object(value: Any, field: str) -> dict[str, Any]:
     return value
 
 
-def _amount(text: str) -> int:
+def _amount(text: str, field: str = "--amount") -> int:
     try:
         return parse_yuan(text)
     except MoneyError as e:
-        raise _bad("--amount", f"{e.message}「{text}」 / bad amount", value=text) from None
+        raise _bad(field, f"{e.message}「{text}」 / bad amount", value=text) from None
 
 
 def _write_out(path: str, data: bytes, field: str = "--out") -> None:
@@ -506,8 +506,11 @@ def cmd_change_decide(args: argparse.Namespace) -> int:
     django_setup()
     from yongke.projects.services import change_request_decide
 
+    misused = _amount(args.misused, "--misused") if args.misused is not None else 0
     actor = actor_named(args.as_user)
-    cr = change_request_decide(actor=actor, change=_change(actor, args.id), approve=args.approve, comment=args.comment or "")
+    cr = change_request_decide(
+        actor=actor, change=_change(actor, args.id), approve=args.approve, comment=args.comment or "", misused=misused
+    )
     emit(_change_json(cr))
     return EXIT_OK
 
@@ -567,6 +570,7 @@ def _change_parsers(psub: argparse._SubParsersAction) -> None:
     g.add_argument("--approve", dest="approve", action="store_true", default=None)
     g.add_argument("--refuse", dest="approve", action="store_false")
     d.add_argument("--comment", help="审批意见（不予批准时必填）")
+    d.add_argument("--misused", help="批准终止申请时认定的违规使用金额（元），可写 5万")
     add_as_option(d)
     d.set_defaults(func=cmd_change_decide)
     w = psub.add_parser("change-withdraw", help="承担单位撤回尚在办理的变更申请")

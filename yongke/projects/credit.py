@@ -5,21 +5,29 @@ the person registry (`orgs.CreditRecord`, with the consequence's code and the pr
 from); the existing check at submission then refuses the applicant, showing the reason.
 
 An `until_done` consequence (an overdue acceptance) runs until the matter is done: its record
-is ended then (`consequence_end`)."""
+is ended then (`consequence_end`): when the acceptance is decided, or when the project is
+terminated or rescinded. `acceptance_overdue_scan` finds the projects whose final report (the
+request for acceptance) is overdue and applies it, once per project."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from yongke.accounts.actors import Actor
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import require_role
+from yongke.audit.services import audit_record
 from yongke.orgs.models import CreditRecord
 from yongke.orgs.services import credit_record_add, credit_record_end
 from yongke.projects import notify
 from yongke.projects import rules as project_rules
 from yongke.projects.models import Project, ProjectCallSettings
+
+ACCEPTANCE_OVERDUE = "acceptance_overdue"  # the consequence of a final report not asked for in time
 
 
 def origin_of(project: Project) -> str:
@@ -80,8 +88,58 @@ def consequence_apply(*, actor: Actor, project: Project, code: str, reason: str,
 def consequence_end(*, actor: Actor, project: Project, code: str, reason: str, now: dt.datetime | None = None) -> list[CreditRecord]:
     """End the running records of consequence `code` stemming from this project (the matter is done)."""
     on = timezone.localdate(now or timezone.now())
+    records = CreditRecord.objects.filter(origin=origin_of(project), consequence=code).order_by("pk")
+    return [credit_record_end(actor=actor, record=r, on=on, reason=reason) for r in records if r.active_on(on)]
+
+
+# --------------------------------------------------------------------------- an overdue acceptance
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A project found overdue by the scan: when its final report was due, and the record made."""
+
+    project: Project
+    due_on: dt.date
+    record: CreditRecord
+
+
+def final_report_due_on(project: Project) -> dt.date:
+    """The last day to ask for acceptance (the final report): the rules' months after the end."""
+    return project_rules.final_report_due(project.ends_on, project_rules.postaward().final_report_months)
+
+
+@transaction.atomic
+def acceptance_overdue_scan(*, actor: Actor, now: dt.datetime | None = None) -> list[Overdue]:
+    """Apply the consequence of an overdue acceptance (`acceptance_overdue`, by the rules or the
+    call) to every project of the actor's programmes still in progress — its final report not
+    submitted — after the day it was due; once per project (a project whose record is running is
+    passed over). Each finding is audited on the project; the unit is told. Returns the new ones."""
+    scope = require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以检查逾期未验收的项目 / officers only")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     out = []
-    for record in CreditRecord.objects.filter(origin=origin_of(project), consequence=code).order_by("pk"):
-        if record.active_on(on):
-            out.append(credit_record_end(actor=actor, record=record, on=on, reason=reason))
+    # Locked as they are read: a final report submitted meanwhile takes the project out of the scan.
+    candidates = Project.objects.select_for_update(of=("self",)).select_related("organisation", "leader")
+    for p in candidates.filter(state="in_progress", ends_on__lt=today).order_by("pk"):
+        if not scope.officer_for(p.programme):
+            continue
+        due = final_report_due_on(p)
+        if today <= due:
+            continue
+        origin = origin_of(p)
+        if any(r.active_on(today) for r in CreditRecord.objects.filter(origin=origin, consequence=ACCEPTANCE_OVERDUE)):
+            continue
+        reason = f"逾期未申请验收（结题报告应于 {due.isoformat()} 前报送）"
+        record = consequence_apply(actor=actor, project=p, code=ACCEPTANCE_OVERDUE, reason=reason, now=now)
+        if record is None:  # the call waives it
+            continue
+        audit_record(
+            actor=actor,
+            action="acceptance_overdue",
+            target_type="project",
+            target_id=p.pk,
+            data={"due_on": due.isoformat(), "credit_record": record.pk, "consequence": ACCEPTANCE_OVERDUE},
+        )
+        out.append(Overdue(project=p, due_on=due, record=record))
     return out

@@ -1,5 +1,6 @@
 """Reads of projects; every one knows who asks. The task book's whole content (for its versions,
-the PDF, the pages), and the ledgers of money per project and per call."""
+the PDF, the pages), the ledgers of money per project and per call, the recoveries (money to
+be returned, with their receipts) and the credit records a project's outcome left."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
 
 from yongke.accounts.actors import Viewer
 from yongke.accounts.models import Role
@@ -17,8 +19,10 @@ from yongke.applications.proposal import BUDGET_LABELS
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import NotFound
 from yongke.guide.selectors import compiled_for
+from yongke.orgs.models import CreditRecord
 from yongke.projects import rules as project_rules
 from yongke.projects import taskbook
+from yongke.projects.credit import origin_of
 from yongke.projects.models import (
     ChangeRequest,
     Payment,
@@ -26,6 +30,7 @@ from yongke.projects.models import (
     ProjectCallSettings,
     ProjectFile,
     Recovery,
+    RecoveryReceipt,
     TaskBookVersion,
     TrancheCondition,
 )
@@ -236,8 +241,10 @@ def project_timeline(viewer: Viewer, project: Project) -> list[AuditEvent]:
 @dataclass(frozen=True)
 class Ledger:
     """Money of one project or a set of them, in yuan. Always: granted = paid + outstanding +
-    stopped (what will not be paid: the unpaid rest of a terminated or revoked project);
-    recovered ≤ due_back; net = paid − recovered."""
+    stopped (what will not be paid: the unpaid rest of a terminated, rescinded or failed
+    project; a closed one's unpaid last tranche is still outstanding); due_back is what its
+    recoveries call for and recovered what their receipts brought back (recovered ≤ due_back ≤
+    paid); net = paid − recovered."""
 
     granted: int
     paid: int
@@ -272,8 +279,13 @@ def _ledger(granted: int, paid: int, ended: bool, due_back: int, recovered: int)
 
 def project_ledger(project: Project) -> Ledger:
     paid = Payment.objects.filter(project=project).aggregate(s=Sum("amount"))["s"] or 0
-    rec = Recovery.objects.filter(project=project).aggregate(d=Sum("amount_due"), r=Sum("received"))
-    return _ledger(project.approved_amount, paid, project.state in ENDED, rec["d"] or 0, rec["r"] or 0)
+    due = Recovery.objects.filter(project=project).aggregate(s=Sum("amount_due"))["s"] or 0
+    back = RecoveryReceipt.objects.filter(recovery__project=project).aggregate(s=Sum("amount"))["s"] or 0
+    return _ledger(project.approved_amount, paid, project.state in ENDED, due, back)
+
+
+def _sums(qs: QuerySet[Any], key: str, value: str) -> dict[int, int]:
+    return {k: int(v or 0) for k, v in qs.values_list(key).annotate(s=Sum(value)).values_list(key, "s")}
 
 
 def call_ledger(viewer: Viewer, call: Call) -> dict[str, Any]:
@@ -281,17 +293,12 @@ def call_ledger(viewer: Viewer, call: Call) -> dict[str, Any]:
     the call's budgets against what was approved under each."""
     projects = list(projects_visible_to(viewer).filter(call=call).order_by("number"))
     ids = [p.pk for p in projects]
-    paid = dict(Payment.objects.filter(project__in=ids).values_list("project").annotate(s=Sum("amount")).values_list("project", "s"))
-    due = {
-        pid: (d or 0, r or 0)
-        for pid, d, r in Recovery.objects.filter(project__in=ids)
-        .values_list("project")
-        .annotate(d=Sum("amount_due"), r=Sum("received"))
-        .values_list("project", "d", "r")
-    }
+    paid = _sums(Payment.objects.filter(project__in=ids), "project", "amount")
+    due = _sums(Recovery.objects.filter(project__in=ids), "project", "amount_due")
+    back = _sums(RecoveryReceipt.objects.filter(recovery__project__in=ids), "recovery__project", "amount")
     rows = []
     for p in projects:
-        ledger = _ledger(p.approved_amount, paid.get(p.pk, 0), p.state in ENDED, *due.get(p.pk, (0, 0)))
+        ledger = _ledger(p.approved_amount, paid.get(p.pk, 0), p.state in ENDED, due.get(p.pk, 0), back.get(p.pk, 0))
         rows.append({"project": p, "ledger": ledger})
     total = Ledger(
         *(sum(getattr(r["ledger"], f) for r in rows) for f in ("granted", "paid", "outstanding", "stopped", "due_back", "recovered"))
@@ -305,3 +312,56 @@ def call_ledger(viewer: Viewer, call: Call) -> dict[str, Any]:
 
 def state_label(state: str) -> str:
     return str(PROJECT.state_label(state))
+
+
+# --------------------------------------------------------------------------- recoveries and credit
+
+
+def recoveries_visible_to(viewer: Viewer) -> QuerySet[Recovery]:
+    """The recoveries of the projects the viewer sees, with their receipts, oldest due first."""
+    return (
+        Recovery.objects.filter(project__in=projects_visible_to(viewer))
+        .select_related("project", "project__organisation", "recorded_by")
+        .prefetch_related("receipts", "receipts__recorded_by")
+        .order_by("due_on", "pk")
+    )
+
+
+def recovery_get(viewer: Viewer, pk: Any) -> Recovery:
+    """The recovery if the viewer sees its project; otherwise not found."""
+    try:
+        return recoveries_visible_to(viewer).get(pk=int(pk))
+    except (Recovery.DoesNotExist, TypeError, ValueError):
+        raise NotFound("经费退回记录不存在 / recovery not found", detail={"recovery": str(pk)}) from None
+
+
+def recoveries_of(viewer: Viewer, project: Project) -> QuerySet[Recovery]:
+    """The project's recoveries (the project must be the viewer's to see)."""
+    return recoveries_visible_to(viewer).filter(project=project_get(viewer, project.pk))
+
+
+def recoveries_of_call(viewer: Viewer, call: Call) -> QuerySet[Recovery]:
+    """The recoveries of the call's projects the viewer sees."""
+    return recoveries_visible_to(viewer).filter(project__call=call)
+
+
+def recoveries_overdue(viewer: Viewer, *, now: dt.datetime | None = None) -> QuerySet[Recovery]:
+    """The recoveries the viewer sees whose due date has passed with money still to come back."""
+    today = timezone.localdate(now or timezone.now())
+    return recoveries_visible_to(viewer).filter(due_on__lt=today, received__lt=F("amount_due"))
+
+
+def recovery_left(recovery: Recovery) -> int:
+    """What is still to come back."""
+    return max(recovery.amount_due - recovery.received, 0)
+
+
+def recovery_overdue(recovery: Recovery, *, now: dt.datetime | None = None) -> bool:
+    return recovery_left(recovery) > 0 and recovery.due_on < timezone.localdate(now or timezone.now())
+
+
+def credit_records_of(viewer: Viewer, project: Project) -> QuerySet[CreditRecord]:
+    """The credit records the project's outcomes left on its organisation and people (by their
+    origin), newest first (the project must be the viewer's to see)."""
+    p = project_get(viewer, project.pk)
+    return CreditRecord.objects.filter(origin=origin_of(p)).select_related("organisation", "person").order_by("-starts_on", "-pk")

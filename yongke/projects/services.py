@@ -1,6 +1,8 @@
 """Every write to projects: opening one at 立项, editing its 任务书 within the application's
-promises, the signing steps, payments, change requests and their amendments, and the call's
-project settings. Each is one atomic, permission-checked, audited call; times are judged on the
+promises, the signing steps, payments, change requests and their amendments, the call's
+project settings, and ending a funded project early — termination (终止, decided by the officer
+or asked for by the unit) and rescission (撤销) — with the money to recover and the credit
+consequences. Each is one atomic, permission-checked, audited call; times are judged on the
 server at the call's `now` (Asia/Shanghai for dates)."""
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from yongke.guide.facts import coerce_fact
 from yongke.guide.selectors import compiled_for
 from yongke.orgs.models import Organisation, Person
 from yongke.orgs.selectors import active_credit_records, bank_account_of
-from yongke.projects import notify, taskbook
+from yongke.projects import closure, credit, notify, taskbook
 from yongke.projects import rules as project_rules
 from yongke.projects.models import (
     ChangeRequest,
@@ -45,6 +47,7 @@ from yongke.projects.models import (
     ProjectCallSettings,
     ProjectFile,
     ProjectParty,
+    Recovery,
     TaskBookVersion,
     Tranche,
     TrancheCondition,
@@ -667,9 +670,7 @@ def _sign_deadline(now: dt.datetime, days: int) -> dt.datetime:
     return workdays.end_of_day(_local_day(now) + dt.timedelta(days=days))
 
 
-def _step_allowed(
-    actor: Actor, p: Project, action: str, comment: str, lock_version: int | None, *, by_service: bool = False
-) -> Transition:
+def _step_allowed(actor: Actor, p: Project, action: str, comment: str, lock_version: int | None, *, by_service: bool = False) -> Transition:
     """The step, known, the actor's to take, from the project's state, on the version read."""
     t = PROJECT.transition(action)
     if t is None:
@@ -903,19 +904,18 @@ def _check_paid_on(p: Project, paid_on: Any, now: dt.datetime) -> None:
 
 
 def _voucher_used(voucher: str) -> Conflict:
-    return Conflict(
-        f"voucher: 凭证号 {voucher} 已登记过 / this voucher is already recorded", code="voucher_used", detail={"field": "voucher"}
-    )
+    return closure.voucher_used(voucher)
 
 
 @transaction.atomic
 def payment_record(
     *, actor: Actor, project: Project, tranche: int, amount: int, paid_on: dt.date, voucher: str, now: dt.datetime | None = None
 ) -> Payment:
-    """Record a payment made to the project's unit (finance): of a tranche whose condition is
-    met, never more than what is left of it nor of the grant, to the unit's account in force,
-    with a voucher number used once. The project's row is locked, so payments at once are
-    counted one after the other."""
+    """Record a payment made to the project's unit (finance): of a project still payable (never
+    a terminated, rescinded or failed one), of a tranche whose condition is met, never more than
+    what is left of it nor of the grant, to the unit's account in force, with a voucher number
+    used once across payments and recovery receipts. The project's row is locked, so payments at
+    once are counted one after the other."""
     scope = scope_of(actor)
     # The finance role itself: a superuser (the system administrator) holds every role elsewhere, never the money.
     if not (scope.is_system or Role.FINANCE in scope.roles):
@@ -936,7 +936,7 @@ def payment_record(
     account = bank_account_of(p.organisation)
     if account is None:
         raise Refused(f"{p.organisation.name}尚未登记收款账户 / the unit has no bank account recorded", code="no_bank_account")
-    if Payment.objects.filter(voucher=voucher).exists():
+    if closure.voucher_taken(voucher):  # a payment's or a receipt's: each voucher once
         raise _voucher_used(voucher)
     payment = Payment(
         project=p,
@@ -1262,20 +1262,24 @@ def _apply_change(actor: Actor, cr: ChangeRequest, now: dt.datetime) -> None:
         p.budget_lines.all().delete()
         for b in asked["budget"]:
             ProjectBudgetLine.objects.create(project=p, **b)
-    elif cr.kind == ChangeRequest.Kind.TERMINATION:
-        p.state, p.ended_at = "terminated", now
 
 
 @transaction.atomic
 def change_request_decide(
-    *, actor: Actor, change: ChangeRequest, approve: bool, comment: str = "", now: dt.datetime | None = None
+    *, actor: Actor, change: ChangeRequest, approve: bool, comment: str = "", misused: int = 0, now: dt.datetime | None = None
 ) -> ChangeRequest:
     """The officer approves or refuses a change after the recommending unit's opinion. The
     kind's rule is checked again as the project now stands; an approved change is applied and
-    becomes the task book's next numbered amendment (a version with the whole task book)."""
+    becomes the task book's next numbered amendment (a version with the whole task book). An
+    approved termination then ends the project as `project_terminate` does (the step
+    `terminate` with the unit's reasons, payments stopped, the recovery opened), with the
+    misused money the officer found (`misused`, yuan; only for an approved termination)."""
     cr = _locked_change(change)
     p = cr.project
     _require_officer(actor, p, "审批变更")
+    misused = _misused(misused)
+    if misused and not (approve is True and cr.kind == ChangeRequest.Kind.TERMINATION):
+        raise BadInput("misused: 只有批准终止申请时认定违规使用的金额 / only when approving a termination", detail={"field": "misused"})
     if cr.state != ChangeRequest.State.REVIEWED:
         detail = "尚待推荐单位意见" if cr.state == ChangeRequest.State.REQUESTED else cr.get_state_display()
         raise Refused(f"变更申请{detail}，不能审批 / not awaiting a decision", code="bad_state", detail={"state": cr.state})
@@ -1312,9 +1316,8 @@ def change_request_decide(
         data={"change": cr.pk, "kind": cr.kind, **({"amendment": p.amendment} if approve else {})},
     )
     notify.change_event(actor=actor, change=cr, template="change_approved" if approve else "change_refused", to="unit")
-    if p.state != before:  # an approved termination ends the project: the step is announced as such
-        _audit(actor, p, "terminate", before=before, comment=cr.reasons, data={"change": cr.pk})
-        notify.project_step(actor=actor, project=p, action="terminate", comment=cr.reasons)
+    if approve and cr.kind == ChangeRequest.Kind.TERMINATION:  # the project ends as any termination does
+        _end_funded(actor, p, action="terminate", comment=cr.reasons, misused=misused, lock_version=None, now=now, data={"change": cr.pk})
     return cr
 
 
@@ -1329,3 +1332,103 @@ def change_request_withdraw(*, actor: Actor, change: ChangeRequest) -> ChangeReq
     cr.save()
     _audit(actor, cr.project, "change_withdraw", data={"change": cr.pk})
     return cr
+
+
+# --------------------------------------------------------------------------- ending a funded project early
+
+TERMINATE_OUTCOME = {"terminate": "termination", "rescind": "revocation"}  # the step → the rules' outcome (closure.recover)
+MISCONDUCT = ("revoked_misconduct", "revoked_misconduct_leader")  # the consequences of a rescission for misconduct
+
+
+def _misused(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AMOUNT:
+        raise BadInput("misused: 违规使用的金额应为不小于0的整数（元）/ whole yuan, not negative", detail={"field": "misused"})
+    return value
+
+
+def _end_funded(
+    actor: Actor,
+    p: Project,
+    *,
+    action: str,
+    comment: str,
+    misused: int,
+    lock_version: int | None,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> Recovery | None:
+    """Take `action` (terminate, rescind) on the locked project, then open the recovery its
+    outcome calls for and end the overdue-acceptance record it may carry (the project is no
+    longer waiting for acceptance). Inside the caller's transaction: a refusal undoes it all."""
+    outcome = TERMINATE_OUTCOME[action]
+    preview = closure.recovery_preview(p, outcome, misused=misused, now=now)
+    paid, spent = preview["paid"], preview["spent"]
+    take_service_step(
+        actor=actor,
+        project=p,
+        action=action,
+        comment=comment,
+        lock_version=lock_version,
+        now=now,
+        data={**(data or {}), "paid": paid, "spent": spent, "misused": misused},
+    )
+    if misused > spent:  # judged once the step is known to be the actor's to take
+        raise BadInput(
+            f"misused: 违规使用的金额 {_yuan(misused)} 超过承担单位报告已支出的财政资金 {_yuan(spent)}（以最近一次提交的报告为准）"
+            " / more than the unit reports it spent",
+            detail={"field": "misused", "spent": spent},
+        )
+    recovery = closure.recovery_for_outcome(
+        actor=actor, project=p, outcome=outcome, misused=misused, reason=(comment or "").strip(), now=now
+    )
+    credit.consequence_end(
+        actor=actor, project=p, code=credit.ACCEPTANCE_OVERDUE, reason=f"项目已{PROJECT.state_label(p.state)}，不再待验收", now=now
+    )
+    return recovery
+
+
+@transaction.atomic
+def project_terminate(
+    *,
+    actor: Actor,
+    project: Project,
+    comment: str,
+    misused: int = 0,
+    lock_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Project:
+    """Terminate a funded project (终止), decided by the programme's officer with the reason: the
+    later tranches are not paid (the rest of the grant is stopped), and the unused 财政资金 (paid
+    less what the unit's latest report says it spent) and the `misused` money the officer found
+    (yuan, at most what was spent) are to be returned (the rules' `closure.termination`). A unit's
+    approved termination request takes the same way (`change_request_decide`)."""
+    misused = _misused(misused)
+    p = _locked(project)
+    _end_funded(actor, p, action="terminate", comment=comment, misused=misused, lock_version=lock_version, now=now or timezone.now())
+    return p
+
+
+@transaction.atomic
+def project_rescind(
+    *,
+    actor: Actor,
+    project: Project,
+    comment: str,
+    misconduct: bool = False,
+    lock_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Project:
+    """Rescind a funded project (撤销), by the programme's officer with the reason: payments stop
+    and everything paid is to be returned (the rules' `closure.revocation`; a failed project's
+    earlier recovery counts towards it). For misconduct (弄虚作假, misuse of funds) the rules'
+    consequences `revoked_misconduct` (the organisation) and `revoked_misconduct_leader` (the
+    leader) are recorded on the credit registries for their years."""
+    if not isinstance(misconduct, bool):
+        raise BadInput("misconduct: 请选择是否因严重失信行为撤销 / yes or no", detail={"field": "misconduct"})
+    p = _locked(project)
+    now = now or timezone.now()
+    _end_funded(actor, p, action="rescind", comment=comment, misused=0, lock_version=lock_version, now=now, data={"misconduct": misconduct})
+    if misconduct:
+        for code in MISCONDUCT:
+            credit.consequence_apply(actor=actor, project=p, code=code, reason=f"被撤销（{comment.strip()}）", now=now)
+    return p

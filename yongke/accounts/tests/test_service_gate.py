@@ -47,6 +47,9 @@ SERVICE_MODULES = [
     "yongke.notifications.services",
     "yongke.publicity.services",
     "yongke.projects.services",
+    "yongke.projects.acceptance",
+    "yongke.projects.closure",
+    "yongke.projects.credit",
 ]
 
 # Public functions that write nothing, and why they need no actor (or take it positionally).
@@ -67,6 +70,17 @@ READS = {
     "yongke.awards.services.claims_ranked": "a direction's claims against its budget; takes the viewer as `user`",
     "yongke.projects.services.may_take": "whether an actor may take a project step (pages show a user's steps); writes nothing",
     "yongke.projects.services.steps_for": "the project steps an actor may take as it stands (pages and the API list them); writes nothing",
+    "yongke.projects.services.service_steps_for": "the service steps an actor may take as it stands (pages list them); writes nothing",
+    "yongke.projects.services.locked_project": "the project's row, locked for a post-award service's transaction; writes nothing",
+    "yongke.projects.closure.paid_of": "what a project was paid, summed; writes nothing",
+    "yongke.projects.closure.reported_spent": "the fiscal money a unit reports it spent; writes nothing",
+    "yongke.projects.closure.already_due": "what earlier recoveries already ask back; writes nothing",
+    "yongke.projects.closure.recovery_preview": "the money an outcome would recover, shown before it is confirmed; writes nothing",
+    "yongke.projects.closure.voucher_taken": "whether a voucher number is used by a payment or a receipt",
+    "yongke.projects.closure.voucher_used": "the Conflict error for a used voucher; writes nothing",
+    "yongke.projects.credit.consequence_for": "the consequence the data gives an outcome of a project; writes nothing",
+    "yongke.projects.credit.final_report_due_on": "a project's final report due date; writes nothing",
+    "yongke.projects.credit.origin_of": "the origin text of a project's credit records",
     "yongke.review.services.reminders_due": "the review tasks due for a reminder (marking them is reminders_mark)",
     "yongke.review.services.rubric_for": "a call's scoring rubric",
 }
@@ -443,6 +457,60 @@ def _change_request_withdraw():
     return lambda actor: projects.change_request_withdraw(actor=actor, change=change)
 
 
+def _take_service_step():
+    project = _project("in_progress")
+    return lambda actor: projects.take_service_step(actor=actor, project=projects.locked_project(project), action="terminate", comment="x")
+
+
+def _project_terminate():
+    project = _project("in_progress")
+    return lambda actor: projects.project_terminate(actor=actor, project=project, comment="x")
+
+
+def _project_rescind():
+    project = _project("in_progress")
+    return lambda actor: projects.project_rescind(actor=actor, project=project, comment="x", misconduct=True)
+
+
+def _report_save():
+    from yongke.projects import acceptance
+
+    project = _project("in_progress")
+    return lambda actor: acceptance.report_save(actor=actor, project=project, kind="final", narrative="x")
+
+
+def _acceptance_open():
+    from yongke.projects import acceptance
+
+    project = _project("acceptance")
+    return lambda actor: acceptance.acceptance_open(actor=actor, project=project)
+
+
+def _recovery_receive():
+    from django.utils import timezone
+
+    from yongke.projects import closure
+    from yongke.projects.models import Recovery
+
+    project = _project("terminated")
+    recovery = Recovery.objects.create(project=project, amount_due=100, due_on=dt.date.today(), reason="x", recorded_at=timezone.now())
+    return lambda actor: closure.recovery_receive(actor=actor, recovery=recovery, amount=1, received_on=dt.date.today(), voucher="NOBODY-R")
+
+
+def _consequence_apply():
+    from yongke.projects import credit
+
+    project = _project("failed")
+    return lambda actor: credit.consequence_apply(actor=actor, project=project, code="acceptance_failed", reason="x")
+
+
+def _acceptance_overdue_scan():
+    from yongke.projects import credit
+
+    make_guide()
+    return lambda actor: credit.acceptance_overdue_scan(actor=actor)
+
+
 def _call_project_settings_set():
     make_guide()
     call = make_call()
@@ -505,6 +573,14 @@ REFUSED_TO_NOBODY = {
     "projects.call_project_settings_set": _call_project_settings_set,
     "projects.projects_revoke_unsigned": _projects_revoke_unsigned,
     "projects.signing_reminders": _signing_reminders,
+    "projects.take_service_step": _take_service_step,
+    "projects.project_terminate": _project_terminate,
+    "projects.project_rescind": _project_rescind,
+    "projects.acceptance.report_save": _report_save,
+    "projects.acceptance.acceptance_open": _acceptance_open,
+    "projects.closure.recovery_receive": _recovery_receive,
+    "projects.credit.consequence_apply": _consequence_apply,
+    "projects.credit.acceptance_overdue_scan": _acceptance_overdue_scan,
 }
 
 NOBODY = [pytest.param(None, id="None"), pytest.param(AnonymousUser(), id="anonymous")]
@@ -525,7 +601,7 @@ def test_every_app_has_a_case_refused_to_nobody():
 
 def test_every_write_of_the_projects_has_a_case_refused_to_nobody():
     writes = {name.rsplit(".", 1)[1] for name in WRITES if name.startswith("yongke.projects.services.")}
-    assert writes == {s.split(".")[1] for s in REFUSED_TO_NOBODY if s.startswith("projects.")}
+    assert writes == {s.split(".")[1] for s in REFUSED_TO_NOBODY if s.startswith("projects.") and s.count(".") == 1}
 
 
 # --------------------------------------------------------------------------- the guide's keepers

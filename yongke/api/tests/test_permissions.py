@@ -187,7 +187,6 @@ OPS = {
     ),
     "project_reopen": lambda w, s: _step(w, s, "signing", "reopen", comment="考核指标需调整"),
     "project_countersign": lambda w, s: _step(w, s, "signed", "countersign"),
-    "project_terminate": lambda w, s: _step(w, s, "running", "terminate", comment="项目无法继续实施"),
     "payments_record": lambda w, s: (
         "POST",
         _project(w, s, "running", "/payments"),
@@ -275,7 +274,6 @@ EXPECT = {
     "project_sign": ("401", "200/404", "403/404", "403/404", "403/404", "403", "404", "403", "403"),
     "project_reopen": ("401", "200/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
     "project_countersign": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "project_terminate": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
     "payments_record": ("401", "403/404", "403/404", "403/404", "403/404", "201", "404", "403", "403"),
     "changes_create": ("401", "201/404", "201/404", "403/404", "403/404", "403", "404", "403", "403"),
     "changes_opinion": ("401", "403/404", "403/404", "200/404", "403/404", "403", "404", "403", "403"),

@@ -279,7 +279,7 @@ def test_revoke_ends_the_project(capsys, project):
 
 
 def test_terminate_a_project_in_progress(capsys, in_progress):
-    assert ok(capsys, "project", "terminate", in_progress.pk, "--comment", "技术路线无法实现")["state"] == "terminated"
+    assert ok(capsys, "project", "terminate", in_progress.pk, "--comment", "技术路线无法实现")["project"]["state"] == "terminated"
 
 
 def test_terminate_while_drafting_is_refused(capsys, project):

@@ -156,7 +156,7 @@ def test_the_ledger_adds_up_as_payments_are_made(world, project):
 
 def test_a_terminated_project_is_paid_no_more_and_its_rest_is_stopped(world, project):
     _pay(world, project, FIRST)
-    p = svc.project_transition(actor=world.officer, project=project, action="terminate", comment="技术路线无法实现")
+    p = svc.project_terminate(actor=world.officer, project=project, comment="技术路线无法实现")
     ledger = project_ledger(p)
     assert (ledger.paid, ledger.outstanding, ledger.stopped) == (FIRST, 0, REST)
     assert _adds_up(ledger)
@@ -170,7 +170,7 @@ def test_the_calls_ledger_is_the_sum_of_its_projects(world, project):
     other = in_progress(world, amount=300_000)
     _pay(world, project, FIRST)
     _pay(world, other, 100_000)
-    svc.project_transition(actor=world.officer, project=other, action="terminate", comment="终止")
+    svc.project_terminate(actor=world.officer, project=other, comment="终止")
     ledger = call_ledger(world.finance, world.call)
     assert {r["project"].pk for r in ledger["rows"]} == {project.pk, other.pk}
     total = ledger["total"]

@@ -106,7 +106,11 @@ SERVICES: dict[str, tuple[Callable[[Scene, Any], Any], set[str]]] = {
     "sign": (_step("signing", "sign", filename="任务书.pdf", content=PDF_BYTES), {"org_admin"}),
     "reopen": (_step("signing", "reopen", comment="请修改"), {"org_admin", "officer", "sysadmin"}),
     "countersign": (_step("signed", "countersign"), {"officer", "sysadmin"}),
-    "terminate": (_step("running", "terminate", comment="终止"), {"officer", "sysadmin"}),
+    "project_terminate": (lambda s, a: svc.project_terminate(actor=a, project=s.running, comment="终止"), {"officer", "sysadmin"}),
+    "project_rescind": (
+        lambda s, a: svc.project_rescind(actor=a, project=s.running, comment="弄虚作假", misconduct=True),
+        {"officer", "sysadmin"},
+    ),
     "payment_record": (
         lambda s, a: svc.payment_record(actor=a, project=s.running, tranche=1, amount=1_000, paid_on=today(), voucher="P-1"),
         {"finance"},
