@@ -1105,7 +1105,9 @@ def _decision_effects(actor: Actor, acc: Acceptance, verdict: str, comment: str,
         follow_up = Report.objects.create(project=p, kind=Report.Kind.RECTIFICATION, number=number, due_on=acc.rectify_by)
         _carry_over(acc.report, follow_up)
         data.update(rectify_by=acc.rectify_by.isoformat(), report=follow_up.pk)
-        svc.take_service_step(actor=actor, project=p, action="rectify", comment=comment, now=now, data=data)
+        svc.take_service_step(
+            actor=actor, project=p, action="rectify", comment=comment, now=now, data=data, params={"rectify_by": acc.rectify_by.isoformat()}
+        )
         _report_event(actor, p, follow_up, "report_due", "unit")
     else:
         svc.take_service_step(actor=actor, project=p, action="fail", comment=comment, now=now, data=data)

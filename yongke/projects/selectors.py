@@ -225,7 +225,7 @@ def version_diff(older: dict[str, Any], newer: dict[str, Any]) -> list[dict[str,
     return [{"section": s, "before": older.get(s), "after": newer.get(s)} for s in sections if older.get(s) != newer.get(s)]
 
 
-READ_ACTIONS = ("task_book_pdf",)  # audited reads: in the audit log, not in the project's history
+READ_ACTIONS = ("task_book_pdf", "certificate_pdf", "report_pdf")  # audited reads: in the audit log, not in the project's history
 
 
 def project_timeline(viewer: Viewer, project: Project) -> list[AuditEvent]:

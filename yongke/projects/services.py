@@ -787,6 +787,7 @@ def take_service_step(
     lock_version: int | None = None,
     now: dt.datetime | None = None,
     data: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Project:
     """One step of the workflow taken by its own service (`SERVICE_STEPS`), inside that
     service's transaction and on the project it has locked: the same checks as any step (the
@@ -803,7 +804,7 @@ def take_service_step(
     project.lock_version += 1
     project.save()
     _audit(actor, project, action, before=before, comment=comment, data=data or {})
-    notify.project_step(actor=actor, project=project, action=action, comment=comment)
+    notify.project_step(actor=actor, project=project, action=action, comment=comment, params=params)
     return project
 
 
