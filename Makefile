@@ -80,11 +80,13 @@ pg-start:
 pg-stop:
 	@bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)
 
+# Each suite runs on TEST_PROCS processes (pytest-xdist; each has its own test database).
+TEST_PROCS ?= 2
 test-sqlite: dev assets browser pdf
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCS)
 
 test-postgres: dev assets browser pdf pg-start
-	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest -q
+	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke $(BIN)/pytest -q -n $(TEST_PROCS)
 
 # The checks, then the whole suite on the embedded SQLite and again on PostgreSQL.
 test: dev

@@ -71,28 +71,6 @@ RESULT_LABELS = {"pass": "通过", "fail": "不通过", "missing": "缺少实际
 # --------------------------------------------------------------------------- small helpers
 
 
-def _clean_text(value: Any, field: str, label: str, *, required: bool = False, max_length: int = NOTE_MAX) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise BadInput(f"{field}: {label}应为文本 / must be text", detail={"field": field})
-    value = value.strip()
-    if required and not value:
-        raise BadInput(f"{field}: 请填写{label} / {label} is required", detail={"field": field})
-    if len(value) > max_length:
-        raise BadInput(f"{field}: {label}不能超过 {max_length} 字 / too long", detail={"field": field})
-    return value
-
-
-def _date(value: Any, field: str, label: str) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise BadInput(f"{field}: {label}应为日期（YYYY-MM-DD）/ a date", detail={"field": field}) from None
-
-
 def _locked_report(report: Report) -> Report:
     """The report and its project, both locked (the project first, as every project service does)."""
     project_id = Report.objects.filter(pk=report.pk).values_list("project_id", flat=True).first()
@@ -352,7 +330,7 @@ def report_save(
     _check_report_version(r, lock_version)
     sections = []
     if narrative is not None:
-        r.narrative = _clean_text(narrative, "narrative", "执行情况", max_length=TEXT_MAX)
+        r.narrative = svc.clean_text(narrative, "narrative", "执行情况", max_length=TEXT_MAX)
         sections.append("narrative")
     if actuals is not None:
         r.actuals = _clean_actuals(p, actuals)
@@ -492,7 +470,7 @@ def report_return(*, actor: Actor, report: Report, comment: str, now: dt.datetim
         raise Refused(
             f"{r.get_kind_display()}「{r.get_state_display()}」，不能退回 / not submitted", code="bad_state", detail={"state": r.state}
         )
-    comment = _clean_text(comment, "comment", "退回理由", required=True)
+    comment = svc.clean_text(comment, "comment", "退回理由", required=True, max_length=NOTE_MAX)
     if r.kind == Report.Kind.RECTIFICATION:
         raise Refused("整改报告不退回：请组织验收并作出结论 / a rectification report is decided by its acceptance", code="not_returnable")
     if Acceptance.objects.filter(report=r).exists():
@@ -598,7 +576,7 @@ def _rectify_deadline(given: Any, today: dt.date, *, months: int, source: str) -
     latest = project_rules.add_months(today, months)
     if given is None:
         return latest
-    due = _date(given, "rectify_by", "整改期限")
+    due = svc.clean_date(given, "rectify_by", "整改期限")
     if not today < due <= latest:
         raise Refused(
             f"整改期限应在今天之后、{latest.isoformat()} 之前（含当日，整改期不超过 {months} 个月；依据：{source}）/ the period is too long or past",
@@ -630,7 +608,7 @@ def midterm_check(
             f"outcome: 检查结论应为 {'、'.join(Report.Outcome.values)} 之一 / unknown outcome",
             detail={"field": "outcome", "value": outcome},
         )
-    comment = _clean_text(comment, "comment", "检查意见", required=outcome == Report.Outcome.RECTIFY)
+    comment = svc.clean_text(comment, "comment", "检查意见", required=outcome == Report.Outcome.RECTIFY, max_length=NOTE_MAX)
     now = now or timezone.now()
     rules = project_rules.postaward()
     follow_up = None
@@ -966,7 +944,7 @@ def panel_respond(
             )
         m.state, m.no_conflict_declared_at = PanelMember.State.ACCEPTED, now
     else:
-        m.comment = _clean_text(comment, "comment", "谢绝理由", required=True)
+        m.comment = svc.clean_text(comment, "comment", "谢绝理由", required=True, max_length=NOTE_MAX)
         m.state = PanelMember.State.DECLINED
         if not no_conflict:
             review_services.declaration_add(
@@ -1015,7 +993,7 @@ def _judgements(p: Project, given: Any, *, field: str, note: str, label: str) ->
         result = item.get("result")
         if result not in ("pass", "fail"):
             raise BadInput(f"{where}.result: 应为 pass（通过）或 fail（不通过）/ pass or fail", detail={"field": f"{where}.result"})
-        text = _clean_text(item.get(note), f"{where}.{note}", f"不通过的{label}", required=result == "fail")
+        text = svc.clean_text(item.get(note), f"{where}.{note}", f"不通过的{label}", required=result == "fail", max_length=NOTE_MAX)
         out[pk] = {"result": result, note: text}
     return out
 
@@ -1044,7 +1022,7 @@ def panel_opinion(
             detail={"field": "recommendation", "allowed": allowed},
         )
     m.recommendation = recommendation
-    m.comment = _clean_text(comment, "comment", "综合意见", required=True, max_length=TEXT_MAX)
+    m.comment = svc.clean_text(comment, "comment", "综合意见", required=True, max_length=TEXT_MAX)
     m.state, m.submitted_at = PanelMember.State.SUBMITTED, now or timezone.now()
     m.save()
     progress = sel.panel_progress(acc)
@@ -1173,7 +1151,7 @@ def acceptance_decide(
         raise BadInput("rectify_by: 只有限期整改设整改期限 / only a rectification has a deadline", detail={"field": "rectify_by"})
     acc.reasons = _judgements(p, reasons, field="reasons", note="reason", label="理由")
     _check_reasons(acc, verdict, acc.reasons)
-    comment = _clean_text(comment, "comment", "验收意见", required=True, max_length=TEXT_MAX)
+    comment = svc.clean_text(comment, "comment", "验收意见", required=True, max_length=TEXT_MAX)
     now = now or timezone.now()
     acc.verdict, acc.comment, acc.decided_by, acc.decided_at, acc.state = verdict, comment, user_of(actor), now, Acceptance.State.DECIDED
     _decision_effects(actor, acc, verdict, comment, rectify_by, now)

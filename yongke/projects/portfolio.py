@@ -15,7 +15,7 @@ Where each figure comes from (docs/portfolio.md):
 - **district**: the lead organisation's district (GB/T 2260; empty when outside Nanning).
 - **indicators**: a project's 考核指标 rows are contracted; one is completed when the latest
   submitted report (state submitted or checked) passed it in its `checks`, as the report
-  service writes them (`acceptance.report_checks`, from `verification.check_indicator`):
+  service writes them (`acceptance_selectors.report_checks`, from `verification.check_indicator`):
   ``{"indicators": [{"indicator": <Indicator id>, "rule": <rule id or "">, "result": "pass"|"fail"|"missing", "actual": {fact: value}, …}], …}``
   — or the same results as a mapping keyed by Indicator id or rule id. A project with no
   submitted report has nothing completed.

@@ -267,21 +267,27 @@ TASK_BOOK_SECTIONS = (
 )
 
 
-def _text(changes: Mapping[str, Any], key: str, label: str, *, required: bool = False, max_length: int = TEXT_MAX) -> str:
-    value = changes.get(key)
+def clean_text(value: Any, field: str, label: str, *, required: bool = False, max_length: int = TEXT_MAX) -> str:
+    """A text input of the project services, stripped: text, given when required, not too long;
+    refused naming the field and its label."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise BadInput(f"{key}: {label}应为文本 / must be text", detail={"field": key})
+        raise BadInput(f"{field}: {label}应为文本 / must be text", detail={"field": field})
     value = value.strip()
     if required and not value:
-        raise BadInput(f"{key}: {label}不能为空 / required", detail={"field": key})
+        raise BadInput(f"{field}: {label}不能为空 / required", detail={"field": field})
     if len(value) > max_length:
-        raise BadInput(f"{key}: {label}不能超过 {max_length} 字 / too long", detail={"field": key})
+        raise BadInput(f"{field}: {label}不能超过 {max_length} 字 / too long", detail={"field": field})
     return value
 
 
-def _date(value: Any, field: str, label: str) -> dt.date:
+def _text(changes: Mapping[str, Any], key: str, label: str, *, required: bool = False, max_length: int = TEXT_MAX) -> str:
+    return clean_text(changes.get(key), key, label, required=required, max_length=max_length)
+
+
+def clean_date(value: Any, field: str, label: str) -> dt.date:
+    """A date input (a date or ISO text), refused naming the field and its label."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     try:
@@ -370,7 +376,7 @@ def _milestone_rows(project: Project, given: Any, starts_on: dt.date, ends_on: d
         where = f"milestones[{n}]"
         if not isinstance(item, Mapping):
             raise BadInput(f"{where}: 应为对象 / must be an object", detail={"field": where})
-        due = _date(item.get("due_on"), f"{where}.due_on", "完成时间")
+        due = clean_date(item.get("due_on"), f"{where}.due_on", "完成时间")
         if not starts_on <= due <= ends_on:
             raise BadInput(
                 f"{where}.due_on: 完成时间应在项目实施期内（{starts_on.isoformat()} 至 {ends_on.isoformat()}）/ within the period",
@@ -464,8 +470,8 @@ class _Edit:
 
 
 def _clean_period(p: Project, changes: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
-    starts_on = _date(changes["starts_on"], "starts_on", "项目开始日期") if "starts_on" in changes else p.starts_on
-    ends_on = _date(changes["ends_on"], "ends_on", "项目结束日期") if "ends_on" in changes else p.ends_on
+    starts_on = clean_date(changes["starts_on"], "starts_on", "项目开始日期") if "starts_on" in changes else p.starts_on
+    ends_on = clean_date(changes["ends_on"], "ends_on", "项目结束日期") if "ends_on" in changes else p.ends_on
     if "starts_on" in changes or "ends_on" in changes:
         proposal.check_period(p.call, starts_on, ends_on)
         if "milestones" not in changes:
@@ -1049,7 +1055,7 @@ def _not_allowed(kind: str, message: str, field: str) -> Refused:
 
 
 def _change_extension(p: Project, payload: Mapping[str, Any], on: dt.date) -> Cleaned:
-    new_end = _date(payload.get("ends_on"), "payload.ends_on", "延期后的结束日期")
+    new_end = clean_date(payload.get("ends_on"), "payload.ends_on", "延期后的结束日期")
     used = p.changes.filter(kind=ChangeRequest.Kind.EXTENSION, state=ChangeRequest.State.APPROVED).count()
     problem = project_rules.extension_problem(project_rules.rules(), ends_on=p.ends_on, new_ends_on=new_end, requested_on=on, used=used)
     if problem:

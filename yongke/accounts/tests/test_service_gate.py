@@ -71,6 +71,8 @@ READS = {
     "yongke.projects.services.may_take": "whether an actor may take a project step (pages show a user's steps); writes nothing",
     "yongke.projects.services.steps_for": "the project steps an actor may take as it stands (pages and the API list them); writes nothing",
     "yongke.projects.services.service_steps_for": "the service steps an actor may take as it stands (pages list them); writes nothing",
+    "yongke.projects.services.clean_text": "a text input checked (the post-award services share it); writes nothing",
+    "yongke.projects.services.clean_date": "a date input checked (the post-award services share it); writes nothing",
     "yongke.projects.services.locked_project": "the project's row, locked for a post-award service's transaction; writes nothing",
     "yongke.projects.closure.paid_of": "what a project was paid, summed; writes nothing",
     "yongke.projects.closure.reported_spent": "the fiscal money a unit reports it spent; writes nothing",

@@ -77,7 +77,7 @@ def test_checks_keyed_by_rule_and_by_indicator_id_are_read(pw):
 
 
 def test_the_checks_the_report_service_stores_are_read(pw):
-    from yongke.projects.acceptance import report_checks  # the report service's own verification
+    from yongke.projects.acceptance_selectors import report_checks  # what the report service stores on submission
 
     extra = Indicator.objects.create(project=pw.a, order=9, source="extra", label="培养研究生", unit="人", target_value=3)
     report = Report.objects.get(pk=pw.report.pk)
