@@ -17,19 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yongke.cli.common import EXIT_OK, actor_named, add_as_option, django_setup, emit, parse_time, read_json
+from yongke.cli.project_common import bad as _bad
+from yongke.cli.project_common import project_named as _project
+from yongke.cli.project_common import time_text as _time
 from yongke.core.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
     from yongke.accounts.actors import Actor
-    from yongke.projects.models import Acceptance, PanelMember, Project, Report
+    from yongke.projects.models import Acceptance, PanelMember, Report
 
 REPORT_KINDS = ("midterm", "final", "rectification")
 VERDICTS = ("passed", "passed_after_rectification", "rectify", "failed")
 REPORT_SECTIONS = {"narrative", "actuals", "extra_actuals", "spent", "lock_version"}
-
-
-def _bad(field: str, message: str, **detail: Any) -> BadInput:
-    return BadInput(f"{field}: {message}", detail={"field": field, **detail})
 
 
 def _read_bytes(path: str, field: str) -> bytes:
@@ -79,12 +78,6 @@ def _found(fn: Any, actor: Actor, pk: str, field: str) -> Any:
         raise BadInput(f"{field}: {e.message}", code="not_found", detail={"field": field, "value": pk}) from None
 
 
-def _project(actor: Actor, pk: str) -> Project:
-    from yongke.projects.selectors import project_get
-
-    return _found(project_get, actor, pk, "project")
-
-
 def _report(actor: Actor, pk: str) -> Report:
     from yongke.projects.acceptance_selectors import report_get
 
@@ -108,12 +101,6 @@ def _now(args: argparse.Namespace) -> dt.datetime | None:
 
 
 # --------------------------------------------------------------------------- what is printed
-
-
-def _time(ts: dt.datetime | None) -> str | None:
-    from yongke.applications.services import local
-
-    return local(ts) if ts else None
 
 
 def _report_json(r: Report) -> dict[str, Any]:

@@ -8,10 +8,13 @@ flag)."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from yongke.cli.common import EXIT_OK, actor_named, add_as_option, django_setup, emit, parse_time
+from yongke.cli.project_common import bad as _bad
+from yongke.cli.project_common import day as _day
+from yongke.cli.project_common import project_named as _project
+from yongke.cli.project_common import time_text as _time
 from yongke.core.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
@@ -23,10 +26,6 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------- what is given, what is printed
 
 
-def _bad(field: str, message: str, **detail: Any) -> BadInput:
-    return BadInput(f"{field}: {message}", detail={"field": field, **detail})
-
-
 def _yuan(text: str, field: str) -> int:
     from yongke.core.money import MoneyError, parse_yuan
 
@@ -34,30 +33,6 @@ def _yuan(text: str, field: str) -> int:
         return parse_yuan(text)
     except MoneyError as e:
         raise _bad(field, f"{e.message}「{text}」 / bad amount", value=text) from None
-
-
-def _day(text: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _bad(field, f"应为日期 YYYY-MM-DD「{text}」 / must be a date", value=text) from None
-
-
-def _project(actor: Actor, pk: str) -> Project:
-    from yongke.projects.selectors import project_get
-
-    try:
-        return project_get(actor, pk)
-    except NotFound:
-        raise BadInput(
-            f"project: 项目不存在 {pk} / project not found", code="not_found", detail={"field": "project", "value": pk}
-        ) from None
-
-
-def _time(ts: dt.datetime | None) -> str | None:
-    from yongke.applications.services import local
-
-    return local(ts) if ts else None
 
 
 def _project_json(p: Project) -> dict[str, Any]:

@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from yongke.cli import project_acceptance, project_closure, project_verify
 from yongke.cli.common import EXIT_OK, Parser, actor_named, add_as_option, django_setup, emit, parse_time
+from yongke.cli.project_common import bad as _bad
+from yongke.cli.project_common import day as _day
+from yongke.cli.project_common import project_named as _project
+from yongke.cli.project_common import time_text as _time
 from yongke.core.errors import BadInput, NotFound
 from yongke.core.money import MoneyError, parse_yuan
 
@@ -28,10 +32,6 @@ if TYPE_CHECKING:
 CHANGE_KINDS = ("extension", "leader", "lead_unit", "targets", "budget", "termination")
 
 # --------------------------------------------------------------------------- reading what was given
-
-
-def _bad(field: str, message: str, **detail: Any) -> BadInput:
-    return BadInput(f"{field}: {message}", detail={"field": field, **detail})
 
 
 def _read_bytes(path: str, field: str) -> bytes:
@@ -100,25 +100,7 @@ def _write_out(path: str, data: bytes, field: str = "--out") -> None:
         raise _bad(field, f"无法写入 {path}：{e.strerror} / cannot write", file=path) from None
 
 
-def _day(text: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _bad(field, f"应为日期 YYYY-MM-DD「{text}」 / must be a date", value=text) from None
-
-
 # --------------------------------------------------------------------------- finding what is named
-
-
-def _project(actor: Actor, pk: str) -> Project:
-    from yongke.projects.selectors import project_get
-
-    try:
-        return project_get(actor, pk)
-    except NotFound:
-        raise BadInput(
-            f"project: 项目不存在 {pk} / project not found", code="not_found", detail={"field": "project", "value": pk}
-        ) from None
 
 
 def _change(actor: Actor, pk: str) -> ChangeRequest:
@@ -142,12 +124,6 @@ def _call(pk: int) -> Call:
 
 
 # --------------------------------------------------------------------------- what is printed
-
-
-def _time(ts: dt.datetime | None) -> str | None:
-    from yongke.applications.services import local
-
-    return local(ts) if ts else None
 
 
 def _deadline(ts: dt.datetime | None) -> str | None:
