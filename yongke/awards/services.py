@@ -213,6 +213,23 @@ def authorize_registry_screen(*, actor: Actor, call: Call) -> None:
     require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发起免申即享 / officers only")
 
 
+def _orgs_frame(pl: Any, rows: list[Any]) -> Any:
+    """The rows as a table: each an object of plain values (text, number, yes/no, empty), each
+    column of one kind; refused naming the row and the column otherwise."""
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise BadInput(f"orgs[{i}]: 每行应为对象（列名: 值）/ each row must be an object", detail={"field": f"orgs[{i}]"})
+        for key, value in row.items():
+            if value is not None and not isinstance(value, str | int | float | bool):
+                raise BadInput(f"orgs[{i}].{key}: 值应为文本、数值或真假值 / must be a plain value", detail={"field": f"orgs[{i}].{key}"})
+    try:
+        return pl.DataFrame(rows, infer_schema_length=None)
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as e:
+        raise BadInput(
+            f"orgs: 同一列的值类型不一致（{str(e).splitlines()[0]}）/ a column mixes kinds of values", detail={"field": "orgs"}
+        ) from None
+
+
 def organisations_screen(*, actor: Actor, rows: list[dict[str, Any]], directions: list[str] | None = None) -> dict[str, Any]:
     """免申即享 screening of organisations' facts given as rows (name, uscc and facts) under the
     current guide: the awards each may receive, with amounts. Officers only (it reads no
@@ -226,7 +243,7 @@ def organisations_screen(*, actor: Actor, rows: list[dict[str, Any]], directions
     if not rows:
         raise BadInput("orgs: 至少一行 / at least one row", detail={"field": "orgs"})
     compiled = compiled_for(guide_version_current())
-    frame = check_orgs(pl.DataFrame(rows, infer_schema_length=None), compiled)
+    frame = check_orgs(_orgs_frame(pl, rows), compiled)
     result = awards_screen(compiled, frame, directions=directions)
     return {**result.summary(), "awards": result.listed().to_dicts()}
 

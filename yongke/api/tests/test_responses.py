@@ -96,6 +96,20 @@ def test_a_screening_is_the_domains_screening(api, world):
     assert r.json()["skipped"]  # directions whose required facts the rows lack are listed, not lost
 
 
+@pytest.mark.parametrize(
+    ("rows", "field"),
+    [
+        ([{"name": "甲", "points": [1]}], "orgs[0].points"),  # a list where a value belongs
+        ([{"name": "甲", "points": {"a": 1}}], "orgs[0].points"),
+        ([{"name": "甲", "points": 75.5}, {"name": "乙", "points": True, "x": []}], "orgs[1].x"),
+    ],
+)
+def test_a_screening_of_values_that_are_not_plain_is_bad_input_naming_them(api, world, rows, field):
+    r = api.as_("officer").post(f"{A}/awards/screen", json={"orgs": rows})
+    assert r.status_code == 400, r.content
+    assert r.json()["detail"]["field"] == field
+
+
 def test_the_claims_of_a_direction_are_the_domains(api, world):
     r = api.as_("officer").get(f"{A}/calls/{world.call.pk}/claims?direction=26.1")
     assert r.status_code == 200
