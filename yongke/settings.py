@@ -62,19 +62,27 @@ INSTALLED_APPS = [
     "yongke.publicity",
     "yongke.projects",
     "yongke.portal",
+    # [worker] apps
+    # [accounts] apps
+    # [mfa] apps
 ]
 
 CSRF_FAILURE_VIEW = "yongke.portal.views.errors.csrf_failure"  # our 403 page, in the reader's language
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # [hardening] middleware (first)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # [audit] middleware
+    # [mfa] middleware
+    # [hardening] middleware (after authentication)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # [accounts] middleware (last)
 ]
 
 ROOT_URLCONF = "yongke.urls"
@@ -222,3 +230,18 @@ YONGKE_SMS_BACKEND = os.environ.get("YONGKE_SMS_BACKEND", "yongke.notifications.
 # fair mode searches this many seconds at most, then returns its best assignment with the gap.
 YONGKE_REVIEW_AFFINITY_FLOOR = float(os.environ.get("YONGKE_REVIEW_AFFINITY_FLOOR", "0"))
 YONGKE_REVIEW_FAIR_TIME_LIMIT = float(os.environ.get("YONGKE_REVIEW_FAIR_TIME_LIMIT", "30"))
+
+# Audit ----------------------------------------------------------------------------------
+# [audit] settings
+
+# Accounts: passwords, lockout, tokens, registration -------------------------------------
+# [accounts] settings
+
+# Second factor --------------------------------------------------------------------------
+# [mfa] settings
+
+# Production hardening: sessions, cookies, transport, CSP, the field key -----------------
+# [hardening] settings
+
+# Background work: the queue, the worker, the scheduler ----------------------------------
+# [worker] settings

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     EXPERT = "expert", "评审专家"
     AUDITOR = "auditor", "审计人员"
     SYSADMIN = "sysadmin", "系统管理员"
+    SECURITY = "security", "安全管理员"
 
 
 class RoleGrant(models.Model):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 
-from yongke.cli import accounts, api, apps, awards, demo, guide, notify, orgs, projects, review
+from yongke.cli import accounts, api, apps, audit, awards, crypto, demo, guide, notify, orgs, projects, review, tokens, worker
 from yongke.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_NEGATIVE, EXIT_OK, Parser
 from yongke.core.errors import Refused, YongkeError
 
@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     review.register(sub)
     notify.register(sub)
     projects.register(sub)
+    audit.register(sub)
+    crypto.register(sub)
+    tokens.register(sub)
+    worker.register(sub)
     mg = sub.add_parser("manage", help="Django 管理命令（migrate、runserver、createsuperuser …）", add_help=False)
     mg.add_argument("rest", nargs=argparse.REMAINDER)
     mg.set_defaults(func=cmd_manage)

@@ -91,6 +91,10 @@ urlpatterns = [
     # after signing: reports, acceptance, termination and recovery; the portfolio dashboard
     path("", include("yongke.portal.urls_postaward")),
     path("", include("yongke.portal.urls_portfolio")),
+    # the account's own security: password change and reset, API tokens, registrations to approve;
+    # the second factor (TOTP, recovery codes) and re-authentication before money actions
+    path("", include("yongke.portal.urls_security")),
+    path("", include("yongke.portal.urls_mfa")),
     path("my/projects/", projects.my_projects, name="my_projects"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/step/", projects.project_step, name="project_step"),
