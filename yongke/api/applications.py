@@ -321,6 +321,10 @@ def _identity_hidden(user, app: Application) -> bool:
     return selectors.identity_hidden(user, app)
 
 
+# What an application list never shows (the brief): read only when one application is opened.
+LIST_DEFERRED = ("facts", "verdict", "summary", "correction_reasons", "title_normalized", "call__directions", "call__budgets")
+
+
 def app_brief(app: Application, user) -> dict[str, Any]:
     hidden = _identity_hidden(user, app)
     wf = workflow_for(app.funding)
@@ -461,8 +465,10 @@ def _attachment_out(att: Attachment) -> dict[str, Any]:
 @router.get("/applications", response={200: Page[AppBrief], **ERRORS}, summary="申报列表 / applications the caller may see")
 def applications_list(request: HttpRequest, filters: Query[AppFilter]):
     user = actor(request)
-    qs = selectors.applications_filtered(user, **filters.model_dump(exclude={"page", "page_size"}))
-    return paginate(qs.order_by("-created_at", "-id"), filters, lambda a: app_brief(a, user))
+    qs = selectors.applications_filtered(user, **filters.model_dump(exclude={"page", "page_size", "cursor"}))
+    # A list shows the brief: the facts, the verdict and the long texts stay in the database.
+    qs = qs.defer(*LIST_DEFERRED).order_by("-created_at", "-id")
+    return paginate(qs, filters, lambda a: app_brief(a, user))
 
 
 @router.get("/applications/{int:app_id}", response={200: AppOut, **ERRORS}, summary="申报详情 / one application")

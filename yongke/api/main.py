@@ -7,7 +7,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from yongke.api import acceptance, applications, audit, awards, calls, closure, errors, notifications, orgs, portfolio, projects, review
+from yongke.api import acceptance, applications, audit, awards, calls, closure, errors, health, notifications, orgs, portfolio, projects, review
 from yongke.api.auth import AUTH
 from yongke.api.auth import router as auth_router
 from yongke.api.docs import LocalDocs
@@ -16,7 +16,7 @@ DESCRIPTION = """邕科 Yongke：南宁市科技计划申报、审查与立项�
 
 * 认证 / auth: `Authorization: Bearer <token>`（`POST /api/v1/auth/token` 换取）or the Django session (CSRF header for writes).
 * 错误 / errors: `{"code", "message", "detail"}` with a 4xx status; `detail.field` names the offending field.
-* 列表 / lists: `{"items", "count", "page", "page_size"}`; `page_size` at most 100.
+* 列表 / lists: `{"items", "count", "page", "page_size", "next_cursor"}`; `page_size` at most 100; pass `cursor=<next_cursor>` for the next page (keyset: as fast at the end as at the start), `page` to jump.
 * 看不到的对象返回 404；看得到但无权操作返回 403 / invisible objects are 404, forbidden writes 403.
 """
 
@@ -49,6 +49,7 @@ api.add_router("", projects.router)
 api.add_router("", acceptance.router)
 api.add_router("", closure.router)
 api.add_router("", portfolio.router)
+api.add_router("", health.router)
 
 PREFIX = "/api/v1/"
 

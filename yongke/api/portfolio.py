@@ -180,7 +180,7 @@ def _fact(f: FactTotal) -> dict[str, Any]:
 
 @router.get("/portfolio", response={200: PortfolioOut, **ERRORS}, summary="项目绩效看板：指标、经费与风险 / the portfolio at a glance")
 def portfolio_get(request: HttpRequest, query: Query[PortfolioQuery]):
-    p = portfolio(actor(request), filters_from(query.model_dump(exclude={"page", "page_size"}, exclude_none=True)))
+    p = portfolio(actor(request), filters_from(query.model_dump(exclude={"page", "page_size", "cursor"}, exclude_none=True)))
     start = (query.page - 1) * query.page_size
     return {
         "as_of": p.as_of,

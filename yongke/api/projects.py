@@ -693,7 +693,7 @@ def bank_account_out(account: BankAccount) -> dict[str, Any]:
 @router.get("/projects", response={200: Page[ProjectBriefOut], **ERRORS}, summary="项目列表 / projects the caller may see")
 def projects_list(request: HttpRequest, filters: Query[ProjectFilter]):
     qs = selectors.project_filter(
-        selectors.projects_visible_to(actor(request)), filters.model_dump(exclude={"page", "page_size"}, exclude_none=True)
+        selectors.projects_visible_to(actor(request)), filters.model_dump(exclude={"page", "page_size", "cursor"}, exclude_none=True)
     )
     return paginate(qs.order_by("-created_at", "-id"), filters, project_brief)
 

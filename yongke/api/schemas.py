@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.utils import timezone
@@ -92,8 +92,16 @@ WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut, 413: ErrorOut,
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=100_000)
+    page: int = Field(
+        1, ge=1, le=100_000, description="页码（便于跳页；深翻页请用 cursor）/ page number (a convenience; use cursor to walk far)"
+    )
     page_size: int = Field(20, ge=1, le=100, description="每页条数，最多100 / at most 100")
+    cursor: str | None = Field(
+        None,
+        max_length=400,
+        description="上一页返回的 next_cursor：从该处接着翻页，翻到最后一页也一样快；给出时不看 page / "
+        "the next_cursor of the previous page: the page after it, as fast at the end as at the start (page is then ignored)",
+    )
 
 
 class Page[T](Schema):
@@ -101,14 +109,44 @@ class Page[T](Schema):
     count: int
     page: int
     page_size: int
+    next_cursor: str | None = Field(
+        None, description="下一页的游标；没有下一页时为 null / the cursor of the next page, null on the last page"
+    )
 
 
 def paginate(qs, query: PageQuery, present: Callable[[Any], Any]) -> dict[str, Any]:
-    """One page of a queryset (or list) as the list envelope every list endpoint returns."""
+    """One page of a queryset (or list) as the list envelope every list endpoint returns.
+
+    A queryset ordered by non-null columns is walked by keyset (`core/keyset.py`): `next_cursor`
+    names the last row's ordering values and `cursor` seeks past them through the ordering's
+    index, so the last page costs what the first does. `page` stays as an OFFSET convenience."""
+    from yongke.core.keyset import Keyset
+
     count = qs.count() if hasattr(qs, "count") and not isinstance(qs, list) else len(qs)
-    start = (query.page - 1) * query.page_size
-    rows: Iterable[Any] = qs[start : start + query.page_size]
-    return {"items": [present(r) for r in rows], "count": count, "page": query.page, "page_size": query.page_size}
+    keys = Keyset.of(qs)
+    if keys is not None and query.cursor:
+        rows = list(keys.after(qs, query.cursor)[: query.page_size + 1])
+    else:
+        if query.cursor:
+            raise _cursor_unsupported()
+        start = (query.page - 1) * query.page_size
+        rows = list(qs[start : start + query.page_size + 1])
+    more = len(rows) > query.page_size
+    rows = rows[: query.page_size]
+    next_cursor = keys.cursor(rows[-1]) if keys is not None and more and rows else None
+    return {
+        "items": [present(r) for r in rows],
+        "count": count,
+        "page": query.page,
+        "page_size": query.page_size,
+        "next_cursor": next_cursor,
+    }
+
+
+def _cursor_unsupported() -> Exception:
+    from yongke.core.errors import BadInput
+
+    return BadInput("cursor: 该列表不支持游标翻页，请用 page / this list pages by number only", detail={"field": "cursor"})
 
 
 def local(ts: dt.datetime | None) -> dt.datetime | None:

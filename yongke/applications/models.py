@@ -86,7 +86,15 @@ class Application(models.Model):
         verbose_name = "申报"
         verbose_name_plural = "申报"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["call", "direction", "state"])]
+        indexes = [
+            models.Index(fields=["call", "direction", "state"]),
+            # The orderings the lists use, so that a page is read through an index, not sorted:
+            # the API's and the console's lists (newest first), an officer's programme, the
+            # portal's queues (a funding and state, in order of submission).
+            models.Index(fields=["-created_at", "-id"], name="application_list_order"),
+            models.Index(fields=["programme", "-created_at", "-id"], name="application_programme_order"),
+            models.Index(fields=["funding", "state", "submitted_at", "id"], name="application_queue_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.title}"

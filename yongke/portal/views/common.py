@@ -123,8 +123,89 @@ def kept_batch(request: HttpRequest) -> dict[str, Any]:
     return request._batch_kept  # type: ignore[attr-defined]
 
 
+class KeysetPage:
+    """A page found by cursor (`?after=` / `?before=`), answering the templates like Django's
+    `Page`: its rows, its number (carried in the link, a convenience), the count and the
+    cursors of its neighbours. The database seeks to it through the ordering's index, so the
+    last page of a long queue costs what the first does."""
+
+    def __init__(self, rows: list[Any], *, number: int, count: int, per_page: int, prev_cursor: str | None, next_cursor: str | None):
+        self.object_list = rows
+        self.number = number
+        self.paginator = Paginator(range(count), per_page)  # count and num_pages, without reading rows
+        self.prev_cursor, self.next_cursor = prev_cursor, next_cursor
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    def has_previous(self) -> bool:
+        return self.prev_cursor is not None
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return max(1, self.number - 1)
+
+
 def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    """One page of a list. A queryset with a keyset ordering (`core/keyset.py`) is walked by
+    cursor: the pager's links carry `after`/`before` (and the page number, for the reader); a
+    page number alone (a jump, an old link) is read by OFFSET and gives the cursors on from there."""
+    from yongke.core.keyset import Keyset
+
+    keys = Keyset.of(qs)
+    after, before = request.GET.get("after") or "", request.GET.get("before") or ""
+    if keys is not None and (after or before):
+        try:
+            number = max(1, int(request.GET.get("page") or 1))
+        except ValueError:
+            number = 1
+        try:
+            if after:
+                rows = list(keys.after(qs, after)[: per_page + 1])
+                more_after, more_before = len(rows) > per_page, True
+                rows = rows[:per_page]
+            else:
+                rows = list(keys.before(qs, before)[: per_page + 1])
+                more_before, more_after = len(rows) > per_page, True
+                rows = rows[:per_page][::-1]
+        except YongkeError:  # a broken or stale cursor: the first page
+            return paginate(_without_cursor(request), qs, per_page)
+        if not rows:
+            return paginate(_without_cursor(request), qs, per_page)
+        if not more_before:
+            number = 1
+        return KeysetPage(
+            rows,
+            number=number,
+            count=qs.count(),
+            per_page=per_page,
+            prev_cursor=keys.cursor(rows[0]) if more_before else None,
+            next_cursor=keys.cursor(rows[-1]) if more_after else None,
+        )
+    page = Paginator(qs, per_page).get_page(request.GET.get("page"))
+    if keys is not None:
+        rows = list(page.object_list)
+        page.prev_cursor = keys.cursor(rows[0]) if rows and page.has_previous() else None  # type: ignore[attr-defined]
+        page.next_cursor = keys.cursor(rows[-1]) if rows and page.has_next() else None  # type: ignore[attr-defined]
+    return page
+
+
+def _without_cursor(request: HttpRequest) -> HttpRequest:
+    request.GET = request.GET.copy()
+    for name in ("after", "before", "page"):
+        request.GET.pop(name, None)
+    return request
 
 
 def direction_names(user, apps) -> dict[tuple[int, str], str]:

@@ -70,7 +70,8 @@ def officer_projects(request: HttpRequest) -> HttpResponse:
     near = dt.timedelta(days=project_rules.rules().sign_reminder_days)
     waiting = visible.filter(state="signing", unit_signed_at__isnull=True, sign_by__isnull=False)
     rest = g.copy()
-    rest.pop("page", None)
+    for name in ("page", "after", "before"):  # the pager adds them back
+        rest.pop(name, None)
     return render(
         request,
         "portal/projects/officer_projects.html",

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -58,6 +59,10 @@ OFFICER_WAITS_ON = {
 }
 BATCH_FREE = ("amount",)  # steps needing a per-application input are taken one by one on the application's page
 
+# Queues in order of submission, NULLs last on every database: an order the cursor pager walks
+# (core/keyset.py) through the index on (funding, state, submitted_at, id).
+SUBMISSION_ORDER = F("submitted_at").asc(nulls_last=True)
+
 
 def _batch_actions(funding: str, state: str, role: str) -> list[Any]:
     wf = WORKFLOWS[funding]
@@ -94,7 +99,8 @@ def _filter_choices(request: HttpRequest) -> dict[str, Any]:
     except YongkeError:
         programmes = []
     rest = request.GET.copy()
-    rest.pop("page", None)
+    for name in ("page", "after", "before"):  # the pager adds them back
+        rest.pop(name, None)
     return {
         "calls": list(calls_visible_to(request.user).select_related(None).only("id", "name").order_by("-opens_at")),
         "programmes": programmes,
@@ -111,7 +117,7 @@ def recommend_queue(request: HttpRequest) -> HttpResponse:
     if state not in dict(tabs):
         state = "submitted"
     counts = queue_counts(request.user)
-    qs = _filtered(request, state=None if state == "all" else state).order_by("submitted_at", "id")
+    qs = _filtered(request, state=None if state == "all" else state).order_by(SUBMISSION_ORDER, "id")
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     tab_counts = {k: sum(n for (_f, s), n in counts.items() if s == k) for k, _label in tabs}
@@ -153,7 +159,7 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "recommended" if funding == "pre" else "claimed")
     if state not in wf.states:
         state = wf.initial
-    qs = _filtered(request, funding=funding, state=state).order_by("submitted_at", "id")
+    qs = _filtered(request, funding=funding, state=state).order_by(SUBMISSION_ORDER, "id")
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     return render(
@@ -265,7 +271,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         }
     )
     rest = g.copy()
-    rest.pop("page", None)
+    for name in ("page", "after", "before"):  # the pager adds them back
+        rest.pop(name, None)
     return render(
         request,
         "portal/audit_log.html",
