@@ -30,41 +30,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DEFAULT_SERVER = "postgres://yongke@127.0.0.1:54329/postgres"
+from _harness import DEFAULT_SERVER, django_on, free_port, fresh_database, gunicorn, measure, stop
+
 DB_NAME = "yongke_bench_lists"
-
-
-def _database(server: str) -> str:
-    """A fresh, empty database on the server; its URL."""
-    import psycopg
-
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return server.rsplit("/", 1)[0] + "/" + DB_NAME
-
-
-def _setup(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yongke.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 class World:
@@ -123,35 +94,6 @@ class World:
             cursor.execute("ANALYZE")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(url: str, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "YONGKE_MFA_REQUIRED": "0",
-        "YONGKE_LOG_LEVEL": "ERROR",
-    }
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "yongke.wsgi", "-w", "3", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).read()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("gunicorn did not answer")
-
-
 def _session_cookie(user) -> str:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -167,22 +109,6 @@ def _session_cookie(user) -> str:
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"
-
-
-def _measure(base: str, path: str, headers: dict[str, str], *, requests: int, concurrency: int) -> tuple[float, float]:
-    def one(_: int) -> float:
-        req = urllib.request.Request(base + path, headers=headers)
-        t0 = time.perf_counter()
-        with urllib.request.urlopen(req, timeout=60) as r:
-            r.read()
-            if r.status != 200:
-                raise SystemExit(f"{path}: HTTP {r.status}")
-        return (time.perf_counter() - t0) * 1000
-
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(max(10, concurrency * 3))))  # warm every worker
-        times = sorted(pool.map(one, range(requests)))
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
 
 
 def _urls(world: World) -> list[tuple[str, str, str, bool]]:
@@ -232,11 +158,11 @@ def main() -> int:
     )
     args = p.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
-    url = _database(args.server)
-    _setup(url)
+    url = fresh_database(args.server, DB_NAME)
+    django_on(url)
     rng = random.Random(14)
     world = World()
-    port = _free_port()
+    port = free_port()
     failed = False
     for size in sizes:
         t0 = time.perf_counter()
@@ -244,13 +170,13 @@ def main() -> int:
         print(
             f"\n{size:,} applications (made in {time.perf_counter() - t0:.1f} s); gunicorn -w 3, {args.requests} requests x {args.concurrency} clients"
         )
-        proc = _serve(url, port)
+        proc = gunicorn(url, port, workers=3)
         try:
             base = f"http://127.0.0.1:{port}"
             heads = {"api": {"Authorization": f"Bearer {world.token}"}, "portal": {"Cookie": _session_cookie(world.officer)}}
             rows = []
             for name, kind, path, judged in _urls(world):
-                p50, p95 = _measure(base, path, heads[kind], requests=args.requests, concurrency=args.concurrency)
+                p50, p95 = measure(base, path, heads[kind], requests=args.requests, concurrency=args.concurrency)
                 rows.append((name, p50, p95, judged))
             trivial = rows[0][2]
             print(f"{'page':<28}{'p50 ms':>9}{'p95 ms':>9}{'p95 / trivial':>15}")
@@ -265,8 +191,7 @@ def main() -> int:
             print(f"flat: api last/first {flat_api:.2f}x, queue last/first {flat_queue:.2f}x (goal <= 1.5x)")
             failed |= flat_api > 1.5 or flat_queue > 1.5
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
+            stop(proc)
     print("\ngoal met" if not failed else "\ngoal missed")
     return 1 if failed else 0
 

@@ -1,0 +1,130 @@
+"""Benchmark: the deadline rush — 200 applicants submitting in the same few seconds before a call
+closes, against gunicorn (3 workers) on PostgreSQL.
+
+    make pg-start && .venv/bin/python bench/rush.py
+    .venv/bin/python bench/rush.py --applicants 40          # while developing
+
+A fresh database (`yongke_bench_rush`) gets the bundled guide, a call and --applicants
+organisations, each with its own applicant (a bearer token) and one complete draft made through
+the services. The call is then set to close a few seconds ahead; every applicant submits
+(`POST /api/v1/applications/{id}/transitions {"action": "submit"}`) from --concurrency client
+threads released together, all of them sent before the deadline; then a tenth of the drafts kept
+back try after it.
+
+Figures: the submissions' p50/p95 and p95 ÷ the p95 of the trivial view (`/api/v1/health`) asked
+by the same number of clients in the same run. Goals: 0 lost (every submission sent before the
+deadline is accepted and stored: state `submitted`, one `Submission` row), 0 duplicated (one row
+per application, one audit entry per submission), every late one refused with nothing stored, p95
+within 5x the trivial view. Exit 1 when a goal is missed, after every figure is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import threading
+import time
+
+from _harness import DEFAULT_SERVER, call, django_on, free_port, fresh_database, gunicorn, measure, parallel, percentile, stop
+
+DB_NAME = "yongke_bench_rush"
+
+
+def _world(n: int, late: int):
+    from yongke.accounts.services import token_create
+    from yongke.tests.world import ELIGIBLE_1_1, TEST, make_application, make_call, make_guide, make_org, make_person, make_user
+
+    version = make_guide()
+    call_ = make_call(guide_version=version, days=1)
+    people = []
+    for i in range(n + late):
+        org = make_org(district=("450102", "450103", "450105", "450107")[i % 4])
+        user = make_user("applicant", organisation=org)
+        app = make_application(call=call_, org=org, user=user, facts=ELIGIBLE_1_1, leader=make_person(org), title=f"冲刺项目{i:04d}")
+        people.append((app.pk, token_create(actor=TEST, user=user, name="rush")))
+    return call_, people[:n], people[n:]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--applicants", type=int, default=200)
+    p.add_argument("--concurrency", type=int, default=50, help="client threads sending at once")
+    p.add_argument("--lead", type=float, default=8.0, help="seconds between the release of the clients and the deadline")
+    p.add_argument("--server", default=os.environ.get("YONGKE_BENCH_PG", DEFAULT_SERVER))
+    args = p.parse_args()
+    url = fresh_database(args.server, DB_NAME)
+    django_on(url)
+    from django.utils import timezone
+
+    from yongke.applications.models import Application, Call, Submission
+    from yongke.audit.models import AuditEvent
+
+    t0 = time.perf_counter()
+    late_n = max(1, args.applicants // 10)
+    call_, rush, late = _world(args.applicants, late_n)
+    print(f"{args.applicants} applicants and {late_n} late ones made in {time.perf_counter() - t0:.1f} s")
+    port = free_port()
+    proc = gunicorn(url, port, workers=3)
+    failed = False
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _, trivial = measure(base, "/api/v1/health", {}, requests=max(200, args.applicants), concurrency=args.concurrency)
+        deadline = timezone.now() + dt.timedelta(seconds=args.lead)
+        Call.objects.filter(pk=call_.pk).update(closes_at=deadline)  # the bench's own set-up, not an officer's edit
+        gate = threading.Event()
+        release_at = time.time() + 1.0
+
+        def submit(item: tuple[int, str]) -> tuple[int, float, float]:
+            pk, token = item
+            gate.wait()
+            sent = time.time()
+            status, ms, _ = call(
+                base, f"/api/v1/applications/{pk}/transitions", {"Authorization": f"Bearer {token}"}, body={"action": "submit"}
+            )
+            return status, ms, sent
+
+        timer = threading.Timer(max(0.0, release_at - time.time()), gate.set)
+        timer.start()
+        results = parallel(submit, rush, args.concurrency)
+        sent_last = max(r[2] for r in results)
+        times = [r[1] for r in results]
+        statuses = [r[0] for r in results]
+        while timezone.now() <= deadline:
+            time.sleep(0.1)
+        gate_late = [
+            call(base, f"/api/v1/applications/{pk}/transitions", {"Authorization": f"Bearer {tok}"}, body={"action": "submit"})
+            for pk, tok in late
+        ]
+        ids = [pk for pk, _ in rush]
+        late_ids = [pk for pk, _ in late]
+        stored = Application.objects.filter(pk__in=ids, state="submitted").count()
+        rows = Submission.objects.filter(application_id__in=ids).count()
+        per_app = max((Submission.objects.filter(application_id=pk).count() for pk in ids), default=0)
+        audits = AuditEvent.objects.filter(target_type="application", target_id__in=[str(i) for i in ids], action="submit").count()
+        late_stored = (
+            Application.objects.filter(pk__in=late_ids, state="submitted").count()
+            + Submission.objects.filter(application_id__in=late_ids).count()
+        )
+        p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+        spread = sent_last - release_at
+        print(f"{len(rush)} submissions sent within {spread:.2f} s, the last {deadline.timestamp() - sent_last:.2f} s before the deadline")
+        print(f"accepted {statuses.count(200)}, other answers {sorted(set(statuses) - {200}) or 'none'}")
+        print(f"stored: {stored} submitted, {rows} submission rows (at most {per_app} per application), {audits} audit entries")
+        print(f"late: {len(late)} after the deadline, refused {sum(1 for s, _, _ in gate_late if s in (409, 422))}, stored {late_stored}")
+        print(
+            f"submit p50 {p50:.0f} ms, p95 {p95:.0f} ms; trivial view p95 {trivial:.0f} ms with {args.concurrency} clients: {p95 / trivial:.1f}x (goal <= 5x)"
+        )
+        lost = len(rush) - stored
+        duplicated = rows - stored + max(0, audits - stored)
+        print(f"lost {lost}, duplicated {duplicated}")
+        failed = bool(lost or duplicated or late_stored or statuses.count(200) != len(rush) or p95 / trivial > 5)
+    finally:
+        stop(proc)
+    print("goal met" if not failed else "goal missed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
