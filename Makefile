@@ -13,7 +13,7 @@ PG_PORT ?= 54329
 PG_DIR ?= /tmp/yongke-pg-$(PG_PORT)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres venv dev pg-start pg-stop browser pdf assets lint lock lock-upgrade bench clean
+.PHONY: run serve test test-sqlite test-postgres venv dev pg-start pg-stop browser pdf assets lint lock lock-upgrade bench bench-server clean
 
 # Installs come from the lock files (exact versions and hashes, resolved by `make lock`);
 # the project itself goes in afterwards without resolving anything again.
@@ -68,7 +68,15 @@ run: venv assets pdf
 	$(BIN)/yongke demo
 	@echo ""
 	@echo "邕科 Yongke is running at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	$(BIN)/yongke manage runserver $(HOST):$(PORT)
+	@echo "with one background worker and the scheduler; Ctrl-C stops all three"
+	bash scripts/run.sh dev $(HOST) $(PORT)
+
+# Production serving: gunicorn, one worker and the scheduler against DATABASE_URL (docs/deployment.md).
+serve: venv
+	@test -n "$$DATABASE_URL" || { echo "需要设置 DATABASE_URL / DATABASE_URL is required (postgres://user:password@host:5432/yongke)"; exit 2; }
+	$(BIN)/yongke manage migrate --no-input -v 0
+	$(BIN)/yongke manage collectstatic --no-input -v 0
+	bash scripts/run.sh serve $(HOST) $(PORT)
 
 # PostgreSQL from Debian packages, a private cluster under var/pg on a loopback port.
 pg-start:
@@ -127,6 +135,12 @@ lock-upgrade:
 bench: dev
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/indicators.py
+
+# The server benchmarks: gunicorn on the private PostgreSQL cluster (list pages at 10,000 and
+# 100,000 applications; the deadline rush of 200 applicants).
+bench-server: dev pg-start
+	YONGKE_BENCH_PG=postgres://yongke@127.0.0.1:$(PG_PORT)/postgres $(BIN)/python bench/lists.py
+	YONGKE_BENCH_PG=postgres://yongke@127.0.0.1:$(PG_PORT)/postgres $(BIN)/python bench/rush.py
 
 clean:
 	-bash scripts/pg.sh stop $(PG_DIR) $(PG_PORT)

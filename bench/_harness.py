@@ -51,7 +51,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-SERVER_ENV = {"YONGKE_MFA_REQUIRED": "0", "YONGKE_LOG_LEVEL": "ERROR"}
+SERVER_ENV = {"YONGKE_LOG_LEVEL": "ERROR"}
 
 
 def gunicorn(url: str, port: int, *, workers: int = 3, extra: Iterable[str] = ()) -> subprocess.Popen:

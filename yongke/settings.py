@@ -40,6 +40,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier secret keys, still accepted for signed values (sessions, reset links) after a rotation.
+SECRET_KEY_FALLBACKS = [k for k in os.environ.get("YONGKE_SECRET_KEY_FALLBACKS", "").split(",") if k]
 DEBUG = os.environ.get("YONGKE_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("YONGKE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -63,7 +65,10 @@ INSTALLED_APPS = [
     "yongke.projects",
     "yongke.portal",
     # [worker] apps
+    "django_tasks_db",  # the task queue in the database (yongke.jobs.worker runs it)
+    "crontask",  # the periodic jobs' scheduler (yongke.jobs.periodic)
     # [accounts] apps
+    "axes",  # sign-in lockout (yongke/accounts/lockout.py)
     # [mfa] apps
 ]
 
@@ -72,17 +77,23 @@ CSRF_FAILURE_VIEW = "yongke.portal.views.errors.csrf_failure"  # our 403 page, i
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # [hardening] middleware (first)
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP below
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # [audit] middleware
+    "yongke.audit.middleware.AuditAddressMiddleware",  # the client address every audit entry of the request records
+    # [duties] middleware
+    "yongke.core.arrival.ArrivalMiddleware",  # the request's arrival: deadlines are judged at it
     # [mfa] middleware
     # [hardening] middleware (after authentication)
+    "yongke.accounts.session.SessionTimeoutMiddleware",  # idle and absolute session limits; no-store on private responses
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # [accounts] middleware (last)
+    "axes.middleware.AxesMiddleware",  # turns a lockout into our 429 page or JSON
 ]
 
 ROOT_URLCONF = "yongke.urls"
@@ -176,11 +187,11 @@ LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:guide_index"
 # Chinese is the source language of every template; the English catalogue ships as .po and .mo.
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-# django.tasks defines the task interface; Django ships no worker, so the jobs app's thread
-# backend runs jobs in the web process (progress lives in a Job row, polled by htmx).
-# A deployment with a worker swaps "default" for a queue backend without code changes.
+# django.tasks defines the task interface; django-tasks-db keeps the queue in the database
+# (SQLite on one machine, PostgreSQL shared by workers on several), and `yongke worker` runs it
+# (progress lives in a Job row, polled by htmx). "immediate" runs a task in the request (tests).
 TASKS = {
-    "default": {"BACKEND": "yongke.jobs.tasks.ThreadBackend"},
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
     "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
 }
 YONGKE_JOB_BACKEND = os.environ.get("YONGKE_JOB_BACKEND", "default")
@@ -233,15 +244,147 @@ YONGKE_REVIEW_FAIR_TIME_LIMIT = float(os.environ.get("YONGKE_REVIEW_FAIR_TIME_LI
 
 # Audit ----------------------------------------------------------------------------------
 # [audit] settings
+# The reverse proxies whose X-Forwarded-For names the client (addresses or CIDR networks,
+# comma-separated); the audit log records REMOTE_ADDR otherwise.
+YONGKE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("YONGKE_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 # Accounts: passwords, lockout, tokens, registration -------------------------------------
 # [accounts] settings
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: a locked-out account or address is refused before its password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("YONGKE_LOGIN_FAILURES", "5"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: one account, or one address
+AXES_COOLOFF_TIME = "yongke.accounts.lockout.cool_off"  # 15 minutes, doubling per lockout in 24 hours
+AXES_USERNAME_CALLABLE = "yongke.accounts.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "yongke.accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the lockouts of the last day set the next cool-off
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False  # a success of one's own account must not clear the failures against another
+AXES_DISABLE_ACCESS_LOG = True  # our audit log records sign-ins that matter
+AXES_VERBOSE = False
+YONGKE_LOCKOUT_MINUTES = int(os.environ.get("YONGKE_LOCKOUT_MINUTES", "15"))
+# API tokens: valid this many days, at most this many active per user.
+YONGKE_TOKEN_DAYS = int(os.environ.get("YONGKE_TOKEN_DAYS", "90"))
+YONGKE_TOKENS_PER_USER = int(os.environ.get("YONGKE_TOKENS_PER_USER", "5"))
+# Self-registration: at most this many per address per hour.
+YONGKE_REGISTRATIONS_PER_HOUR = int(os.environ.get("YONGKE_REGISTRATIONS_PER_HOUR", "5"))
+YONGKE_LICENCE_MAX_BYTES = int(os.environ.get("YONGKE_LICENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
 
 # Second factor --------------------------------------------------------------------------
 # [mfa] settings
 
 # Production hardening: sessions, cookies, transport, CSP, the field key -----------------
 # [hardening] settings
+# docs/security.md. Production (YONGKE_DEBUG=0) is secure by default; each value can be set
+# from the environment. `yongke manage check --deploy` prints no issues with these defaults.
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip()
+    return default if not value else value == "1"
+
+
+def _field_keys() -> list[str]:
+    from yongke.core.crypto import generate_key, parse_keys
+
+    text = os.environ.get("YONGKE_FIELD_KEY", "").strip()
+    if not text:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "YONGKE_DEBUG=0 时必须设置字段加密密钥 YONGKE_FIELD_KEY / YONGKE_FIELD_KEY (Fernet keys, comma-separated) "
+                'is required in production: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            )
+        path = VAR_DIR / "field_key"
+        try:
+            text = path.read_text().strip()
+        except FileNotFoundError:
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            text = generate_key()
+            path.write_text(text)
+            path.chmod(0o600)
+    try:
+        return parse_keys(text)
+    except ValueError as e:
+        raise ImproperlyConfigured(str(e)) from None
+
+
+# Field encryption (yongke/core/crypto.py): the first key encrypts, every key decrypts.
+YONGKE_FIELD_KEYS = _field_keys()
+
+# Sessions: signed out after this many idle minutes (staff roles; applicants and unit admins
+# longer), and at the latest SESSION_COOKIE_AGE after signing in, however active.
+YONGKE_SESSION_IDLE_MINUTES = int(os.environ.get("YONGKE_SESSION_IDLE_MINUTES", "30"))
+YONGKE_SESSION_IDLE_MINUTES_APPLICANT = int(os.environ.get("YONGKE_SESSION_IDLE_MINUTES_APPLICANT", "120"))
+SESSION_COOKIE_AGE = int(float(os.environ.get("YONGKE_SESSION_MAX_HOURS", "12")) * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _flag("YONGKE_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Transport: HTTPS only in production. Behind a proxy that ends TLS, name the header it sets
+# (YONGKE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO): only if the proxy always sets or strips it.
+SECURE_SSL_REDIRECT = _flag("YONGKE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("YONGKE_HSTS_SECONDS") or (0 if DEBUG else 365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("YONGKE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = _flag("YONGKE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's commitment, made at hstspreload.org, and hard to undo:
+    # off unless YONGKE_HSTS_PRELOAD=1, so check --deploy's reminder of it is not shown.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if os.environ.get("YONGKE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["YONGKE_PROXY_SSL_HEADER"], "https")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("YONGKE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (Django's ContentSecurityPolicyMiddleware), in development too so
+# the browser tests see it: no inline script, no inline <style> element; style="" attributes
+# (used by many templates) stay allowed through style-src-attr only.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-elem": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+
+# Separation of duties, programme scope, the request's arrival time ---------------------
+# [duties] settings
 
 # Background work: the queue, the worker, the scheduler ----------------------------------
 # [worker] settings
+# A worker writes its heartbeat every YONGKE_WORKER_HEARTBEAT seconds; a task whose worker has
+# not been heard of for YONGKE_WORKER_STALE_AFTER seconds (or whose process on this machine is
+# gone) is marked failed, with its Job row, and its temporary files are removed.
+YONGKE_WORKER_HEARTBEAT = float(os.environ.get("YONGKE_WORKER_HEARTBEAT", "15"))
+YONGKE_WORKER_STALE_AFTER = float(os.environ.get("YONGKE_WORKER_STALE_AFTER", "120"))
+# Seconds to wait before each retry of a failed notification delivery (then it stays failed).
+YONGKE_NOTIFY_RETRY_DELAYS = [int(s) for s in os.environ.get("YONGKE_NOTIFY_RETRY_DELAYS", "30,120,600,3600").split(",") if s.strip()]
+# The periodic jobs (`yongke scheduler`): crontab lines in Beijing time, literal weekdays;
+# an empty value switches a job off. Each calls one service as System("scheduler").
+YONGKE_SCHEDULE = {
+    name: os.environ.get(f"YONGKE_SCHEDULE_{name.upper()}", default)
+    for name, default in {
+        "workers_reap": "* * * * *",
+        "notify_deadlines": "0 8 * * *",
+        "review_remind": "0 9 * * *",
+        "project_remind": "10 8 * * *",
+        "project_expire": "20 0 * * *",
+        "project_report_remind": "30 8 * * *",
+        "project_overdue_scan": "40 0 * * *",
+    }.items()
+}

@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from yongke.accounts.admin import sysadmin_may_enter
+
+# The admin is the system administrator's (role sysadmin), not every superuser's or staff member's:
+# accounts and reference data only (yongke/accounts/admin.py, docs/duties.md).
+admin.site.has_permission = sysadmin_may_enter  # type: ignore[method-assign]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("yongke.api.urls")),

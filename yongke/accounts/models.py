@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -53,12 +55,24 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("到期时间", null=True, blank=True)  # None: tokens issued before expiry existed
     last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_address = models.GenericIPAddressField("最近使用地址", null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField("吊销原因", max_length=40, blank=True)
 
     class Meta:
         verbose_name = "API 令牌"
         verbose_name_plural = "API 令牌"
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_active")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.name} {self.prefix}…"
+
+    def state_at(self, now: dt.datetime) -> str:
+        """active, expired or revoked."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

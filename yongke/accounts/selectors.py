@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -9,37 +10,69 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from yongke.accounts.actors import System, Viewer
-from yongke.accounts.models import ApiToken, Role, RoleGrant
+from yongke.accounts.models import Role, RoleGrant
 from yongke.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
     from yongke.orgs.models import Organisation
 
 
+# 三权分立 (等保): the system, security and audit administrators are three people, none of whom
+# takes a workflow step. These roles may not be held together, nor with a workflow role.
+ADMIN_ROLES = (Role.SYSADMIN, Role.SECURITY, Role.AUDITOR)
+WORKFLOW_ROLES = (Role.ORG_ADMIN, Role.APPLICANT, Role.RECOMMENDER, Role.OFFICER, Role.FINANCE, Role.EXPERT)
+
+
+def roles_compatible(roles: Iterable[str]) -> str | None:
+    """Whether one user may hold all of `roles` at once (三权分立): None if so, else why not (a
+    Chinese/English message naming the roles). Pure: the accounts service and the admin form ask it."""
+    held = set(roles)
+    admin = [r for r in ADMIN_ROLES if r in held]
+    labels = {r.value: r.label for r in Role}
+    if len(admin) > 1:
+        names = "、".join(str(labels[r]) for r in admin)
+        return f"{names}不能由同一人担任（三权分立）/ {', '.join(admin)} must be held by different people"
+    workflow = [r for r in WORKFLOW_ROLES if r in held]
+    if admin and workflow:
+        names = "、".join(str(labels[r]) for r in workflow)
+        return (
+            f"{labels[admin[0]]}不能同时担任{names}（三权分立）/ "
+            f"the {admin[0]} role cannot be held with a workflow role ({', '.join(workflow)})"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Scope:
-    """A user's roles, resolved once per request."""
+    """A user's roles, resolved once per request.
+
+    Only the system (`System("reason")`) passes every check. Django's `is_superuser` flag grants
+    nothing here: a system administrator manages accounts and reference data, not the workflow."""
 
     roles: frozenset[str] = frozenset()
     organisations: frozenset[int] = frozenset()  # as applicant or org admin
     admin_of: frozenset[int] = frozenset()  # as org admin
     units: frozenset[str] = frozenset()  # as recommender
     programmes: frozenset[str] = frozenset()  # as officer; "*" for all
-    is_superuser: bool = False
+    is_superuser: bool = False  # Django's flag, for information only: it implies no role
     is_system: bool = False  # the console, the demo loader, scheduled work: System("reason")
     extra: dict = field(default_factory=dict)
 
     def has(self, *roles: str) -> bool:
-        return self.is_system or self.is_superuser or bool(self.roles.intersection(roles))
+        return self.is_system or bool(self.roles.intersection(roles))
 
     @property
     def sees_everything(self) -> bool:
-        return self.is_system or self.is_superuser or bool(self.roles & {Role.SYSADMIN, Role.AUDITOR})
+        """Reads every application, review, award and project: the system only. Officers of "*"
+        see every programme's through `officer_for`; no administrator reads application content."""
+        return self.is_system
 
     def officer_for(self, programme: str) -> bool:
-        return (
-            self.is_system or self.is_superuser or (Role.OFFICER in self.roles and ("*" in self.programmes or programme in self.programmes))
-        )
+        return self.is_system or (Role.OFFICER in self.roles and ("*" in self.programmes or programme in self.programmes))
+
+    def officer_for_all(self, programmes: Iterable[str]) -> bool:
+        """An officer of every one of `programmes` (a call's directions' programmes)."""
+        return all(self.officer_for(p) for p in programmes)
 
 
 ANONYMOUS = Scope()
@@ -87,18 +120,13 @@ def require_role(actor: Viewer | None, *roles: str, message: str = "无权执行
     return scope
 
 
-def user_for_token(key: str) -> User | None:
-    """The active user of a bearer token, or None."""
-    import hashlib
+def user_for_token(key: str, *, address: str | None = None) -> User | None:
+    """The active user of a bearer token, or None for a key never issued; an expired or revoked
+    token (or a disabled account) raises TokenRefused, which says why (HTTP 401). A use is
+    audited, with the address, at most once per token per 10 minutes."""
+    from yongke.accounts.tokens import token_user
 
-    from django.utils import timezone
-
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    token = ApiToken.objects.select_related("user").filter(key_hash=digest, revoked_at__isnull=True).first()
-    if token is None or not token.user.is_active:
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+    return token_user(key, address=address)
 
 
 def members_of(user: Viewer, organisation: Organisation) -> QuerySet[RoleGrant]:

@@ -7,6 +7,7 @@ requests need none, since a browser never adds the header by itself. Public endp
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 from typing import Any
 
@@ -20,7 +21,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import Field
 
-from yongke.api.schemas import ERRORS, Input, Text
+from yongke.accounts.lockout import lockout_message
+from yongke.api.schemas import ERRORS, ErrorOut, Input, Text
 from yongke.core.errors import YongkeError
 
 
@@ -29,13 +31,18 @@ class BadCredentials(YongkeError):
     status = 401
 
 
+class LockedOut(YongkeError):
+    code = "locked_out"
+    status = 429
+
+
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from yongke.accounts.selectors import user_for_token
 
         if not token or len(token) > 200:
             return None
-        user = user_for_token(token)
+        user = user_for_token(token, address=address(request))  # expired or revoked: TokenRefused, 401 saying why
         if user is not None:
             request.user = user
         return user
@@ -107,16 +114,68 @@ class TokenOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, **ERRORS},
+    response={200: TokenOut, **ERRORS, 422: ErrorOut, 429: ErrorOut},
     summary="用户名和密码换取 API 令牌 / exchange a username and password for a bearer token",
+    description="令牌 YONGKE_TOKEN_DAYS 天后过期；每人最多 YONGKE_TOKENS_PER_USER 个有效令牌（超出为 422 token_limit）；"
+    "连续登录失败后账户或地址被暂时锁定（429 locked_out）/ tokens expire; a limit per user; lockout after repeated failures",
 )
 def token_obtain(request: HttpRequest, payload: TokenIn):
     from yongke.accounts.services import token_create
 
-    user = authenticate(request, username=payload.username, password=payload.password)
+    user = authenticate(request, username=payload.username, password=payload.password)  # with the request: django-axes counts failures
+    if getattr(request, "axes_locked_out", False):
+        raise LockedOut(lockout_message(request) + " / too many failed sign-ins", detail={"field": "username"})
     if user is None or not user.is_active:
         raise BadCredentials("用户名或密码错误 / wrong username or password")
-    return {"token": token_create(actor=user, user=user, name=payload.name), "username": user.username}
+    return {"token": token_create(actor=user, user=user, name=payload.name, address=address(request)), "username": user.username}
+
+
+class ApiTokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None
+    last_used_at: datetime.datetime | None
+    last_used_address: str | None
+    revoked_at: datetime.datetime | None
+    state: str = Field(description="active | expired | revoked")
+
+
+def _token_out(token: Any, now: datetime.datetime) -> dict[str, Any]:
+    fields = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at", "last_used_address", "revoked_at")
+    return {**{f: getattr(token, f) for f in fields}, "state": token.state_at(now)}
+
+
+@router.get("/auth/tokens", auth=AUTH, response={200: list[ApiTokenOut], **ERRORS}, summary="本人的 API 令牌 / the caller's API tokens")
+def tokens_list(request: HttpRequest):
+    from django.utils import timezone
+
+    from yongke.accounts.services import token_list
+
+    user = actor(request)
+    now = timezone.now()
+    return [_token_out(t, now) for t in token_list(actor=user, user=user)]
+
+
+@router.post(
+    "/auth/tokens/{token_id}/revoke",
+    auth=AUTH,
+    response={200: ApiTokenOut, **ERRORS},
+    summary="吊销本人的一个 API 令牌 / revoke one of the caller's API tokens",
+)
+def tokens_revoke(request: HttpRequest, token_id: int):
+    from django.utils import timezone
+
+    from yongke.accounts.models import ApiToken
+    from yongke.accounts.services import token_revoke
+    from yongke.core.errors import NotFound
+
+    user = actor(request)
+    token = ApiToken.objects.select_related("user").filter(pk=token_id, user=user).first()
+    if token is None:
+        raise NotFound("没有该令牌 / no such token of yours", detail={"field": "token_id", "value": token_id})
+    return _token_out(token_revoke(actor=user, token=token), timezone.now())
 
 
 class ScopeOut(Schema):

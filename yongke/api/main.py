@@ -7,7 +7,21 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from yongke.api import acceptance, applications, audit, awards, calls, closure, errors, health, notifications, orgs, portfolio, projects, review
+from yongke.api import (
+    acceptance,
+    applications,
+    audit,
+    awards,
+    calls,
+    closure,
+    errors,
+    health,
+    notifications,
+    orgs,
+    portfolio,
+    projects,
+    review,
+)
 from yongke.api.auth import AUTH
 from yongke.api.auth import router as auth_router
 from yongke.api.docs import LocalDocs

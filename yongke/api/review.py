@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictFloat, StrictInt
 
@@ -16,7 +16,7 @@ from yongke.api.schemas import ERRORS, WRITE_ERRORS, Code, Flag, Id, Input, Page
 from yongke.applications import selectors as app_selectors
 from yongke.core.errors import BadInput, NotFound
 from yongke.orgs.models import Organisation, Person
-from yongke.review import scoring, selectors, services
+from yongke.review import blind, scoring, selectors, services
 from yongke.review.models import Expert, ReviewAssignment, ReviewRound
 
 router = Router(tags=["review"])
@@ -406,14 +406,15 @@ def rubric(request: HttpRequest):
     return [{"key": c.key, "label": c.label, "weight": c.weight, "max_points": c.max_points} for c in scoring.DEFAULT_RUBRIC]
 
 
-def _task_out(a: ReviewAssignment, hidden: bool) -> dict[str, Any]:
+def _task_out(a: ReviewAssignment) -> dict[str, Any]:
     app = a.application
+    hidden = selectors.task_is_blind(a)
     return {
         "id": a.pk,
         "state": a.state,
         "application": app.pk,
         "direction": app.direction,
-        "title": app.title,
+        "title": blind.projected_title(app, blind=hidden),
         "organisation": None if hidden else app.organisation.name,
         "round": a.round_id,
         "due_at": local(a.round.due_at),
@@ -426,7 +427,7 @@ class TaskOut(Schema):
     state: str
     application: int
     direction: str
-    title: str
+    title: str = Field(description="匿名评审时申报单位、成员名称替换为 [申报单位]/[成员] / names replaced under blind review")
     organisation: str | None = Field(description="匿名评审时为 null / null under blind review")
     round: int
     due_at: dt.datetime | None
@@ -436,14 +437,112 @@ class TaskOut(Schema):
 @router.get("/me/reviews", response={200: Page[TaskOut], **ERRORS}, summary="我的评审任务（专家）/ my review tasks")
 def my_reviews(request: HttpRequest, query: Query[PageQuery]):
     user = actor(request)
-    return paginate(selectors.assignments_for(user).select_related("score"), query, lambda a: _task_out(a, a.round.call.blind_review))
+    return paginate(
+        selectors.assignments_for(user)
+        .select_related("score", "application__call", "application__leader")
+        .prefetch_related(*(f"application__{p}" for p in blind.IDENTITY_PREFETCH)),
+        query,
+        _task_out,
+    )
 
 
 def _task(request: HttpRequest, task_id: int) -> ReviewAssignment:
-    a = selectors.assignments_for(actor(request)).filter(pk=task_id).first()
-    if a is None:
-        raise NotFound(f"评审任务 {task_id} 不存在 / not found")
-    return a
+    return selectors.expert_task_for(actor(request), task_id)
+
+
+class BlindAttachmentOut(Schema):
+    n: int = Field(description="附件序号，下载用 / the attachment's number, for the download")
+    kind: str
+    name: str = Field(description="“附件：类别 序号”，不用上传时的文件名 / category and number, never the uploaded name")
+    content_type: str
+    size: int
+
+
+class BlindBudgetOut(Schema):
+    category: str
+    fiscal: int
+    self_raised: int
+    basis: str
+
+
+class BlindMemberOut(Schema):
+    role: str
+    months: int | None
+    title: str
+
+
+class BlindPartnerOut(Schema):
+    name: str
+    tasks: str
+    budget: int
+
+
+class BlindApplicationOut(Schema):
+    id: int
+    title: str
+    direction: str
+    direction_name: str
+    organisation: str | None = Field(description="匿名评审时为 null / null under blind review")
+    summary: str
+    requested_amount: int
+    self_raised_amount: int
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    facts: dict[str, Any]
+    budget: list[BlindBudgetOut]
+    team: list[BlindMemberOut]
+    partners: list[BlindPartnerOut]
+    attachments: list[BlindAttachmentOut]
+
+
+class TaskDetailOut(TaskOut):
+    direction_name: str
+    conflict_questions: list[str]
+    readable: bool = Field(description="已接受且轮次未关闭时才可查看申报内容 / the content is shown once accepted, while the round is open")
+    content: BlindApplicationOut | None
+
+
+@router.get("/me/reviews/{int:task_id}", response={200: TaskDetailOut, **ERRORS}, summary="一项评审任务与评审材料 / a review task")
+def my_review(request: HttpRequest, task_id: Id):
+    from yongke.guide.selectors import compiled_for
+
+    a = _task(request, task_id)
+    readable = selectors.task_readable(a)
+    content = None
+    if readable:
+        content = blind.project(a.application, blind=selectors.task_is_blind(a))
+        content["attachments"] = [{k: v for k, v in r.items() if k != "attachment"} for r in content["attachments"]]
+    return {
+        **_task_out(a),
+        "direction_name": compiled_for(a.application.guide_version).guide.direction(a.application.direction).name,
+        "conflict_questions": [str(q) for q in blind.CONFLICT_QUESTIONS],
+        "readable": readable,
+        "content": content,
+    }
+
+
+@router.get(
+    "/me/reviews/{int:task_id}/attachments/{int:n}",
+    response={200: None, **ERRORS},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "文件内容 / the file",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+    summary="下载评审材料的附件（以类别与序号命名）/ download an attachment, named by category and number",
+)
+def my_review_attachment(request: HttpRequest, task_id: Id, n: Id):
+    a = _task(request, task_id)
+    if not selectors.task_readable(a):
+        raise NotFound(f"评审任务 {task_id} 不存在 / not found", detail={"id": task_id})
+    row = next((r for r in blind.project(a.application, blind=selectors.task_is_blind(a))["attachments"] if r["n"] == n), None)
+    if row is None:
+        raise NotFound(f"附件 {n} 不存在 / not found", detail={"n": n})
+    att = row["attachment"]
+    return FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=True, filename=row["name"])
 
 
 class RespondIn(Input):

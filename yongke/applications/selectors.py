@@ -14,12 +14,13 @@ from yongke.applications.models import Application, Call
 from yongke.applications.workflow import SUPPORTED_STATES, workflow_for
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import NotFound, PermissionDenied
+from yongke.guide.models import GuideVersion
 from yongke.orgs.models import Organisation
 
 # States an expert's review task gives access in (the review app's ReviewRound/ReviewAssignment
 # status values, read through the reverse relation so this floor imports nothing above it).
-_EXPERT_ROUND_STATUSES = ("assigned", "closed")
-_EXPERT_DECLINED = "declined"
+_EXPERT_ROUND_OPEN = "assigned"
+_EXPERT_READING = ("accepted", "submitted")
 
 
 def applications_visible_to(user: Viewer) -> QuerySet[Application]:
@@ -48,12 +49,16 @@ def applications_visible_to(user: Viewer) -> QuerySet[Application]:
 
 
 def _assigned_to(user: User) -> QuerySet[Application, int]:
-    """Applications assigned to this expert for review, not declined (ids, as a subquery)."""
-    return (
-        Application.objects.filter(review_assignments__expert__user=user, review_assignments__round__status__in=_EXPERT_ROUND_STATUSES)
-        .exclude(review_assignments__state=_EXPERT_DECLINED)
-        .values_list("pk", flat=True)
-    )
+    """Applications this expert reviews (ids, as a subquery): accepted (no conflict declared), in
+    a round still open (a closed round ends the access), of a call without blind review — a
+    blind application reaches its expert only through the review's projection
+    (`yongke.review.blind`), never through the application's own pages and filters."""
+    return Application.objects.filter(
+        review_assignments__expert__user=user,
+        review_assignments__round__status=_EXPERT_ROUND_OPEN,
+        review_assignments__state__in=_EXPERT_READING,
+        call__blind_review=False,
+    ).values_list("pk", flat=True)
 
 
 # Filters a list of applications may take, shared by the API and the portal: name → lookup.
@@ -111,6 +116,16 @@ def identity_hidden(viewer: Viewer, app: Application) -> bool:
     return not (scope.sees_everything or scope.officer_for(app.programme) or app.organisation_id in scope.organisations)
 
 
+def direction_programmes(version: GuideVersion, directions: list[str]) -> set[str]:
+    """The programmes (专项) the guide's directions belong to (unknown directions belong to none):
+    whose officers act on a call opening them, or on their claims."""
+    from yongke.guide.selectors import compiled_for
+
+    guide = compiled_for(version).guide
+    wanted = set(directions)
+    return {pg.id for pg in guide.programmes for pj in pg.projects for d in pj.directions if d.id in wanted}
+
+
 def calls_visible_to(user: Viewer) -> QuerySet[Call]:
     """Calls are public notices: everyone may read them. The guide's data and text stay
     unloaded until a compiled guide is needed (they are cached by digest)."""
@@ -119,7 +134,7 @@ def calls_visible_to(user: Viewer) -> QuerySet[Call]:
 
 def audit_events_visible_to(user: Viewer) -> QuerySet[AuditEvent]:
     scope = scope_of(user)
-    if not (scope.is_system or scope.is_superuser or Role.AUDITOR in scope.roles or Role.SYSADMIN in scope.roles):
+    if not scope.has(Role.AUDITOR):  # 三权分立: the audit administrator reads the log, not the system administrator
         raise PermissionDenied("只有审计人员可以查看审计日志 / auditors only")
     return AuditEvent.objects.all()
 
@@ -225,4 +240,4 @@ def may_verify_documents(viewer: Viewer, app: Application) -> bool:
     """Whether `viewer` may mark the application's documents verified: an officer of its programme
     while it is in formal review (the rule `services.document_verify` applies)."""
     scope = scope_of(viewer)
-    return app.state in DOCUMENT_CHECK_STATES and (scope.is_system or scope.is_superuser or bool(scope.officer_for(app.programme)))
+    return app.state in DOCUMENT_CHECK_STATES and (bool(scope.officer_for(app.programme)))

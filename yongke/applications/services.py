@@ -20,10 +20,12 @@ from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications import history as hist
 from yongke.applications import proposal
 from yongke.applications.models import Application, Attachment, BudgetLine, Call, DocumentCheck, Partner, Submission, TeamMember
-from yongke.applications.selectors import organisation_history
+from yongke.applications.selectors import direction_programmes, organisation_history
 from yongke.applications.workflow import EDITABLE_STATES, SUPPORTED_STATES, Transition, Workflow, workflow_for
 from yongke.audit.services import audit_record
-from yongke.core import workdays
+from yongke.audit.services import changes as audit_changes
+from yongke.core import textio, workdays
+from yongke.core.arrival import arrival_time
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
 from yongke.core.money import MAX_AMOUNT
 from yongke.guide.facts import coerce_facts
@@ -115,6 +117,18 @@ def _call_values(call: Call) -> dict[str, Any]:
     return {name: getattr(call, name) for name in CALL_EDITABLE}
 
 
+def _require_call_officer(actor: Actor, version: GuideVersion, directions: list[str]) -> None:
+    """Calls are the officers': an officer of programme P acts only on a call whose directions
+    all belong to P (or to their other programmes; "*" for all)."""
+    scope = require_role(actor, Role.OFFICER, message="只有项目处人员可以管理申报批次 / officers only")
+    others = sorted(p for p in direction_programmes(version, directions) if not scope.officer_for(p))
+    if others:
+        raise PermissionDenied(
+            f"本批次开放了其他专项（{'、'.join(others)}）的方向，只有这些专项的项目处人员可以操作 / the officers of every programme of the call only",
+            detail={"field": "directions", "programmes": others},
+        )
+
+
 @transaction.atomic
 def call_open(
     *,
@@ -130,7 +144,7 @@ def call_open(
     experts_per_application: int = 3,
     blind_review: bool = False,
 ) -> Call:
-    require_role(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER)
     version = guide_version or guide_version_current()
     all_ids = [d.id for d in compiled_for(version).guide.directions]
     values: dict[str, Any] = {
@@ -147,6 +161,7 @@ def call_open(
     problems = _call_field_problems(all_ids, values)
     if problems:
         raise _call_refused(problems)
+    _require_call_officer(actor, version, values["directions"])
     call = Call(guide_version=version, created_by=user_of(actor), **{**values, "name": str(name).strip()})
     call.full_clean()
     call.save()
@@ -221,11 +236,12 @@ def _call_budget_problems(call: Call, values: dict[str, Any]) -> dict[str, str]:
 def call_update(*, actor: Actor, call: Call, changes: dict[str, Any]) -> Call:
     """Change an open or closed call's settings (not its guide version). Refuses, with every
     problem at once, settings that are invalid or that its applications forbid."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER)
     unknown = sorted(set(changes) - set(CALL_EDITABLE))
     if unknown:
         raise BadInput(f"{unknown[0]}：该项不可修改 / not editable", detail={"field": unknown[0]})
     locked = Call.objects.select_for_update().select_related("guide_version").get(pk=call.pk)
+    _require_call_officer(actor, locked.guide_version, list(locked.directions or []))
     before = _call_values(locked)
     values = {**before, **changes}
     values["directions"] = list(values["directions"] or [])
@@ -236,6 +252,7 @@ def call_update(*, actor: Actor, call: Call, changes: dict[str, Any]) -> Call:
         problems = _call_use_problems(locked, values)
     if problems:
         raise _call_refused(problems)
+    _require_call_officer(actor, locked.guide_version, values["directions"])  # nor open another programme's directions
     changed = sorted(k for k in CALL_EDITABLE if values[k] != before[k])
     for key in changed:
         setattr(locked, key, values[key].strip() if key == "name" else values[key])
@@ -247,7 +264,11 @@ def call_update(*, actor: Actor, call: Call, changes: dict[str, Any]) -> Call:
             action="call_update",
             target_type="call",
             target_id=locked.pk,
-            data={"fields": changed, "before": {k: _jsonable(before[k]) for k in changed}},
+            data={
+                "fields": changed,
+                "before": {k: _jsonable(before[k]) for k in changed},
+                "changes": audit_changes({k: _jsonable(before[k]) for k in changed}, {k: _jsonable(getattr(locked, k)) for k in changed}),
+            },
         )
     return locked
 
@@ -258,8 +279,9 @@ def _jsonable(value: Any) -> Any:
 
 @transaction.atomic
 def call_close(*, actor: Actor, call: Call) -> Call:
-    require_role(actor, Role.OFFICER, Role.SYSADMIN)
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    require_role(actor, Role.OFFICER)
+    call = Call.objects.select_for_update().select_related("guide_version").get(pk=call.pk)
+    _require_call_officer(actor, call.guide_version, list(call.directions or []))
     if call.closed_at is None:
         call.closed_at = timezone.now()
         call.save(update_fields=["closed_at"])
@@ -268,7 +290,8 @@ def call_close(*, actor: Actor, call: Call) -> Call:
 
 
 def call_is_open(call: Call, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
+    """Whether the call is open at `now` (default: when the request or command arrived)."""
+    now = now or arrival_time()
     return call.closed_at is None and call.opens_at <= now < call.closes_at
 
 
@@ -278,7 +301,7 @@ def call_is_open(call: Call, now: dt.datetime | None = None) -> bool:
 def _require_applicant(actor: Actor, organisation: Organisation) -> None:
     """Only the organisation's own applicants and admins write its applications."""
     scope = scope_of(actor)
-    if not (scope.is_system or scope.is_superuser or organisation.pk in scope.organisations):
+    if not (scope.is_system or organisation.pk in scope.organisations):
         raise PermissionDenied(
             "只能为本单位操作申报 / only for your own organisation", detail={"field": "organisation", "organisation": organisation.pk}
         )
@@ -323,18 +346,26 @@ def application_create(
     budget: list[dict[str, Any]] | None = None,
     partners: list[dict[str, Any]] | None = None,
 ) -> Application:
+    arrived = arrival_time()  # the deadline is judged at the request's arrival
     _require_applicant(actor, organisation)
+    if organisation.status != organisation.Status.ACTIVE:  # a self-registration not yet approved (orgs.registration)
+        raise Refused(
+            "本单位注册尚待推荐单位审核，审核通过后才能申报 / the organisation's registration awaits approval",
+            code="registration_pending",
+            detail={"field": "organisation", "organisation": organisation.pk, "status": organisation.status},
+        )
     if direction not in call.directions:
         raise BadInput(
             f"direction: 本批次未开放方向 {direction} / direction not open in this call", detail={"field": "direction", "value": direction}
         )
-    if not call_is_open(call) and state != "proposed":
+    if not call_is_open(call, arrived) and state != "proposed":
         raise Refused(
             f"申报批次「{call.name}」不在申报时间内（{local(call.opens_at)} 至 {local(call.closes_at)}，北京时间）/ the call is not open",
             code="call_closed",
             detail={"call": call.pk},
         )
-    if not title.strip():
+    title = textio.clean_name(title)
+    if not title:
         raise BadInput("title: 项目名称不能为空 / title is required", detail={"field": "title"})
     guide = compiled_for(call.guide_version).guide
     d = guide.direction(direction)
@@ -348,7 +379,7 @@ def application_create(
         funding=d.project.funding,
         organisation=organisation,
         leader=leader,
-        title=title.strip(),
+        title=title,
         title_normalized=normalise_title(title),
         summary=summary,
         requested_amount=_amount("requested_amount", requested_amount),
@@ -411,9 +442,9 @@ def application_update(*, actor: Actor, application: Application, lock_version: 
         elif key in ("requested_amount", "self_raised_amount"):
             setattr(app, key, _amount(key, value))
         elif key == "title":
-            if not str(value).strip():
+            if not textio.clean_name(str(value)):
                 raise BadInput("title: 项目名称不能为空", detail={"field": "title"})
-            app.title = str(value).strip()
+            app.title = textio.clean_name(str(value))
             app.title_normalized = normalise_title(app.title)
         else:
             setattr(app, key, value)
@@ -480,7 +511,7 @@ def application_check(app: Application) -> dict[str, Any]:
 def may_take(actor: Actor, app: Application, t: Transition) -> bool:
     """Whether the actor may take transition `t` of this application (role and scope)."""
     scope = scope_of(actor)
-    if scope.is_system or scope.is_superuser:
+    if scope.is_system:
         return True
     for role in t.roles:
         if role in (Role.APPLICANT, Role.ORG_ADMIN) and role in scope.roles and app.organisation_id in scope.organisations:
@@ -680,7 +711,10 @@ def application_transition(
     now: dt.datetime | None = None,
 ) -> tuple[Application, bool]:
     """Take one step of the workflow. Returns (application, changed); submitting an application
-    that is already submitted changes nothing and returns changed=False."""
+    that is already submitted changes nothing and returns changed=False. Deadlines are judged
+    at `now`: given by the face, else the request's (or command's) arrival, else the start of
+    this call — never after the lock is taken (others may hold it past the deadline)."""
+    now = now or arrival_time()
     # Lock only the application's row: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (leader).
     app = (
         Application.objects.select_for_update(of=("self",))
@@ -696,7 +730,6 @@ def application_transition(
     _check_state_and_version(app, wf, t, lock_version=lock_version)
     if t.comment_required and not comment.strip():
         raise BadInput(f"comment: 「{t.label}」须填写意见或理由 / a comment is required", detail={"field": "comment"})
-    now = now or timezone.now()
     _apply_needs(app, t, amount=amount, objection_days=objection_days, now=now)
     for g in t.guards:
         _guard(g, app, t, now)
@@ -839,6 +872,8 @@ def _attachment_new(*, actor: Actor, application: Application, kind: str, filena
         raise BadInput(
             f"文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large", detail={"field": "file", "size": len(content)}
         )
+    if textio.is_zip(content):  # docx, xlsx, ofd: refused before anything inflates them
+        textio.check_zip(content, source="file", field="file")
     ctype = sniff_content_type(content)
     if ctype is None:
         raise BadInput("只接受 PDF、PNG、JPEG、DOCX、XLSX、OFD 文件（按内容识别）/ file type not allowed", detail={"field": "file"})
@@ -854,7 +889,7 @@ def _attachment_new(*, actor: Actor, application: Application, kind: str, filena
     att = Attachment(
         application=application,
         kind=key,
-        filename=filename[:255] or digest,
+        filename=textio.clean_filename(filename, default=digest)[:255],
         content_type=ctype,
         size=len(content),
         sha256=digest,
@@ -1070,7 +1105,7 @@ def document_verify(*, actor: Actor, application: Application, evidence: str, ve
 
     app = Application.objects.select_for_update(of=("self",)).select_related("guide_version").get(pk=application.pk)
     scope = scope_of(actor)
-    if not (scope.is_system or scope.is_superuser or scope.officer_for(app.programme)):
+    if not scope.officer_for(app.programme):
         raise PermissionDenied("只有本专项的项目处人员可以核验材料 / officers of the programme only", detail={"action": "document_verify"})
     if not may_verify_documents(actor, app) or app.state not in DOCUMENT_CHECK_STATES:
         raise Refused(

@@ -25,6 +25,7 @@ are attached only when the list is written.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from typing import Any
 import polars as pl
 
 from yongke.awards.quote import lowest_facts, required_facts
+from yongke.core import textio
 from yongke.core.errors import BadInput
 from yongke.guide.columnar import POLARS_TYPES, tier_tables, translate
 from yongke.guide.engine import CompiledGuide, referenced_names
@@ -173,8 +175,9 @@ def read_orgs(path: Path | str, compiled: CompiledGuide) -> pl.DataFrame:
         raise table_problem(str(p), "文件不存在 / file not found", code="file_not_found")
     suffix = p.suffix.lower()
     try:
-        if suffix == ".csv":
-            frame = pl.read_csv(p, infer_schema=False)  # text; typed by the guide's declarations, not by guessing
+        if suffix == ".csv":  # any encoding textio reads (GBK from Excel, UTF-16, …), handed to polars as UTF-8
+            text = textio.read_text(p, max_bytes=textio.MAX_TABLE_BYTES)
+            frame = pl.read_csv(io.BytesIO(text.encode()), infer_schema=False)  # text; typed by the guide's declarations
         elif suffix in (".parquet", ".pq"):
             frame = pl.read_parquet(p)
         else:

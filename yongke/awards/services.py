@@ -10,15 +10,15 @@ from django.db import transaction
 
 from yongke.accounts.actors import Actor, System
 from yongke.accounts.models import Role
-from yongke.accounts.selectors import require_role
+from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications import history as hist
 from yongke.applications import services as app_services
 from yongke.applications.models import Application, Call
-from yongke.applications.selectors import organisation_history
+from yongke.applications.selectors import direction_programmes, organisation_history
 from yongke.audit.services import audit_record
 from yongke.awards.allocate import allocate
 from yongke.awards.quote import award_quote
-from yongke.core.errors import BadInput, Refused
+from yongke.core.errors import BadInput, PermissionDenied, Refused
 from yongke.guide.selectors import compiled_for
 from yongke.orgs.models import Organisation
 
@@ -67,6 +67,12 @@ def claims_from_screening(*, actor: Actor, call: Call, found: list[dict[str, Any
     the same organisation and direction in the call is not made twice.
     """
     authorize_registry_screen(actor=actor, call=call)
+    _require_officer_of(
+        actor,
+        call,
+        sorted({str(f["direction"]) for f in found}),
+        message="只能为本专项的方向提出免申即享 / your programmes' directions only",
+    )
     created, skipped = 0, []
     orgs = {o.uscc: o for o in Organisation.objects.filter(uscc__in=[f["uscc"] for f in found])}
     existing = set(Application.objects.filter(call=call).values_list("organisation__uscc", "direction"))
@@ -179,7 +185,7 @@ def _refuse_claims_that_cannot_both_be_paid(call: Call, direction: str, claims: 
 @transaction.atomic
 def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, Any]:
     """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以分配预算 / officers only")
+    authorize_claims_allocate(actor=actor, call=call, direction=direction)
     key, budget = call.budget_for(direction)
     if budget is None:
         raise Refused(f"批次未设置方向 {direction} 或项目 {key} 的预算 / no budget set", code="no_budget")
@@ -208,9 +214,31 @@ def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, An
     }
 
 
+def _require_officer_of(actor: Actor, call: Call, directions: list[str], *, message: str) -> None:
+    """The officers of the programmes (专项) of these directions of the call ("*" for all)."""
+    scope = require_role(actor, Role.OFFICER, message=message)
+    others = sorted(p for p in direction_programmes(call.guide_version, directions) if not scope.officer_for(p))
+    if others:
+        raise PermissionDenied(message, detail={"programmes": others, "directions": sorted(directions)})
+
+
+def _own_directions(actor: Actor, call: Call) -> list[str]:
+    """The call's directions of the actor's programmes."""
+    scope = scope_of(actor)
+    return [d for d in call.directions if all(scope.officer_for(p) for p in direction_programmes(call.guide_version, [d]))]
+
+
+def authorize_claims_allocate(*, actor: Actor, call: Call, direction: str) -> None:
+    """Who may allocate a direction's budget among its claims: the officers of its programme."""
+    _require_officer_of(actor, call, [direction], message="只有本专项的项目处人员可以分配预算 / officers of the programme only")
+
+
 def authorize_registry_screen(*, actor: Actor, call: Call) -> None:
-    """Who may propose 免申即享 claims for a call: its officers (checked before the work is queued, and again when it runs)."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发起免申即享 / officers only")
+    """Who may propose 免申即享 claims for a call: the officers of a programme it opens (checked
+    before the work is queued, and again when it runs); each screens their own programmes' directions."""
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以发起免申即享 / officers only")
+    if not _own_directions(actor, call):
+        raise PermissionDenied("本批次没有您负责的专项的方向 / the call opens no direction of your programmes", detail={"call": call.pk})
 
 
 def _orgs_frame(pl: Any, rows: list[Any]) -> Any:
@@ -239,7 +267,7 @@ def organisations_screen(*, actor: Actor, rows: list[dict[str, Any]], directions
     from yongke.awards.screen import awards_screen, check_orgs
     from yongke.guide.selectors import guide_version_current
 
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以筛查 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以筛查 / officers only")
     if not rows:
         raise BadInput("orgs: 至少一行 / at least one row", detail={"field": "orgs"})
     compiled = compiled_for(guide_version_current())
@@ -272,7 +300,9 @@ def registry_screen(*, actor: Actor, call: Call) -> dict[str, Any]:
         return {"created": 0, "skipped": [], "found": 0}
     names = sorted({k for r in rows for k in r} - {NAME, USCC})
     frame = pl.DataFrame([{k: r.get(k) for k in (NAME, USCC, *names)} for r in rows], infer_schema_length=None)
-    result = awards_screen(compiled, check_orgs(frame, compiled), directions=[d for d in call.directions if compiled.award_rule(d)])
+    result = awards_screen(
+        compiled, check_orgs(frame, compiled), directions=[d for d in _own_directions(actor, call) if compiled.award_rule(d)]
+    )
     # Only awards the registry fully supports: a claim is proposed to an organisation only
     # when every condition is known to hold, never on a guess left to verify.
     listed = [r for r in result.listed().to_dicts() if not r["to_verify"]]

@@ -52,11 +52,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     usub = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
     a = usub.add_parser("add", help="创建账户或为已有账户增加角色")
     a.add_argument("--username", required=True)
-    a.add_argument("--role", required=True, help="org_admin | applicant | recommender | officer | finance | expert | auditor | sysadmin")
+    a.add_argument(
+        "--role",
+        required=True,
+        help="org_admin | applicant | recommender | officer | finance | expert | auditor | sysadmin | security（三权分立：sysadmin、security、auditor 互斥，且不能兼任业务角色）",
+    )
     a.add_argument("--org", help="所属单位的统一社会信用代码（org_admin、applicant）")
     a.add_argument("--unit", help="推荐单位代码（recommender）：县区 GB/T 2260 代码或 GXQ、JKQ、DMJKQ")
     a.add_argument("--programme", help="专项编号 1-4，* 为全部（officer）")
-    a.add_argument("--password")
+    a.add_argument("--password", help="至少10位，不能过于常见、纯数字或与用户名相近")
     a.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     a.add_argument("--email")
     a.add_argument("--name", help="姓名")

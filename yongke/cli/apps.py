@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
+import datetime as dt
 
 from yongke.cli.common import EXIT_OK, Parser, actor_named, add_as_option, django_setup, emit, parse_time
+from yongke.core import textio
 from yongke.core.directions import sort_directions
 from yongke.core.errors import BadInput
 from yongke.core.money import MoneyError, check_amount, parse_yuan
@@ -38,11 +39,11 @@ def _yuan(text: str) -> int:
 def _budgets(text: str | None) -> dict | None:
     if not text:
         return None
-    try:
-        budgets = json.loads(text)
-    except json.JSONDecodeError as e:
+    try:  # within textio's limits: an integer of 5,000 digits or deep nesting is bad input, not a crash
+        budgets = textio.loads_json(text, source="--budgets")
+    except BadInput as e:
         raise BadInput(
-            f'--budgets: 应为 JSON 对象，如 {{"1": 20000000}}（键为项目或方向编号） / bad JSON: {e.msg}', detail={"field": "--budgets"}
+            f'--budgets: 应为 JSON 对象，如 {{"1": 20000000}}（键为项目或方向编号） / bad JSON: {e.message}', detail={"field": "--budgets"}
         ) from None
     if not isinstance(budgets, dict):
         raise BadInput('--budgets: 应为 JSON 对象，如 {"1": "2000万"} / must be an object', detail={"field": "--budgets"})
@@ -88,6 +89,7 @@ def cmd_call_close(args: argparse.Namespace) -> int:
 
 
 def cmd_app_transition(args: argparse.Namespace) -> int:
+    started = dt.datetime.now(dt.UTC)  # a deadline is judged at the command's start, not after its lock
     django_setup()
     from yongke.applications.services import application_get, application_transition
 
@@ -99,6 +101,7 @@ def cmd_app_transition(args: argparse.Namespace) -> int:
         comment=args.comment or "",
         amount=args.amount,
         objection_days=args.objection_days,
+        now=started,
     )
     emit(
         {

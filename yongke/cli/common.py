@@ -86,7 +86,8 @@ def parse_time(value: str, field: str) -> dt.datetime:
 
 
 def read_json(path: str) -> Any:
-    """A JSON file, `-` for stdin; a syntax error names the file and the line."""
+    """A JSON file, `-` for stdin, in any encoding `yongke.core.textio` reads and within its
+    limits (size, depth, digits, no NUL); a syntax error names the file and the line."""
     from yongke.guide.loader import read_json as read
 
     return read(path)
@@ -97,13 +98,19 @@ def emit(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+MAX_REVISION = 2_147_483_647  # the database column's range
+
+
 def _revision(value: Any) -> int:
-    """A revision number (a whole number, or its digits as text)."""
-    if isinstance(value, str) and value.isdecimal():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
+    """A revision number: a whole number from 1, or its ASCII digits as text."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REVISION:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
         raise BadInput(
-            f"revision: 应为修订号（整数）/ must be a whole number（收到 {value!r}）", code="bad_input", detail={"field": "revision"}
+            f"revision: 应为修订号（正整数）/ must be a positive whole number（收到 {shown}）",
+            code="bad_input",
+            detail={"field": "revision"},
         )
     return value
 

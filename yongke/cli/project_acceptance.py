@@ -20,6 +20,7 @@ from yongke.cli.common import EXIT_OK, actor_named, add_as_option, django_setup,
 from yongke.cli.project_common import bad as _bad
 from yongke.cli.project_common import project_named as _project
 from yongke.cli.project_common import time_text as _time
+from yongke.core import textio
 from yongke.core.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
@@ -32,13 +33,11 @@ REPORT_SECTIONS = {"narrative", "actuals", "extra_actuals", "spent", "lock_versi
 
 
 def _read_bytes(path: str, field: str) -> bytes:
-    p = Path(path)
-    if not p.is_file():
-        raise _bad(field, f"文件不存在或不是文件：{path} / not a readable file", file=path)
+    """A regular file's bytes (`yongke.core.textio.read_bytes`); anything else is bad input naming the flag."""
     try:
-        return p.read_bytes()
-    except OSError as e:
-        raise _bad(field, f"无法读取 {path}：{e.strerror} / cannot read", file=path) from None
+        return textio.read_bytes(path, max_bytes=textio.MAX_ZIP_UNCOMPRESSED)
+    except BadInput as e:
+        raise _bad(field, e.message, **e.detail) from None
 
 
 def _json_file(path: str, field: str) -> dict[str, Any]:

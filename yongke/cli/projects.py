@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +19,7 @@ from yongke.cli.project_common import bad as _bad
 from yongke.cli.project_common import day as _day
 from yongke.cli.project_common import project_named as _project
 from yongke.cli.project_common import time_text as _time
+from yongke.core import textio
 from yongke.core.errors import BadInput, NotFound
 from yongke.core.money import MoneyError, parse_yuan
 
@@ -34,39 +33,32 @@ CHANGE_KINDS = ("extension", "leader", "lead_unit", "targets", "budget", "termin
 # --------------------------------------------------------------------------- reading what was given
 
 
+def _flagged(field: str, e: BadInput) -> BadInput:
+    """`yongke.core.textio`'s error, its message led by the flag that named the file."""
+    return _bad(field, e.message, **e.detail)
+
+
 def _read_bytes(path: str, field: str) -> bytes:
     """A regular file's bytes; anything else is bad input naming the flag."""
-    p = Path(path)
-    if not p.exists():
-        raise _bad(field, f"文件不存在：{path} / file not found", file=path)
-    if not p.is_file():
-        raise _bad(field, f"不是文件：{path} / not a regular file", file=path)
     try:
-        return p.read_bytes()
-    except OSError as e:
-        raise _bad(field, f"无法读取 {path}：{e.strerror} / cannot read", file=path) from None
-
-
-def _decode(data: bytes, field: str, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _bad(field, f"{source} 不是 UTF-8 文本 / not UTF-8 text", file=source) from None
+        return textio.read_bytes(path, max_bytes=textio.MAX_ZIP_UNCOMPRESSED)
+    except BadInput as e:
+        raise _flagged(field, e) from None
 
 
 def _loads(text: str, field: str, source: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        where = f"{source}:{e.lineno}" if source != "JSON" else f"第{e.lineno}行"
-        raise _bad(field, f"JSON 语法错误（{where}）/ bad JSON: {e.msg}", line=e.lineno) from None
+        return textio.loads_json(text, source=source)
+    except BadInput as e:
+        raise _flagged(field, e) from None
 
 
 def _read_json(path: str, field: str) -> Any:
-    """A JSON document from a file, or from standard input for `-`."""
-    if path == "-":
-        return _loads(_decode(sys.stdin.buffer.read(), field, "stdin"), field, "stdin")
-    return _loads(_decode(_read_bytes(path, field), field, path), field, path)
+    """A JSON document from a file, or from standard input for `-`, in any encoding textio reads."""
+    try:
+        return textio.read_json(path, source="stdin" if path == "-" else path)
+    except BadInput as e:
+        raise _flagged(field, e) from None
 
 
 def _json_arg(text: str, field: str) -> Any:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Field, Model, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
@@ -68,7 +68,7 @@ class Keyset:
         for item in qs.query.order_by:
             nulls_last = False
             if isinstance(item, OrderBy) and isinstance(item.expression, F):
-                name, desc, nulls_last = item.expression.name, item.descending, bool(item.nulls_last)
+                name, desc, nulls_last = str(item.expression.name), item.descending, bool(item.nulls_last)  # type: ignore[attr-defined]  # F.name is untyped in django-stubs
             elif isinstance(item, str) and item != "?":
                 desc, name = item.startswith("-"), item.lstrip("-+")
             else:
@@ -81,6 +81,8 @@ class Keyset:
                 field = model._meta.get_field(name)
             except FieldDoesNotExist:
                 return None
+            if not isinstance(field, Field):  # a reverse relation
+                return None
             if not getattr(field, "concrete", False) or (getattr(field, "null", True) and not nulls_last):
                 return None
             kind = field.get_internal_type()
@@ -88,7 +90,7 @@ class Keyset:
                 return None
             fields.append((field.attname, desc, kind, bool(getattr(field, "null", False))))
         last = model._meta.get_field(fields[-1][0]) if fields else None
-        if last is None or not (last.primary_key or last.unique) or fields[-1][3]:
+        if not isinstance(last, Field) or not (last.primary_key or last.unique) or fields[-1][3]:
             return None  # without a unique last column two rows could tie and one would be skipped
         return cls(tuple(fields))
 

@@ -2,12 +2,13 @@
 
 from django.contrib import admin, messages
 
+from yongke.accounts.admin import SysadminAdmin
 from yongke.core.errors import YongkeError
 from yongke.guide import models as m
 from yongke.guide import services
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SysadminAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
+from yongke.core import textio
 from yongke.core.errors import BadInput
 from yongke.guide.claims import Cap, Claims, Exclude, HistoryFact, HistoryKind, Match, Once, Period, Selector
 from yongke.guide.engine import CompiledGuide
@@ -71,18 +71,9 @@ def default_guide_path() -> Path:
 
 
 def _read_text(p: Path) -> str:
-    """A text file's content; a missing file, a directory, an unreadable one or text that is not
-    UTF-8 is bad input naming the file."""
-    try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"文件不存在：{p} / file not found", code="file_not_found", detail={"file": str(p)}) from None
-    except IsADirectoryError:
-        raise BadInput(f"{p}: 是目录，不是文件 / a directory, not a file", code="not_a_file", detail={"file": str(p)}) from None
-    except UnicodeDecodeError as e:
-        raise BadInput(f"{p}: 不是 UTF-8 文本 / not UTF-8 text", code="bad_encoding", detail={"file": str(p)}) from e
-    except OSError as e:
-        raise BadInput(f"{p}: 无法读取 / cannot be read ({e.strerror})", code="unreadable", detail={"file": str(p)}) from None
+    """A text file's content in any encoding `yongke.core.textio` reads; a missing file, a
+    directory, an unreadable one or binary data is bad input naming the file."""
+    return textio.read_text(p)
 
 
 def read_yaml(path: Path | str) -> tuple[Any, yaml.Node | None]:
@@ -96,7 +87,11 @@ def read_yaml(path: Path | str) -> tuple[Any, yaml.Node | None]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
+        data = loader.construct_document(node) if node is not None else None
+        textio.refuse_nul(data, source=str(p))  # a "\0" escape: no database text column holds it
+        return data, node
+    except (ValueError, RecursionError) as e:  # an integer of thousands of digits, a bad date, nesting without end
+        raise BadInput(f"{p}: 无法读取的值 / unreadable value: {type(e).__name__}", code="syntax_error", detail={"file": str(p)}) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -111,23 +106,10 @@ def read_yaml(path: Path | str) -> tuple[Any, yaml.Node | None]:
 
 
 def read_json(path: Path | str) -> Any:
-    """Read a JSON file (`-`: standard input); a syntax error names the file and the line."""
-    p = Path(path)
-    if str(path) == "-":
-        try:
-            text = sys.stdin.read()
-        except UnicodeDecodeError as e:
-            raise BadInput("-: 标准输入不是 UTF-8 文本 / standard input is not UTF-8", code="bad_encoding", detail={"file": "-"}) from e
-    else:
-        text = _read_text(p)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise BadInput(
-            f"{p}:{e.lineno}: JSON 语法错误 / syntax error: {e.msg}",
-            code="syntax_error",
-            detail={"file": str(p), "line": e.lineno, "column": e.colno, "problem": e.msg},
-        ) from None
+    """Read a JSON file (`-`: standard input); a syntax error names the file and the line.
+
+    Within the limits of `yongke.core.textio.loads_json` (size, depth, digits, no NUL)."""
+    return textio.read_json(path)
 
 
 def _published_text(p: Path, raw: Any, node: yaml.Node | None) -> str:
@@ -144,7 +126,7 @@ def _published_text(p: Path, raw: Any, node: yaml.Node | None) -> str:
             f"{p}:{line}: 原文文件不存在 {text_name} / published text not found",
             detail={"file": str(p), "field": "text", "line": line},
         )
-    return clean_text(text_path.read_text(encoding="utf-8"))
+    return clean_text(_read_text(text_path))
 
 
 def read_guide(path: Path | str) -> tuple[dict[str, Any], str, SourceMap]:

@@ -130,10 +130,19 @@ def guide_version_publish(*, actor: Actor, version: m.GuideVersion) -> m.GuideVe
             "已停用的指南版本不能再发布 / a retired version cannot be published", code="guide_retired", detail={"version": str(version)}
         )
     if version.status != m.GuideVersion.Status.PUBLISHED:
+        was = version.status
         version.status = m.GuideVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at"])
-        audit_record(actor=actor, action="guide_publish", target_type="guide_version", target_id=version.pk)
+        audit_record(
+            actor=actor,
+            action="guide_publish",
+            target_type="guide_version",
+            target_id=version.pk,
+            from_state=was,
+            to_state=version.status,
+            data={"label": version.label, "revision": version.revision},
+        )
     return version
 
 
@@ -143,8 +152,17 @@ def guide_version_retire(*, actor: Actor, version: m.GuideVersion) -> m.GuideVer
     _require_guide_keeper(actor)
     version = m.GuideVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != m.GuideVersion.Status.RETIRED:
+        was = version.status
         version.status = m.GuideVersion.Status.RETIRED
         version.retired_at = timezone.now()
         version.save(update_fields=["status", "retired_at"])
-        audit_record(actor=actor, action="guide_retire", target_type="guide_version", target_id=version.pk)
+        audit_record(
+            actor=actor,
+            action="guide_retire",
+            target_type="guide_version",
+            target_id=version.pk,
+            from_state=was,
+            to_state=version.status,
+            data={"label": version.label, "revision": version.revision},
+        )
     return version

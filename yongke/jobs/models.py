@@ -55,3 +55,25 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class WorkerBeat(models.Model):
+    """A running `yongke worker` process and when it last said it is alive.
+
+    The queue (django-tasks-db) records which worker claimed a task; this row tells whether that
+    worker still runs: its heartbeat is recent, and on its own machine its process exists. A
+    worker that stops cleanly deletes its row; one killed leaves it behind, to be found stale.
+    """
+
+    worker_id = models.CharField("工作进程标识", max_length=64, unique=True)
+    host = models.CharField("主机", max_length=255)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("启动于", auto_now_add=True)
+    seen_at = models.DateTimeField("最近心跳")
+
+    class Meta:
+        verbose_name = "后台工作进程"
+        verbose_name_plural = "后台工作进程"
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}（{self.host}:{self.pid}）"

@@ -5,6 +5,8 @@ enqueues its task (`yongke.jobs.tasks`) once the transaction commits."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,18 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.tasks import Task
+from django.tasks.base import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from yongke.accounts.actors import Actor, System, user_of
+from yongke.accounts.models import Role
+from yongke.accounts.selectors import require_role
 from yongke.applications.models import Call
 from yongke.awards.services import authorize_registry_screen
-from yongke.core.errors import BadInput
+from yongke.core.errors import BadInput, Refused
 from yongke.jobs import tasks
-from yongke.jobs.models import Job
+from yongke.jobs.models import Job, WorkerBeat
 from yongke.orgs.services import require_registrar
 from yongke.review.services import authorize_review_round
 
@@ -108,3 +115,133 @@ def job_start_registry_screen(*, actor: Actor, call: Call, direction: str = "") 
     return _enqueue(
         Job.Kind.REGISTRY_SCREEN, actor=actor, params={"call": call.pk, "direction": direction}, runner=tasks.run_registry_screen
     )
+
+
+# --------------------------------------------------------------------------- re-running, reaping
+
+RUNNERS: dict[str, Task] = {
+    Job.Kind.ORG_IMPORT: tasks.run_org_import,
+    Job.Kind.REVIEW_ROUND: tasks.run_review_round,
+    Job.Kind.REGISTRY_SCREEN: tasks.run_registry_screen,
+}
+JOB_TASK_PATHS = {t.module_path: kind for kind, t in RUNNERS.items()}
+
+
+def job_rerun(*, actor: Actor, job: Job) -> Job:
+    """Start a failed job again as a new Job with the same parameters, checked as a new start.
+    An import's file was removed when it failed: its table is uploaded again instead."""
+    if job.status != Job.Status.FAILED:
+        raise Refused("只能重新运行失败的任务 / only a failed job is re-run", code="job_not_failed", detail={"job": job.pk})
+    if job.kind == Job.Kind.ORG_IMPORT:
+        raise Refused("导入文件已在任务失败时删除，请重新上传 / upload the table again", code="job_file_removed", detail={"job": job.pk})
+    call = Call.objects.filter(pk=job.params.get("call")).first()
+    if call is None:
+        raise BadInput("call: 申报批次不存在 / no such call", detail={"field": "call"})
+    if job.kind == Job.Kind.REVIEW_ROUND:
+        authorize_review_round(actor=actor, call=call)
+    else:
+        authorize_registry_screen(actor=actor, call=call)
+    params = {k: v for k, v in job.params.items() if k != "system"}
+    return _enqueue(job.kind, actor=actor, params={**params, "rerun_of": job.pk}, runner=RUNNERS[job.kind])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def _dead_workers(now: dt.datetime) -> set[str]:
+    """Workers with a heartbeat row that are gone: silent too long, or their process on this host ended."""
+    stale = now - dt.timedelta(seconds=settings.YONGKE_WORKER_STALE_AFTER)
+    host = socket.gethostname()[:255]
+    return {b.worker_id for b in WorkerBeat.objects.all() if b.seen_at < stale or (b.host == host and not _pid_alive(b.pid))}
+
+
+def _remove_temp_file(job: Job) -> bool:
+    """The job's uploaded table under var/imports, if any (never a path outside that folder)."""
+    raw = job.params.get("path")
+    if not raw:
+        return False
+    folder = (Path(settings.VAR_DIR) / "imports").resolve()
+    path = Path(raw).resolve()
+    if path.parent != folder:
+        return False
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    return existed
+
+
+def job_fail(*, actor: Actor, job: Job, message: str) -> Job:
+    """Mark an unfinished job failed (its worker is gone) and remove its temporary files."""
+    require_role(actor, Role.SYSADMIN)
+    Job.objects.filter(pk=job.pk, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).update(
+        status=Job.Status.FAILED, message=message[:300], finished_at=timezone.now()
+    )
+    _remove_temp_file(job)
+    job.refresh_from_db()
+    return job
+
+
+WORKER_LOST = "后台工作进程意外退出，任务未完成，可重新运行 / the worker stopped before the job finished"
+
+
+class WorkerLost(Exception):
+    """Recorded as the error of a task whose worker died while running it."""
+
+
+def workers_reap(*, actor: Actor, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Tasks left "running" by a dead worker are marked failed (the queue's row and the Job row,
+    whose temporary files are removed); so are Jobs whose task failed without finishing them;
+    uploaded tables no unfinished Job needs are removed once older than the stale period. A
+    task claimed by a worker without a heartbeat (a plain `db_worker`) counts as dead once it
+    has been running longer than the stale period. Returns what was done."""
+    require_role(actor, Role.SYSADMIN)
+    now = now or timezone.now()
+    dead = _dead_workers(now)
+    stale = now - dt.timedelta(seconds=settings.YONGKE_WORKER_STALE_AFTER)
+    beating = set(WorkerBeat.objects.values_list("worker_id", flat=True)) - dead
+    reaped: list[str] = []
+    for result in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
+        worker = result.worker_ids[-1] if result.worker_ids else ""
+        if worker in beating or (worker not in dead and result.started_at and result.started_at >= stale):
+            continue
+        with transaction.atomic():
+            locked = DBTaskResult.objects.select_for_update().filter(pk=result.pk, status=TaskResultStatus.RUNNING).first()
+            if locked is None:
+                continue  # it finished meanwhile
+            locked.set_failed(WorkerLost(f"worker {worker or '?'} stopped while running the task"))
+        reaped.append(str(result.pk))
+    # Every Job whose task is no longer running but which is not finished: its task failed or was lost.
+    failed_jobs: list[int] = []
+    gone = DBTaskResult.objects.filter(
+        task_path__in=JOB_TASK_PATHS, status=TaskResultStatus.FAILED, finished_at__gte=now - dt.timedelta(days=1)
+    )
+    job_ids = {(r.args_kwargs.get("args") or [None])[0] for r in gone.only("args_kwargs")}
+    for job in Job.objects.filter(pk__in=[j for j in job_ids if isinstance(j, int)], status__in=(Job.Status.QUEUED, Job.Status.RUNNING)):
+        job_fail(actor=actor, job=job, message=WORKER_LOST)
+        failed_jobs.append(job.pk)
+    WorkerBeat.objects.filter(worker_id__in=dead).delete()
+    removed = _sweep_imports(stale)
+    return {"tasks": reaped, "jobs": failed_jobs, "workers": sorted(dead), "files": removed}
+
+
+def _sweep_imports(before: dt.datetime) -> list[str]:
+    folder = Path(settings.VAR_DIR) / "imports"
+    if not folder.is_dir():
+        return []
+    wanted = {
+        str(Path(p).resolve())
+        for p in Job.objects.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).values_list("params__path", flat=True)
+        if p
+    }
+    removed = []
+    for path in folder.iterdir():
+        if path.is_file() and str(path.resolve()) not in wanted and path.stat().st_mtime < before.timestamp():
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed

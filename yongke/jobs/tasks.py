@@ -1,28 +1,24 @@
 """The background halves of the jobs: django.tasks tasks that call a domain service and write
-their progress to the Job row; and the thread backend that runs them in the web process.
+their progress to the Job row.
 
-Django 6 ships the task interface (`@task`, `.enqueue`) but only the immediate and dummy
-backends: the immediate one runs the task inside the request, so nobody could watch it.
-`ThreadBackend` runs enqueued tasks on one worker thread of the web process, after the
-request's transaction has committed. A task knows nothing of threads: it reads its Job row,
-calls the domain service as whoever started the job and records progress, so a deployment
-with a real worker backend only changes `settings.TASKS`.
+They run on the worker (`yongke worker`: django-tasks-db's database queue, see
+`yongke.jobs.worker`), never in the request that started them. A task knows nothing of where it
+runs: it reads its Job row, calls the domain service as whoever started the job and records
+progress. A failed import removes its uploaded table; a worker that dies mid-task leaves its
+Job "running" until `workers_reap` (each worker's start, and every minute from the scheduler)
+marks it failed and removes the table. The periodic jobs live in `yongke.jobs.periodic`,
+loaded by `yongke scheduler`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from django.db import close_old_connections, connections
 from django.tasks import task
-from django.tasks.backends.immediate import ImmediateBackend
-from django.tasks.base import TaskResult, TaskResultStatus
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
 from yongke.accounts.actors import Actor, System
 from yongke.applications.models import Call
@@ -33,44 +29,6 @@ from yongke.orgs.services import organisation_import, read_table
 from yongke.review.services import review_round_run
 
 logger = logging.getLogger(__name__)
-
-
-class ThreadBackend(ImmediateBackend):
-    """Runs each enqueued task on a single background thread of this process, in order."""
-
-    _executor: ThreadPoolExecutor | None = None
-
-    @classmethod
-    def executor(cls) -> ThreadPoolExecutor:
-        if cls._executor is None:
-            cls._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yongke-job")
-        return cls._executor
-
-    def enqueue(self, task, args, kwargs):
-        self.validate_task(task)
-        result = TaskResult(
-            task=task,
-            id=get_random_string(32),
-            status=TaskResultStatus.READY,
-            enqueued_at=None,
-            started_at=None,
-            last_attempted_at=None,
-            finished_at=None,
-            args=args,
-            kwargs=kwargs,
-            backend=self.alias,
-            errors=[],
-            worker_ids=[],
-        )
-        self.executor().submit(self._run, result)
-        return result
-
-    def _run(self, result) -> None:
-        close_old_connections()
-        try:
-            self._execute_task(result)  # type: ignore[attr-defined]  # ImmediateBackend runs a task with it; django-stubs lacks it
-        finally:
-            connections.close_all()
 
 
 def _progress(job_id: int, **fields: Any) -> None:

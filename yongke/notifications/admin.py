@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from yongke.accounts.admin import SysadminAdmin
 from yongke.notifications.models import Notification, Preference
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(SysadminAdmin):
     list_display = ("created_at", "user", "kind", "title", "read_at", "emailed_at", "sms_at")
     list_filter = ("kind",)
     search_fields = ("user__username", "title", "key")
@@ -20,7 +21,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Preference)
-class PreferenceAdmin(admin.ModelAdmin):
+class PreferenceAdmin(SysadminAdmin):
     list_display = ("user", "kind", "email", "sms")
     list_filter = ("kind", "email", "sms")
     search_fields = ("user__username",)

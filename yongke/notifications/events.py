@@ -179,14 +179,14 @@ def _expert_events(assignments: Sequence[ReviewAssignment], *, template: str, ke
 
 def experts_invited(*, actor: Actor, assignments: Sequence[ReviewAssignment]) -> list[Event]:
     """Invite the experts of newly made assignments (`review_round_run`)."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以邀请评审专家 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以邀请评审专家 / officers only")
     fresh = [a for a in assignments if a.state == "invited"]
     return _announce(_expert_events(fresh, template="invited", key="invitation:{a.round_id}:{a.application_id}:{a.expert_id}"))
 
 
 def experts_reminded(*, actor: Actor, assignments: Sequence[ReviewAssignment], now: dt.datetime | None = None) -> list[Event]:
     """Remind the experts of open review tasks (`reminders_mark`), at most once a day per task."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以提醒评审专家 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以提醒评审专家 / officers only")
     day = timezone.localdate(now or timezone.now()).isoformat()
     owed = [a for a in assignments if a.state in OPEN_REVIEW]
     return _announce(_expert_events(owed, template="reminded", key="reminder:{a.pk}:" + day))
@@ -200,7 +200,7 @@ def deadline_reminders(*, actor: Actor, days: int | None = None, now: dt.datetim
     default 3) whose organisation still has an application there unsubmitted (a draft, or one
     returned for 补正). Once per call per user: whoever was reminded of a call is not again.
     Returns, per call, who is being reminded now."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发送截止提醒 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以发送截止提醒 / officers only")
     days = settings.YONGKE_DEADLINE_DAYS if days is None else days
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DEADLINE_DAYS:
         raise BadInput(f"days: 提前天数应为1至{MAX_DEADLINE_DAYS}的整数 / 1 to {MAX_DEADLINE_DAYS} days", detail={"field": "days"})

@@ -33,6 +33,19 @@ class Organisation(models.Model):
     address = models.CharField("地址", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        ACTIVE = "active", "已核准"
+        REJECTED = "rejected", "未通过"
+
+    # A self-registered organisation waits for its recommending unit (or an officer) to check its
+    # business licence; one registered by officers or imported is active at once.
+    status = models.CharField("注册审核状态", max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    licence = models.FileField("营业执照（或登记证书）", upload_to="licences/%Y/%m/", blank=True, max_length=200)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    review_reason = models.TextField("审核意见", blank=True)
+
     class Meta:
         verbose_name = "单位"
         verbose_name_plural = "单位"
@@ -49,6 +62,11 @@ class Organisation(models.Model):
     @property
     def recommending_unit_name(self) -> str:
         return RECOMMENDING_UNITS.get(self.recommending_unit, "")
+
+    @property
+    def is_active(self) -> bool:
+        """Registered and approved: its people may create and submit applications."""
+        return self.status == self.Status.ACTIVE
 
 
 class OrgAttribute(models.Model):

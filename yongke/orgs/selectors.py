@@ -36,12 +36,38 @@ def people_visible_to(user) -> QuerySet[Person]:
     return Person.objects.filter(Q(organisation__in=organisations_visible_to(user)) | Q(user=user) if scope.roles else Q(pk__in=[]))
 
 
-def person_id_number_for(person: Person, viewer) -> str:
-    """The full ID number for its owner and the officers who need it; masked for everyone else."""
+def may_read_id_number(person: Person, viewer) -> bool:
+    """Who sees a person's full 证件号码: the person themselves, an admin of their organisation,
+    and an officer of a programme the person applies to (the leader or a team member of an
+    application of that programme). Nobody else, whatever their role."""
     scope = scope_of(viewer)
-    if (person.user_id and getattr(viewer, "pk", None) == person.user_id) or scope.has(Role.OFFICER, Role.SYSADMIN):
-        return crypto.decrypt(person.id_number_encrypted)
-    return person.id_number_masked
+    if scope.is_system:
+        return True
+    if person.user_id and getattr(viewer, "pk", None) == person.user_id:
+        return True
+    if person.organisation_id and person.organisation_id in scope.admin_of:
+        return True
+    if Role.OFFICER not in scope.roles:
+        return False
+    # Through the reverse relations: the registry sits below the applications app.
+    led = Person.objects.filter(pk=person.pk).values_list("led_applications__programme", flat=True)
+    member = Person.objects.filter(pk=person.pk).values_list("team_memberships__application__programme", flat=True)
+    programmes = {p for p in (*led, *member) if p}
+    return any(scope.officer_for(p) for p in programmes)
+
+
+def person_id_number_for(person: Person, viewer, *, purpose: str = "") -> str:
+    """The full ID number for whoever needs it (`may_read_id_number`), each read audited
+    (`pii_read`); masked (4501**********1234) for everyone else."""
+    from yongke.audit.services import audit_record
+
+    if not may_read_id_number(person, viewer):
+        return person.id_number_masked
+    if not scope_of(viewer).is_system:
+        audit_record(
+            actor=viewer, action="pii_read", target_type="person", target_id=person.pk, data={"field": "id_number", "purpose": purpose}
+        )
+    return crypto.decrypt(person.id_number_encrypted)
 
 
 def active_credit_records(*, organisation: Organisation | None = None, person: Person | None = None, on: dt.date) -> list[CreditRecord]:

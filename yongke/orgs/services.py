@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +16,9 @@ from yongke.accounts.actors import Actor, System, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
 from yongke.accounts.services import user_add
-from yongke.audit.services import audit_record
-from yongke.core import crypto
-from yongke.core.errors import BadInput, Conflict, PermissionDenied
+from yongke.audit.services import audit_record, changes, snapshot
+from yongke.core import crypto, textio
+from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
 from yongke.orgs.models import BankAccount, CreditRecord, Organisation, OrgAttribute, Person
 from yongke.orgs.validators import (
     NANNING_DISTRICTS,
@@ -44,7 +42,7 @@ def _clean_org(data: dict[str, Any], *, where: str = "") -> dict[str, Any]:
     verdict = check_uscc(data.get("uscc", ""))
     if not verdict.valid:
         raise bad("uscc", f"统一社会信用代码无效：{verdict.reason}")
-    name = str(data.get("name") or "").strip()
+    name = textio.clean_name(str(data.get("name") or ""))
     if not name:
         raise bad("name", "单位名称不能为空 / name is required")
     kind = str(data.get("kind") or "").strip()
@@ -73,7 +71,7 @@ def _clean_org(data: dict[str, Any], *, where: str = "") -> dict[str, Any]:
         "zone": zone,
         "industry": industry,
         "legal_person": bool(legal),
-        "address": str(data.get("address") or "").strip(),
+        "address": textio.clean_name(str(data.get("address") or "")),
     }
 
 
@@ -118,6 +116,7 @@ def _organisation_save(*, actor: Actor, data: dict[str, Any]) -> tuple[Organisat
     org = Organisation.objects.select_for_update().filter(uscc=clean["uscc"]).first()
     created = org is None
     org = org or Organisation()
+    before = {} if created else snapshot(org, list(clean))
     for k, v in clean.items():
         setattr(org, k, v)
     org.full_clean()
@@ -127,7 +126,7 @@ def _organisation_save(*, actor: Actor, data: dict[str, Any]) -> tuple[Organisat
         action="organisation_create" if created else "organisation_update",
         target_type="organisation",
         target_id=org.pk,
-        data={"uscc": org.uscc},
+        data={"uscc": org.uscc} if created else {"uscc": org.uscc, "changes": changes(before, snapshot(org, list(clean)))},
     )
     return org, created
 
@@ -146,6 +145,8 @@ def org_attribute_set(
     require_registrar(actor)
     if valid_to is not None and valid_to < valid_from:
         raise BadInput("valid_to: 截止日期不能早于起始日期", detail={"field": "valid_to"})
+    fields = ("value", "valid_from", "valid_to", "evidence")
+    previous = OrgAttribute.objects.filter(organisation=organisation, name=name).order_by("-valid_from", "-pk").first()
     attr = OrgAttribute(
         organisation=organisation,
         name=name,
@@ -162,7 +163,13 @@ def org_attribute_set(
         action="org_attribute_set",
         target_type="organisation",
         target_id=organisation.pk,
-        data={"name": name, "value": value, "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat() if valid_to else None},
+        data={
+            "name": name,
+            "value": value,
+            "valid_from": valid_from.isoformat(),
+            "valid_to": valid_to.isoformat() if valid_to else None,
+            "changes": changes(snapshot(previous, fields) if previous else {}, snapshot(attr, fields)),
+        },
     )
     return attr
 
@@ -183,13 +190,14 @@ def person_create(
     verdict = check_id_number(id_number)
     if not verdict.valid:
         raise BadInput(f"id_number: 身份证号码无效：{verdict.reason}", detail={"field": "id_number", "rule": verdict.code})
-    if not name.strip():
+    name = textio.clean_name(name)
+    if not name:
         raise BadInput("name: 姓名不能为空", detail={"field": "name"})
     digest = crypto.lookup_hash(verdict.value)
     if Person.objects.filter(id_number_hash=digest).exists():
         raise Conflict("该身份证号码已登记 / this ID number is already registered", code="person_exists", detail={"field": "id_number"})
     person = Person(
-        name=name.strip(),
+        name=name,
         id_number_encrypted=crypto.encrypt(verdict.value),
         id_number_hash=digest,
         id_number_masked=mask_id_number(verdict.value),
@@ -241,7 +249,16 @@ def bank_account_set(*, actor: Actor, organisation: Organisation, bank: str, nam
         action="bank_account_set",
         target_type="organisation",
         target_id=organisation.pk,
-        data={"bank": bank, "name": name, "number": account.number_masked, "replaces": [a.number_masked for a in old]},
+        data={
+            "bank": bank,
+            "name": name,
+            "number": account.number_masked,
+            "replaces": [a.number_masked for a in old],
+            "changes": changes(  # the numbers only masked, never in the clear
+                {"bank": old[-1].bank, "name": old[-1].name, "number": old[-1].number_masked} if old else {},
+                {"bank": bank, "name": name, "number": account.number_masked},
+            ),
+        },
     )
     return account
 
@@ -350,29 +367,47 @@ class ImportReport:
 
 
 def read_table(path: Path) -> list[dict[str, Any]]:
-    """Rows of a .csv (UTF-8, with or without BOM) or .xlsx file as dicts keyed by the header."""
+    """Rows of a .csv (UTF-8 with or without BOM, GBK/GB18030, UTF-16 with BOM — whatever
+    `yongke.core.textio` reads) or .xlsx file (zip limits checked first) as dicts keyed by the header."""
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise BadInput(f"文件不存在：{path} / file not found", code="file_not_found", detail={"file": str(path)})
     if suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig", errors="strict")
-        return list(csv.DictReader(io.StringIO(text)))
+        return _some_rows(path, textio.read_csv(path))
     if suffix == ".xlsx":
-        import openpyxl
         from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        sheet = wb.active
-        if not isinstance(sheet, ReadOnlyWorksheet):  # no sheet, or a chart sheet is the active one
-            raise BadInput(f"{path}: 工作簿中没有可读取的工作表 / no worksheet to read", code="bad_format", detail={"file": str(path)})
-        rows = list(sheet.iter_rows(values_only=True))
-        if not rows:
-            return []
-        header = [str(h or "").strip() for h in rows[0]]
-        return [
-            {h: ("" if v is None else v) for h, v in zip(header, r, strict=False)} for r in rows[1:] if any(v not in (None, "") for v in r)
-        ]
+        wb = textio.load_workbook(path)
+        try:
+            sheet = wb.active
+            if not isinstance(sheet, ReadOnlyWorksheet):  # no sheet, or a chart sheet is the active one
+                raise BadInput(f"{path}: 工作簿中没有可读取的工作表 / no worksheet to read", code="bad_format", detail={"file": str(path)})
+            rows = list(sheet.iter_rows(values_only=True))
+        except BadInput:
+            raise
+        except Exception as e:  # noqa: BLE001 - a broken sheet fails while it is read, with whatever openpyxl raises
+            raise BadInput(
+                f"{path}: 工作表无法读取（{type(e).__name__}）/ broken worksheet", code="bad_format", detail={"file": str(path)}
+            ) from None
+        finally:
+            wb.close()
+        header = [textio.clean_name(str(h or "")) for h in rows[0]] if rows else []
+        return _some_rows(
+            path,
+            [
+                {h: ("" if v is None else v) for h, v in zip(header, r, strict=False)}
+                for r in rows[1:]
+                if any(v not in (None, "") for v in r)
+            ],
+        )
+    if not path.exists() or path.is_dir():
+        textio.read_bytes(path)  # the missing file or the directory, named
     raise BadInput(f"{path}: 只支持 .csv 或 .xlsx / only csv or xlsx", code="bad_format", detail={"file": str(path)})
+
+
+def _some_rows(path: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An import file with a header and no data rows is refused: importing nothing is a mistake."""
+    if not rows:
+        raise BadInput(f"{path}: 文件中没有数据行（第一行为表头）/ no data rows", code="no_rows", detail={"file": str(path)})
+    return rows
 
 
 def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -380,7 +415,8 @@ def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
     for key, aliases in IMPORT_COLUMNS.items():
         for a in aliases:
             if a in row:
-                out[key] = row[a]
+                value = row[a]
+                out[key] = textio.clean_name(value) if isinstance(value, str) else value
                 break
     return out
 
@@ -422,13 +458,28 @@ def organisation_import(*, actor: Actor, path: Path, dry_run: bool = False, prog
 
 @transaction.atomic
 def organisation_register(
-    *, organisation: dict[str, Any], username: str, password: str, full_name: str = "", email: str = ""
+    *,
+    organisation: dict[str, Any],
+    username: str,
+    password: str,
+    full_name: str = "",
+    email: str = "",
+    licence_name: str = "",
+    licence: bytes = b"",
 ) -> tuple[Organisation, User]:
     """A new organisation and its first account (its admin), both or neither — the public
     registration form, which anybody may use.
 
     An organisation already registered under the same code is a conflict: a self-registration
-    must never overwrite the registry (its members are added by its admin)."""
+    must never overwrite the registry (its members are added by its admin), nor take over an
+    existing account. The organisation is pending, with its business licence (PDF, JPG or PNG),
+    until its recommending unit or an officer approves it (yongke.orgs.registration)."""
+    from django.conf import settings as django_settings
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+
+    from yongke.orgs.registration import LICENCE_TYPES, licence_type
+
     registration = System("registration")
     verdict = check_uscc(organisation.get("uscc", ""))
     if verdict.valid and Organisation.objects.filter(uscc=verdict.value).exists():
@@ -437,7 +488,20 @@ def organisation_register(
             code="organisation_exists",
             detail={"field": "uscc", "value": verdict.value},
         )
+    if get_user_model().objects.filter(username__iexact=(username or "").strip()).exists():
+        raise Conflict("username: 该用户名已被使用 / username taken", code="username_taken", detail={"field": "username"})
+    kind = licence_type(licence[:16])
+    if kind is None:
+        raise BadInput(
+            "licence: 请上传营业执照（PDF、JPG 或 PNG）/ business licence required: PDF, JPG or PNG", detail={"field": "licence"}
+        )
+    if len(licence) > django_settings.YONGKE_LICENCE_MAX_BYTES:
+        limit = django_settings.YONGKE_LICENCE_MAX_BYTES // (1024 * 1024)
+        raise BadInput(f"licence: 营业执照文件不能超过 {limit} MB / at most {limit} MB", detail={"field": "licence", "limit": limit})
     org, _ = _organisation_save(actor=registration, data=organisation)
+    org.status = Organisation.Status.PENDING
+    org.licence.save(f"{org.uscc}{LICENCE_TYPES[kind]}", ContentFile(licence), save=False)
+    org.save(update_fields=["status", "licence"])
     user = user_add(
         actor=registration, username=username, password=password, role=Role.ORG_ADMIN, organisation=org, full_name=full_name, email=email
     )
@@ -462,6 +526,10 @@ def member_create(
     scope = scope_of(actor)
     if not (organisation.pk in scope.admin_of or scope.has(Role.SYSADMIN)):
         raise PermissionDenied("只有本单位管理员可以创建成员账户 / org admins only")
+    if organisation.status != Organisation.Status.ACTIVE:
+        raise Refused("本单位注册尚未审核通过，暂不能开通成员账户 / registration not yet approved", code="registration_pending")
+    if User.objects.filter(username__iexact=(username or "").strip()).exists():  # a member account is new, never someone else's
+        raise Conflict("username: 该用户名已被使用 / username taken", code="username_taken", detail={"field": "username"})
     user = user_add(
         actor=actor, username=username, password=password, role=Role.APPLICANT, organisation=organisation, full_name=full_name, email=email
     )

@@ -33,8 +33,7 @@ class NavItem:
     def visible_to(self, scope: Scope) -> bool:
         if not self.roles:
             return True
-        # A superuser (the system admin) gets the admin's menu, not every role's.
-        return bool(scope.roles.intersection(self.roles)) or (scope.is_superuser and Role.SYSADMIN in self.roles)
+        return bool(scope.roles.intersection(self.roles))
 
 
 PUBLIC_NAV: list[NavItem] = [
@@ -54,7 +53,7 @@ ROLE_NAV: list[NavItem] = [
     NavItem("officer_queues", _("业务办理"), "portal:officer_queues", (Role.OFFICER,)),
     NavItem("officer_projects", _("项目管理"), "portal:officer_projects", (Role.OFFICER,)),
     NavItem("report_queue", _("报告与验收"), "portal:report_queue", (Role.OFFICER,)),
-    NavItem("officer_calls", _("申报批次管理"), "portal:officer_calls", (Role.OFFICER, Role.SYSADMIN)),
+    NavItem("officer_calls", _("申报批次管理"), "portal:officer_calls", (Role.OFFICER,)),
     NavItem("officer_publicity", _("公示与异议"), "portal:officer_publicity", (Role.OFFICER,)),
     NavItem("officer_assignment", _("专家分配"), "portal:officer_assignment", (Role.OFFICER,)),
     NavItem("officer_ranking", _("评分排名"), "portal:officer_ranking", (Role.OFFICER,)),
@@ -65,15 +64,17 @@ ROLE_NAV: list[NavItem] = [
     NavItem("finance", _("资金拨付"), "portal:finance", (Role.FINANCE,)),
     NavItem("ledger", _("项目拨款台账"), "portal:ledger", (Role.FINANCE,)),
     NavItem("recoveries", _("经费退回"), "portal:recoveries", (Role.FINANCE,)),
-    NavItem("dashboard", _("数据看板"), "portal:dashboard", (Role.OFFICER, Role.SYSADMIN, Role.AUDITOR, Role.FINANCE)),
+    NavItem("dashboard", _("数据看板"), "portal:dashboard", (Role.OFFICER, Role.FINANCE)),
     NavItem("portfolio", _("项目绩效看板"), "portal:portfolio", PORTFOLIO_ROLES),
     NavItem("org_import", _("单位导入"), "portal:org_import", (Role.OFFICER, Role.SYSADMIN)),
-    NavItem("audit_log", _("审计日志"), "portal:audit_log", (Role.AUDITOR, Role.SYSADMIN)),
+    NavItem("audit_log", _("审计日志"), "portal:audit_log", (Role.AUDITOR,)),
+    NavItem("registrations", _("注册审核"), "portal:registrations", (Role.RECOMMENDER, Role.OFFICER)),
+    NavItem("security", _("账户安全"), "portal:security", tuple(Role.values)),  # password, API tokens: every signed-in role
 ]
 
 # Where each role starts after signing in, most powerful first.
 LANDING: list[tuple[str, str]] = [
-    (Role.SYSADMIN, "portal:dashboard"),
+    (Role.SYSADMIN, "admin:index"),  # accounts and reference data: no workflow page
     (Role.OFFICER, "portal:officer_queues"),
     (Role.RECOMMENDER, "portal:recommend_queue"),
     (Role.FINANCE, "portal:finance"),
@@ -85,8 +86,6 @@ LANDING: list[tuple[str, str]] = [
 
 
 def landing_url(scope: Scope) -> str:
-    if scope.is_superuser:
-        return reverse("portal:dashboard")
     for role, name in LANDING:
         if role in scope.roles:
             return reverse(name)

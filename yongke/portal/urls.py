@@ -77,6 +77,7 @@ urlpatterns = [
     # expert review and post-subsidy awards
     path("expert/", review.expert_invitations, name="expert_invitations"),
     path("expert/tasks/<int:pk>/", review.expert_task, name="expert_task"),
+    path("expert/tasks/<int:pk>/attachments/<int:n>/", review.expert_attachment, name="expert_attachment"),
     path("expert/tasks/<int:pk>/respond/", review.expert_respond, name="expert_respond"),
     path("expert/tasks/<int:pk>/score/", review.expert_score, name="expert_score"),
     path("officer/assignment/", review.officer_assignment, name="officer_assignment"),

@@ -524,7 +524,7 @@ def report_reminders(*, actor: Actor, now: dt.datetime | None = None) -> list[di
     started is made as a draft when its reminders begin. A project still running past its
     acceptance deadline without having asked for acceptance gets the `acceptance_overdue`
     consequence (once; ended when its acceptance is decided). Returns the reminders sent now."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发送报告提醒 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以发送报告提醒 / officers only")
     now = now or timezone.now()
     today = timezone.localdate(now)
     rules = project_rules.postaward()
@@ -1197,10 +1197,10 @@ def _clean_consequences(given: Any) -> dict[str, Any]:
 
 
 def _require_call_officer(actor: Actor, call: Call) -> None:
-    """Officers of every programme the call opens (as the call's project settings are set), or admins."""
-    scope = require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以设置 / officers only")
+    """Officers of every programme the call opens (as the call's project settings are set)."""
+    scope = require_role(actor, Role.OFFICER, message="只有项目处人员可以设置 / officers only")
     others = sorted(pg for pg in svc._call_programmes(call) if not scope.officer_for(pg))
-    if others and not (scope.is_system or scope.is_superuser or Role.SYSADMIN in scope.roles):
+    if others:
         raise PermissionDenied(
             f"本批次还开放了其他专项（{'、'.join(others)}）的方向，只有这些专项的项目处人员可以设置 / the officers of every programme of the call only",
             detail={"call": call.pk, "programmes": others},

@@ -233,8 +233,8 @@ def report_file_get(*, report: Report, pk: Any) -> ProjectFile:
 
 def reports_overdue(viewer: Viewer, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The reports past their due date and not submitted (drafts, returned ones, and scheduled
-    ones not started) of the projects the viewer sees — for officers (and auditors, admins)."""
-    require_role(viewer, Role.OFFICER, Role.AUDITOR, Role.SYSADMIN, message="只有项目处人员可以查看逾期报告 / officers only")
+    ones not started) of the projects the viewer sees — for officers."""
+    require_role(viewer, Role.OFFICER, message="只有项目处人员可以查看逾期报告 / officers only")
     today = timezone.localdate(now or timezone.now())
     projects = projects_visible_to(viewer).filter(state__in=("in_progress", "rectifying")).prefetch_related("reports")
     settings: dict[int, PostAwardSettings] = {}
@@ -376,7 +376,7 @@ def acceptances_of(viewer: Viewer, project: Project) -> QuerySet[Acceptance]:
 
 
 def sees_panel(viewer: Viewer, acceptance: Acceptance) -> bool:
-    """Who sees a panel's members and their opinions: the programme's officers, auditors, admins."""
+    """Who sees a panel's members and their opinions: the programme's officers."""
     scope = scope_of(viewer)
     return scope.sees_everything or scope.officer_for(acceptance.project.programme)
 

@@ -115,7 +115,7 @@ def acceptance_overdue_scan(*, actor: Actor, now: dt.datetime | None = None) -> 
     call) to every project of the actor's programmes still in progress — its final report not
     submitted — after the day it was due; once per project (a project whose record is running is
     passed over). Each finding is audited on the project; the unit is told. Returns the new ones."""
-    scope = require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以检查逾期未验收的项目 / officers only")
+    scope = require_role(actor, Role.OFFICER, message="只有项目处人员可以检查逾期未验收的项目 / officers only")
     now = now or timezone.now()
     today = timezone.localdate(now)
     out = []

@@ -6,7 +6,7 @@ spreadsheets, read in a fixed number of queries whatever the number of projects.
 
 Reads only, knowing who asks: the projects are `selectors.projects_visible_to(viewer)` (an
 officer's programmes, everything for "*", finance, auditors and admins), and the portfolio is
-for officers, finance, auditors and admins (`PORTFOLIO_ROLES`); anyone else is refused.
+for officers and finance (`PORTFOLIO_ROLES`); anyone else is refused.
 
 Where each figure comes from (docs/portfolio.md):
 
@@ -75,7 +75,7 @@ from yongke.projects.selectors import projects_visible_to
 from yongke.projects.verification import rate_of
 from yongke.projects.workflow import FUNDED_RUNNING, PROJECT
 
-PORTFOLIO_ROLES = (Role.OFFICER, Role.FINANCE, Role.AUDITOR, Role.SYSADMIN)
+PORTFOLIO_ROLES = (Role.OFFICER, Role.FINANCE)
 SUBMITTED = (Report.State.SUBMITTED, Report.State.CHECKED)  # a returned report was sent back: not the unit's word any more
 DIMENSIONS = ("programme", "direction", "district", "year")
 OUTSIDE = _("南宁市外")
@@ -596,9 +596,7 @@ def _row(
 
 def portfolio(viewer: Viewer, filters: Filters | Mapping[str, Any] | None = None, *, now: dt.datetime | None = None) -> Portfolio:
     """The portfolio of the projects `viewer` may see, narrowed by `filters`, as of `now`."""
-    require_role(
-        viewer, *PORTFOLIO_ROLES, message="项目绩效看板仅供项目处、财务和审计人员查看 / the portfolio is for officers, finance and auditors"
-    )
+    require_role(viewer, *PORTFOLIO_ROLES, message="项目绩效看板仅供项目处和财务人员查看 / the portfolio is for officers and finance")
     f = filters if isinstance(filters, Filters) else filters_from(filters)
     today = timezone.localdate(now)
     visible = projects_visible_to(viewer)

@@ -39,7 +39,7 @@ from yongke.projects.workflow import PROJECT
 
 def projects_visible_to(viewer: Viewer) -> QuerySet[Project]:
     """The unit: its own projects. Recommending units: their jurisdiction's. Officers: their
-    programmes'. Finance, auditors and admins: all."""
+    programmes'. Finance: all (it pays them); no administrator reads them."""
     scope = scope_of(viewer)
     qs = Project.objects.select_related("organisation", "leader", "call", "guide_version")
     if scope.sees_everything or Role.FINANCE in scope.roles or (Role.OFFICER in scope.roles and "*" in scope.programmes):
@@ -81,7 +81,7 @@ def changes_awaiting(viewer: Viewer) -> QuerySet[ChangeRequest]:
     cond = Q(pk__in=[])
     if Role.RECOMMENDER in scope.roles and scope.units:
         cond |= Q(state=ChangeRequest.State.REQUESTED, project__recommending_unit__in=scope.units)
-    if Role.OFFICER in scope.roles or scope.is_system or scope.is_superuser:
+    if Role.OFFICER in scope.roles or scope.is_system:
         cond |= Q(state=ChangeRequest.State.REVIEWED)
     return changes_visible_to(viewer).filter(cond)
 

@@ -28,7 +28,7 @@ from yongke.applications.services import MAX_ATTACHMENT_BYTES, application_state
 from yongke.applications.workflow import Transition
 from yongke.audit.models import AuditEvent
 from yongke.audit.services import audit_record
-from yongke.core import workdays
+from yongke.core import textio, workdays
 from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
 from yongke.core.money import MAX_AMOUNT
 from yongke.guide.facts import coerce_fact
@@ -274,7 +274,7 @@ def clean_text(value: Any, field: str, label: str, *, required: bool = False, ma
         value = ""
     if not isinstance(value, str):
         raise BadInput(f"{field}: {label}应为文本 / must be text", detail={"field": field})
-    value = value.strip()
+    value = textio.clean_name(value)  # control, NUL and bidi characters stripped (docs/inputs.md)
     if required and not value:
         raise BadInput(f"{field}: {label}不能为空 / required", detail={"field": field})
     if len(value) > max_length:
@@ -644,6 +644,8 @@ def _store_file(
         raise BadInput("file: 文件为空 / empty file", detail={"field": "file"})
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise BadInput(f"file: 文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB / file too large", detail={"field": "file"})
+    if textio.is_zip(content):  # docx, xlsx, ofd: refused before anything inflates them
+        textio.check_zip(content, source="file", field="file")
     ctype = sniff_content_type(content)
     if ctype is None or (pdf_only and ctype != "application/pdf"):
         allowed = "PDF" if pdf_only else "PDF、PNG、JPEG、DOCX、XLSX、OFD"
@@ -653,7 +655,7 @@ def _store_file(
         project=project,
         kind=kind,
         change=change,
-        filename=(filename or digest)[:255],
+        filename=textio.clean_filename(filename, default=digest)[:255],
         content_type=ctype,
         size=len(content),
         sha256=digest,
@@ -819,7 +821,7 @@ def projects_revoke_unsigned(*, actor: Actor, now: dt.datetime | None = None) ->
     """Revoke every project whose task book was sent for signing and not signed by the unit in
     time (the call's days; by the rules, one month), of the programmes the actor is the officer
     of. Each is audited and its unit told."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以撤销逾期未签订的项目 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以撤销逾期未签订的项目 / officers only")
     now = now or timezone.now()
     reason = f"逾期未签订任务书（{project_rules.rules().sign_source}）"
     out = []
@@ -838,7 +840,7 @@ def signing_reminders(*, actor: Actor, days: int | None = None, now: dt.datetime
     (the rules' reminder_days by default), of the programmes the actor is the officer of: once
     per project and deadline (each reminder is audited; a project already reminded of its
     deadline is not reminded again). Returns the reminders sent now."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以发送签订提醒 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以发送签订提醒 / officers only")
     days = project_rules.rules().sign_reminder_days if days is None else days
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
         raise BadInput("days: 提前天数应为1至60的整数 / 1 to 60 days", detail={"field": "days"})
@@ -1000,9 +1002,9 @@ def call_project_settings_set(
     *, actor: Actor, call: Call, sign_days: int | None = None, tranches: list[dict[str, Any]] | None = None
 ) -> ProjectCallSettings:
     """A call's time to sign (days) and default payment plan (officers of every programme the call opens)."""
-    scope = require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以设置 / officers only")
+    scope = require_role(actor, Role.OFFICER, message="只有项目处人员可以设置 / officers only")
     others = sorted(pg for pg in _call_programmes(call) if not scope.officer_for(pg))
-    if others and not (scope.is_system or scope.is_superuser or Role.SYSADMIN in scope.roles):
+    if others:
         raise PermissionDenied(
             f"本批次还开放了其他专项（{'、'.join(others)}）的方向，只有这些专项的项目处人员可以设置 / the officers of every programme of the call only",
             detail={"call": call.pk, "programmes": others},

@@ -1,35 +1,17 @@
+"""Publicity in the admin: a call's objection contact only. Objections are about applications
+(their content, the objector's reasons): they are the officers' (handled through the service,
+audited), not the system administrator's, so they are not registered here."""
+
 from django.contrib import admin
 
-from yongke.publicity.models import CallPublicity, Objection
-
-
-@admin.register(Objection)
-class ObjectionAdmin(admin.ModelAdmin):
-    list_display = ("application", "name", "lodged_at", "outcome", "handled_at")
-    list_filter = ("outcome",)
-    search_fields = ("name", "application__title", "application__organisation__name")
-    # Lodged on the public page and handled through the service (audited): read-only here.
-    readonly_fields = (
-        "application",
-        "name",
-        "contact",
-        "reasons",
-        "lodged_at",
-        "address",
-        "outcome",
-        "handling",
-        "handled_by",
-        "handled_at",
-    )
-
-    def has_add_permission(self, request):
-        return False
+from yongke.accounts.admin import SysadminAdmin
+from yongke.publicity.models import CallPublicity
 
 
 @admin.register(CallPublicity)
-class CallPublicityAdmin(admin.ModelAdmin):
+class CallPublicityAdmin(SysadminAdmin):
     list_display = ("call", "contact", "updated_at")
     readonly_fields = ("call", "contact", "updated_by", "updated_at")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, *args):
         return False

@@ -22,13 +22,36 @@ from yongke.review.models import DecisionWaiver, Expert, PanelMove, ReviewAssign
 LIVE_ROUNDS = ("assigned", "closed")
 
 
+# An expert reads an application's content once they have accepted (declared no conflict),
+# while its round is open: a closed round ends the access (the task itself stays listed).
+READING_STATES = (ReviewAssignment.State.ACCEPTED, ReviewAssignment.State.SUBMITTED)
+OPEN_ROUND = "assigned"
+
+
 def application_ids_assigned_to(user) -> list[int]:
-    """Applications an expert may read: those assigned to them that they have not declined."""
+    """Applications an expert may read now: accepted by them, in a round still open."""
     return list(
-        ReviewAssignment.objects.filter(expert__user=user, round__status__in=("assigned", "closed"))
-        .exclude(state=ReviewAssignment.State.DECLINED)
-        .values_list("application_id", flat=True)
+        ReviewAssignment.objects.filter(expert__user=user, round__status=OPEN_ROUND, state__in=READING_STATES).values_list(
+            "application_id", flat=True
+        )
     )
+
+
+def expert_task_for(user, pk: int) -> ReviewAssignment:
+    """One of the expert's own tasks; anyone else's is not found (404, never 403)."""
+    a = assignments_for(user).select_related("score", "application__call").filter(pk=pk).first()
+    if a is None:
+        raise NotFound(f"评审任务 {pk} 不存在 / not found", detail={"id": pk})
+    return a
+
+
+def task_readable(task: ReviewAssignment) -> bool:
+    """Whether the expert may read the task's application now (accepted, round open)."""
+    return task.state in READING_STATES and task.round.status == OPEN_ROUND
+
+
+def task_is_blind(task: ReviewAssignment) -> bool:
+    return bool(task.application.call.blind_review)
 
 
 def assignments_for(user) -> QuerySet[ReviewAssignment]:
@@ -41,9 +64,9 @@ def assignments_for(user) -> QuerySet[ReviewAssignment]:
 
 
 def expert_pool_for(user: Viewer) -> QuerySet[Expert]:
-    """The whole expert pool: officers, auditors and admins only."""
+    """The whole expert pool: officers only (the pool is shared by every programme)."""
     scope = scope_of(user)
-    if not (scope.sees_everything or scope.has(Role.OFFICER)):
+    if not scope.has(Role.OFFICER):
         raise PermissionDenied("只有项目处人员可以查看专家库 / officers only")
     return Expert.objects.select_related("person", "organisation")
 
@@ -84,18 +107,32 @@ def expert_pool_search(
 def experts_visible_to(user: Viewer) -> QuerySet[Expert]:
     """Officers see the pool; an expert sees their own entry; anyone else none."""
     scope = scope_of(user)
-    if scope.sees_everything or scope.has(Role.OFFICER):
+    if scope.has(Role.OFFICER):
         return Expert.objects.select_related("person", "organisation")
     if isinstance(user, User) and scope.roles:  # roles are granted to users only
         return Expert.objects.filter(user=user).select_related("person", "organisation")
     return Expert.objects.none()
 
 
+def round_programmes(rnd: ReviewRound) -> set[str]:
+    """The programmes of a round: its applications', else (nobody assigned yet) those of the
+    call's applications in the round's directions."""
+    return set(Application.objects.filter(review_assignments__round=rnd).values_list("programme", flat=True)) or set(
+        Application.objects.filter(call=rnd.call, direction__in=rnd.directions or [""]).values_list("programme", flat=True)
+    )
+
+
 def rounds_visible_to(user: Viewer) -> QuerySet[ReviewRound]:
+    """The rounds of the officer's programmes (a round reviewing any application of theirs)."""
     scope = scope_of(user)
-    if not (scope.sees_everything or scope.has(Role.OFFICER)):
+    if not scope.has(Role.OFFICER):
         raise PermissionDenied("只有项目处人员可以查看评审分配 / officers only")
-    return ReviewRound.objects.select_related("call")
+    qs = ReviewRound.objects.select_related("call")
+    if scope.is_system or "*" in scope.programmes:
+        return qs
+    unassigned = [r.pk for r in qs.filter(assignments__isnull=True) if round_programmes(r) & scope.programmes]
+    mine = ReviewRound.objects.filter(assignments__application__programme__in=scope.programmes).values("pk")
+    return qs.filter(Q(pk__in=mine) | Q(pk__in=unassigned))
 
 
 def round_for(user: Viewer, pk: int) -> ReviewRound:
@@ -107,10 +144,21 @@ def round_for(user: Viewer, pk: int) -> ReviewRound:
 
 def ranking(user, rnd: ReviewRound, *, method: str = "trimmed") -> dict[str, Any]:
     """Per direction: applications ranked by aggregated score, the funding line under the
-    call's budget, flags, and the panel's recorded moves — for an officer (or admin, auditor).
-    Applications whose review is not complete are listed apart (see `ranking_of`)."""
+    call's budget, flags, and the panel's recorded moves — for an officer, of the directions of
+    their programmes only. Applications whose review is not complete are listed apart (see `ranking_of`)."""
     round_for(user, rnd.pk)
-    return ranking_of(rnd, method=method)
+    out = ranking_of(rnd, method=method)
+    scope = scope_of(user)
+    if scope.is_system or "*" in scope.programmes:
+        return out
+    programme_of = dict(rnd.assignments.values_list("application__direction", "application__programme"))
+    theirs = {d for d, p in programme_of.items() if scope.officer_for(p)}
+    out["directions"] = {d: rows for d, rows in out["directions"].items() if d in theirs}
+    out["incomplete"] = {d: rows for d, rows in out["incomplete"].items() if d in theirs}
+    shown = {r["application"] for rows in (*out["directions"].values(), *out["incomplete"].values()) for r in rows}
+    complete = sum(len(rows) for rows in out["directions"].values())
+    out["review"] = {"applications": len(shown), "complete": complete, "incomplete": len(shown) - complete}
+    return out
 
 
 # --------------------------------------------------------------------------- completeness

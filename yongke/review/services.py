@@ -23,7 +23,7 @@ from yongke.review import assignment as solver
 from yongke.review import conf, scoring
 from yongke.review.conflicts import ApplicationInfo, ConflictRules, ExpertInfo, affinity, exclusions
 from yongke.review.models import DecisionWaiver, Declaration, Employment, Expert, PanelMove, ReviewAssignment, ReviewRound, Score
-from yongke.review.selectors import progress_in, review_progress_of
+from yongke.review.selectors import progress_in, review_progress_of, round_programmes
 
 AVOID_LIMIT = 3  # experts an applicant may ask to avoid, per application (each with a reason)
 
@@ -31,7 +31,7 @@ AVOID_LIMIT = 3  # experts an applicant may ask to avoid, per application (each 
 def _officer_of(actor: Actor, programmes: set[str]) -> None:
     """An officer may organise the review of applications of their own programmes only."""
     scope = scope_of(actor)
-    if scope.is_system or scope.is_superuser or scope.has(Role.SYSADMIN):
+    if scope.is_system:
         return
     if not programmes or not all(scope.officer_for(p) for p in programmes):
         raise PermissionDenied(
@@ -40,9 +40,7 @@ def _officer_of(actor: Actor, programmes: set[str]) -> None:
 
 
 def _round_programmes(rnd: ReviewRound) -> set[str]:
-    return set(Application.objects.filter(review_assignments__round=rnd).values_list("programme", flat=True)) or set(
-        Application.objects.filter(call=rnd.call, direction__in=rnd.directions or [""]).values_list("programme", flat=True)
-    )
+    return round_programmes(rnd)
 
 
 # --------------------------------------------------------------------------- pool
@@ -62,7 +60,7 @@ def expert_add(
     user=None,
     past: list[tuple[Organisation, dt.date | None]] | None = None,
 ) -> Expert:
-    require_role(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER)
     fields = [f.strip().upper() for f in (fields or []) if f.strip()]
     for f in fields:
         if not (f[0].isalpha() and f[1:].isdigit() and 1 <= len(f) <= 5):
@@ -99,7 +97,7 @@ def expert_import(*, actor: Actor, path: Path, dry_run: bool = False) -> dict[st
     from yongke.orgs.services import read_table
     from yongke.orgs.validators import check_id_number
 
-    require_role(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER)
     rows = read_table(path)
     errors: list[dict[str, Any]] = []
     plan: list[dict[str, Any]] = []
@@ -191,7 +189,7 @@ def declaration_add(
         if kind == Declaration.Kind.APPLICANT_REQUEST:
             if application is None or application.organisation_id not in scope.organisations:
                 raise PermissionDenied("只能为本单位的申报申请回避 / only for your own application")
-        elif not (scope.has(Role.OFFICER, Role.SYSADMIN) or (expert.user_id and expert.user_id == getattr(actor, "pk", None))):
+        elif not (scope.has(Role.OFFICER) or (expert.user_id and expert.user_id == getattr(actor, "pk", None))):
             raise PermissionDenied("只能申报本人的回避 / only your own declarations")
     if kind == Declaration.Kind.APPLICANT_REQUEST:
         if application is None:
@@ -275,7 +273,7 @@ def _infos(apps: list[Application], experts: list[Expert]) -> tuple[list[Applica
 def authorize_review_round(*, actor: Actor, call: Call) -> None:
     """Who may run an assignment round for a call: officers (of the programmes of the applications
     in review, checked again when the round runs) and admins. Checked before the work is queued."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN, message="只有项目处人员可以分配评审专家 / officers only")
+    require_role(actor, Role.OFFICER, message="只有项目处人员可以分配评审专家 / officers only")
 
 
 @transaction.atomic
@@ -317,7 +315,7 @@ def review_round_run(
     if directions:
         apps = [a for a in apps if a.direction in directions]
     if not apps:
-        require_role(actor, Role.OFFICER, Role.SYSADMIN)
+        require_role(actor, Role.OFFICER)
         raise Refused("本批次没有处于专家评审阶段的申报 / no application awaits expert review", code="nothing_to_assign")
     _officer_of(actor, {a.programme for a in apps})
     already = set(ReviewAssignment.objects.filter(application__in=apps, round__status="assigned").values_list("application_id", flat=True))
@@ -563,7 +561,7 @@ def reminders_due(*, within: dt.timedelta = dt.timedelta(days=2), now: dt.dateti
 @transaction.atomic
 def reminders_mark(*, actor: Actor, assignments: list[ReviewAssignment], now: dt.datetime | None = None) -> int:
     """Record that the experts of these tasks were reminded (officers, admins, the scheduler)."""
-    require_role(actor, Role.OFFICER, Role.SYSADMIN)
+    require_role(actor, Role.OFFICER)
     now = now or timezone.now()
     notify.experts_reminded(actor=actor, assignments=assignments, now=now)  # delivered after the commit
     return ReviewAssignment.objects.filter(pk__in=[a.pk for a in assignments]).update(reminded_at=now)

@@ -65,4 +65,4 @@ def test_me_lists_roles_and_scopes(api, world):
     me = api.as_("org_admin").get(f"{A}/me").json()
     assert me["roles"] == ["org_admin"]
     assert me["scope"]["organisations"] == [world.org.pk] == me["scope"]["admin_of"]
-    assert api.as_("sysadmin").get(f"{A}/me").json()["scope"]["sees_everything"] is True
+    assert api.as_("sysadmin").get(f"{A}/me").json()["scope"]["sees_everything"] is False  # 三权分立: only the system does

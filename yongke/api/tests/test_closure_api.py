@@ -214,18 +214,19 @@ OPS = {
     "projects_acceptance_overdue_scan": lambda w, e, s: ("POST", f"{A}/projects/acceptance-overdue/scan", None),
 }
 
-# Expected status per role, in the order of ROLES; "own/other" where they differ.
+# Expected status per role, in the order of ROLES; "own/other" where they differ. The auditor and the
+# sysadmin read no project and take no step (三权分立, docs/duties.md): 404 for a project, 403 for a role-gated list.
 #                        anonymous org_admin  applicant  recommender officer    finance expert     auditor sysadmin
 EXPECT = {
-    "projects_terminate": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "projects_rescind": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "recoveries_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "projects_terminate": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "projects_rescind": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "recoveries_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
     "calls_recoveries": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
     "recoveries_overdue": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
-    "recoveries_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "recoveries_receive": ("401", "403/404", "403/404", "403/404", "403/404", "201", "404", "403", "403"),
-    "projects_credit_records": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "projects_acceptance_overdue_scan": ("401", "403", "403", "403", "200", "403", "403", "403", "200"),
+    "recoveries_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "recoveries_receive": ("401", "403/404", "403/404", "403/404", "403/404", "201", "404", "404", "404"),
+    "projects_credit_records": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "projects_acceptance_overdue_scan": ("401", "403", "403", "403", "200", "403", "403", "403", "403"),
 }
 CODES = {401: "unauthenticated", 403: "permission_denied", 404: "not_found"}
 

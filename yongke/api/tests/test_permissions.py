@@ -9,10 +9,15 @@ admins, so writes to them by recommenders or officers are 404.
 Projects (`project_world`): each step is tried on a project in a state the step starts from,
 so that only who asks decides; a call's project settings are tried on a call opening only the
 officer's programme (own) and on one opening only programme 2 (other). A project is seen by its unit, its recommending unit, the
-officers of its programme, finance, auditors and admins; the task book is the officer's, the
+officers of its programme and finance; the task book is the officer's, the
 signature the unit's org admin's, payments finance's, a change request the unit's, its opinion
-the recommending unit's and its decision the officer's (the services decide; a superuser admin
-holds the officer's powers, not finance's money nor the unit's or the recommending unit's).
+the recommending unit's and its decision the officer's (the services decide).
+
+三权分立 (docs/duties.md): the system administrator manages accounts and reference data (it may
+register organisations, not read people's records) and takes no workflow step nor reads an application, a review
+or a project; the auditor reads the audit log only; the security administrator neither. Calls
+are their programme's officers': side "own" opens direction 1.1 (programme 1), "other" 14.1
+(programme 2). The officer of programme 2 (`other_officer`) is the officer's mirror.
 """
 
 from __future__ import annotations
@@ -60,10 +65,10 @@ OPS = {
     "calls_create": lambda w, s: (
         "POST",
         f"{A}/calls",
-        {"name": "新批次", "closes_at": (timezone.now() + dt.timedelta(days=9)).isoformat()},
+        {"name": "新批次", "closes_at": (timezone.now() + dt.timedelta(days=9)).isoformat(), "directions": [_side(w, s, "1.1", "14.1")]},
         None,
     ),
-    "calls_close": lambda w, s: ("POST", f"{A}/calls/{w.spare_call.pk}/close", None, None),
+    "calls_close": lambda w, s: ("POST", f"{A}/calls/{_side(w, s, w.call_a, w.call_b).pk}/close", None, None),
     "guide": lambda w, s: ("GET", f"{A}/guide", None, None),
     "validate_uscc": lambda w, s: ("GET", f"{A}/organisations/validate-uscc?code={w.org.uscc}", None, None),
     "orgs_list": lambda w, s: ("GET", f"{A}/organisations", None, None),
@@ -225,79 +230,143 @@ EXPECT = {
     "token": ("200", "200", "200", "200", "200", "200", "200", "200", "200"),
     "calls_list": ("200", "200", "200", "200", "200", "200", "200", "200", "200"),
     "calls_get": ("200", "200", "200", "200", "200", "200", "200", "200", "200"),
-    "calls_create": ("401", "403", "403", "403", "201", "403", "403", "403", "201"),
-    "calls_close": ("401", "403", "403", "403", "200", "403", "403", "403", "200"),
+    "calls_create": ("401", "403", "403", "403", "201/403", "403", "403", "403", "403"),
+    "calls_close": ("401", "403", "403", "403", "200/403", "403", "403", "403", "403"),
     "guide": ("200", "200", "200", "200", "200", "200", "200", "200", "200"),
     "validate_uscc": ("200", "200", "200", "200", "200", "200", "200", "200", "200"),
     "orgs_list": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
     "orgs_create": ("401", "403", "403", "403", "201", "403", "403", "403", "201"),
-    "orgs_get": ("401", "200/404", "200/404", "200/404", "200", "200", "404", "200", "200"),
-    "orgs_update": ("401", "403/404", "403/404", "403/404", "200", "403", "404", "403", "200"),
+    "orgs_get": ("401", "200/404", "200/404", "200/404", "200", "200", "404", "404", "404"),
+    "orgs_update": ("401", "403/404", "403/404", "403/404", "200", "403", "404", "404", "404"),
     "people_list": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
-    "people_get": ("401", "200/404", "200/404", "200/404", "200", "200", "404", "200", "200"),
-    "people_create": ("401", "201/403", "201/403", "403", "201", "403", "403", "403", "201"),
+    "people_get": ("401", "200/404", "200/404", "200/404", "200", "200", "404", "404", "404"),
+    "people_create": ("401", "201/403", "201/403", "403", "201", "403", "403", "403", "403"),
     "apps_list": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
-    "apps_create": ("401", "201/403", "201/403", "403", "403", "403", "403", "403", "201"),
-    "apps_get": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
-    "apps_pdf": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
-    "apps_check": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
-    "apps_timeline": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
-    "apps_submissions": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
-    "attachments_list": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
-    "attachments_download": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "200", "200"),
-    "apps_update": ("401", "200/404", "200/404", "404", "404", "404", "404", "403", "200"),
-    "attachments_upload": ("401", "201/404", "201/404", "404", "404", "404", "404", "403", "201"),
-    "submit": ("401", "200/404", "200/404", "404", "404", "404", "404", "403", "200"),
-    "recommend": ("401", "403/404", "403/404", "200/404", "403/404", "404", "403/404", "403", "200"),
-    "return": ("401", "403/404", "403/404", "403/404", "200/404", "404", "403/404", "403", "200"),
-    "audit_list": ("401", "403", "403", "403", "403", "403", "403", "200", "200"),
-    "experts_list": ("401", "403", "403", "403", "200", "403", "403", "200", "200"),
-    "experts_create": ("401", "403", "403", "403", "201", "403", "403", "403", "201"),
-    "awards_screen": ("401", "403", "403", "403", "200", "403", "403", "403", "200"),
+    "apps_create": ("401", "201/403", "201/403", "403", "403", "403", "403", "403", "403"),
+    "apps_get": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "404", "404"),
+    "apps_pdf": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "404", "404"),
+    "apps_check": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "404", "404"),
+    "apps_timeline": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "404", "404"),
+    "apps_submissions": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "404", "404"),
+    "attachments_list": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "404", "404"),
+    "attachments_download": ("401", "200/404", "200/404", "200/404", "200/404", "404", "200/404", "404", "404"),
+    "apps_update": ("401", "200/404", "200/404", "404", "404", "404", "404", "404", "404"),
+    "attachments_upload": ("401", "201/404", "201/404", "404", "404", "404", "404", "404", "404"),
+    "submit": ("401", "200/404", "200/404", "404", "404", "404", "404", "404", "404"),
+    "recommend": ("401", "403/404", "403/404", "200/404", "403/404", "404", "403/404", "404", "404"),
+    "return": ("401", "403/404", "403/404", "403/404", "200/404", "404", "403/404", "404", "404"),
+    "audit_list": ("401", "403", "403", "403", "403", "403", "403", "200", "403"),
+    "experts_list": ("401", "403", "403", "403", "200", "403", "403", "403", "403"),
+    "experts_create": ("401", "403", "403", "403", "201", "403", "403", "403", "403"),
+    "awards_screen": ("401", "403", "403", "403", "200", "403", "403", "403", "403"),
     # Projects
     #                        anonymous org_admin  applicant  recommender officer    finance expert     auditor sysadmin
     "projects_list": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
-    "projects_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "task_book_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "projects_timeline": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "projects_versions": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "projects_pdf": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "project_file_download": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "payments_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "projects_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "task_book_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "projects_timeline": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "projects_versions": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "projects_pdf": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "project_file_download": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "payments_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
     "calls_ledger": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
     "calls_projects_xlsx": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
-    "portfolio": ("401", "403", "403", "403", "200", "200", "403", "200", "200"),
-    "portfolio_xlsx": ("401", "403", "403", "403", "200", "200", "403", "200", "200"),
-    "changes_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
-    "changes_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "200", "200"),
+    "portfolio": ("401", "403", "403", "403", "200", "200", "403", "403", "403"),
+    "portfolio_xlsx": ("401", "403", "403", "403", "200", "200", "403", "403", "403"),
+    "changes_list": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
+    "changes_get": ("401", "200/404", "200/404", "200/404", "200/404", "200", "404", "404", "404"),
     "project_settings_get": ("401", "200", "200", "200", "200", "200", "200", "200", "200"),
-    "bank_account_get": ("401", "200/404", "200/404", "200/404", "200", "200", "404", "200", "200"),
-    "task_book_update": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "project_send": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "project_revoke": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "project_sign": ("401", "200/404", "403/404", "403/404", "403/404", "403", "404", "403", "403"),
-    "project_reopen": ("401", "200/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "project_countersign": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "payments_record": ("401", "403/404", "403/404", "403/404", "403/404", "201", "404", "403", "403"),
-    "changes_create": ("401", "201/404", "201/404", "403/404", "403/404", "403", "404", "403", "403"),
-    "changes_opinion": ("401", "403/404", "403/404", "200/404", "403/404", "403", "404", "403", "403"),
-    "changes_decision": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "403", "200"),
-    "changes_withdraw": ("401", "200/404", "200/404", "403/404", "403/404", "403", "404", "403", "403"),
-    "project_settings_set": ("401", "403", "403", "403", "200/403", "403", "403", "403", "200"),
-    "bank_account_set": ("401", "201/404", "403/404", "403/404", "403", "403", "404", "403", "403"),
+    "bank_account_get": ("401", "200/404", "200/404", "200/404", "200", "200", "404", "404", "404"),
+    "task_book_update": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "project_send": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "project_revoke": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "project_sign": ("401", "200/404", "403/404", "403/404", "403/404", "403", "404", "404", "404"),
+    "project_reopen": ("401", "200/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "project_countersign": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "payments_record": ("401", "403/404", "403/404", "403/404", "403/404", "201", "404", "404", "404"),
+    "changes_create": ("401", "201/404", "201/404", "403/404", "403/404", "403", "404", "404", "404"),
+    "changes_opinion": ("401", "403/404", "403/404", "200/404", "403/404", "403", "404", "404", "404"),
+    "changes_decision": ("401", "403/404", "403/404", "403/404", "200/404", "403", "404", "404", "404"),
+    "changes_withdraw": ("401", "200/404", "200/404", "403/404", "403/404", "403", "404", "404", "404"),
+    "project_settings_set": ("401", "403", "403", "403", "200/403", "403", "403", "403", "403"),
+    "bank_account_set": ("401", "201/404", "403/404", "403/404", "403", "403", "404", "404", "404"),
 }
 
 
 CODES = {401: "unauthenticated", 403: "permission_denied", 404: "not_found"}
 
 
+def _mirrored(cell: str) -> str:
+    """The officer of programme 2 (the world's `other_officer`): "own" is programme 1's, so they
+    are refused or shown nothing where the officer of programme 1 may act, and act on programme 2's."""
+    own, _, other = cell.partition("/")
+    return f"{other}/{own}" if other else own
+
+
+# Two more callers (三权分立 and programme scope): the officer of another programme, the mirror
+# of the officer's column; and the security administrator, who manages second factors and
+# lockouts only — the auditor's column without the audit log.
+CALLERS = (*ROLES, "other_officer", "security")
+
+
+def _row(op: str) -> tuple[str, ...]:
+    row = EXPECT[op]
+    auditor = row[ROLES.index("auditor")]
+    return (*row, _mirrored(row[ROLES.index("officer")]), "403" if op == "audit_list" else auditor)
+
+
 def _cases():
     for op, row in EXPECT.items():
         assert len(row) == len(ROLES), op
-        for role, cell in zip(ROLES, row, strict=True):
+        for role, cell in zip(CALLERS, _row(op), strict=True):
             own, _, other = cell.partition("/")
             for side, status in (("own", own), ("other", other or own)):
                 yield pytest.param(op, role, side, int(status), id=f"{op}-{role}-{side}")
+
+
+def test_no_administrator_writes_in_the_workflow():
+    """The sysadmin's writes are accounts and reference data (registering organisations); the auditor and
+    the security administrator write nothing."""
+    for op, row in EXPECT.items():
+        sysadmin, auditor = row[ROLES.index("sysadmin")], row[ROLES.index("auditor")]
+        if any(c.startswith(("201", "200")) for c in row[1:7]) and op.endswith(WRITES):
+            assert not auditor.startswith("20"), op
+            assert op == "orgs_create" or not sysadmin.startswith("20"), op
+
+
+WRITES = (
+    "_create",
+    "_update",
+    "_close",
+    "_upload",
+    "submit",
+    "recommend",
+    "return",
+    "_send",
+    "_revoke",
+    "_sign",
+    "_reopen",
+    "_countersign",
+    "_record",
+    "_opinion",
+    "_decision",
+    "_withdraw",
+    "_set",
+    "_screen",
+)
+
+
+@pytest.fixture(scope="module")
+def security_token(project_world, django_db_blocker):
+    """A security administrator with a bearer token, for this module's matrix."""
+    from yongke.accounts.services import token_create
+    from yongke.testing import make_user
+
+    with django_db_blocker.unblock():
+        user = make_user("security")
+        project_world.tokens["security"] = token_create(actor=user, user=user, name="tests")
+    yield
+    project_world.tokens.pop("security", None)
 
 
 def test_every_operation_is_in_the_matrix():
@@ -305,7 +374,7 @@ def test_every_operation_is_in_the_matrix():
 
 
 @pytest.mark.parametrize(("op", "role", "side", "status"), list(_cases()))
-def test_permission_matrix(api, project_world, expert_assigned, op, role, side, status):
+def test_permission_matrix(api, project_world, security_token, expert_assigned, op, role, side, status):
     method, path, json, data = OPS[op](project_world, side)
     client = api.as_(role)
     if method == "GET":

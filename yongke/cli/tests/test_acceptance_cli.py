@@ -12,6 +12,7 @@ import pytest
 from yongke.cli.main import run
 from yongke.projects.models import Acceptance, Report
 from yongke.projects.tests.acceptance_helpers import MET, commitments, fresh, module_world, pdf, running, submitted_final
+from yongke.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -162,12 +163,11 @@ def test_reminders_and_the_overdue_list_over_the_console(capsys, world, project)
 
 
 def test_the_calls_postaward_settings_over_the_console(capsys, world, project):
-    # the world's call opens every programme's directions: its settings are the admins' (or every programme's officers')
-    body = ok(
-        capsys, "project", "settings", "--call", project.call_id, "--documents-below", "60万", "--no-publish-results", *as_(world.sysadmin)
-    )
+    # the world's call opens every programme's directions: its settings are every programme's officers'
+    every = make_user("officer", programme="*")
+    body = ok(capsys, "project", "settings", "--call", project.call_id, "--documents-below", "60万", "--no-publish-results", *as_(every))
     assert (body["postaward"]["documents_below"], body["postaward"]["publish_results"]) == (600_000, False)
-    back = ok(capsys, "project", "settings", "--call", project.call_id, "--documents-below", "default", *as_(world.sysadmin))
+    back = ok(capsys, "project", "settings", "--call", project.call_id, "--documents-below", "default", *as_(every))
     assert "documents_below" not in back["postaward"]["overridden"]
 
 
@@ -202,7 +202,9 @@ def test_bad_input_is_exit_2_naming_the_field(capsys, world, project, tmp_path, 
         "{c}": str(project.call_id),
     }
     args = [files.get(a, a) for a in argv]
-    assert needle in failed(capsys, "project", *args, *as_(world.sysadmin if argv[0] == "settings" else world.applicant))
+    assert needle in failed(
+        capsys, "project", *args, *as_(make_user("officer", programme="*") if argv[0] == "settings" else world.applicant)
+    )
 
 
 def test_a_refusal_is_exit_1(capsys, world, project):

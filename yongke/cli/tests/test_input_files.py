@@ -11,7 +11,7 @@ from yongke.cli.main import run
 @pytest.mark.parametrize("command", ["check", "award quote"])
 @pytest.mark.parametrize(
     ("content", "said"),
-    [(None, "是目录"), (b"\xff\xfe{\x00}\x00", "不是 UTF-8"), (b"{", "JSON 语法错误")],
+    [(None, "是目录"), (b"\xff\xfe{\x00\x00\xd8", "不是有效的 UTF-16"), (b"{", "JSON 语法错误")],
     ids=["directory", "utf16", "broken-json"],
 )
 def test_a_bad_file_is_bad_input(command, content, said, tmp_path, capsys):

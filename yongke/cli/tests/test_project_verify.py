@@ -244,7 +244,9 @@ def test_a_json_syntax_error_names_file_and_line(capsys, tmp_path):
     assert "verify.json:3" in err
 
 
-@pytest.mark.parametrize(("content", "said"), [(None, "是目录"), (b"\xff\xfe{\x00}\x00", "不是 UTF-8")], ids=["directory", "utf16"])
+@pytest.mark.parametrize(
+    ("content", "said"), [(None, "是目录"), (b"\xff\xfe{\x00\x00\xd8", "不是有效的 UTF-16")], ids=["directory", "utf16"]
+)
 def test_a_file_that_cannot_be_read_is_bad_input(capsys, tmp_path, content, said):
     target = tmp_path / "given"
     if content is None:

@@ -210,7 +210,7 @@ def test_edit_reads_standard_input(capsys, monkeypatch, project):
     ("content", "needle"),
     [
         ('{\n  "title": ,\n}', "changes.json:2"),
-        (b"\xff\xfe{}", "UTF-8"),
+        (b"\xff\xfe{\x00\x00\xd8", "UTF-16"),  # a lone surrogate: UTF-16 itself is read
         ("[1, 2]", "JSON 对象"),
         ({"title": "x", "lock_version": "1"}, "lock_version"),
         ({"colour": "red"}, "colour"),

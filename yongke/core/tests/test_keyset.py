@@ -22,7 +22,8 @@ def _walk(keys: Keyset, qs, size: int) -> tuple[list[int], list[int]]:
     while page:
         forward += [a.pk for a in page]
         page = list(keys.after(qs, keys.cursor(page[-1]))[:size])
-    back, page = [], list(qs)[-size:]
+    back: list[int] = []
+    page = list(qs)[-size:]
     while page:
         back = [a.pk for a in page] + back
         page = list(keys.before(qs, keys.cursor(page[0]))[:size])[::-1]

@@ -82,7 +82,7 @@ def test_drafts_are_hidden_from_the_public():
 
 def test_admin_is_read_only_but_can_publish(django_user_model):
     v, _ = services.guide_load(actor=TEST, publish=False)
-    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-12345678")
+    admin = make_user("sysadmin")  # the admin is the system administrator's (a superuser without the role is refused)
     client = Client()
     client.force_login(admin)
     rule = m.Rule.objects.filter(version=v).first()

@@ -1,13 +1,14 @@
 """A step taken through the portal or the API answers before anything is delivered: the
 request's response comes back with no inbox entry and no email; the delivery waits on the
-queue for the worker (the tests' queue keeps it; the default thread backend is handed it)."""
+queue for the worker (the tests' queue keeps it; the default database queue keeps it for the worker)."""
 
 from __future__ import annotations
 
 from django.core import mail
+from django_tasks_db.models import DBTaskResult
 
 from yongke.accounts.services import token_create
-from yongke.jobs.tasks import ThreadBackend
+from yongke.jobs.worker import run_queue
 from yongke.notifications.models import Notification
 from yongke.testing import make_application_in
 
@@ -46,29 +47,19 @@ def test_the_apis_step_returns_before_delivery(client, world, queue, django_capt
     assert mail.outbox == []
 
 
-class Recorder:
-    """Stands in for the thread backend's worker thread: keeps what it is handed."""
-
-    def __init__(self) -> None:
-        self.handed: list = []
-
-    def submit(self, fn, result) -> None:
-        self.handed.append(result)
-
-
-def test_the_default_backend_hands_the_delivery_to_its_worker_thread(
-    client, world, settings, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_the_default_backend_queues_the_delivery_for_the_worker(client, world, settings, django_capture_on_commit_callbacks):
     settings.YONGKE_NOTIFY_BACKEND = ""
     settings.YONGKE_JOB_BACKEND = "default"
-    worker = Recorder()
-    monkeypatch.setattr(ThreadBackend, "executor", classmethod(lambda cls: worker))
     app = make_application_in("recommended", world=world)
     client.force_login(world.officer)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/applications/{app.pk}/transition/", {"action": "return", "comment": "补充审计报告"})
-    (handed,) = worker.handed
-    assert handed.task.module_path == "yongke.notifications.tasks.deliver"
-    assert handed.args[0][0]["template"] == "returned"
+    (queued,) = DBTaskResult.objects.filter(task_path="yongke.notifications.tasks.deliver")
+    assert queued.status == "READY"
+    assert queued.args_kwargs["args"][0][0]["template"] == "returned"
     assert not Notification.objects.exists()
     assert mail.outbox == []
+    run_queue()  # the worker's turn
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL"
+    assert Notification.objects.filter(user=world.applicant, template="returned").count() == 1

@@ -22,14 +22,15 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from django.db import connection
 from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from yongke.applications.models import Application
+from yongke.orgs.models import Organisation
+from yongke.orgs.registration import registration_approve
 from yongke.orgs.validators import id_with_check, uscc_with_check
 from yongke.portal.tests.conftest import an_application, portal_world
 from yongke.review.services import expert_add
-from yongke.testing import PASSWORD, TEST, make_org, make_person, make_user
+from yongke.testing import PASSWORD, PDF_BYTES, TEST, make_org, make_person, make_user
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -101,8 +102,7 @@ def sign_out(page: Page) -> None:
 
 
 def test_apply_recommend_review_decide_publish(page: Page, live_server, transactional_db, settings):
-    if connection.vendor == "sqlite":
-        settings.YONGKE_JOB_BACKEND = "immediate"  # see test_public_pages_dashboard_and_background_import
+    settings.YONGKE_JOB_BACKEND = "immediate"  # see test_public_pages_dashboard_and_background_import
     world = portal_world()
     # The expert pool: the world's expert account and two more, as many as the call asks per application.
     for user in (world.expert, make_user("expert"), make_user("expert")):
@@ -127,10 +127,13 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     page.fill("#id_full_name", "张三")
     page.fill("#id_password1", "Browser-pass-1")
     page.fill("#id_password2", "Browser-pass-1")
+    page.set_input_files("#id_licence", FilePayload(name="licence.pdf", mimeType="application/pdf", buffer=PDF_BYTES))
     shot(page, "01-register")
     page.click("main button[type=submit]")
     expect(page).to_have_url(re.compile(r"/my/applications/$"))
     expect(page.locator(".messages")).to_contain_text("注册成功")
+    # the recommending unit checks the licence (yongke/orgs/registration.py) before the unit may apply
+    registration_approve(actor=TEST, organisation=Organisation.objects.get(uscc=code))
 
     # --- the admin opens an account for the project leader (registered as a person who may lead)
     page.goto("/org/members/")
@@ -239,9 +242,12 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
     shot(page, "10b-expert-tasks")
     axe(page, live_server)
     page.click("[data-group=invited] a")
-    expect(page.locator("main")).to_contain_text("可行性研究报告.pdf")
+    # before accepting: the title, the direction and the conflict questions, not the application
+    expect(page.locator("main")).to_contain_text("利益冲突确认")
+    expect(page.locator("main")).not_to_contain_text("可行性研究报告.pdf")
     page.click("button:has-text('声明无冲突并接受')")
     expect(page.locator(".state")).to_have_attribute("data-state", "accepted")
+    expect(page.locator("main")).to_contain_text("附件：申报书")  # the content opens once accepted, files named by their category
     for key, points in (("innovation", "80"), ("feasibility", "70"), ("benefit", "90"), ("team", "60")):
         page.fill(f"#points-{key}", points)
     page.fill("#comment", "技术路线清楚，示范场景明确。")
@@ -287,11 +293,10 @@ def test_apply_recommend_review_decide_publish(page: Page, live_server, transact
 
 
 def test_public_pages_dashboard_and_background_import(page: Page, live_server, transactional_db, settings):
-    if connection.vendor == "sqlite":
-        # The in-memory test database is shared between threads by SQLite's shared cache, whose
-        # table locks fail at once instead of waiting; a file database (WAL, busy timeout) and
-        # PostgreSQL run the job on the background thread, as this test does there.
-        settings.YONGKE_JOB_BACKEND = "immediate"
+    # The job runs in the request here: no worker runs beside the live server. A worker taking
+    # jobs off the queue is tested with real processes in yongke/tests/test_serving.py, and the
+    # progress page of a job still queued in yongke/portal/tests/test_jobs.py.
+    settings.YONGKE_JOB_BACKEND = "immediate"
     world = portal_world()
     # Something for the dashboard to show: applications at several stages.
     for state in ("draft", "submitted", "recommended", "funded", "published"):
@@ -307,7 +312,8 @@ def test_public_pages_dashboard_and_background_import(page: Page, live_server, t
     shot(page, "14-match")
     axe(page, live_server)
 
-    sign_in(page, "admin")
+    sign_in(page, "officer")  # the dashboard is the officers' (the system administrator lands in /admin/)
+    page.goto("/dashboard/")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.locator("#chart-programme canvas")).to_be_visible()
     shot(page, "15-dashboard")

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.tasks import task
 
 from yongke.jobs.models import Job
-from yongke.jobs.tasks import ThreadBackend
+from yongke.jobs.worker import run_queue
 from yongke.orgs.models import Organisation
 from yongke.orgs.validators import uscc_with_check
-
-
-@task
-def note_thread(path: str) -> None:
-    Path(path).write_text(threading.current_thread().name)
 
 
 @pytest.fixture
@@ -78,13 +68,17 @@ def test_only_officers_and_admins_import(client, world):
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
 
 
-def test_the_thread_backend_runs_tasks_off_the_request_thread(tmp_path, monkeypatch):
-    # A worker of its own: the process's worker may still be delivering what earlier tests queued.
-    monkeypatch.setattr(ThreadBackend, "_executor", None)
-    out = tmp_path / "ran"
-    ThreadBackend("test", {}).enqueue(note_thread, [str(out)], {})
-    for _ in range(100):
-        if out.exists() and out.read_text():
-            break
-        time.sleep(0.05)
-    assert out.read_text().startswith("yongke-job")
+def test_the_default_backend_leaves_the_job_queued_for_the_worker(client, world, settings, django_capture_on_commit_callbacks):
+    settings.YONGKE_JOB_BACKEND = "default"
+    client.force_login(world.officer)
+    a = uscc_with_check("91450103MA5J00040")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/org/import/", {"file": _csv(f"{a},队列甲公司,企业,青秀区")})
+    job = Job.objects.get()
+    assert job.status == "queued"
+    assert 'hx-trigger="every 1s"' in client.get(f"/jobs/{job.pk}/progress/").content.decode()
+    run_queue()  # the worker's turn
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert Organisation.objects.filter(uscc=a).exists()
+    assert client.get(f"/jobs/{job.pk}/progress/").status_code == 286

@@ -74,10 +74,10 @@ def test_the_units_project_is_listed_and_shown_to_those_who_may_see_it(client, p
     listing = client.get("/my/projects/").content.decode()
     assert p.number in listing
     assert f'href="/projects/{p.pk}/"' in listing
-    for who in ("org_admin", "applicant", "officer", "recommender", "finance", "auditor"):
+    for who in ("org_admin", "applicant", "officer", "recommender", "finance"):
         client.force_login(getattr(pw, who))
         assert client.get(f"/projects/{p.pk}/").status_code == 200, who
-    for who in ("stranger", "other_officer", "other_recommender", "expert"):
+    for who in ("stranger", "other_officer", "other_recommender", "expert", "auditor", "sysadmin"):
         client.force_login(getattr(pw, who))
         assert client.get(f"/projects/{p.pk}/").status_code == 404, who
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,9 +19,10 @@ from yongke.orgs.selectors import organisations_visible_to, people_visible_to
 from yongke.orgs.services import member_create, organisation_register
 from yongke.orgs.validators import check_uscc
 from yongke.portal import nav
-from yongke.portal.forms import MemberForm, RegistrationForm
+from yongke.portal.forms import MemberForm
+from yongke.portal.forms_security import RegistrationWithLicenceForm
 from yongke.portal.texts import error_field, error_text
-from yongke.portal.views.common import acting_user, roles_required, scope
+from yongke.portal.views.common import acting_user, address, roles_required, scope
 
 
 class LoginView(auth_views.LoginView):
@@ -38,9 +41,25 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(nav.landing_url(scope(request)))
 
 
+def _registration_allowed(request: HttpRequest) -> bool:
+    """At most YONGKE_REGISTRATIONS_PER_HOUR registrations tried per address per hour (Django's cache)."""
+    key = f"yongke:register:{address(request) or 'unknown'}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        tried = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        tried = 1
+    return tried <= settings.YONGKE_REGISTRATIONS_PER_HOUR
+
+
 def register(request: HttpRequest) -> HttpResponse:
-    form = RegistrationForm(request.POST or None)
+    """The public registration: the organisation and its admin, pending until its recommending unit approves."""
+    form = RegistrationWithLicenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        if not _registration_allowed(request):
+            form.add_error(None, _("注册过于频繁，请一小时后再试。"))
+            return render(request, "portal/register.html", {"form": form}, status=429)
         d = form.cleaned_data
         try:
             _org, user = organisation_register(
@@ -49,13 +68,15 @@ def register(request: HttpRequest) -> HttpResponse:
                 password=d["password1"],
                 full_name=d["full_name"],
                 email=d["email"],
+                licence_name=d["licence"].name,
+                licence=d["licence"].read(),
             )
         except YongkeError as e:
-            field = error_field(e)
+            field = {"password": "password1"}.get(error_field(e) or "", error_field(e))
             form.add_error(field if field in form.fields else None, error_text(e, named=field not in form.fields))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("注册成功：已登记本单位，并以单位管理员身份登录。"))
+            messages.success(request, _("注册成功：已登记本单位，并以单位管理员身份登录。推荐单位审核营业执照后，即可申报。"))
             return redirect("portal:home")
     return render(request, "portal/register.html", {"form": form})
 

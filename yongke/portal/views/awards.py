@@ -24,7 +24,7 @@ from yongke.jobs.models import Job
 from yongke.jobs.selectors import jobs_visible_to
 from yongke.jobs.services import job_start_registry_screen
 from yongke.portal.texts import error_text
-from yongke.portal.views.common import acting_user, flash, permits, roles_required, scope
+from yongke.portal.views.common import acting_user, flash, permits, roles_required
 
 
 def _last_screen(request: HttpRequest, call) -> dict[str, Any] | None:
@@ -58,7 +58,7 @@ def award_claims(request: HttpRequest) -> HttpResponse:
     directions = _award_directions(call) if call else []
     direction = g.get("direction", "") if g.get("direction", "") in dict(directions) else (directions[0][0] if directions else "")
     user = acting_user(request)
-    # The buttons: the screening's own permission check; claims_allocate's role (it has no predicate of its own).
+    # The buttons: the services' own permission checks (the officers of the direction's programme allocate).
     ctx: dict[str, Any] = {
         "calls": calls,
         "call": call,
@@ -66,7 +66,9 @@ def award_claims(request: HttpRequest) -> HttpResponse:
         "direction": direction,
         "direction_name": dict(directions).get(direction, ""),
         "may_screen": call is not None and permits(services.authorize_registry_screen, actor=user, call=call),
-        "may_allocate": scope(request).has(Role.OFFICER, Role.SYSADMIN),
+        "may_allocate": bool(direction)
+        and call is not None
+        and permits(services.authorize_claims_allocate, actor=user, call=call, direction=direction),
         "screened": _last_screen(request, call),
     }
     if call and direction:

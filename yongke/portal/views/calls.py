@@ -21,7 +21,7 @@ from yongke.guide.selectors import guide_for, guide_version_current
 from yongke.portal.call_forms import CallForm
 from yongke.portal.views.common import acting_user, flash, roles_required
 
-CALL_ROLES = (Role.OFFICER, Role.SYSADMIN)  # who opens calls (call_open's roles)
+CALL_ROLES = (Role.OFFICER,)  # who opens calls (call_open's roles)
 
 
 def _call(request: HttpRequest, pk: int) -> Call:

@@ -202,9 +202,10 @@ def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE):
 
 
 def _without_cursor(request: HttpRequest) -> HttpRequest:
-    request.GET = request.GET.copy()
+    rest = request.GET.copy()
     for name in ("after", "before", "page"):
-        request.GET.pop(name, None)
+        rest.pop(name, None)
+    request.GET = rest  # type: ignore[assignment]  # a mutable copy stands in for the request's own
     return request
 
 

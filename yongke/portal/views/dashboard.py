@@ -54,7 +54,7 @@ def _programme_names() -> dict[str, str]:
         return {}
 
 
-@roles_required(Role.OFFICER, Role.SYSADMIN, Role.AUDITOR, Role.FINANCE)
+@roles_required(Role.OFFICER, Role.FINANCE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     counts = stats.queue_counts(user)

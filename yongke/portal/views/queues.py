@@ -271,12 +271,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         }
     )
     rest = g.copy()
-    for name in ("page", "after", "before"):  # the pager adds them back
+    for name in ("page", "after", "before", "verify"):  # the pager adds them back; the check is asked for each time
         rest.pop(name, None)
+    from yongke.audit.selectors import chain_verify
+
+    chain = chain_verify() if g.get("verify") else None  # the whole log is read: only when the auditor asks
     return render(
         request,
         "portal/audit_log.html",
         {
+            "chain": chain,
             "page": page,
             "actions": actions,
             "values": g,

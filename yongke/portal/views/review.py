@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,20 +17,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
-from yongke.applications import services as app_services
 from yongke.applications.models import Application
-from yongke.applications.selectors import application_for, calls_visible_to, identity_hidden
+from yongke.applications.selectors import application_for, calls_visible_to
 from yongke.core.directions import sort_directions
-from yongke.core.errors import YongkeError
+from yongke.core.errors import NotFound, YongkeError
 from yongke.guide.selectors import compiled_for
 from yongke.jobs.services import job_start_review_round
 from yongke.portal.forms import direction_fact_specs, score_entry
 from yongke.portal.texts import error_field, error_text
 from yongke.portal.views.common import acting_user, direction_names, flash, roles_required
-from yongke.review import conf, services
+from yongke.review import blind, conf, services
 from yongke.review.models import Expert, ReviewAssignment, ReviewRound
 from yongke.review.scoring import DEFAULT_RUBRIC
-from yongke.review.selectors import assignments_for, expert_pool_search, ranking, round_for, rounds_visible_to
+from yongke.review.selectors import (
+    assignments_for,
+    expert_pool_search,
+    expert_task_for,
+    ranking,
+    round_for,
+    rounds_visible_to,
+    task_is_blind,
+    task_readable,
+)
 
 MODES = [("optimal", "最优匹配"), ("fair", "公平优先"), ("random", "随机抽取")]
 EXPERT_PAGE = 200  # experts listed at once; a search narrows the rest
@@ -49,30 +57,35 @@ class TaskRow:
     """One line of the expert's task list: the task and what the list shows beside it."""
 
     task: ReviewAssignment
+    title: str  # blind review: the title with the applicant's names replaced
     direction_name: str
     hidden: bool  # blind review: the applicant's name is not shown
     overdue: bool
 
 
 def _own_task(request: HttpRequest, pk: int) -> ReviewAssignment:
-    a = assignments_for(request.user).select_related("score").filter(pk=pk).first()
-    if a is None:
-        raise Http404("评审任务不存在 / not found")
-    return a
+    try:
+        return expert_task_for(request.user, pk)
+    except NotFound:
+        raise Http404("评审任务不存在 / not found") from None
 
 
 @roles_required(Role.EXPERT)
 def expert_invitations(request: HttpRequest) -> HttpResponse:
     """The expert's invitations and tasks (landing page)."""
-    # The application's call comes in the same query: identity_hidden reads it for every row.
-    tasks = list(assignments_for(request.user).select_related("score", "application__call"))
+    tasks = list(
+        assignments_for(request.user)
+        .select_related("score", "application__call", "application__leader")
+        .prefetch_related(*(f"application__{p}" for p in blind.IDENTITY_PREFETCH))
+    )
     names = direction_names(request.user, [t.application for t in tasks])
     now = timezone.now()
     rows = [
         TaskRow(
             task=t,
+            title=blind.projected_title(t.application, blind=task_is_blind(t)),
             direction_name=names.get((t.application.guide_version_id, t.application.direction), ""),
-            hidden=identity_hidden(request.user, t.application),
+            hidden=task_is_blind(t),
             overdue=bool(t.round.due_at and now >= t.round.due_at),
         )
         for t in tasks
@@ -88,31 +101,47 @@ def expert_invitations(request: HttpRequest) -> HttpResponse:
 
 @roles_required(Role.EXPERT)
 def expert_task(request: HttpRequest, pk: int) -> HttpResponse:
-    """One task: the application's content, the invitation's answer or the scoring form."""
+    """One task: before accepting, the title, direction and conflict questions; once accepted
+    and while the round is open, the application as the expert sees it (`yongke.review.blind`)."""
     task = _own_task(request, pk)
     return render(request, "portal/expert_task.html", _task_context(request, task))
 
 
+@roles_required(Role.EXPERT)
+def expert_attachment(request: HttpRequest, pk: int, n: int) -> FileResponse:
+    """An attachment of the task's application, named by its category and number."""
+    task = _own_task(request, pk)
+    if not task_readable(task):
+        raise Http404("评审任务不存在 / not found")
+    row = next((r for r in blind.project(task.application, blind=task_is_blind(task))["attachments"] if r["n"] == n), None)
+    if row is None:
+        raise Http404("没有这个附件")
+    att = row["attachment"]
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=row["name"], content_type=att.content_type)
+
+
 def _task_context(request: HttpRequest, task: ReviewAssignment, **extra: Any) -> dict[str, Any]:
+    app = task.application
+    hidden = task_is_blind(task)
+    guide = compiled_for(app.guide_version).guide
+    direction = guide.direction(app.direction)
     ctx: dict[str, Any] = {
         "task": task,
+        "title": blind.projected_title(app, blind=hidden),
+        "direction": direction,
+        "hidden": hidden,
+        "questions": blind.CONFLICT_QUESTIONS,
         "rubric": _rubric(),
         "now": timezone.now(),
         "overdue": bool(task.round.due_at and timezone.now() >= task.round.due_at),
+        "closed": task.round.status != "assigned",
     }
-    if task.state != ReviewAssignment.State.DECLINED:
-        # applications_visible_to decides: a declined task no longer shows the application.
-        app = application_for(request.user, task.application_id)
-        guide = compiled_for(app.guide_version).guide
-        direction = guide.direction(app.direction)
-        current = app_services.application_facts(app)
+    if task_readable(task):
+        view = blind.project(app, blind=hidden)
         ctx.update(
             {
-                "app": app,
-                "direction": direction,
-                "hidden": identity_hidden(request.user, app),
-                "facts_shown": [{"spec": s, "value": current.get(s.name)} for s in direction_fact_specs(guide, direction)],
-                "attachments": app.attachments.all(),
+                "view": view,
+                "facts_shown": [{"spec": s, "value": view["facts"].get(s.name)} for s in direction_fact_specs(guide, direction)],
             }
         )
     if task.state == ReviewAssignment.State.SUBMITTED:

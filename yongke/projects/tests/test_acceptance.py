@@ -30,7 +30,7 @@ from yongke.projects.tests.acceptance_helpers import (
     submitted_final,
 )
 from yongke.projects.tests.helpers import today
-from yongke.testing import TEST
+from yongke.testing import TEST, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -313,6 +313,9 @@ def test_only_officers_of_every_programme_of_the_call_set_them(world, project):
         acc.postaward_settings_set(actor=world.officer, call=project.call, documents_below=1)  # the world's call opens programme 2 as well
     with pytest.raises(PermissionDenied):
         acc.postaward_settings_set(actor=world.org_admin, call=project.call, documents_below=1)
-    settings = acc.postaward_settings_set(actor=world.sysadmin, call=project.call, documents_below=1, publish_results=True)
+    with pytest.raises(PermissionDenied):
+        acc.postaward_settings_set(actor=world.sysadmin, call=project.call, documents_below=1)  # no administrator (三权分立)
+    every = make_user("officer", programme="*")
+    settings = acc.postaward_settings_set(actor=every, call=project.call, documents_below=1, publish_results=True)
     assert (settings.documents_below, settings.publish_results) == (1, True)
     assert sel.postaward_settings_for(project.call).overridden == ("documents_below", "publish_results")

@@ -96,20 +96,20 @@ def _step(project: str, action: str, **kwargs: Any) -> Callable[[Scene, Any], An
 
 
 SERVICES: dict[str, tuple[Callable[[Scene, Any], Any], set[str]]] = {
-    "project_open": (lambda s, a: svc.project_open(actor=a, application=s.running.application), {"officer", "sysadmin"}),
+    "project_open": (lambda s, a: svc.project_open(actor=a, application=s.running.application), {"officer"}),
     "task_book_update": (
         lambda s, a: svc.task_book_update(actor=a, project=s.drafting, lock_version=None, changes={"title": "新名称"}),
-        {"officer", "sysadmin"},
+        {"officer"},
     ),
-    "send": (_step("drafting", "send"), {"officer", "sysadmin"}),
-    "revoke": (_step("drafting", "revoke", comment="放弃"), {"officer", "sysadmin"}),
+    "send": (_step("drafting", "send"), {"officer"}),
+    "revoke": (_step("drafting", "revoke", comment="放弃"), {"officer"}),
     "sign": (_step("signing", "sign", filename="任务书.pdf", content=PDF_BYTES), {"org_admin"}),
-    "reopen": (_step("signing", "reopen", comment="请修改"), {"org_admin", "officer", "sysadmin"}),
-    "countersign": (_step("signed", "countersign"), {"officer", "sysadmin"}),
-    "project_terminate": (lambda s, a: svc.project_terminate(actor=a, project=s.running, comment="终止"), {"officer", "sysadmin"}),
+    "reopen": (_step("signing", "reopen", comment="请修改"), {"org_admin", "officer"}),
+    "countersign": (_step("signed", "countersign"), {"officer"}),
+    "project_terminate": (lambda s, a: svc.project_terminate(actor=a, project=s.running, comment="终止"), {"officer"}),
     "project_rescind": (
         lambda s, a: svc.project_rescind(actor=a, project=s.running, comment="弄虚作假", misconduct=True),
-        {"officer", "sysadmin"},
+        {"officer"},
     ),
     "payment_record": (
         lambda s, a: svc.payment_record(actor=a, project=s.running, tranche=1, amount=1_000, paid_on=today(), voucher="P-1"),
@@ -126,11 +126,11 @@ SERVICES: dict[str, tuple[Callable[[Scene, Any], Any], set[str]]] = {
     "change_request_withdraw": (lambda s, a: svc.change_request_withdraw(actor=a, change=s.requested), {"org_admin", "applicant"}),
     "change_request_decide": (
         lambda s, a: svc.change_request_decide(actor=a, change=s.reviewed, approve=True),
-        {"officer", "sysadmin"},
+        {"officer"},
     ),
-    "call_project_settings_set": (lambda s, a: svc.call_project_settings_set(actor=a, call=s.call, sign_days=20), {"officer", "sysadmin"}),
-    "projects_revoke_unsigned": (lambda s, a: svc.projects_revoke_unsigned(actor=a), {"officer", "other_officer", "sysadmin"}),
-    "signing_reminders": (lambda s, a: svc.signing_reminders(actor=a), {"officer", "other_officer", "sysadmin"}),
+    "call_project_settings_set": (lambda s, a: svc.call_project_settings_set(actor=a, call=s.call, sign_days=20), {"officer"}),
+    "projects_revoke_unsigned": (lambda s, a: svc.projects_revoke_unsigned(actor=a), {"officer", "other_officer"}),
+    "signing_reminders": (lambda s, a: svc.signing_reminders(actor=a), {"officer", "other_officer"}),
 }
 
 CASES = [

@@ -14,7 +14,7 @@ from yongke.projects import rules
 from yongke.projects import services as svc
 from yongke.projects.taskbook import scale_fiscal
 from yongke.projects.tests.helpers import fresh, opened
-from yongke.testing import build_world
+from yongke.testing import build_world, make_user
 
 
 @st.composite
@@ -111,7 +111,7 @@ def test_an_unknown_condition_is_refused(project):
 def test_a_calls_default_plan_applies_to_the_projects_opened_after(db):
     world = build_world()
     svc.call_project_settings_set(
-        actor=world.sysadmin,
+        actor=make_user("officer", programme="*"),  # the world's call opens every programme
         call=world.call,
         tranches=[
             {"share_pct": 50, "condition": "signing"},
