@@ -19,6 +19,9 @@ from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
 
+from yongke.core.errors import BadInput
+from yongke.core.keyset import Keyset
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ID = 2**63 - 1
 MAX_AMOUNT = 10**12  # a trillion yuan: above any budget or claim
@@ -120,8 +123,6 @@ def paginate(qs, query: PageQuery, present: Callable[[Any], Any]) -> dict[str, A
     A queryset ordered by non-null columns is walked by keyset (`core/keyset.py`): `next_cursor`
     names the last row's ordering values and `cursor` seeks past them through the ordering's
     index, so the last page costs what the first does. `page` stays as an OFFSET convenience."""
-    from yongke.core.keyset import Keyset
-
     count = qs.count() if hasattr(qs, "count") and not isinstance(qs, list) else len(qs)
     keys = Keyset.of(qs)
     if keys is not None and query.cursor:
@@ -144,8 +145,6 @@ def paginate(qs, query: PageQuery, present: Callable[[Any], Any]) -> dict[str, A
 
 
 def _cursor_unsupported() -> Exception:
-    from yongke.core.errors import BadInput
-
     return BadInput("cursor: 该列表不支持游标翻页，请用 page / this list pages by number only", detail={"field": "cursor"})
 
 

@@ -178,7 +178,6 @@ def procs(tmp_path) -> Iterator[Procs]:
     running.stop()
 
 
-@pytest.mark.skipif(shutil.which("gunicorn", path=str(BIN)) is None, reason="gunicorn is a runtime dependency: make venv")
 def test_an_api_step_through_gunicorn_is_delivered_by_the_worker(env, procs):
     made = json.loads(_run(env, sys.executable, "-c", SETUP).stdout.strip().splitlines()[-1])
     port = _free_port()
@@ -266,7 +265,6 @@ def _gone(pid: int) -> bool:
         return True
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc")
 def test_the_run_script_starts_web_worker_and_scheduler_and_ctrl_c_stops_them(env, procs):
     port = _free_port()
     script = Path(__file__).resolve().parents[2] / "scripts" / "run.sh"

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 
 from yongke.accounts.selectors import Scope, scope_of
 from yongke.core.errors import NotFound, PermissionDenied, YongkeError
+from yongke.core.keyset import Keyset
 from yongke.guide.selectors import compiled_for, guide_versions_visible_to
 from yongke.portal.texts import error_text
 
@@ -161,8 +162,6 @@ def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE):
     """One page of a list. A queryset with a keyset ordering (`core/keyset.py`) is walked by
     cursor: the pager's links carry `after`/`before` (and the page number, for the reader); a
     page number alone (a jump, an old link) is read by OFFSET and gives the cursors on from there."""
-    from yongke.core.keyset import Keyset
-
     keys = Keyset.of(qs)
     after, before = request.GET.get("after") or "", request.GET.get("before") or ""
     if keys is not None and (after or before):
