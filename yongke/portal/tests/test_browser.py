@@ -94,6 +94,9 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
+    # Wait for the signed-in page: a navigation started before the sign-in's answer has come
+    # back races it, and an anonymous answer's cookie can then replace the signed-in one.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def sign_out(page: Page) -> None:
