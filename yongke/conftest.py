@@ -23,3 +23,10 @@ def compiled() -> CompiledGuide:
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off(settings):
+    """The second factor and re-authentication are off unless a test turns them on (tests/test_mfa*)."""
+    settings.YONGKE_MFA_REQUIRED = False
+    settings.YONGKE_REAUTH_MINUTES = 0

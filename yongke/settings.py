@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     # [accounts] apps
     "axes",  # sign-in lockout (yongke/accounts/lockout.py)
     # [mfa] apps
+    "django_otp",  # the second factor (yongke/accounts/mfa.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
 ]
 
 CSRF_FAILURE_VIEW = "yongke.portal.views.errors.csrf_failure"  # our 403 page, in the reader's language
@@ -88,6 +91,8 @@ MIDDLEWARE = [
     # [duties] middleware
     "yongke.core.arrival.ArrivalMiddleware",  # the request's arrival: deadlines are judged at it
     # [mfa] middleware
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "yongke.accounts.middleware.SecondFactorMiddleware",  # signed in but unverified: to the verify or enrolment page
     # [hardening] middleware (after authentication)
     "yongke.accounts.session.SessionTimeoutMiddleware",  # idle and absolute session limits; no-store on private responses
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -279,6 +284,14 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
 
 # Second factor --------------------------------------------------------------------------
 # [mfa] settings
+# The roles that must use a second factor (TOTP) in the portal and for API tokens; the others may.
+YONGKE_MFA_ROLES = ["officer", "finance", "auditor", "sysadmin", "security", "expert"]
+# 0 turns the obligation off (the embedded demo, `make run`); enrolled users still verify.
+YONGKE_MFA_REQUIRED = os.environ.get("YONGKE_MFA_REQUIRED", "1") not in ("0", "false", "False", "")
+# Money actions and role changes ask for the password again after this many minutes; 0: never.
+YONGKE_REAUTH_MINUTES = int(os.environ.get("YONGKE_REAUTH_MINUTES", "10"))
+YONGKE_MFA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "邕科 Yongke"
 
 # Production hardening: sessions, cookies, transport, CSP, the field key -----------------
 # [hardening] settings
