@@ -17,10 +17,10 @@ from django.contrib.auth import user_logged_in
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django_otp import devices_for_user  # type: ignore[import-untyped]
-from django_otp.models import Device  # type: ignore[import-untyped]
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken  # type: ignore[import-untyped]
-from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
+from django_otp import devices_for_user
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yongke.accounts.actors import Actor, Viewer
 from yongke.accounts.models import Role, RoleGrant
@@ -111,6 +111,12 @@ def totp_confirm(*, actor: Actor, user: User, code: str) -> tuple[TOTPDevice, li
     device = TOTPDevice.objects.filter(user=user, confirmed=False, name=TOTP_NAME).first()
     if device is None:
         raise NotFound("没有待确认的验证器 / no authenticator awaiting confirmation", detail={"field": "code"})
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        raise BadInput(
+            f"错误次数过多，请 {_wait_seconds(info)} 秒后再输入 / too many wrong codes: try again in {_wait_seconds(info)} s",
+            detail={"field": "code", "throttled": True},
+        )
     if not device.verify_token(_clean(code)):
         _audit(actor, user, "mfa.enrol_failed", data={"reason": "wrong_code"})
         raise BadInput("验证码错误或已过期 / wrong or expired code", detail={"field": "code"})
@@ -172,6 +178,14 @@ def code_check(*, actor: Actor, user: User, code: str, address: str | None = Non
                 return device
     _audit(actor, user, "mfa.verify_failed", address=address, data={"throttled": throttled, "empty": not token})
     return None
+
+
+def _wait_seconds(info: dict | None) -> int:
+    """Seconds until a throttled device takes a code again (django-otp's `locked_until`)."""
+    until = (info or {}).get("locked_until")
+    if until is None:
+        return 1
+    return max(1, int((until - timezone.now()).total_seconds() + 0.999))
 
 
 def code_throttled(user: User) -> bool:
@@ -267,8 +281,42 @@ def staff_without_mfa(viewer: Viewer) -> list[dict[str, Any]]:
     return list(out.values())
 
 
+def user_for_security(viewer: Viewer, username: str) -> User:
+    """The user a security administrator names; anyone else is refused before the lookup, so an
+    unknown name tells nobody else who exists."""
+    require_role(viewer, Role.SECURITY, message=SECURITY_ONLY)
+    return user_named(username)
+
+
+def mfa_status(viewer: Viewer, user: User) -> dict[str, Any]:
+    """A user's second factor as the security administrator sees it."""
+    require_role(viewer, Role.SECURITY, message=SECURITY_ONLY)
+    locked = {row["username"] for row in locked_out(viewer)}
+    return {
+        "username": user.username,
+        "enrolled": has_device(user),
+        "recovery_codes_left": recovery_left(user),
+        "required": mfa_required_for(user),
+        "locked_out": user.username in locked,
+    }
+
+
+def code_wait(user: User, code: str) -> int | None:
+    """Seconds until a device this code is meant for (six digits: the authenticator; else the
+    recovery codes, as `code_check` tries them) takes one again; None when one does now."""
+    kind = TOTPDevice if _clean(code).isdigit() else StaticDevice
+    waits = []
+    for device in devices_for_user(user, confirmed=True):
+        if isinstance(device, kind):
+            allowed, info = device.verify_is_allowed()
+            if allowed:
+                return None
+            waits.append(_wait_seconds(info))
+    return min(waits) if waits else None
+
+
 def user_named(username: str) -> User:
     user = User.objects.filter(username=(username or "").strip()).first()
     if user is None:
-        raise NotFound("没有该用户 / no such user", detail={"field": "username", "value": username})
+        raise NotFound(f"username: 没有用户 {username} / no such user", detail={"field": "username", "value": username})
     return user

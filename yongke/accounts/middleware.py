@@ -28,12 +28,18 @@ OPEN_PAGES = frozenset(
         "direction_detail",
         "match",
         "publicity",
+        "objection_new",
+        "accepted_projects",
         "register",
         "register_check_uscc",
         "mfa_verify",
         "mfa_enrol",
         "mfa_reauth",
         "set_language",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
     }
 )
 

@@ -36,6 +36,26 @@ class LockedOut(YongkeError):
     status = 429
 
 
+class OtpRequired(YongkeError):
+    code = "otp_required"
+    status = 401
+
+
+class OtpInvalid(YongkeError):
+    code = "otp_invalid"
+    status = 401
+
+
+class OtpThrottled(YongkeError):
+    code = "otp_throttled"
+    status = 429
+
+
+class EnrolRequired(YongkeError):
+    code = "mfa_enrol_required"
+    status = 403
+
+
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from yongke.accounts.selectors import user_for_token
@@ -103,6 +123,13 @@ class TokenIn(Input):
     username: Text = Field(min_length=1, max_length=150)
     password: Text = Field(min_length=1, max_length=256)
     name: Text = Field("api", min_length=1, max_length=100, description="令牌用途 / what the token is for")
+    otp: Text | None = Field(
+        None,
+        max_length=64,
+        description="第二因素：验证器的6位验证码或一个恢复码；已绑定验证器或角色要求第二因素的用户必填 / "
+        "the second factor: a 6-digit code of the authenticator or one recovery code; required of users "
+        "with an authenticator or whose role requires one",
+    )
 
 
 class TokenOut(Schema):
@@ -111,15 +138,35 @@ class TokenOut(Schema):
     username: str
 
 
+# The portal page where a user enrols an authenticator (a token cannot be had before).
+ENROL_PAGE = "/mfa/enrol/"
+
+TOKEN_RESPONSES: dict[int, dict[str, str]] = {
+    401: {
+        "description": "bad_credentials（用户名或密码错误）、otp_required（缺少验证码，detail.field = otp）、otp_invalid（验证码错误）"
+        " / wrong password; otp missing; otp wrong"
+    },
+    403: {"description": "mfa_enrol_required：角色要求第二因素，须先在门户 /mfa/enrol/ 绑定验证器 / enrol in the portal first"},
+    429: {
+        "description": "locked_out（登录失败次数过多）、otp_throttled（验证码错误过多，detail.retry_after 秒后再试）"
+        " / too many wrong passwords; too many wrong codes"
+    },
+}
+
+
 @router.post(
     "/auth/token",
     auth=None,
     response={200: TokenOut, **ERRORS, 422: ErrorOut, 429: ErrorOut},
     summary="用户名和密码换取 API 令牌 / exchange a username and password for a bearer token",
     description="令牌 YONGKE_TOKEN_DAYS 天后过期；每人最多 YONGKE_TOKENS_PER_USER 个有效令牌（超出为 422 token_limit）；"
-    "连续登录失败后账户或地址被暂时锁定（429 locked_out）/ tokens expire; a limit per user; lockout after repeated failures",
+    "连续登录失败后账户或地址被暂时锁定（429 locked_out）；已绑定验证器或角色要求第二因素的用户还须提供 otp"
+    "（缺少为 401 otp_required，错误为 401 otp_invalid，错误过多为 429 otp_throttled；未绑定为 403 mfa_enrol_required）"
+    " / tokens expire; a limit per user; lockout after repeated failures; users with a second factor also send `otp`",
+    openapi_extra={"responses": TOKEN_RESPONSES},
 )
 def token_obtain(request: HttpRequest, payload: TokenIn):
+    from yongke.accounts import mfa
     from yongke.accounts.services import token_create
 
     user = authenticate(request, username=payload.username, password=payload.password)  # with the request: django-axes counts failures
@@ -127,7 +174,32 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
         raise LockedOut(lockout_message(request) + " / too many failed sign-ins", detail={"field": "username"})
     if user is None or not user.is_active:
         raise BadCredentials("用户名或密码错误 / wrong username or password")
+    if mfa.needs_code(user):
+        _second_factor(request, user, payload.otp)
     return {"token": token_create(actor=user, user=user, name=payload.name, address=address(request)), "username": user.username}
+
+
+def _second_factor(request: HttpRequest, user: Any, otp: str | None) -> None:
+    """The code after the password: the user's own TOTP or one recovery code (mfa.code_check
+    audits every try); raises unless it verifies."""
+    from yongke.accounts import mfa
+
+    if not mfa.has_device(user):
+        raise EnrolRequired(
+            f"您的角色要求第二因素，请先在门户 {ENROL_PAGE} 绑定验证器 / enrol an authenticator in the portal ({ENROL_PAGE}) first",
+            detail={"field": "otp", "page": ENROL_PAGE},
+        )
+    if not "".join((otp or "").split()):
+        raise OtpRequired("请填写验证码（验证器的6位数字或一个恢复码）/ otp: a code is required", detail={"field": "otp"})
+    wait = mfa.code_wait(user, otp or "")
+    if mfa.code_check(actor=user, user=user, code=otp or "", address=address(request)) is not None:
+        return
+    if wait is not None:
+        raise OtpThrottled(
+            f"验证码错误次数过多，请 {wait} 秒后再试 / too many wrong codes, try again in {wait} s",
+            detail={"field": "otp", "retry_after": wait},
+        )
+    raise OtpInvalid("验证码错误或已过期 / otp: wrong or expired code", detail={"field": "otp"})
 
 
 class ApiTokenOut(Schema):

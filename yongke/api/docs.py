@@ -1,5 +1,7 @@
 """The docs page at /api/v1/docs: every operation listed on the server, and Swagger UI from the
-assets django-ninja ships, served here — no CDN, and nothing to add to INSTALLED_APPS."""
+assets django-ninja ships, served here — no CDN, and nothing to add to INSTALLED_APPS. No
+inline style or script (the CSP forbids them): the page's own rules are the static file
+`portal/api-docs.css`, Swagger UI's settings a JSON data block its init script reads."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 import ninja
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -75,8 +78,7 @@ class LocalDocs(DocsBase):
         html = format_html(
             """<!DOCTYPE html>
 <html lang="zh-hans"><head><meta charset="utf-8"><title>{title}</title>
-<link rel="icon" href="{favicon}"><link rel="stylesheet" href="{css}">
-<style>body{{font-family:sans-serif;margin:0}} .ops{{margin:1.5em 2em}} .ops td{{padding:.15em .8em;border-bottom:1px solid #eee}}</style>
+<link rel="icon" href="{favicon}"><link rel="stylesheet" href="{css}"><link rel="stylesheet" href="{page_css}">
 </head><body data-csrf-token="{csrf}" data-api-csrf="true">
 <div class="ops"><h1>{title} <small>v{version}</small></h1>
 <p>OpenAPI 3 文档 / document: <a href="{openapi_url}">{openapi_url}</a> · 认证 / auth: <code>Authorization: Bearer &lt;token&gt;</code>
@@ -93,6 +95,7 @@ class LocalDocs(DocsBase):
             version=api.version,
             favicon=asset("favicon.png"),
             css=asset("swagger-ui.css"),
+            page_css=static("portal/api-docs.css"),  # the page's own rules: no inline <style> under the CSP
             csrf=get_token(request),
             openapi_url=openapi_url,
             rows=rows,

@@ -21,6 +21,7 @@ from yongke.api import (
     portfolio,
     projects,
     review,
+    security,
 )
 from yongke.api.auth import AUTH
 from yongke.api.auth import router as auth_router
@@ -63,6 +64,7 @@ api.add_router("", projects.router)
 api.add_router("", acceptance.router)
 api.add_router("", closure.router)
 api.add_router("", portfolio.router)
+api.add_router("", security.router)
 api.add_router("", health.router)
 
 PREFIX = "/api/v1/"

@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # the log sits below the accounts: it only names whoever acte
 # The key of the advisory lock that serialises appends to the chain ("audit" in ASCII).
 CHAIN_LOCK = 0x61756469_74
 
+# The action of an export that writes people's personal data (names, phone numbers, ID numbers,
+# e-mail addresses) to a file for a reader; data = {"format", "rows", "fields"} (docs/audit.md).
+PERSONAL_DATA_EXPORT = "export.personal_data"
+
 
 def _lock_chain() -> None:
     if connection.vendor == "postgresql":

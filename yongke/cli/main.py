@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 
-from yongke.cli import accounts, api, apps, audit, awards, crypto, demo, guide, notify, orgs, projects, review, tokens, worker
+from yongke.cli import accounts, api, apps, audit, awards, crypto, demo, guide, notify, orgs, projects, review, security, tokens, worker
 from yongke.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_NEGATIVE, EXIT_OK, Parser
 from yongke.core.errors import Refused, YongkeError
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(sub)
     orgs.register(sub)
     accounts.register(sub)
+    security.register(sub)  # user mfa-reset, unlock, mfa-status, locked (on the `user` command)
     apps.register(sub)  # call …, app …
     api.register(sub)
     awards.register(sub)

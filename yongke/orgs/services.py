@@ -194,7 +194,8 @@ def person_create(
     if not name:
         raise BadInput("name: 姓名不能为空", detail={"field": "name"})
     digest = crypto.lookup_hash(verdict.value)
-    if Person.objects.filter(id_number_hash=digest).exists():
+    # Under every configured key: until `crypto rotate` has run, a person may still hold an older key's hash.
+    if Person.objects.filter(id_number_hash__in=crypto.lookup_hashes(verdict.value)).exists():
         raise Conflict("该身份证号码已登记 / this ID number is already registered", code="person_exists", detail={"field": "id_number"})
     person = Person(
         name=name,

@@ -13,6 +13,8 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.db.models import QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yongke.applications.models import BudgetCategory
@@ -461,12 +463,52 @@ class NewApplicationForm(forms.Form):
 # --------------------------------------------------------------------------- accounts and organisations
 
 
-PASSWORD_MIN_LENGTH = 8
 # Django's own wording ("确保该变量至少包含 8 字符") names no field and reads as a machine's.
 PASSWORD_ERRORS = {
     "min_length": _("密码至少需要 %(limit_value)d 个字符（现在是 %(show_value)d 个）"),
     "required": _("请设置密码"),
 }
+
+
+def password_min_length() -> int:
+    """The shortest password the settings' validators accept (AUTH_PASSWORD_VALIDATORS'
+    MinimumLengthValidator): the one number the forms' minlength and hint show."""
+    lengths = [
+        v.min_length
+        for v in password_validation.get_default_password_validators()
+        if isinstance(v, password_validation.MinimumLengthValidator)
+    ]
+    return max(lengths, default=1)
+
+
+def _password_hint(least: int) -> str:
+    return gettext("至少 %(n)d 个字符，不能全是数字，不能是常见密码，也不能与用户名、姓名或邮箱过于相似") % {"n": least}
+
+
+def password_field(label: Any) -> forms.CharField:
+    """A new password's field: the validators' minimum length as `minlength`, said in the hint
+    (in the page's language)."""
+    least = password_min_length()
+    return forms.CharField(
+        label=label,
+        min_length=least,
+        help_text=lazy(_password_hint, str)(least),
+        error_messages=PASSWORD_ERRORS,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class NewPasswordFields:
+    """A form whose `password_fields` are built when the form is, so they follow the settings'
+    validators as they are then (not as they were when the module was imported)."""
+
+    password_fields: tuple[str, ...] = ()
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.password_fields:
+            self.fields[name] = password_field(self.fields[name].label)
 
 
 def password_problems(password: str, user: Any = None) -> list[str]:
@@ -482,7 +524,8 @@ def _district_choices():
     return [("", _("南宁市外")), *sorted(NANNING_DISTRICTS.items())]
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(NewPasswordFields, forms.Form):
+    password_fields = ("password1",)
     name = forms.CharField(label=_("单位名称"), max_length=200)
     uscc = forms.CharField(
         label=_("统一社会信用代码"),
@@ -497,12 +540,7 @@ class RegistrationForm(forms.Form):
     username = forms.CharField(label=_("管理员用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
     full_name = forms.CharField(label=_("管理员姓名"), max_length=150)
     email = forms.EmailField(label=_("邮箱"), required=False)
-    password1 = forms.CharField(
-        label=_("密码"),
-        min_length=PASSWORD_MIN_LENGTH,
-        error_messages=PASSWORD_ERRORS,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password1 = password_field(_("密码"))
     password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_uscc(self) -> str:
@@ -528,16 +566,12 @@ class RegistrationForm(forms.Form):
         return data
 
 
-class MemberForm(forms.Form):
+class MemberForm(NewPasswordFields, forms.Form):
+    password_fields = ("password",)
     username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     email = forms.EmailField(label=_("邮箱"), required=False)
-    password = forms.CharField(
-        label=_("初始密码"),
-        min_length=PASSWORD_MIN_LENGTH,
-        error_messages=PASSWORD_ERRORS,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = password_field(_("初始密码"))
     id_number = forms.CharField(
         label=_("身份证号码（登记为项目负责人时填写）"),
         max_length=18,

@@ -69,6 +69,7 @@ ROLE_NAV: list[NavItem] = [
     NavItem("org_import", _("单位导入"), "portal:org_import", (Role.OFFICER, Role.SYSADMIN)),
     NavItem("audit_log", _("审计日志"), "portal:audit_log", (Role.AUDITOR,)),
     NavItem("registrations", _("注册审核"), "portal:registrations", (Role.RECOMMENDER, Role.OFFICER)),
+    NavItem("security_accounts", _("锁定与第二因素"), "portal:security_accounts", (Role.SECURITY,)),
     NavItem("security", _("账户安全"), "portal:security", tuple(Role.values)),  # password, API tokens: every signed-in role
 ]
 
@@ -79,6 +80,7 @@ LANDING: list[tuple[str, str]] = [
     (Role.RECOMMENDER, "portal:recommend_queue"),
     (Role.FINANCE, "portal:finance"),
     (Role.AUDITOR, "portal:audit_log"),
+    (Role.SECURITY, "portal:security_accounts"),
     (Role.EXPERT, "portal:expert_invitations"),
     (Role.ORG_ADMIN, "portal:my_applications"),
     (Role.APPLICANT, "portal:my_applications"),

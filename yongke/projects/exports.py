@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yongke.accounts.actors import Actor
 from yongke.applications.models import Call
+from yongke.audit.services import PERSONAL_DATA_EXPORT, audit_record
 from yongke.core import workdays
 from yongke.core.errors import BadInput
 from yongke.core.xlsx import Column, Sheet, write_sheets
@@ -168,7 +169,9 @@ def _total_rows(ledger: dict[str, Any]) -> list[list[Any]]:
 
 
 def call_projects_xlsx(*, actor: Actor, call: Call) -> bytes:
-    """The call's projects that `actor` may see, as a workbook of four sheets: 项目, 考核指标, 拨款, 合计."""
+    """The call's projects that `actor` may see, as a workbook of four sheets: 项目, 考核指标, 拨款, 合计.
+    It names each project's leader: one audit entry `export.personal_data` per workbook, for
+    every face (API, portal, `yongke project export`), from the web request's address."""
     ledger = call_ledger(actor, call)
     guide = compiled_for(call.guide_version).guide
     projects = [r["project"] for r in ledger["rows"]]
@@ -196,5 +199,12 @@ def call_projects_xlsx(*, actor: Actor, call: Call) -> bytes:
             ),
             Sheet("合计", TOTAL_COLUMNS, _total_rows(ledger), title=f"{call.name} 经费合计{stamp}"),
         ],
+    )
+    audit_record(
+        actor=actor,
+        action=PERSONAL_DATA_EXPORT,
+        target_type="call",
+        target_id=call.pk,
+        data={"format": "xlsx", "rows": len(projects), "fields": ["leader_name"]},
     )
     return buf.getvalue()

@@ -146,9 +146,8 @@ def expert_import(*, actor: Actor, path: Path, dry_run: bool = False) -> dict[st
 
     with transaction.atomic():
         for p in plan:
-            person = Person.objects.filter(id_number_hash=crypto.lookup_hash(p["id"])).first() or person_create(
-                actor=actor, name=p["name"], id_number=p["id"], organisation=p["org"]
-            )
+            known = Person.objects.filter(id_number_hash__in=crypto.lookup_hashes(p["id"])).first()  # any key's hash, as before a rotation
+            person = known or person_create(actor=actor, name=p["name"], id_number=p["id"], organisation=p["org"])
             if Expert.objects.filter(person=person).exists():
                 continue
             expert_add(

@@ -1,7 +1,9 @@
 """Production serving end to end: gunicorn and a `yongke worker` as separate processes on one
 database (a SQLite file, or a PostgreSQL database made for the test on the suite's server). An
 application is submitted and returned through the JSON API; the notification is delivered by
-the worker, not by the web process; a worker killed with SIGKILL leaves its task to be reaped."""
+the worker, not by the web process; a worker killed with SIGKILL leaves its task to be reaped.
+Those two run in the PostgreSQL suite (the production database); the run script's test, `make
+run`'s embedded default, in the SQLite suite (`@pytest.mark.suite`, yongke/conftest.py)."""
 
 from __future__ import annotations
 
@@ -178,6 +180,7 @@ def procs(tmp_path) -> Iterator[Procs]:
     running.stop()
 
 
+@pytest.mark.suite("postgresql")  # production serving: gunicorn and workers on PostgreSQL
 def test_an_api_step_through_gunicorn_is_delivered_by_the_worker(env, procs):
     made = json.loads(_run(env, sys.executable, "-c", SETUP).stdout.strip().splitlines()[-1])
     port = _free_port()
@@ -218,6 +221,7 @@ def test_an_api_step_through_gunicorn_is_delivered_by_the_worker(env, procs):
     assert len(status["workers"]) == 1
 
 
+@pytest.mark.suite("postgresql")  # production serving: gunicorn and workers on PostgreSQL
 def test_a_killed_worker_leaves_its_job_to_be_reaped(env, procs):
     """kill -9 in the middle of a task: the next worker's start marks it failed and removes its file."""
     hang = """
@@ -265,6 +269,7 @@ def _gone(pid: int) -> bool:
         return True
 
 
+@pytest.mark.suite("sqlite")  # `make run`, the embedded default, is SQLite
 def test_the_run_script_starts_web_worker_and_scheduler_and_ctrl_c_stops_them(env, procs):
     port = _free_port()
     script = Path(__file__).resolve().parents[2] / "scripts" / "run.sh"

@@ -249,7 +249,7 @@ def test_registration_errors_are_chinese_and_name_no_field(client, db):
     data.update({"name": "测试单位", "uscc": "123", "username": "someone", "full_name": "张三", "password1": "abc", "password2": "abd"})
     html = client.post("/register/", data).content.decode()
     errors = assert_chinese_errors(html, also=(page,), expect=4)  # the code, the password's length, the mismatch and the licence, together
-    assert any("密码至少需要 8 个字符" in e for e in errors)
+    assert any("密码至少需要 10 个字符" in e for e in errors)
     assert any("两次输入的密码不一致" in e for e in errors)
     assert not any("确保该变量" in e for e in errors)  # Django's own wording is replaced
 

@@ -67,3 +67,50 @@ def test_only_security_admin_resets(mfa_on):
     assert mfa.mfa_reset(actor=make_user("security"), user=officer) == 2
     assert not mfa.has_device(officer)
     assert AuditEvent.objects.filter(action="mfa.reset", target_id=officer.username).exists()
+
+
+def test_a_wrong_enrolment_code_makes_the_device_wait_and_says_so(mfa_on):
+    from yongke.core.errors import BadInput
+
+    officer = make_user("officer", programme="*")
+    device = mfa.totp_begin(actor=officer, user=officer)
+    with pytest.raises(BadInput) as wrong:
+        mfa.totp_confirm(actor=officer, user=officer, code="000000")
+    assert "验证码错误" in wrong.value.message
+    with pytest.raises(BadInput) as throttled:  # the right code at once: the device still waits
+        mfa.totp_confirm(actor=officer, user=officer, code=_code(device))
+    assert "错误次数过多" in throttled.value.message
+    assert throttled.value.detail["field"] == "code"
+    assert not mfa.has_device(officer)
+
+
+def test_every_public_page_answers_a_signed_in_user_before_the_second_factor(client, mfa_on):
+    """What anybody may read stays readable between the password and the code; the rest waits."""
+    from django.test import Client
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from yongke.tests.world import make_guide
+
+    make_guide()
+
+    def routes(patterns=None, prefix=""):
+        for p in get_resolver().url_patterns if patterns is None else patterns:
+            if isinstance(p, URLResolver):
+                yield from routes(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    officer = make_user("officer", programme="*")
+    device = mfa.totp_begin(actor=System("test"), user=officer)
+    mfa.totp_confirm(actor=System("test"), user=officer, code=_code(device))
+    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
+    anonymous = Client()
+    public = []
+    for route in routes():
+        if "<" in route or route.startswith(("^", "static", "api/", "admin/", "accounts/logout", "accounts/login")):
+            continue
+        if anonymous.get("/" + route).status_code == 200:
+            public.append(route)
+            assert client.get("/" + route).status_code == 200, route
+    assert {"", "match/", "publicity/", "accepted/", "register/", "accounts/password-reset/"} <= set(public)
+    assert client.get("/officer/")["Location"].startswith("/mfa/verify/")

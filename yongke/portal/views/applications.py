@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from yongke.accounts.actors import Actor
 from yongke.accounts.models import Role
+from yongke.accounts.reauth import money_action, reauth_required
 from yongke.applications import services
 from yongke.applications.models import BUDGET_ORDER, Application
 from yongke.applications.proposal import attachment_kinds
@@ -272,11 +273,12 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("portal:application_detail", pk=app.pk)
         app = application_for(request.user, pk)
     ctx = _context(request, app)
+    facts = services.application_facts(app)  # once for the page, not once per fact shown
     ctx.update(
         {
             "check": services.application_check(app),
             "transition": t,
-            "facts_shown": [{"spec": s, "value": services.application_facts(app).get(s.name)} for s in ctx["specs"]],
+            "facts_shown": [{"spec": s, "value": facts.get(s.name)} for s in ctx["specs"]],
         }
     )
     return render(request, "portal/application_submit.html", ctx)
@@ -284,6 +286,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @roles_required()
 @require_POST
+@reauth_required(when=money_action)
 def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
     app = application_for(request.user, pk)
     action = request.POST.get("action", "")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
+from yongke.accounts.reauth import reauth_required
 from yongke.applications.selectors import application_for, applications_filtered, calls_visible_to
 from yongke.applications.services import may_take
 from yongke.awards import services
@@ -110,6 +111,7 @@ def claim_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @roles_required(Role.OFFICER)
 @require_POST
+@reauth_required
 def claims_allocate(request: HttpRequest) -> HttpResponse:
     call = (
         calls_visible_to(request.user)

@@ -2,7 +2,10 @@
 neutralises formula-like text): every officer / recommender / finance queue as filtered on its
 page, the recommending unit's 推荐汇总表 and the 公示 workbook. Each sheet has a title row,
 the header, the rows and a totals row; amounts are numbers in 万元, times and dates real
-Excel dates."""
+Excel dates.
+
+A workbook that names people (the queues and the 公示 workbook: 项目负责人) leaves one audit
+entry `export.personal_data`; the 推荐汇总表 names organisations only and is not audited."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from yongke.accounts.models import Role
 from yongke.applications.reports import recommendation_summary
 from yongke.applications.selectors import applications_filtered, calls_visible_to, supported
 from yongke.applications.workflow import WORKFLOWS
+from yongke.audit.services import PERSONAL_DATA_EXPORT, audit_record
 from yongke.core.directions import direction_order
 from yongke.core.regions import RECOMMENDING_UNITS
 from yongke.core.workdays import last_day
@@ -66,6 +70,18 @@ def _stamp() -> str:
     return timezone.localtime().strftime("%Y-%m-%d %H:%M")
 
 
+def _personal_data_exported(request: HttpRequest, *, target_type: str, target_id: Any, rows: int, fields: list[str]) -> None:
+    """The audit entry of a workbook that names people (issue 14: exports of personal data):
+    who, from which address (the request's, kept by the audit middleware), what and how many rows."""
+    audit_record(
+        actor=request.user,  # roles_required: a signed-in user
+        action=PERSONAL_DATA_EXPORT,
+        target_type=target_type,
+        target_id=target_id,
+        data={"format": "xlsx", "rows": rows, "fields": fields},
+    )
+
+
 # --------------------------------------------------------------------------- the queues
 
 QUEUE_COLUMNS = [
@@ -85,7 +101,8 @@ QUEUE_COLUMNS = [
 ]
 
 
-def _queue_response(request: HttpRequest, qs: Any, *, title: str, filename: str) -> HttpResponse:
+def _queue_response(request: HttpRequest, qs: Any, *, title: str, filename: str, queue: str) -> HttpResponse:
+    """A queue as a workbook; it names each project's leader (项目负责人), so it is audited."""
     apps = annotate_directions(request.user, qs)
     rows = [
         [
@@ -108,9 +125,11 @@ def _queue_response(request: HttpRequest, qs: Any, *, title: str, filename: str)
     requested = sum(_asked(a) or 0 for a in apps)
     decided = sum(a.decided_amount or 0 for a in apps)
     totals = ["合计", f"{len(apps)} 项", "", "", "", "", "", "", "", "", _wan(requested), _wan(decided), None]
-    return _workbook(
+    response = _workbook(
         filename=filename, sheet=title, title=f"{title}（导出于 {_stamp()}，北京时间）", columns=QUEUE_COLUMNS, rows=rows, totals=totals
     )
+    _personal_data_exported(request, target_type="application_queue", target_id=queue, rows=len(rows), fields=["leader_name"])
+    return response
 
 
 @roles_required(Role.OFFICER)
@@ -125,7 +144,7 @@ def officer_queue_export(request: HttpRequest) -> HttpResponse:
         state = wf.initial
     qs = _filtered(request, funding=funding, state=state).order_by("submitted_at", "id")
     label = f"{'后补助' if funding == 'post' else '前资助'}·{wf.state_label(state)}"
-    return _queue_response(request, qs, title=f"业务办理队列 {label}", filename=f"业务办理-{label}")
+    return _queue_response(request, qs, title=f"业务办理队列 {label}", filename=f"业务办理-{label}", queue=f"officer:{funding}:{state}")
 
 
 RECOMMEND_TABS = {"submitted": "待推荐", "recommended": "已推荐", "not_recommended": "未推荐", "all": "全部"}
@@ -139,14 +158,14 @@ def recommend_queue_export(request: HttpRequest) -> HttpResponse:
         state = "submitted"
     qs = _filtered(request, state=None if state == "all" else state).order_by("submitted_at", "id")
     label = RECOMMEND_TABS[state]
-    return _queue_response(request, qs, title=f"推荐审核队列 {label}", filename=f"推荐审核-{label}")
+    return _queue_response(request, qs, title=f"推荐审核队列 {label}", filename=f"推荐审核-{label}", queue=f"recommend:{state}")
 
 
 @roles_required(Role.FINANCE)
 def finance_export(request: HttpRequest) -> HttpResponse:
     """Finance's list of decided and paid applications, with the page's filters."""
     qs = supported(_filtered(request)).order_by("state", "-updated_at", "id")
-    return _queue_response(request, qs, title="资金拨付清单", filename="资金拨付清单")
+    return _queue_response(request, qs, title="资金拨付清单", filename="资金拨付清单", queue="finance")
 
 
 # --------------------------------------------------------------------------- 推荐汇总表
@@ -234,4 +253,7 @@ def publicity_export(request: HttpRequest) -> HttpResponse:
     totals = ["合计", f"{len(apps)} 项", "", "", "", "", "", "", _wan(sum(a.decided_amount or 0 for a in apps)), None, None, None]
     call = calls_visible_to(user).filter(pk=call_id).first() if call_id else None
     title = f"{call.name}拟支持项目公示名单" if call else "南宁市科技计划拟支持项目公示名单"
-    return _workbook(filename="公示名单", sheet="公示名单", title=title, columns=PUBLICITY_COLUMNS, rows=rows, totals=totals)
+    response = _workbook(filename="公示名单", sheet="公示名单", title=title, columns=PUBLICITY_COLUMNS, rows=rows, totals=totals)
+    # The leader's name is in the workbook, not on the public 公示 page: the export is audited.
+    _personal_data_exported(request, target_type="publicity_list", target_id=call_id or "*", rows=len(rows), fields=["leader_name"])
+    return response

@@ -6,15 +6,11 @@ without a second factor)."""
 
 from __future__ import annotations
 
-import functools
 from base64 import b32encode
-from collections.abc import Callable
-from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
-import segno  # type: ignore[import-untyped]
+import segno
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,11 +19,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login  # type: ignore[import-untyped]
+from django_otp import login as otp_login
 
 from yongke.accounts import mfa
 from yongke.accounts.models import Role
-from yongke.audit.services import audit_record
+from yongke.accounts.reauth import reauth_check
 from yongke.core.errors import YongkeError
 from yongke.portal.texts import error_text
 from yongke.portal.views.common import acting_user, address, roles_required
@@ -118,56 +114,17 @@ def mfa_status(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mfa_reauth(request: HttpRequest) -> HttpResponse:
-    """The password again (and the code, if the user has a second factor) before a money action."""
+    """The password again (and the code, if the user has a second factor), ahead of money work."""
     user = acting_user(request)
-    needs_code = mfa.has_device(user)
     status = 200
     error = ""
     if request.method == "POST":
-        ok = authenticate(request, username=user.username, password=request.POST.get("password", "")) is not None
-        if ok and needs_code:
-            device = mfa.code_check(actor=user, user=user, code=request.POST.get("code", ""), address=address(request))
-            ok = device is not None
-            if ok and device is not None:
-                otp_login(request, device)
-        if ok:
-            mfa.stamp_authentication(request.session)
-            audit_record(actor=user, action="auth.reauthenticated", target_type="user", target_id=user.username, address=address(request))
+        if reauth_check(request):
             return redirect(_next(request))
-        audit_record(actor=user, action="auth.reauth_failed", target_type="user", target_id=user.username, address=address(request))
         status = 400
         error = _("密码或验证码错误。")
-    ctx = {"next": _next(request), "needs_code": needs_code, "error": error, "minutes": mfa.reauth_minutes()}
+    ctx = {"next": _next(request), "needs_code": mfa.has_device(user), "error": error, "minutes": mfa.reauth_minutes()}
     return render(request, "portal/mfa/reauth.html", ctx, status=status)
-
-
-def reauth_required(view: Callable | None = None, *, when: Callable[[HttpRequest], bool] | None = None):
-    """Before a money action (and a role change): the last authentication of the session must be
-    within YONGKE_REAUTH_MINUTES. A stale GET goes to the re-authentication page (with `next`); a
-    stale POST is refused (403) with a message and a link to re-authenticate, and nothing changes.
-    `when(request)` narrows it to some POSTs of a view (e.g. the "fund" action of a transition)."""
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated or mfa.authentication_fresh(request.session):
-                return view(request, *args, **kwargs)
-            if request.method in ("GET", "HEAD"):
-                if when is None:
-                    return redirect(f"{reverse('portal:mfa_reauth')}?{urlencode({'next': request.get_full_path()})}")
-                return view(request, *args, **kwargs)
-            if when is not None and not when(request):
-                return view(request, *args, **kwargs)
-            referer = urlparse(request.headers.get("Referer", ""))
-            back = referer.path + (f"?{referer.query}" if referer.query else "") if referer.path else ""
-            if not back or (referer.netloc and referer.netloc != request.get_host()):
-                back = request.get_full_path() if when is None else reverse("portal:home")
-            link = f"{reverse('portal:mfa_reauth')}?{urlencode({'next': back})}"
-            return render(request, "portal/mfa/reauth_refused.html", {"link": link, "minutes": mfa.reauth_minutes()}, status=403)
-
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
 
 
 # --------------------------------------------------------------------------- the security administrator

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
+from yongke.accounts.reauth import reauth_required
 from yongke.applications.selectors import calls_visible_to
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
@@ -399,6 +400,11 @@ ENDINGS = {
 }
 
 
+def confirming(request: HttpRequest) -> bool:
+    """The confirming POST of an ending (the money due back is then fixed); the preview is not."""
+    return bool(request.POST.get("confirm"))
+
+
 def _ending(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     p = project_get(request.user, pk)
     spec = ENDINGS[action]
@@ -454,12 +460,14 @@ def _ending(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @roles_required(Role.OFFICER)
+@reauth_required(when=confirming)
 def project_terminate(request: HttpRequest, pk: int) -> HttpResponse:
     """终止: the reason and the misused money; the recovery shown, then confirmed (`project_terminate`)."""
     return _ending(request, pk, "terminate")
 
 
 @roles_required(Role.OFFICER)
+@reauth_required(when=confirming)
 def project_rescind(request: HttpRequest, pk: int) -> HttpResponse:
     """撤销: the reason and whether for misconduct; everything paid to return and the credit records shown, then confirmed (`project_rescind`)."""
     return _ending(request, pk, "rescind")
@@ -540,6 +548,7 @@ RECEIPT_LABELS = {"amount": gettext_lazy("到账金额"), "received_on": gettext
 
 
 @roles_required(Role.FINANCE)
+@reauth_required
 def recovery_receive(request: HttpRequest, pk: int) -> HttpResponse:
     """Record money returned against a recovery (`closure.recovery_receive`)."""
     r = recovery_get(request.user, pk)

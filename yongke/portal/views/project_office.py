@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
+from yongke.accounts.reauth import reauth_required
 from yongke.applications.selectors import calls_visible_to
 from yongke.core.errors import YongkeError
 from yongke.guide.selectors import compiled_for
@@ -275,6 +276,7 @@ PAYMENT_LABELS = {
 
 
 @roles_required(Role.FINANCE)
+@reauth_required
 def project_payments(request: HttpRequest, pk: int) -> HttpResponse:
     """A project's payments and the form finance records one with (`payment_record`)."""
     p = project_get(request.user, pk)
