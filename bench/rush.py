@@ -8,14 +8,22 @@ A fresh database (`yongke_bench_rush`) gets the bundled guide, a call and --appl
 organisations, each with its own applicant (a bearer token) and one complete draft made through
 the services. The call is then set to close a few seconds ahead; every applicant submits
 (`POST /api/v1/applications/{id}/transitions {"action": "submit"}`) from --concurrency client
-threads released together, all of them sent before the deadline; then a tenth of the drafts kept
-back try after it.
+threads released together (default: one per applicant, so every submission is sent at once, all
+before the deadline); then a tenth of the drafts kept back try after it. A submission the bench
+itself could only send after the deadline (too few client threads for the server's pace) is not
+counted as lost but makes the run invalid (exit 1).
 
 Figures: the submissions' p50/p95 and p95 ÷ the p95 of the trivial view (`/api/v1/health`) asked
 by the same number of clients in the same run. Goals: 0 lost (every submission sent before the
 deadline is accepted and stored: state `submitted`, one `Submission` row), 0 duplicated (one row
 per application, one audit entry per submission), every late one refused with nothing stored, p95
 within 5x the trivial view. Exit 1 when a goal is missed, after every figure is printed.
+
+The bench stands in for the reverse proxy of docs/deployment.md: each submission carries
+`X-Request-Start: t=<the time it was sent>` and the server trusts 127.0.0.1 as its proxy
+(`YONGKE_TRUSTED_PROXIES`), so the deadline is judged at the request's arrival at the proxy, not
+when a busy gunicorn worker reaches it (core/arrival.py). `--direct` leaves the header out: then
+the time a submission waits in gunicorn's listen queue counts against it.
 """
 
 from __future__ import annotations
@@ -33,9 +41,14 @@ DB_NAME = "yongke_bench_rush"
 
 
 def _world(n: int, late: int):
+    from django.conf import settings
+
     from yongke.accounts.services import token_create
     from yongke.tests.world import ELIGIBLE_1_1, TEST, make_application, make_call, make_guide, make_org, make_person, make_user
 
+    # The applicants sign in with tokens: their passwords are hashed the quick way, as in the
+    # test suite (PBKDF2 would spend most of the set-up on 220 password hashes).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     version = make_guide()
     call_ = make_call(guide_version=version, days=1)
     people = []
@@ -50,10 +63,14 @@ def _world(n: int, late: int):
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--applicants", type=int, default=200)
-    p.add_argument("--concurrency", type=int, default=50, help="client threads sending at once")
+    p.add_argument("--concurrency", type=int, default=None, help="client threads sending at once (default: one per applicant)")
     p.add_argument("--lead", type=float, default=8.0, help="seconds between the release of the clients and the deadline")
     p.add_argument("--server", default=os.environ.get("YONGKE_BENCH_PG", DEFAULT_SERVER))
+    p.add_argument("--direct", action="store_true", help="no proxy receipt time (X-Request-Start): judged when a worker reaches it")
     args = p.parse_args()
+    if not args.direct:
+        os.environ["YONGKE_TRUSTED_PROXIES"] = "127.0.0.1"  # the server inherits it: the bench is its proxy
+    args.concurrency = args.concurrency or args.applicants
     url = fresh_database(args.server, DB_NAME)
     django_on(url)
     from django.utils import timezone
@@ -80,9 +97,10 @@ def main() -> int:
             pk, token = item
             gate.wait()
             sent = time.time()
-            status, ms, _ = call(
-                base, f"/api/v1/applications/{pk}/transitions", {"Authorization": f"Bearer {token}"}, body={"action": "submit"}
-            )
+            headers = {"Authorization": f"Bearer {token}"}
+            if not args.direct:
+                headers["X-Request-Start"] = f"t={sent:.3f}"  # what nginx's ${msec} would say
+            status, ms, _ = call(base, f"/api/v1/applications/{pk}/transitions", headers, body={"action": "submit"})
             return status, ms, sent
 
         timer = threading.Timer(max(0.0, release_at - time.time()), gate.set)
@@ -94,7 +112,12 @@ def main() -> int:
         while timezone.now() <= deadline:
             time.sleep(0.1)
         gate_late = [
-            call(base, f"/api/v1/applications/{pk}/transitions", {"Authorization": f"Bearer {tok}"}, body={"action": "submit"})
+            call(
+                base,
+                f"/api/v1/applications/{pk}/transitions",
+                {"Authorization": f"Bearer {tok}", **({} if args.direct else {"X-Request-Start": f"t={time.time():.3f}"})},
+                body={"action": "submit"},
+            )
             for pk, tok in late
         ]
         ids = [pk for pk, _ in rush]
@@ -116,10 +139,14 @@ def main() -> int:
         print(
             f"submit p50 {p50:.0f} ms, p95 {p95:.0f} ms; trivial view p95 {trivial:.0f} ms with {args.concurrency} clients: {p95 / trivial:.1f}x (goal <= 5x)"
         )
-        lost = len(rush) - stored
+        on_time = [pk for (pk, _), (_, _, sent) in zip(rush, results, strict=True) if sent < deadline.timestamp()]
+        bench_late = len(rush) - len(on_time)
+        if bench_late:
+            print(f"invalid run: {bench_late} submissions could only be sent after the deadline (raise --concurrency or --lead)")
+        lost = len(on_time) - Application.objects.filter(pk__in=on_time, state="submitted").count()
         duplicated = rows - stored + max(0, audits - stored)
-        print(f"lost {lost}, duplicated {duplicated}")
-        failed = bool(lost or duplicated or late_stored or statuses.count(200) != len(rush) or p95 / trivial > 5)
+        print(f"lost {lost} of the {len(on_time)} sent before the deadline, duplicated {duplicated}")
+        failed = bool(bench_late or lost or duplicated or late_stored or p95 / trivial > 5)
     finally:
         stop(proc)
     print("goal met" if not failed else "goal missed")

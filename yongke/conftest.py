@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from yongke.guide.engine import CompiledGuide
@@ -12,17 +14,34 @@ from yongke.guide.model import Guide
 def pytest_collection_modifyitems(config, items) -> None:
     """`@pytest.mark.suite("postgresql")`: a test of one database's deployment (gunicorn on
     PostgreSQL, the embedded demo on SQLite) runs in that suite and is deselected in the other:
-    `make test` runs both, so it still runs once."""
+    `make test` runs both, so it still runs once.
+
+    `YONGKE_TEST_DB_ONLY=1` (`make test-postgres`, after the SQLite suite has run everything):
+    only the tests that touch the database run — the rest (rule compilation, the pure algorithms,
+    parsers) cannot behave differently on another database."""
     from django.db import connection
 
+    db_only = os.environ.get("YONGKE_TEST_DB_ONLY") == "1"
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
         mark = item.get_closest_marker("suite")
-        (drop if mark is not None and connection.vendor not in mark.args else keep).append(item)
+        other_suite = mark is not None and connection.vendor not in mark.args
+        (drop if other_suite or (db_only and not _uses_database(item)) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+# Fixtures through which a test reaches the database (pytest-django's; `live_server` for the browser).
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"})
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    """The test touches the database: marked django_db, or one of its fixtures (at any depth) is pytest-django's."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
 @pytest.fixture(scope="session")

@@ -252,6 +252,8 @@ YONGKE_REVIEW_FAIR_TIME_LIMIT = float(os.environ.get("YONGKE_REVIEW_FAIR_TIME_LI
 # The reverse proxies whose X-Forwarded-For names the client (addresses or CIDR networks,
 # comma-separated); the audit log records REMOTE_ADDR otherwise.
 YONGKE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("YONGKE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+# A trusted proxy's X-Request-Start is the request's arrival (core/arrival.py) if at most this old.
+YONGKE_REQUEST_START_MAX_SECONDS = int(os.environ.get("YONGKE_REQUEST_START_MAX_SECONDS", "300"))
 
 # Accounts: passwords, lockout, tokens, registration -------------------------------------
 # [accounts] settings

@@ -56,23 +56,14 @@ def reauth_check(request: HttpRequest) -> bool:
             otp_login(request, device)
     if ok:
         mfa.stamp_authentication(request.session)
-        audit_record(
-            actor=user,
-            action="auth.reauthenticated",
-            target_type="user",
-            target_id=user.username,
-            address=_address(request),
-            data={"path": request.path},
-        )
-    else:
-        audit_record(
-            actor=user,
-            action="auth.reauth_failed",
-            target_type="user",
-            target_id=user.username,
-            address=_address(request),
-            data={"path": request.path},
-        )
+    audit_record(
+        actor=user,
+        action="auth.reauthenticated" if ok else "auth.reauth_failed",
+        target_type="user",
+        target_id=user.username,
+        address=_address(request),
+        data={"path": request.path},
+    )
     return ok
 
 

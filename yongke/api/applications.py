@@ -323,6 +323,7 @@ def _identity_hidden(user, app: Application) -> bool:
 
 # What an application list never shows (the brief): read only when one application is opened.
 LIST_DEFERRED = ("facts", "verdict", "summary", "correction_reasons", "title_normalized", "call__directions", "call__budgets")
+LIST_COUNT_LIMIT = 10_000  # the list's count stops here (`count_exact` false beyond)
 
 
 def app_brief(app: Application, user) -> dict[str, Any]:
@@ -468,7 +469,8 @@ def applications_list(request: HttpRequest, filters: Query[AppFilter]):
     qs = selectors.applications_filtered(user, **filters.model_dump(exclude={"page", "page_size", "cursor"}))
     # A list shows the brief: the facts, the verdict and the long texts stay in the database.
     qs = qs.defer(*LIST_DEFERRED).order_by("-created_at", "-id")
-    return paginate(qs, filters, lambda a: app_brief(a, user))
+    # Counted up to LIST_COUNT_LIMIT: an exact COUNT(*) of 100,000 applications on every page costs more than the page.
+    return paginate(qs, filters, lambda a: app_brief(a, user), count_limit=LIST_COUNT_LIMIT)
 
 
 @router.get("/applications/{int:app_id}", response={200: AppOut, **ERRORS}, summary="申报详情 / one application")
@@ -610,6 +612,8 @@ def applications_transition(request: HttpRequest, app_id: Id, payload: Transitio
     except NotFound:
         # e.g. an officer returning an application for correction may no longer see it; say what happened anyway
         fresh = app
+    if fresh.guide_version_id == app.guide_version_id:
+        fresh.guide_version = app.guide_version  # read by the step without its spec and text: not again in full
     out = app_out(fresh, user)
     return {
         "changed": changed,

@@ -110,6 +110,11 @@ class PageQuery(Schema):
 class Page[T](Schema):
     items: list[T]
     count: int
+    count_exact: bool = Field(
+        True,
+        description="count 是否为准确总数；为 false 时列表超过 count 条（只数到上限，翻页请用 next_cursor）/ "
+        "whether count is the exact total; false: the list holds more than count rows (counted up to a limit; walk it by next_cursor)",
+    )
     page: int
     page_size: int
     next_cursor: str | None = Field(
@@ -117,13 +122,22 @@ class Page[T](Schema):
     )
 
 
-def paginate(qs, query: PageQuery, present: Callable[[Any], Any]) -> dict[str, Any]:
+def paginate(qs, query: PageQuery, present: Callable[[Any], Any], *, count_limit: int | None = None) -> dict[str, Any]:
     """One page of a queryset (or list) as the list envelope every list endpoint returns.
 
     A queryset ordered by non-null columns is walked by keyset (`core/keyset.py`): `next_cursor`
     names the last row's ordering values and `cursor` seeks past them through the ordering's
-    index, so the last page costs what the first does. `page` stays as an OFFSET convenience."""
-    count = qs.count() if hasattr(qs, "count") and not isinstance(qs, list) else len(qs)
+    index, so the last page costs what the first does. `page` stays as an OFFSET convenience.
+    With `count_limit` a queryset is counted no further than that limit (a COUNT over a LIMIT,
+    which costs the same however long the list grows): beyond it `count` is the limit and
+    `count_exact` false."""
+    exact = True
+    if count_limit is not None and hasattr(qs, "count") and not isinstance(qs, list):
+        count = qs.order_by().values("pk")[: count_limit + 1].count()
+        exact = count <= count_limit
+        count = min(count, count_limit)
+    else:
+        count = qs.count() if hasattr(qs, "count") and not isinstance(qs, list) else len(qs)
     keys = Keyset.of(qs)
     if keys is not None and query.cursor:
         rows = list(keys.after(qs, query.cursor)[: query.page_size + 1])
@@ -138,6 +152,7 @@ def paginate(qs, query: PageQuery, present: Callable[[Any], Any]) -> dict[str, A
     return {
         "items": [present(r) for r in rows],
         "count": count,
+        "count_exact": exact,
         "page": query.page,
         "page_size": query.page_size,
         "next_cursor": next_cursor,

@@ -166,7 +166,14 @@ def organisation_history(org: Organisation, *, year_label: str, exclude: Applica
     if not year_label.isdigit():
         return []
     year = int(year_label)
-    qs = Application.objects.filter(organisation=org).select_related("guide_version").order_by("pk")
+    # Each row's guide version without its spec and text (a quarter of a megabyte of JSON per row,
+    # read on every submission): the compiled guide is cached by digest.
+    qs = (
+        Application.objects.filter(organisation=org)
+        .select_related("guide_version")
+        .defer("guide_version__spec", "guide_version__text")
+        .order_by("pk")
+    )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     out = []

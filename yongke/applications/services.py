@@ -551,7 +551,10 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
     if name == "call_open":
         _guard_call_open(app, now)
     elif name == "eligible":
-        verdict = application_check(app)
+        # The facts judged are the facts a submission records (`_record_submission`): read once.
+        facts = application_facts(app)
+        app._checked_facts = facts  # type: ignore[attr-defined]
+        verdict = compiled_for(app.guide_version).check(app.direction, facts)
         app.verdict = verdict
         if verdict["verdict"] != "eligible":
             failing = [r for r in verdict["rules"] if r["id"] in verdict["failing"]]
@@ -716,9 +719,12 @@ def application_transition(
     this call — never after the lock is taken (others may hold it past the deadline)."""
     now = now or arrival_time()
     # Lock only the application's row: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (leader).
+    # The guide version's spec and text (a quarter of a megabyte of JSON) stay unread: its
+    # compiled guide is cached by digest, and only a cache miss reads them.
     app = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call", "organisation", "leader", "guide_version")
+        .defer("guide_version__spec", "guide_version__text")
         .get(pk=application.pk)
     )
     wf = workflow_for(app.funding)
@@ -818,7 +824,7 @@ def _record_submission(app: Application, *, actor: Actor, now: dt.datetime) -> N
         application=app,
         number=app.submissions.count() + 1,
         lock_version=app.lock_version,
-        facts=application_facts(app),
+        facts=getattr(app, "_checked_facts", None) or application_facts(app),
         verdict=app.verdict,
         submitted_by=user_of(actor),
         submitted_at=now,

@@ -19,9 +19,13 @@ def guide_versions_visible_to(user=None) -> QuerySet[m.GuideVersion]:
     return qs
 
 
-def guide_version_current(label: str | None = None) -> m.GuideVersion:
-    """The newest published version (of a label, when given)."""
+def guide_version_current(label: str | None = None, *, brief: bool = False) -> m.GuideVersion:
+    """The newest published version (of a label, when given). `brief`: without its spec and text
+    (a quarter of a megabyte of JSON), for a caller that reads the compiled guide, cached by
+    digest (only a cache miss then loads them)."""
     qs = m.GuideVersion.objects.filter(status=m.GuideVersion.Status.PUBLISHED)
+    if brief:
+        qs = qs.defer("spec", "text")
     if label:
         qs = qs.filter(label=label)
     version = qs.order_by("-label", "-revision").first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
 import pytest
 import time_machine
@@ -178,3 +179,77 @@ def test_administrators_open_and_close_no_call(world, role):
     with pytest.raises(PermissionDenied):
         svc.call_close(actor=user, call=world.call)
     assert svc.call_close(actor=TEST, call=world.call).closed_at is not None
+
+
+# --------------------------------------------------------------------------- behind the proxy
+
+
+def _submit_through_proxy(world, app, *, sent: dt.datetime, handled: dt.datetime, peer: str = "10.0.0.5"):
+    """The proxy received the request at `sent`; gunicorn's worker reached it at `handled`."""
+    token = token_create(actor=world.applicant, user=world.applicant, name="deadline")
+    with time_machine.travel(handled, tick=False):
+        return Client(REMOTE_ADDR=peer).post(
+            f"/api/v1/applications/{app.pk}/transitions",
+            data={"action": "submit"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_X_REQUEST_START=f"t={sent.timestamp():.3f}",
+        )
+
+
+def test_a_submission_the_proxy_received_before_the_deadline_is_accepted_though_handled_after(world, settings):
+    settings.YONGKE_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    app = _draft(world)
+    response = _submit_through_proxy(world, app, sent=DEADLINE - dt.timedelta(seconds=2), handled=DEADLINE + dt.timedelta(seconds=7))
+    assert response.status_code == 200, response.content[:300]
+    app.refresh_from_db()
+    assert app.state == "submitted"
+    assert app.submissions.get().submitted_at == DEADLINE - dt.timedelta(seconds=2)
+
+
+def test_the_proxy_header_from_an_untrusted_peer_is_ignored(world, settings):
+    settings.YONGKE_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    app = _draft(world)
+    response = _submit_through_proxy(
+        world, app, sent=DEADLINE - dt.timedelta(seconds=2), handled=DEADLINE + dt.timedelta(seconds=7), peer="192.0.2.9"
+    )
+    assert response.status_code == 422
+    app.refresh_from_db()
+    assert app.state == "draft"
+
+
+def test_no_trusted_proxy_no_header_believed(world, settings):
+    settings.YONGKE_TRUSTED_PROXIES = []
+    app = _draft(world)
+    response = _submit_through_proxy(world, app, sent=DEADLINE - dt.timedelta(seconds=2), handled=DEADLINE + dt.timedelta(seconds=1))
+    assert response.status_code == 422
+
+
+def test_a_proxy_time_older_than_the_limit_is_ignored(world, settings):
+    settings.YONGKE_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.YONGKE_REQUEST_START_MAX_SECONDS = 300
+    app = _draft(world)
+    response = _submit_through_proxy(world, app, sent=DEADLINE - dt.timedelta(minutes=10), handled=DEADLINE + dt.timedelta(seconds=1))
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("t=1782810000.250", dt.datetime(2026, 6, 30, 9, 0, 0, 250000, tzinfo=dt.UTC)),  # nginx ${msec}
+        ("1782810000250", dt.datetime(2026, 6, 30, 9, 0, 0, 250000, tzinfo=dt.UTC)),  # milliseconds
+        ("t=1782810000250000", dt.datetime(2026, 6, 30, 9, 0, 0, 250000, tzinfo=dt.UTC)),  # microseconds
+        ("t=1782810060", DEADLINE + dt.timedelta(seconds=30)),  # later than now: now
+        ("t=abc", None),
+        ("t=nan", None),
+        ("", None),
+        ("t=-5", None),
+    ],
+)
+def test_the_proxy_time_is_read_in_its_usual_forms(raw, expected):
+    from yongke.core.arrival import proxy_start
+
+    now = DEADLINE + dt.timedelta(seconds=30)
+    trusted = [ipaddress.ip_network("127.0.0.1/32")]
+    assert proxy_start(raw, "127.0.0.1", trusted, now, 300) == expected
+    assert proxy_start(raw, "127.0.0.2", trusted, now, 300) is None

@@ -135,6 +135,7 @@ class KeysetPage:
         self.number = number
         self.paginator = Paginator(range(count), per_page)  # count and num_pages, without reading rows
         self.prev_cursor, self.next_cursor = prev_cursor, next_cursor
+        self.more_than: int | None = None  # the count's limit, when the list holds more (paginate's count_limit)
 
     def __iter__(self):
         return iter(self.object_list)
@@ -158,10 +159,32 @@ class KeysetPage:
         return max(1, self.number - 1)
 
 
-def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE):
+def capped_count(qs, limit: int) -> int:
+    """How many rows, counted no further than limit + 1: a count that costs the same however
+    long the list grows (COUNT(*) over a LIMIT, without the list's joins and ordering)."""
+    return qs.order_by().values("pk")[: limit + 1].count()
+
+
+class _CappedPaginator(Paginator):
+    """Django's paginator counting no further than `limit` + 1 rows."""
+
+    def __init__(self, object_list: Any, per_page: int, limit: int) -> None:
+        super().__init__(object_list, per_page)
+        self.limit = limit
+
+    @functools.cached_property
+    def count(self) -> int:  # type: ignore[override]
+        return capped_count(self.object_list, self.limit)
+
+
+def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE, *, count_limit: int | None = None):
     """One page of a list. A queryset with a keyset ordering (`core/keyset.py`) is walked by
     cursor: the pager's links carry `after`/`before` (and the page number, for the reader); a
-    page number alone (a jump, an old link) is read by OFFSET and gives the cursors on from there."""
+    page number alone (a jump, an old link) is read by OFFSET and gives the cursors on from there.
+
+    With `count_limit`, the total is counted no further than that (the queues: an exact count of a
+    long queue on every page costs more than the page): `page.more_than` is then the limit when
+    the list holds more, else None, and the pager says "more than N" instead of the page count."""
     keys = Keyset.of(qs)
     after, before = request.GET.get("after") or "", request.GET.get("before") or ""
     if keys is not None and (after or before):
@@ -184,15 +207,20 @@ def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE):
             return paginate(_without_cursor(request), qs, per_page)
         if not more_before:
             number = 1
-        return KeysetPage(
+        count = qs.count() if count_limit is None else capped_count(qs, count_limit)
+        kpage = KeysetPage(
             rows,
             number=number,
-            count=qs.count(),
+            count=count,
             per_page=per_page,
             prev_cursor=keys.cursor(rows[0]) if more_before else None,
             next_cursor=keys.cursor(rows[-1]) if more_after else None,
         )
-    page = Paginator(qs, per_page).get_page(request.GET.get("page"))
+        kpage.more_than = count_limit if count_limit is not None and count > count_limit else None
+        return kpage
+    paginator = Paginator(qs, per_page) if count_limit is None else _CappedPaginator(qs, per_page, count_limit)
+    page = paginator.get_page(request.GET.get("page"))
+    page.more_than = count_limit if count_limit is not None and paginator.count > count_limit else None  # type: ignore[attr-defined]
     if keys is not None:
         rows = list(page.object_list)
         page.prev_cursor = keys.cursor(rows[0]) if rows and page.has_previous() else None  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yongke.accounts.models import Role
+from yongke.accounts.reauth import money_action, reauth_required
 from yongke.applications import services
 from yongke.applications.selectors import application_for, applications_filtered, audit_events_visible_to, calls_visible_to, supported
 from yongke.applications.stats import queue_counts
@@ -62,6 +63,12 @@ BATCH_FREE = ("amount",)  # steps needing a per-application input are taken one 
 # Queues in order of submission, NULLs last on every database: an order the cursor pager walks
 # (core/keyset.py) through the index on (funding, state, submitted_at, id).
 SUBMISSION_ORDER = F("submitted_at").asc(nulls_last=True)
+# What a list of applications never shows: the facts, the verdict and the long texts (each row's
+# JSON would otherwise be read and decoded for a table of titles and amounts).
+LIST_DEFERRED = ("facts", "verdict", "summary", "correction_reasons", "title_normalized", "call__directions", "call__budgets")
+# A queue counts its rows no further than this: beyond it the page says "more than 1,000" (the
+# cards of the queues page still give each queue's exact size, from one grouped count).
+QUEUE_COUNT_LIMIT = 1000
 
 
 def _batch_actions(funding: str, state: str, role: str) -> list[Any]:
@@ -72,7 +79,12 @@ def _batch_actions(funding: str, state: str, role: str) -> list[Any]:
 @roles_required(*APPLICANT_ROLES)
 def my_applications(request: HttpRequest) -> HttpResponse:
     # The user's own organisations' applications (not those they see through another role).
-    qs = applications_filtered(request.user).filter(organisation__in=scope(request).organisations).order_by("-updated_at", "-id")
+    qs = (
+        applications_filtered(request.user)
+        .filter(organisation__in=scope(request).organisations)
+        .defer(*LIST_DEFERRED)
+        .order_by("-updated_at", "-id")
+    )
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     return render(request, "portal/my_applications.html", {"page": page, "apps": apps})
@@ -92,12 +104,16 @@ def _filtered(request: HttpRequest, **fixed: Any):
     )
 
 
-def _filter_choices(request: HttpRequest) -> dict[str, Any]:
+def _programme_choices() -> list[tuple[str, str]]:
+    """The current guide's programmes, from its compiled guide (cached per process by digest)."""
     try:
-        guide = guide_for(guide_version_current())
-        programmes = [(p.id, p.name) for p in guide.programmes]
+        return [(p.id, p.name) for p in guide_for(guide_version_current(brief=True)).programmes]
     except YongkeError:
-        programmes = []
+        return []
+
+
+def _filter_choices(request: HttpRequest) -> dict[str, Any]:
+    programmes = _programme_choices()
     rest = request.GET.copy()
     for name in ("page", "after", "before"):  # the pager adds them back
         rest.pop(name, None)
@@ -117,8 +133,8 @@ def recommend_queue(request: HttpRequest) -> HttpResponse:
     if state not in dict(tabs):
         state = "submitted"
     counts = queue_counts(request.user)
-    qs = _filtered(request, state=None if state == "all" else state).order_by(SUBMISSION_ORDER, "id")
-    page = paginate(request, qs)
+    qs = _filtered(request, state=None if state == "all" else state).defer(*LIST_DEFERRED).order_by(SUBMISSION_ORDER, "id")
+    page = paginate(request, qs, count_limit=QUEUE_COUNT_LIMIT)
     apps = annotate_directions(request.user, page.object_list)
     tab_counts = {k: sum(n for (_f, s), n in counts.items() if s == k) for k, _label in tabs}
     tab_counts["all"] = sum(counts.values())
@@ -159,8 +175,8 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "recommended" if funding == "pre" else "claimed")
     if state not in wf.states:
         state = wf.initial
-    qs = _filtered(request, funding=funding, state=state).order_by(SUBMISSION_ORDER, "id")
-    page = paginate(request, qs)
+    qs = _filtered(request, funding=funding, state=state).defer(*LIST_DEFERRED).order_by(SUBMISSION_ORDER, "id")
+    page = paginate(request, qs, count_limit=QUEUE_COUNT_LIMIT)
     apps = annotate_directions(request.user, page.object_list)
     return render(
         request,
@@ -181,6 +197,7 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
 
 @roles_required(Role.RECOMMENDER, Role.OFFICER, Role.FINANCE)
 @require_POST
+@reauth_required(when=money_action)
 def batch(request: HttpRequest) -> HttpResponse:
     """One workflow step for many applications: each is its own audited transition."""
     action = request.POST.get("action", "")
