@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from yongke.api.auth import actor
-from yongke.api.schemas import ERRORS, Code, PageQuery
+from yongke.api.schemas import ERRORS, Code, PageQuery, cursor_unsupported
 from yongke.projects.portfolio import FactTotal, Flag, Group, Row, filters_from, portfolio, portfolio_xlsx
 
 router = Router(tags=["portfolio"])
@@ -180,6 +180,8 @@ def _fact(f: FactTotal) -> dict[str, Any]:
 
 @router.get("/portfolio", response={200: PortfolioOut, **ERRORS}, summary="项目绩效看板：指标、经费与风险 / the portfolio at a glance")
 def portfolio_get(request: HttpRequest, query: Query[PortfolioQuery]):
+    if query.cursor:
+        raise cursor_unsupported()  # the rows are pages of a computed list: by number only
     p = portfolio(actor(request), filters_from(query.model_dump(exclude={"page", "page_size", "cursor"}, exclude_none=True)))
     start = (query.page - 1) * query.page_size
     return {

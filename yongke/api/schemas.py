@@ -143,7 +143,7 @@ def paginate(qs, query: PageQuery, present: Callable[[Any], Any], *, count_limit
         rows = list(keys.after(qs, query.cursor)[: query.page_size + 1])
     else:
         if query.cursor:
-            raise _cursor_unsupported()
+            raise cursor_unsupported()
         start = (query.page - 1) * query.page_size
         rows = list(qs[start : start + query.page_size + 1])
     more = len(rows) > query.page_size
@@ -159,7 +159,7 @@ def paginate(qs, query: PageQuery, present: Callable[[Any], Any], *, count_limit
     }
 
 
-def _cursor_unsupported() -> Exception:
+def cursor_unsupported() -> Exception:
     return BadInput("cursor: 该列表不支持游标翻页，请用 page / this list pages by number only", detail={"field": "cursor"})
 
 

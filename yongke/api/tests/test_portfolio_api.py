@@ -107,3 +107,15 @@ def test_the_operations_are_typed_in_the_openapi_document(api, pw):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         in (doc["paths"]["/api/v1/portfolio.xlsx"]["get"]["responses"]["200"]["content"])
     )
+
+
+def test_the_portfolio_rows_page_by_number_and_refuse_a_cursor(client, db):
+    from yongke.accounts.services import token_create
+    from yongke.testing import make_user
+
+    officer = make_user("officer", programme="*")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(actor=officer, user=officer, name='t')}"}
+    assert client.get("/api/v1/portfolio", **auth).status_code == 200
+    r = client.get("/api/v1/portfolio?cursor=%7B%7D", **auth)
+    assert r.status_code == 400
+    assert r.json()["detail"]["field"] == "cursor"
