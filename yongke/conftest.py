@@ -44,6 +44,28 @@ def _uses_database(item: pytest.Item) -> bool:
     return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_one_request_at_a_time() -> None:
+    """On SQLite's in-memory test database every request thread of the live server shares the
+    test's one connection (pytest-django passes it over), so two requests at once — a page's
+    live panel and its form, a page and its htmx calls — would interleave their transactions on
+    it, and one's rollback could take the other's writes (a browser test was signed out between
+    a page and its POST). The live server then takes its requests one after another; on
+    PostgreSQL each thread has its own connection and it stays threaded."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.db import connection
+    from django.test import testcases
+
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):  # type: ignore[attr-defined]
+        return
+
+    class OneAtATime(ThreadedWSGIServer):
+        def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
+            self.process_request_thread(request, client_address)  # in the server's thread, not a new one
+
+    testcases.LiveServerThread.server_class = OneAtATime
+
+
 @pytest.fixture(scope="session")
 def guide() -> Guide:
     return load_guide()
