@@ -20,7 +20,7 @@ PAGES = [
     ("auditor", "/audit/", 7),
     ("officer", "/dashboard/", 13),
     (None, "/publicity/", 4),
-    ("officer", "/officer/publicity.xlsx", 10),  # 3 of them the export.personal_data audit entry and its chain
+    ("officer", "/officer/publicity.xlsx", 11),  # 3 (4 on PostgreSQL: the chain's advisory lock) the export.personal_data audit entry
 ]
 # Each application goes this far; the mix fills every list above.
 STEPS = ("submit", "submit recommend", "submit recommend accept start_review fund", "submit recommend accept start_review fund publish")
