@@ -321,8 +321,6 @@ def _identity_hidden(user, app: Application) -> bool:
     return selectors.identity_hidden(user, app)
 
 
-# What an application list never shows (the brief): read only when one application is opened.
-LIST_DEFERRED = ("facts", "verdict", "summary", "correction_reasons", "title_normalized", "call__directions", "call__budgets")
 LIST_COUNT_LIMIT = 10_000  # the list's count stops here (`count_exact` false beyond)
 
 
@@ -468,7 +466,7 @@ def applications_list(request: HttpRequest, filters: Query[AppFilter]):
     user = actor(request)
     qs = selectors.applications_filtered(user, **filters.model_dump(exclude={"page", "page_size", "cursor"}))
     # A list shows the brief: the facts, the verdict and the long texts stay in the database.
-    qs = qs.defer(*LIST_DEFERRED).order_by("-created_at", "-id")
+    qs = qs.defer(*selectors.LIST_DEFERRED).order_by("-created_at", "-id")
     # Counted up to LIST_COUNT_LIMIT: an exact COUNT(*) of 100,000 applications on every page costs more than the page.
     return paginate(qs, filters, lambda a: app_brief(a, user), count_limit=LIST_COUNT_LIMIT)
 

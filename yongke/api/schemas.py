@@ -20,7 +20,7 @@ from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
 
 from yongke.core.errors import BadInput
-from yongke.core.keyset import Keyset
+from yongke.core.keyset import Keyset, capped_count
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ID = 2**63 - 1
@@ -133,7 +133,7 @@ def paginate(qs, query: PageQuery, present: Callable[[Any], Any], *, count_limit
     `count_exact` false."""
     exact = True
     if count_limit is not None and hasattr(qs, "count") and not isinstance(qs, list):
-        count = qs.order_by().values("pk")[: count_limit + 1].count()
+        count = capped_count(qs, count_limit)
         exact = count <= count_limit
         count = min(count, count_limit)
     else:

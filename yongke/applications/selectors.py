@@ -248,3 +248,8 @@ def may_verify_documents(viewer: Viewer, app: Application) -> bool:
     while it is in formal review (the rule `services.document_verify` applies)."""
     scope = scope_of(viewer)
     return app.state in DOCUMENT_CHECK_STATES and (bool(scope.officer_for(app.programme)))
+
+
+# What a list of applications never shows (the API's briefs, the portal's tables): the facts, the
+# verdict and the long texts stay in the database until one application is opened.
+LIST_DEFERRED = ("facts", "verdict", "summary", "correction_reasons", "title_normalized", "call__directions", "call__budgets")

@@ -35,7 +35,7 @@ def test_queryset_update_and_delete_are_refused():
     assert AuditEvent.objects.count() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
+@pytest.mark.suite("postgresql")  # the trigger exists on PostgreSQL only
 def test_raw_sql_update_and_delete_are_refused_by_the_trigger():
     e = _entry()
     for sql in ("UPDATE audit_auditevent SET comment = 'x' WHERE id = %s", "DELETE FROM audit_auditevent WHERE id = %s"):

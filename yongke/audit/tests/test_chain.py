@@ -130,7 +130,7 @@ def test_an_inserted_entry_with_a_correct_own_hash_still_breaks_the_chain():
     assert chain_verify().first_bad == {"id": forged.pk, "reason": "reordered", "position": 4}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.suite("postgresql")  # concurrent writers need PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_keep_one_chain():
     threads, per_thread, errors = 6, 8, []

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest
 
 from yongke.accounts.selectors import Scope, scope_of
 from yongke.core.errors import NotFound, PermissionDenied, YongkeError
-from yongke.core.keyset import Keyset
+from yongke.core.keyset import Keyset, capped_count
 from yongke.guide.selectors import compiled_for, guide_versions_visible_to
 from yongke.portal.texts import error_text
 
@@ -157,12 +157,6 @@ class KeysetPage:
 
     def previous_page_number(self) -> int:
         return max(1, self.number - 1)
-
-
-def capped_count(qs, limit: int) -> int:
-    """How many rows, counted no further than limit + 1: a count that costs the same however
-    long the list grows (COUNT(*) over a LIMIT, without the list's joins and ordering)."""
-    return qs.order_by().values("pk")[: limit + 1].count()
 
 
 class _CappedPaginator(Paginator):

@@ -17,7 +17,14 @@ from django.views.decorators.http import require_POST
 from yongke.accounts.models import Role
 from yongke.accounts.reauth import money_action, reauth_required
 from yongke.applications import services
-from yongke.applications.selectors import application_for, applications_filtered, audit_events_visible_to, calls_visible_to, supported
+from yongke.applications.selectors import (
+    LIST_DEFERRED,
+    application_for,
+    applications_filtered,
+    audit_events_visible_to,
+    calls_visible_to,
+    supported,
+)
 from yongke.applications.stats import queue_counts
 from yongke.applications.workflow import POST, PRE, WORKFLOWS
 from yongke.core.errors import YongkeError
@@ -63,9 +70,6 @@ BATCH_FREE = ("amount",)  # steps needing a per-application input are taken one 
 # Queues in order of submission, NULLs last on every database: an order the cursor pager walks
 # (core/keyset.py) through the index on (funding, state, submitted_at, id).
 SUBMISSION_ORDER = F("submitted_at").asc(nulls_last=True)
-# What a list of applications never shows: the facts, the verdict and the long texts (each row's
-# JSON would otherwise be read and decoded for a table of titles and amounts).
-LIST_DEFERRED = ("facts", "verdict", "summary", "correction_reasons", "title_normalized", "call__directions", "call__budgets")
 # A queue counts its rows no further than this: beyond it the page says "more than 1,000" (the
 # cards of the queues page still give each queue's exact size, from one grouped count).
 QUEUE_COUNT_LIMIT = 1000

@@ -181,7 +181,7 @@ def test_the_calls_ledger_is_the_sum_of_its_projects(world, project):
 # --------------------------------------------------------------------------- at the same moment
 
 
-@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite serialises every writer: the race needs PostgreSQL")
+@pytest.mark.suite("postgresql")  # SQLite serialises every writer: the race needs PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_payments_at_the_same_moment_never_exceed_the_tranche() -> None:
     world = build_world()
@@ -216,7 +216,7 @@ def test_payments_at_the_same_moment_never_exceed_the_tranche() -> None:
     assert _adds_up(ledger)
 
 
-@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite serialises every writer: the race needs PostgreSQL")
+@pytest.mark.suite("postgresql")  # SQLite serialises every writer: the race needs PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_one_voucher_recorded_for_two_projects_at_the_same_moment_is_recorded_once() -> None:
     world = build_world()
