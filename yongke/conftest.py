@@ -22,16 +22,22 @@ def pytest_collection_modifyitems(config, items) -> None:
     from django.db import connection
 
     db_only = os.environ.get("YONGKE_TEST_DB_ONLY") == "1"
+    # In the PostgreSQL suite the browser journeys are left out too: what they check is the
+    # browser's side of the pages (scripts, CSP, layout, focus); the server's side of every page
+    # runs there through the portal's client tests.
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
         mark = item.get_closest_marker("suite")
         other_suite = mark is not None and connection.vendor not in mark.args
-        (drop if other_suite or (db_only and not _uses_database(item)) else keep).append(item)
+        off = db_only and (not _uses_database(item) or BROWSER_FIXTURE in getattr(item, "fixturenames", ()))
+        (drop if other_suite or off else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
+
+BROWSER_FIXTURE = "browser"  # yongke/portal/tests/test_browser.py: Debian's Chromium through Playwright
 
 # Fixtures through which a test reaches the database (pytest-django's; `live_server` for the browser).
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"})

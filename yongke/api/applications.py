@@ -610,8 +610,6 @@ def applications_transition(request: HttpRequest, app_id: Id, payload: Transitio
     except NotFound:
         # e.g. an officer returning an application for correction may no longer see it; say what happened anyway
         fresh = app
-    if fresh.guide_version_id == app.guide_version_id:
-        fresh.guide_version = app.guide_version  # read by the step without its spec and text: not again in full
     out = app_out(fresh, user)
     return {
         "changed": changed,

@@ -100,11 +100,24 @@ def applications_filtered(
     return qs
 
 
+# The viewer an Application instance was read for by `application_for` (the object itself, in
+# this request): the selectors of its parts (documents, timeline) need not ask the database again.
+_READ_FOR = "_yongke_read_for"
+
+
 def application_for(user: Viewer, pk: int) -> Application:
     app = applications_visible_to(user).filter(pk=pk).first()
     if app is None:
         raise NotFound(f"申报 {pk} 不存在或无权查看 / not found", detail={"id": pk})
+    setattr(app, _READ_FOR, user)
     return app
+
+
+def _require_visible(viewer: Viewer, app: Application) -> None:
+    """`app` is one `viewer` may see: read for this very viewer by `application_for`, else asked again."""
+    if getattr(app, _READ_FOR, None) is viewer and viewer is not None:
+        return
+    application_for(viewer, app.pk)
 
 
 def identity_hidden(viewer: Viewer, app: Application) -> bool:
@@ -127,9 +140,8 @@ def direction_programmes(version: GuideVersion, directions: list[str]) -> set[st
 
 
 def calls_visible_to(user: Viewer) -> QuerySet[Call]:
-    """Calls are public notices: everyone may read them. The guide's data and text stay
-    unloaded until a compiled guide is needed (they are cached by digest)."""
-    return Call.objects.select_related("guide_version").defer("guide_version__spec", "guide_version__text")
+    """Calls are public notices: everyone may read them."""
+    return Call.objects.select_related("guide_version")
 
 
 def audit_events_visible_to(user: Viewer) -> QuerySet[AuditEvent]:
@@ -141,7 +153,7 @@ def audit_events_visible_to(user: Viewer) -> QuerySet[AuditEvent]:
 
 def application_timeline(user: Viewer, app: Application) -> QuerySet[AuditEvent]:
     """The status history of an application its viewer may see."""
-    application_for(user, app.pk)
+    _require_visible(user, app)
     return AuditEvent.objects.filter(target_type="application", target_id=str(app.pk)).order_by("at", "id")
 
 
@@ -166,14 +178,8 @@ def organisation_history(org: Organisation, *, year_label: str, exclude: Applica
     if not year_label.isdigit():
         return []
     year = int(year_label)
-    # Each row's guide version without its spec and text (a quarter of a megabyte of JSON per row,
-    # read on every submission): the compiled guide is cached by digest.
-    qs = (
-        Application.objects.filter(organisation=org)
-        .select_related("guide_version")
-        .defer("guide_version__spec", "guide_version__text")
-        .order_by("pk")
-    )
+    # Each row's guide version (without its content: compiled once per process, by digest).
+    qs = Application.objects.filter(organisation=org).select_related("guide_version").order_by("pk")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     out = []
@@ -211,7 +217,7 @@ def application_documents(viewer: Viewer, app: Application) -> dict[str, Any]:
     from yongke.applications.proposal import kind_label
     from yongke.guide.selectors import compiled_for
 
-    application_for(viewer, app.pk)
+    _require_visible(viewer, app)
     guide = compiled_for(app.guide_version).guide
     files = list(app.attachments.current().order_by("uploaded_at", "id"))
     checks = {c.evidence: c for c in app.document_checks.select_related("checked_by")}
@@ -235,7 +241,7 @@ def application_documents(viewer: Viewer, app: Application) -> dict[str, Any]:
 
 def application_removed_attachments(viewer: Viewer, app: Application) -> list[Any]:
     """The files taken off or replaced (kept for the audit trail), for whoever may see the application."""
-    application_for(viewer, app.pk)
+    _require_visible(viewer, app)
     return list(app.attachments.filter(removed_at__isnull=False).select_related("replaced_by").order_by("removed_at", "id"))
 
 

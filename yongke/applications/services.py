@@ -480,13 +480,25 @@ def application_stated_facts(app: Application, *, on: dt.date | None = None) -> 
     return facts
 
 
+# Set on the application a step has locked (`application_transition`), for that step only: its
+# guards read the organisation's history once (the eligibility facts and the cross-claim rules).
+_STEP_HISTORY = "_yongke_step_history"
+
+
 def _history(app: Application) -> tuple[int | None, list[hist.Entry]]:
     """The guide year and the organisation's other grants and claims, of every guide year up to it."""
+    memo = getattr(app, _STEP_HISTORY, None)
+    if isinstance(memo, dict) and "history" in memo:
+        return memo["history"]
     label = app.guide_version.label
     if not label.isdigit():
-        return None, []
-    guide = compiled_for(app.guide_version).guide
-    return int(label), hist.parse_history(organisation_history(app.organisation, year_label=label, exclude=app), guide)
+        found: tuple[int | None, list[hist.Entry]] = (None, [])
+    else:
+        guide = compiled_for(app.guide_version).guide
+        found = int(label), hist.parse_history(organisation_history(app.organisation, year_label=label, exclude=app), guide)
+    if isinstance(memo, dict):
+        memo["history"] = found
+    return found
 
 
 def _history_facts(app: Application, facts: dict[str, Any], history: tuple[int | None, list[hist.Entry]]) -> dict[str, bool]:
@@ -719,12 +731,9 @@ def application_transition(
     this call — never after the lock is taken (others may hold it past the deadline)."""
     now = now or arrival_time()
     # Lock only the application's row: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (leader).
-    # The guide version's spec and text (a quarter of a megabyte of JSON) stay unread: its
-    # compiled guide is cached by digest, and only a cache miss reads them.
     app = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call", "organisation", "leader", "guide_version")
-        .defer("guide_version__spec", "guide_version__text")
         .get(pk=application.pk)
     )
     wf = workflow_for(app.funding)
@@ -737,8 +746,12 @@ def application_transition(
     if t.comment_required and not comment.strip():
         raise BadInput(f"comment: 「{t.label}」须填写意见或理由 / a comment is required", detail={"field": "comment"})
     _apply_needs(app, t, amount=amount, objection_days=objection_days, now=now)
-    for g in t.guards:
-        _guard(g, app, t, now)
+    setattr(app, _STEP_HISTORY, {})  # one read of the history for every guard of this step
+    try:
+        for g in t.guards:
+            _guard(g, app, t, now)
+    finally:
+        delattr(app, _STEP_HISTORY)
     # The rooms above judge the step by what they hold (the review: every expert's score before 拟立项).
     from yongke.applications.signals import transition_checking
 

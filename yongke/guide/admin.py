@@ -23,7 +23,6 @@ class ReadOnlyAdmin(SysadminAdmin):
 class GuideVersionAdmin(ReadOnlyAdmin):
     list_display = ("label", "revision", "title", "status", "loaded_at", "published_at", "retired_at")
     list_filter = ("status",)
-    exclude = ("spec", "text")
     readonly_fields = ("label", "revision", "title", "digest", "status", "source_file", "loaded_at", "published_at", "retired_at")
     actions = ["publish", "retire"]
 

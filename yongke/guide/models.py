@@ -1,8 +1,11 @@
 """The guide as stored: one GuideVersion per loaded file, with its tree and rules.
 
-A version is immutable once loaded: its `spec` (the file's mapping) and `text` (the
-published text) are kept whole, so any verdict made under it can be recomputed exactly,
-whatever is loaded later. The tree rows exist for browsing, querying and the admin.
+A version is immutable once loaded: its content — `spec` (the file's mapping) and `text` (the
+published text) — is kept whole, so any verdict made under it can be recomputed exactly,
+whatever is loaded later. The content (about half a megabyte) has a row of its own
+(GuideVersionContent): every application, call and project joins its version, and none of
+those reads should carry it; only compiling the version reads it (once per process, by digest).
+The tree rows exist for browsing, querying and the admin.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ class GuideVersion(models.Model):
     title = models.CharField("标题", max_length=200)
     digest = models.CharField("内容摘要 SHA-256", max_length=64, unique=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
-    spec = models.JSONField("指南数据")
-    text = models.TextField("指南原文")
     source_file = models.CharField("来源文件", max_length=300, blank=True)
     loaded_at = models.DateTimeField("载入时间", auto_now_add=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
@@ -36,6 +37,23 @@ class GuideVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} r{self.revision}（{self.get_status_display()}）"
+
+
+class GuideVersionContent(models.Model):
+    """What a version was loaded from: the guide's mapping and its verbatim text, read only to compile it."""
+
+    version = models.OneToOneField(
+        GuideVersion, on_delete=models.CASCADE, primary_key=True, related_name="content", verbose_name="指南版本"
+    )
+    spec = models.JSONField("指南数据")
+    text = models.TextField("指南原文")
+
+    class Meta:
+        verbose_name = "指南版本内容"
+        verbose_name_plural = "指南版本内容"
+
+    def __str__(self) -> str:
+        return f"{self.version_id} 的内容"
 
 
 class Programme(models.Model):

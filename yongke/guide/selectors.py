@@ -19,13 +19,10 @@ def guide_versions_visible_to(user=None) -> QuerySet[m.GuideVersion]:
     return qs
 
 
-def guide_version_current(label: str | None = None, *, brief: bool = False) -> m.GuideVersion:
-    """The newest published version (of a label, when given). `brief`: without its spec and text
-    (a quarter of a megabyte of JSON), for a caller that reads the compiled guide, cached by
-    digest (only a cache miss then loads them)."""
+def guide_version_current(label: str | None = None) -> m.GuideVersion:
+    """The newest published version (of a label, when given); its content (its own row) is read
+    by `compiled_for`, once per process."""
     qs = m.GuideVersion.objects.filter(status=m.GuideVersion.Status.PUBLISHED)
-    if brief:
-        qs = qs.defer("spec", "text")
     if label:
         qs = qs.filter(label=label)
     version = qs.order_by("-label", "-revision").first()
@@ -44,7 +41,8 @@ def compiled_for(version: m.GuideVersion) -> CompiledGuide:
     """
     compiled = _compiled.get(version.digest)
     if compiled is None:
-        compiled = _compiled[version.digest] = CompiledGuide(parse_guide(version.spec, text=version.text, check_cases=False))
+        content = m.GuideVersionContent.objects.get(version_id=version.pk)
+        compiled = _compiled[version.digest] = CompiledGuide(parse_guide(content.spec, text=content.text, check_cases=False))
     return compiled
 
 

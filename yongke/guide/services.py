@@ -40,42 +40,52 @@ def guide_store(*, actor: Actor, guide: Guide, source_file: str = "", publish: b
         revision=(last.revision + 1) if last else 1,
         title=guide.title,
         digest=guide.digest,
-        spec=guide.raw,
-        text=guide.text,
         source_file=source_file,
     )
     version.full_clean()
     version.save()
+    m.GuideVersionContent.objects.create(version=version, spec=guide.raw, text=guide.text)
+    # Three statements for the tree (programmes, projects, directions: both databases return the
+    # new keys of a bulk insert), then the rules, facts and parameters.
+    programmes = m.Programme.objects.bulk_create(
+        m.Programme(version=version, code=prog.id, name=prog.name, name_inferred=prog.name_inferred, text=prog.text, order=pi)
+        for pi, prog in enumerate(guide.programmes)
+    )
+    pairs = [(programme, project) for programme, prog in zip(programmes, guide.programmes, strict=True) for project in prog.projects]
+    projects = m.Project.objects.bulk_create(
+        m.Project(
+            version=version,
+            programme=programme,
+            code=project.id,
+            name=project.name,
+            name_inferred=project.name_inferred,
+            funding=project.funding,
+            review=project.review,
+            text=project.text,
+            order=int(project.id),
+        )
+        for programme, project in pairs
+    )
+    triples = [
+        (proj, project, di, d) for proj, (_, project) in zip(projects, pairs, strict=True) for di, d in enumerate(project.directions)
+    ]
+    directions = m.Direction.objects.bulk_create(
+        m.Direction(version=version, project=proj, code=d.id, name=d.name, text=d.text, order=int(project.id) * 100 + di)
+        for proj, project, di, d in triples
+    )
+    direction_of = {d.id: row for (_, _, _, d), row in zip(triples, directions, strict=True)}
     order = 0
     rules: list[m.Rule] = []
-    for pi, prog in enumerate(guide.programmes):
-        programme = m.Programme.objects.create(
-            version=version, code=prog.id, name=prog.name, name_inferred=prog.name_inferred, text=prog.text, order=pi
-        )
-        for project in prog.projects:
-            proj = m.Project.objects.create(
-                version=version,
-                programme=programme,
-                code=project.id,
-                name=project.name,
-                name_inferred=project.name_inferred,
-                funding=project.funding,
-                review=project.review,
-                text=project.text,
-                order=int(project.id),
-            )
-            for di, d in enumerate(project.directions):
-                direction = m.Direction.objects.create(
-                    version=version, project=proj, code=d.id, name=d.name, text=d.text, order=int(project.id) * 100 + di
-                )
-                for r in d.rules:
-                    if r.scope != d.id:
-                        continue
-                    order += 1
-                    rules.append(_rule_row(version, proj, direction, r, order))
-            for r in project.rules:
+    for proj, (_, project) in zip(projects, pairs, strict=True):
+        for d in project.directions:
+            for r in d.rules:
+                if r.scope != d.id:
+                    continue
                 order += 1
-                rules.append(_rule_row(version, proj, None, r, order))
+                rules.append(_rule_row(version, proj, direction_of[d.id], r, order))
+        for r in project.rules:
+            order += 1
+            rules.append(_rule_row(version, proj, None, r, order))
     m.Rule.objects.bulk_create(rules)
     m.Fact.objects.bulk_create(
         m.Fact(version=version, name=f.name, type=f.type, unit=f.unit or "", label=f.label, about=f.about, values=list(f.values))

@@ -111,7 +111,7 @@ def _filtered(request: HttpRequest, **fixed: Any):
 def _programme_choices() -> list[tuple[str, str]]:
     """The current guide's programmes, from its compiled guide (cached per process by digest)."""
     try:
-        return [(p.id, p.name) for p in guide_for(guide_version_current(brief=True)).programmes]
+        return [(p.id, p.name) for p in guide_for(guide_version_current()).programmes]
     except YongkeError:
         return []
 
