@@ -466,7 +466,7 @@ def applications_list(request: HttpRequest, filters: Query[AppFilter]):
     user = actor(request)
     qs = selectors.applications_filtered(user, **filters.model_dump(exclude={"page", "page_size", "cursor"}))
     # A list shows the brief: the facts, the verdict and the long texts stay in the database.
-    qs = qs.defer(*selectors.LIST_DEFERRED).order_by("-created_at", "-id")
+    qs = selectors.as_list(qs).order_by("-created_at", "-id")
     # Counted up to LIST_COUNT_LIMIT: an exact COUNT(*) of 100,000 applications on every page costs more than the page.
     return paginate(qs, filters, lambda a: app_brief(a, user), count_limit=LIST_COUNT_LIMIT)
 

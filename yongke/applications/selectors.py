@@ -259,3 +259,9 @@ def may_verify_documents(viewer: Viewer, app: Application) -> bool:
 # What a list of applications never shows (the API's briefs, the portal's tables): the facts, the
 # verdict and the long texts stay in the database until one application is opened.
 LIST_DEFERRED = ("facts", "verdict", "summary", "correction_reasons", "title_normalized", "call__directions", "call__budgets")
+
+
+def as_list(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """What a row of a list reads: the application's columns but LIST_DEFERRED, with its
+    organisation and call (the blind-review flag); not its leader, whom no list shows."""
+    return qs.select_related(None).select_related("organisation", "call").defer(*LIST_DEFERRED)

@@ -213,3 +213,62 @@ def portal_nav(context) -> dict:
     for item in public + mine:
         item["current"] = item is best
     return {"public": public, "mine": mine, "user": request.user, "request": request}
+
+
+# The rows of portal/_app_table.html (the queues, 我的申报, finance): built here rather than by a
+# template loop — at 30 rows of ten cells the loop was most of a queue page's time (bench/lists.py).
+_ROW_PK = 2_147_483_647  # a stand-in id: the detail link is reversed once per page, then filled in
+
+
+@register.simple_tag(takes_context=True)
+def app_table_rows(context, apps, selectable=False, show_decided=False) -> str:
+    """Each row one f-string, every value escaped (html.escape, as Django's escape does)."""
+    from html import escape
+
+    from django.urls import reverse
+    from django.utils.dateformat import format as date_format
+    from django.utils.safestring import mark_safe
+    from django.utils.text import Truncator
+    from django.utils.translation import gettext
+
+    def e(value) -> str:
+        return escape(str(value), quote=True)
+
+    pick, title, org, direction, unit = (
+        e(gettext("选择")),
+        e(gettext("项目名称")),
+        e(gettext("申报单位")),
+        e(gettext("方向")),
+        e(gettext("推荐单位")),
+    )
+    amount, decided, state, submitted = e(gettext("申请金额")), e(gettext("核定金额")), e(gettext("状态")), e(gettext("提交时间"))
+    quoted = f'<br><span class="muted small">{e(gettext("测算"))}</span>'
+    kept = batch_kept(context)["ids"] if selectable else set()
+    link = e(reverse("portal:application_detail", args=[_ROW_PK]))
+    rows = []
+    for a in apps:
+        pk, name_of_title = a.pk, e(a.title)
+        box = ""
+        if selectable:
+            checked = " checked" if str(pk) in kept else ""
+            box = (
+                f'<td class="pick" data-label="{pick}"><input type="checkbox" name="ids" value="{pk}"'
+                f' aria-label="{pick} {name_of_title}"{checked}></td>'
+            )
+        name = getattr(a, "direction_name", "") or ""
+        listed = a.listed_amount
+        note = quoted if a.funding == "post" and a.decided_amount is None else ""
+        decided_cell = f'<td class="num" data-label="{decided}">{e(wan(a.decided_amount))}</td>' if show_decided else ""
+        when = date_format(timezone.localtime(a.submitted_at), "Y-m-d H:i") if a.submitted_at else "—"
+        rows.append(
+            f'<tr data-app="{pk}">{box}<td data-label="#">{pk}</td>'
+            f'<td class="lead" data-label="{title}"><a href="{link.replace(str(_ROW_PK), str(pk))}">{name_of_title}</a></td>'
+            f'<td data-label="{org}">{e(a.organisation.name)}</td>'
+            f'<td data-label="{direction}"><span><span title="{e(name)}">{e(a.direction)}</span>'
+            f' <span class="muted small">{e(Truncator(name).chars(14))}</span></span></td>'
+            f'<td data-label="{unit}">{e(a.organisation.recommending_unit_name or "—")}</td>'
+            f'<td class="num" data-label="{amount}" data-amount="{"" if listed is None else int(listed)}">{e(wan(listed))}{note}</td>'
+            f'{decided_cell}<td data-label="{state}"><span class="state">{e(a.state_label)}</span></td>'
+            f'<td data-label="{submitted}">{e(when)}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # every value above is escaped

@@ -70,3 +70,23 @@ def test_the_submit_summary_reads_the_facts_once(client, world, monkeypatch):
     shown = len(response.context["facts_shown"])
     assert shown > 3
     assert len(calls) <= 3  # the page's, the check's and the form's: not one reading per fact shown
+
+
+def test_the_rows_built_in_python_escape_what_applicants_typed(client, world):
+    """The table's rows are one string each (templatetags/portal.py: app_table_rows): a title and
+    an organisation's name are shown as text, never as markup, in the cell and the checkbox's label."""
+    from yongke.applications.models import Application
+    from yongke.orgs.models import Organisation
+
+    ids = _recommended(world, 1)
+    Application.objects.filter(pk=ids[0]).update(title='<img src=x onerror="alert(1)">&项目')
+    Organisation.objects.filter(pk=world.org.pk).update(name="<script>alert('单位')</script>")
+    client.force_login(world.officer)
+    html = client.get(QUEUE).content.decode()
+    assert _rows(html) == ids
+    assert "<img src=x" not in html
+    assert "<script>alert" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;项目</a>" in html
+    assert 'aria-label="选择 &lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;项目"' in html
+    assert "&lt;script&gt;alert(&#x27;单位&#x27;)&lt;/script&gt;" in html
+    assert f'<tr data-app="{ids[0]}"><td class="pick"' in html  # the officer's queue can take a batch step

@@ -18,9 +18,9 @@ from yongke.accounts.models import Role
 from yongke.accounts.reauth import money_action, reauth_required
 from yongke.applications import services
 from yongke.applications.selectors import (
-    LIST_DEFERRED,
     application_for,
     applications_filtered,
+    as_list,
     audit_events_visible_to,
     calls_visible_to,
     supported,
@@ -83,12 +83,7 @@ def _batch_actions(funding: str, state: str, role: str) -> list[Any]:
 @roles_required(*APPLICANT_ROLES)
 def my_applications(request: HttpRequest) -> HttpResponse:
     # The user's own organisations' applications (not those they see through another role).
-    qs = (
-        applications_filtered(request.user)
-        .filter(organisation__in=scope(request).organisations)
-        .defer(*LIST_DEFERRED)
-        .order_by("-updated_at", "-id")
-    )
+    qs = as_list(applications_filtered(request.user).filter(organisation__in=scope(request).organisations).order_by("-updated_at", "-id"))
     page = paginate(request, qs)
     apps = annotate_directions(request.user, page.object_list)
     return render(request, "portal/my_applications.html", {"page": page, "apps": apps})
@@ -137,7 +132,7 @@ def recommend_queue(request: HttpRequest) -> HttpResponse:
     if state not in dict(tabs):
         state = "submitted"
     counts = queue_counts(request.user)
-    qs = _filtered(request, state=None if state == "all" else state).defer(*LIST_DEFERRED).order_by(SUBMISSION_ORDER, "id")
+    qs = as_list(_filtered(request, state=None if state == "all" else state)).order_by(SUBMISSION_ORDER, "id")
     page = paginate(request, qs, count_limit=QUEUE_COUNT_LIMIT)
     apps = annotate_directions(request.user, page.object_list)
     tab_counts = {k: sum(n for (_f, s), n in counts.items() if s == k) for k, _label in tabs}
@@ -179,7 +174,7 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "recommended" if funding == "pre" else "claimed")
     if state not in wf.states:
         state = wf.initial
-    qs = _filtered(request, funding=funding, state=state).defer(*LIST_DEFERRED).order_by(SUBMISSION_ORDER, "id")
+    qs = as_list(_filtered(request, funding=funding, state=state)).order_by(SUBMISSION_ORDER, "id")
     page = paginate(request, qs, count_limit=QUEUE_COUNT_LIMIT)
     apps = annotate_directions(request.user, page.object_list)
     return render(
