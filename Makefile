@@ -93,8 +93,9 @@ TEST_PROCS ?= 2
 test-sqlite: dev assets browser pdf
 	$(BIN)/pytest -q -n $(TEST_PROCS)
 
-# Only the tests that touch the database: the others ran in the SQLite suite and cannot differ.
-test-postgres: dev assets browser pdf pg-start
+# Only the tests that touch the database: the others ran in the SQLite suite and cannot differ
+# (the browser journeys too: their subject is the browser's side of the pages).
+test-postgres: dev assets pdf pg-start
 	DATABASE_URL=postgres://yongke@127.0.0.1:$(PG_PORT)/yongke YONGKE_TEST_DB_ONLY=1 $(BIN)/pytest -q -n $(TEST_PROCS)
 
 # The checks, then the whole suite on the embedded SQLite and again on PostgreSQL.
