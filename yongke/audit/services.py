@@ -8,7 +8,9 @@ transaction that writes the entry); SQLite runs one writer at a time (IMMEDIATE 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
@@ -34,6 +36,44 @@ def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+
+
+# The entries of an `audit_batch` block not yet appended (None outside one).
+_BATCH: ContextVar[list[AuditEvent] | None] = ContextVar("yongke_audit_batch", default=None)
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """The entries recorded inside the block are appended to the chain together when it ends, in
+    the order they were recorded. The chain's lock is then held for those appends only, not from
+    the first entry to the commit: an import of thousands of rows would otherwise hold every
+    other audited write (a submission, a payment) for its whole length. Use it inside the
+    transaction of the writes it records: an exception discards the entries with the writes.
+    Inside the block `audit_record` returns its entry unsaved (no id yet)."""
+    if _BATCH.get() is not None:  # nested: the outermost block appends
+        yield
+        return
+    pending: list[AuditEvent] = []
+    token = _BATCH.set(pending)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+    _append(pending)
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain and store entries in order, under the chain's lock; each carries the time it was appended."""
+    if not events:
+        return
+    with transaction.atomic():
+        _lock_chain()
+        prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+        for event in events:
+            event.at = timezone.now()
+            event.prev_hash = prev
+            event.hash = prev = hash_of(event)
+            event.save()
 
 
 def _source_address(address: str | None) -> str | None:
@@ -76,12 +116,11 @@ def audit_record(
         address=addr,
         data=json_safe(data or {}),
     )
-    with transaction.atomic():
-        _lock_chain()
-        event.at = timezone.now()
-        event.prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
-        event.hash = hash_of(event)
-        event.save()
+    pending = _BATCH.get()
+    if pending is not None:
+        pending.append(event)  # appended when the audit_batch block ends
+        return event
+    _append([event])
     return event
 
 

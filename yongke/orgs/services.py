@@ -16,7 +16,7 @@ from yongke.accounts.actors import Actor, System, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
 from yongke.accounts.services import user_add
-from yongke.audit.services import audit_record, changes, snapshot
+from yongke.audit.services import audit_batch, audit_record, changes, snapshot
 from yongke.core import crypto, textio
 from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
 from yongke.orgs.models import BankAccount, CreditRecord, Organisation, OrgAttribute, Person
@@ -447,7 +447,9 @@ def organisation_import(*, actor: Actor, path: Path, dry_run: bool = False, prog
     report.created = len(cleaned) - report.updated
     if report.errors or dry_run:
         return report
-    with transaction.atomic():
+    # One entry per organisation, appended together at the end: the chain's lock is not held
+    # while the rows are written (audit_batch).
+    with transaction.atomic(), audit_batch():
         for c in cleaned:
             organisation_upsert(actor=actor, data=c)
     report.applied = True

@@ -15,7 +15,7 @@ from yongke.accounts.actors import Actor, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications.models import Application, Call
-from yongke.audit.services import audit_record
+from yongke.audit.services import audit_batch, audit_record
 from yongke.core.errors import BadInput, Conflict, NotFound, PermissionDenied, Refused
 from yongke.notifications import events as notify
 from yongke.orgs.models import Organisation, Person
@@ -144,7 +144,7 @@ def expert_import(*, actor: Actor, path: Path, dry_run: bool = False) -> dict[st
         return report
     from yongke.orgs.services import person_create
 
-    with transaction.atomic():
+    with transaction.atomic(), audit_batch():  # the entries appended together at the end (audit_batch)
         for p in plan:
             known = Person.objects.filter(id_number_hash__in=crypto.lookup_hashes(p["id"])).first()  # any key's hash, as before a rotation
             person = known or person_create(actor=actor, name=p["name"], id_number=p["id"], organisation=p["org"])

@@ -96,6 +96,7 @@ READS = {
     "yongke.audit.services.mask_tail": "a secret number shown by its last four characters; writes nothing",
     "yongke.audit.services.snapshot": "a model's fields as a dict, for old and new values; writes nothing",
     "yongke.audit.services.changes": "the fields that changed between two snapshots; writes nothing",
+    "yongke.audit.services.audit_batch": "a block around a bulk write: it appends the entries `audit_record` took (each naming its actor) at its end",
     "yongke.accounts.mfa.mfa_roles": "the roles that require a second factor (settings)",
     "yongke.accounts.mfa.mfa_required_for": "whether a user must have a second factor; writes nothing",
     "yongke.accounts.mfa.has_device": "whether a user has a confirmed TOTP device",
