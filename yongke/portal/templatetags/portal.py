@@ -5,10 +5,16 @@ Workflow labels need no filter: they are translated when rendered (`app.state_la
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yongke.accounts.selectors import scope_of
@@ -223,13 +229,6 @@ _ROW_PK = 2_147_483_647  # a stand-in id: the detail link is reversed once per p
 @register.simple_tag(takes_context=True)
 def app_table_rows(context, apps, selectable=False, show_decided=False) -> str:
     """Each row one f-string, every value escaped (html.escape, as Django's escape does)."""
-    from html import escape
-
-    from django.urls import reverse
-    from django.utils.dateformat import format as date_format
-    from django.utils.safestring import mark_safe
-    from django.utils.text import Truncator
-    from django.utils.translation import gettext
 
     def e(value) -> str:
         return escape(str(value), quote=True)
