@@ -25,6 +25,7 @@ from yongke.api.schemas import (
     Facts,
     Id,
     Input,
+    Out,
     Page,
     PageQuery,
     Ref,
@@ -48,7 +49,7 @@ LockVersion = Field(ge=0, le=MAX_ID, description="编辑开始时的版本号；
 # --------------------------------------------------------------------------- schemas
 
 
-class OrgBrief(Schema):
+class OrgBrief(Out):
     id: int
     name: str
     uscc: str
@@ -115,7 +116,7 @@ class ActionOut(Schema):
     needs: list[str]
 
 
-class AppBrief(Schema):
+class AppBrief(Out):
     id: int
     call: int
     direction: str
@@ -321,7 +322,7 @@ def _identity_hidden(user, app: Application) -> bool:
     return selectors.identity_hidden(user, app)
 
 
-LIST_COUNT_LIMIT = 10_000  # the list's count stops here (`count_exact` false beyond)
+LIST_COUNT_LIMIT = 1_000  # the list's count stops here (`count_exact` false beyond), as the portal's queues do
 
 
 def app_brief(app: Application, user) -> dict[str, Any]:

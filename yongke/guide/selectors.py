@@ -14,9 +14,19 @@ from yongke.guide.model import Guide
 def guide_versions_visible_to(user=None) -> QuerySet[m.GuideVersion]:
     """Published and retired versions are public; drafts only to staff."""
     qs = m.GuideVersion.objects.all()
-    if user is None or not getattr(user, "is_staff", False):
+    if not _sees_drafts(user):
         qs = qs.exclude(status=m.GuideVersion.Status.DRAFT)
     return qs
+
+
+def _sees_drafts(user) -> bool:
+    return user is not None and bool(getattr(user, "is_staff", False))
+
+
+def guide_version_visible(user, status: str) -> bool:
+    """Whether `user` may read a version in this status (the rule of guide_versions_visible_to),
+    for a version whose status a list has already read."""
+    return status != m.GuideVersion.Status.DRAFT or _sees_drafts(user)
 
 
 def guide_version_current(label: str | None = None) -> m.GuideVersion:

@@ -7,10 +7,12 @@ view until those modules replace the view in `yongke/portal/urls.py`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from yongke.accounts.models import Role
@@ -94,14 +96,24 @@ def landing_url(scope: Scope) -> str:
     return reverse("portal:guide_index")
 
 
+@functools.lru_cache(maxsize=512)
+def _url(name: str, prefix: str, urlconf: str | None, root: str) -> str | None:
+    """An entry's URL, reversed once per process for each script prefix and URLconf (the menu is
+    on every page; its URLs take no arguments)."""
+    try:
+        return reverse(name, urlconf=urlconf)
+    except NoReverseMatch:
+        return None
+
+
 def menu(scope: Scope, items: list[NavItem]) -> list[dict]:
     out = []
+    prefix, urlconf, root = get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
     for item in items:
         if not item.visible_to(scope):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
+        url = _url(item.url_name, prefix, urlconf, root)
+        if url is None:
             continue
         out.append({"key": item.key, "label": item.label, "url": url})
     return out

@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from yongke.accounts.selectors import scope_of
@@ -226,6 +224,30 @@ def portal_nav(context) -> dict:
 _ROW_PK = 2_147_483_647  # a stand-in id: the detail link is reversed once per page, then filled in
 
 
+@register.simple_tag
+def select_options(choices, selected) -> str:
+    """A filter's <option>s after its "全部" one: (value, label) pairs, the one equal to `selected`
+    (the GET parameter's text) marked selected; every value escaped. A tag, not a template loop:
+    the queues' filters are on every page of them."""
+    chosen = "" if selected is None else str(selected)
+    out = [f'<option value="">{escape(gettext("全部"))}</option>']
+    for value, label in choices:
+        v = str(value)
+        mark = " selected" if v == chosen else ""
+        out.append(f'<option value="{escape(v, quote=True)}"{mark}>{escape(str(label))}</option>')
+    return mark_safe("".join(out))  # every value above is escaped
+
+
+def _clip(text: str, length: int, cut: str) -> str:
+    """At most `length` characters, ending in `cut` when cut: Truncator.chars for plain text."""
+    return text if len(text) <= length else text[: length - len(cut)] + cut
+
+
+def _cut_mark() -> str:
+    """The truncation mark of the request's language, as Truncator takes it ("…"; "..." in Chinese)."""
+    return pgettext("String to return when truncating text", "%(truncated_text)s…") % {"truncated_text": ""}
+
+
 @register.simple_tag(takes_context=True)
 def app_table_rows(context, apps, selectable=False, show_decided=False) -> str:
     """Each row one f-string, every value escaped (html.escape, as Django's escape does)."""
@@ -243,6 +265,7 @@ def app_table_rows(context, apps, selectable=False, show_decided=False) -> str:
     amount, decided, state, submitted = e(gettext("申请金额")), e(gettext("核定金额")), e(gettext("状态")), e(gettext("提交时间"))
     quoted = f'<br><span class="muted small">{e(gettext("测算"))}</span>'
     kept = batch_kept(context)["ids"] if selectable else set()
+    cut = _cut_mark()
     link = e(reverse("portal:application_detail", args=[_ROW_PK]))
     rows = []
     for a in apps:
@@ -258,13 +281,13 @@ def app_table_rows(context, apps, selectable=False, show_decided=False) -> str:
         listed = a.listed_amount
         note = quoted if a.funding == "post" and a.decided_amount is None else ""
         decided_cell = f'<td class="num" data-label="{decided}">{e(wan(a.decided_amount))}</td>' if show_decided else ""
-        when = date_format(timezone.localtime(a.submitted_at), "Y-m-d H:i") if a.submitted_at else "—"
+        when = timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "—"  # Django's "Y-m-d H:i"
         rows.append(
             f'<tr data-app="{pk}">{box}<td data-label="#">{pk}</td>'
             f'<td class="lead" data-label="{title}"><a href="{link.replace(str(_ROW_PK), str(pk))}">{name_of_title}</a></td>'
             f'<td data-label="{org}">{e(a.organisation.name)}</td>'
             f'<td data-label="{direction}"><span><span title="{e(name)}">{e(a.direction)}</span>'
-            f' <span class="muted small">{e(Truncator(name).chars(14))}</span></span></td>'
+            f' <span class="muted small">{e(_clip(name, 14, cut))}</span></span></td>'
             f'<td data-label="{unit}">{e(a.organisation.recommending_unit_name or "—")}</td>'
             f'<td class="num" data-label="{amount}" data-amount="{"" if listed is None else int(listed)}">{e(wan(listed))}{note}</td>'
             f'{decided_cell}<td data-label="{state}"><span class="state">{e(a.state_label)}</span></td>'

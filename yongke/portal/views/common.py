@@ -14,9 +14,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 
 from yongke.accounts.selectors import Scope, scope_of
+from yongke.applications.selectors import ListedApplication
 from yongke.core.errors import NotFound, PermissionDenied, YongkeError
 from yongke.core.keyset import Keyset, capped_count
-from yongke.guide.selectors import compiled_for, guide_versions_visible_to
+from yongke.guide.selectors import compiled_for, guide_version_visible, guide_versions_visible_to
 from yongke.portal.texts import error_text
 
 PAGE_SIZE = 30
@@ -233,17 +234,28 @@ def _without_cursor(request: HttpRequest) -> HttpRequest:
 def direction_names(user, apps) -> dict[tuple[int, str], str]:
     """(guide version id, direction id) → the direction's name, for a list of applications.
 
-    One query for the versions of the whole list (their guide text deferred); the compiled
-    guide is cached per process.
+    The rows of a list (ListedApplication) carry their version's digest and status: no query.
+    Other applications: one query for the versions of the whole list (their guide text
+    deferred). The compiled guide is cached per process either way.
     """
-    ids = {a.guide_version_id for a in apps}
+    versions: dict[int, Any] = {}
+    unread: set[int] = set()
+    for a in apps:
+        if isinstance(a, ListedApplication):
+            if guide_version_visible(user, a.guide_version.status):
+                versions[a.guide_version.pk] = a.guide_version
+        else:
+            unread.add(a.guide_version_id)
+    if unread - versions.keys():
+        for version in (
+            guide_versions_visible_to(user).filter(pk__in=unread - versions.keys()).only("id", "digest", "label", "revision", "status")
+        ):
+            versions[version.pk] = version
     names: dict[tuple[int, str], str] = {}
-    if not ids:
-        return names
-    for version in guide_versions_visible_to(user).filter(pk__in=ids).only("id", "digest", "label", "revision", "status"):
+    for pk, version in versions.items():
         guide = compiled_for(version).guide
         for d in guide.directions:
-            names[(version.pk, d.id)] = d.name
+            names[(pk, d.id)] = d.name
     return names
 
 

@@ -117,7 +117,7 @@ def _filter_choices(request: HttpRequest) -> dict[str, Any]:
     for name in ("page", "after", "before"):  # the pager adds them back
         rest.pop(name, None)
     return {
-        "calls": list(calls_visible_to(request.user).select_related(None).only("id", "name").order_by("-opens_at")),
+        "calls": list(calls_visible_to(request.user).select_related(None).order_by("-opens_at").values_list("id", "name")),
         "programmes": programmes,
         "units": sorted(RECOMMENDING_UNITS.items()),
         "values": request.GET,
