@@ -29,8 +29,9 @@ def token_user(key: str, *, address: str | None = None) -> User | None:
     from yongke.audit.services import audit_record
 
     digest = hashlib.sha256(key.encode()).hexdigest()
-    token = ApiToken.objects.select_related("user").filter(key_hash=digest).first()
-    if token is None:
+    try:
+        token = ApiToken.objects.select_related("user").get(key_hash=digest)  # unique: no ORDER BY, as .first() adds
+    except ApiToken.DoesNotExist:
         return None
     now = timezone.now()
     state = token.state_at(now)
