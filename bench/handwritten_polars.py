@@ -356,7 +356,7 @@ GATES: dict[str, list[pl.Expr]] = {
     ],
     "33.2": [c("rating") == "excellent"],
     "34.1": [c("level").is_in(["national", "region"])],
-    "35.1": [c("innovative_county_recognized"), c("county_work_system"), c("region_award_received")],
+    "35.1": [c("innovative_county_recognized"), c("county_work_system"), c("county_research_award_received")],
     "36.1": [c("pilot_base_operator"), *NANNING_LEGAL_PERSON, c("region_pilot_base_recognised")],
     "37.1": [
         c("kpi_science_venue_area") >= 100,

@@ -467,7 +467,7 @@ def _direction_34_1(r: Row) -> bool:  # 星创天地
 
 
 def _direction_35_1(r: Row) -> bool:  # 创新型县
-    return r["innovative_county_recognized"] and r["county_work_system"] and r["region_award_received"]
+    return r["innovative_county_recognized"] and r["county_work_system"] and r["county_research_award_received"]
 
 
 # --- Projects 36-38 ------------------------------------------------------------------
@@ -748,6 +748,7 @@ FACTS_USED: frozenset[str] = frozenset(
         "level",
         "innovative_county_recognized",
         "county_work_system",
+        "county_research_award_received",
         # projects 36-38
         "pilot_base_operator",
         "region_pilot_base_recognised",

@@ -41,7 +41,7 @@ ELIGIBLE_1_1 = {"kpi_invention_patent_applications": 3, "kpi_new_revenue": 50_00
 ELIGIBLE: dict[str, dict[str, Any]] = {
     "1.1": ELIGIBLE_1_1,
     "14.1": {"kpi_invention_patent_applications": 1, "kpi_new_revenue": 10_000_000},
-    "35.1": {"region_award_received": True, "innovative_county_recognized": True, "county_work_system": True},
+    "35.1": {"county_research_award_received": True, "innovative_county_recognized": True, "county_work_system": True},
 }
 
 

@@ -364,6 +364,6 @@ def test_the_quote_follows_an_edit_of_the_claims_facts(world):
     app = make_application(
         call=world.call, org=world.org, user=world.applicant, direction="35.1", facts=ELIGIBLE["35.1"], requested_amount=0
     )
-    app = edit(world, app, facts={"region_award_received": False})
+    app = edit(world, app, facts={"county_research_award_received": False})
     app.refresh_from_db()
     assert app.quoted_amount is None

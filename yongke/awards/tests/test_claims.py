@@ -111,7 +111,7 @@ def test_an_applicant_may_not_check_their_own_claim(setting):
 def screened(setting):
     """The registry screened once: one organisation qualifies for 35.1, two for nothing."""
     orgs = {
-        "winner": make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True),
+        "winner": make_org(county_research_award_received=True, innovative_county_recognized=True, county_work_system=True),
         "nothing": make_org(),
         "talent": make_org(region_award_received=True),  # no record of being an innovative county: not proposed for 35.1
     }
@@ -147,7 +147,7 @@ def test_a_confirmed_proposal_becomes_a_claim_with_one_submission(setting, scree
 
 
 def test_an_applicant_may_not_screen_the_registry(setting):
-    make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)
+    make_org(county_research_award_received=True, innovative_county_recognized=True, county_work_system=True)
     with pytest.raises(PermissionDenied):
         services.registry_screen(actor=setting["user"], call=setting["call"])
     assert not Application.objects.filter(call=setting["call"]).exists()

@@ -133,8 +133,8 @@ def test_allocate_bad_input(call, request_, field):
 def orgs_csv(tmp_path):
     path = tmp_path / "orgs.csv"
     path.write_text(
-        "name,uscc,points,region_award_received,transaction_volume\n"
-        f"甲公司,{make_uscc(1)},80,false,150000000\n乙公司,{make_uscc(2)},72,true,\n",
+        "name,uscc,points,region_award_received,county_research_award_received,transaction_volume\n"
+        f"甲公司,{make_uscc(1)},80,false,,150000000\n乙公司,{make_uscc(2)},72,true,,\n丙县,{make_uscc(3)},,,true,\n",
         encoding="utf-8",
     )
     return path
@@ -151,7 +151,7 @@ def test_screen_writes_the_publicity_list_without_progress_off_a_terminal(call, 
     assert "awards" not in out
     rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
     assert rows[0] == ("序号", "单位名称", "统一社会信用代码", "项目", "金额（万元）")
-    assert [(r[1], r[4]) for r in rows[1:]] == [("乙公司", 20), ("甲公司", 100), ("乙公司", 30)]
+    assert [(r[1], r[4]) for r in rows[1:]] == [("乙公司", 20), ("甲公司", 100), ("丙县", 30)]
     assert [a["direction"] for a in json.loads(js.read_text(encoding="utf-8"))["awards"]] == ["26.1", "32.1", "35.1"]
 
 

@@ -196,6 +196,25 @@ def test_rd_award_without_history_leaves_the_exclusions_to_the_officer(quote):
     assert [r["rule"] for r in q["reasons"] if r["code"] != "assumed_parameter"] == ["23.1:no_double_benefit"]
 
 
+GAZELLE = {"gazelle_recognized": True, "gazelle_cultivated": False, "rd_self_funded_expense": 1_000_000}
+
+
+def test_gazelle_award_after_the_rd_award_is_refused_too(quote):
+    """不能重复享受 binds both ways: a 23.1 grant refuses 23.2 as a 23.2 grant refuses 23.1."""
+    q = quote("23.2", GAZELLE, history=[{"direction": "23.1", "year": 2022, "amount": 100_000}])
+    assert q["eligible"] is False
+    assert q["amount"] == 0
+    (reason,) = q["reasons"]
+    assert (reason["code"], reason["rule"]) == ("excluded", "23.2:no_double_benefit")
+    assert reason["source"] == "企业研发奖补不能与瞪羚企业奖补、科技项目（前资助）、后补助项目等重复享受"
+
+
+def test_gazelle_award_after_an_rd_award_of_another_year_is_decided(quote):
+    q = quote("23.2", GAZELLE, history=[{"direction": "23.1", "year": 2021, "amount": 100_000}])
+    assert q["eligible"] is True
+    assert q["amount"] == 100_000
+
+
 # ------------------------------------------------------------------ the shape of the history
 
 

@@ -34,7 +34,7 @@ def test_nobody_else_allocates_them(setting, checked_incubators, who):  # noqa: 
 
 
 def test_an_officer_screens_for_their_programmes_directions_only(setting):  # noqa: F811
-    make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)  # qualifies for 35.1
+    make_org(county_research_award_received=True, innovative_county_recognized=True, county_work_system=True)  # qualifies for 35.1
     other = make_user("officer", programme="3")  # the call opens 28.1 of programme 3 too
     assert services.registry_screen(actor=other, call=setting["call"])["created"] == 0
     assert not Application.objects.filter(call=setting["call"], direction="35.1").exists()

@@ -26,7 +26,7 @@ MINIMAL = {
     "33.1": {"carrier": "incubator", "level": "national", "public_funded": False},
     "33.2": {"carrier": "incubator", "level": "national", "rating": "excellent"},
     "34.1": {"level": "national"},
-    "35.1": {"region_award_received": True},
+    "35.1": {"county_research_award_received": True},
 }
 
 
@@ -367,16 +367,16 @@ def test_star_space(quote, level, expected):
 
 
 def test_innovative_county_award(quote):
-    assert amount(quote("35.1", {"region_award_received": True})) == 300_000
+    assert amount(quote("35.1", {"county_research_award_received": True})) == 300_000
 
 
 def test_innovative_county_gates_not_given_are_left_to_the_officer(quote):
-    q = quote("35.1", {"region_award_received": True})
+    q = quote("35.1", {"county_research_award_received": True})
     assert {r["rule"] for r in q["reasons"]} == {"35.1:county_recognized", "35.1:work_system"}
 
 
 def test_no_regional_award_no_innovative_county_award(quote):
-    assert quote("35.1", {"region_award_received": False})["eligible"] is False
+    assert quote("35.1", {"county_research_award_received": False})["eligible"] is False
 
 
 def test_lab_animal_award_uses_the_assumed_parameter(quote, compiled):

@@ -19,6 +19,7 @@ from yongke.core.errors import BadInput
 POOLS: dict[str, list[object]] = {
     "points": [None, 0, 71, 72, 79, 80, 95],
     "region_award_received": [None, True, False],
+    "county_research_award_received": [None, True, False],
     "registered_in_nanning": [None, True, False],
     "transaction_volume": [None, 0, 1, 99_999_999, 100_000_000, 100_000_100],
     "tech_transfer_agency_in_nanning": [None, True, False],
@@ -123,6 +124,24 @@ def test_to_verify_lists_the_gates_the_table_does_not_decide(compiled):
     assert (row["direction"], row["amount"], row["to_verify"]) == ("26.1", 300_000, ["26.1:employer"])
 
 
+def test_the_talent_award_is_not_the_county_award(compiled):
+    """项目26's 自治区 talent award and 项目35's 60万元 county award are different facts: an
+    employer with the first is listed for 26.1 only, a county with the second for 35.1 only."""
+    orgs = pl.DataFrame(
+        {
+            "name": ["用人单位", "某县"],
+            "uscc": [make_uscc(1), make_uscc(2)],
+            "points": [79, None],
+            "region_award_received": [True, None],
+            "county_research_award_received": [None, True],
+        }
+    )
+    result = sc.awards_screen(compiled, sc.check_orgs(orgs, compiled))
+    assert sorted(result.listed().select("name", "direction", "amount").rows()) == sorted(
+        [("用人单位", "26.1", 200_000), ("某县", "35.1", 300_000)]
+    )
+
+
 def test_directions_without_their_columns_are_reported_skipped(compiled):
     orgs = pl.DataFrame({"name": ["甲"], "uscc": [make_uscc(1)], "level": ["national"]})
     result = sc.awards_screen(compiled, sc.check_orgs(orgs, compiled))
@@ -134,11 +153,12 @@ def test_directions_without_their_columns_are_reported_skipped(compiled):
 def test_publicity_list_excel_and_json(compiled, tmp_path):
     orgs = pl.DataFrame(
         {
-            "name": ["甲公司", "乙公司"],
-            "uscc": [make_uscc(1), make_uscc(2)],
-            "transaction_volume": [12_345_678, 150_000_000],
-            "points": [72, 90],
-            "region_award_received": [True, False],
+            "name": ["甲公司", "乙公司", "丙县"],
+            "uscc": [make_uscc(1), make_uscc(2), make_uscc(3)],
+            "transaction_volume": [12_345_678, 150_000_000, None],
+            "points": [72, 90, None],
+            "region_award_received": [True, False, None],
+            "county_research_award_received": [None, None, True],
         }
     )
     result = sc.awards_screen(compiled, sc.check_orgs(orgs, compiled))
@@ -151,7 +171,7 @@ def test_publicity_list_excel_and_json(compiled, tmp_path):
         (1, "甲公司", make_uscc(1), "引进国（境）外人才计点积分奖励性后补助"),
         (2, "甲公司", make_uscc(1), "技术转移服务机构技术交易奖励性后补助"),
         (3, "乙公司", make_uscc(2), "技术转移服务机构技术交易奖励性后补助"),
-        (4, "甲公司", make_uscc(1), "创新型县（市、区）配套科研经费奖励"),
+        (4, "丙县", make_uscc(3), "创新型县（市、区）配套科研经费奖励"),
     ]
     assert [r[4] for r in rows[1:]] == [20, 12.3456, 100, 30]
     doc = json.loads((tmp_path / "list.json").read_text(encoding="utf-8"))

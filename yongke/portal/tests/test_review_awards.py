@@ -327,7 +327,7 @@ def test_award_claims_show_breakdowns_check_and_allocate(client, world, claims):
 
 
 def test_the_registry_screen_button_shows_what_was_created(client, world, claims, run_job):
-    winner = make_org(region_award_received=True, innovative_county_recognized=True, county_work_system=True)
+    winner = make_org(county_research_award_received=True, innovative_county_recognized=True, county_work_system=True)
     client.force_login(world.officer)
     job, href, resp = run_job(client, "/awards/claims/screen/", {"call": claims["call"].pk, "direction": "35.1"})
     assert href == f"/awards/claims/?call={claims['call'].pk}&direction=35.1"
