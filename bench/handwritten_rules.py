@@ -254,8 +254,8 @@ def _direction_17_5(r: Row) -> bool:  # 脱贫攻坚与乡村振兴有效衔接
         and r["kpi_agri_new_products"] >= 1
         and r["agri_enterprise_or_cooperative"]
         and r["industry_academia_joint"]
-        and r["demo_zone_contiguous_area_mu"] >= 200.0
-        and (r["agri_sector"] != "livestock" or r["livestock_scale_standard_met"])
+        and r["kpi_demo_zone_contiguous_area_mu"] >= 200.0
+        and (r["agri_sector"] != "livestock" or r["kpi_livestock_scale_standard_met"])
         and r["kpi_planting_expansion_area_mu"] >= 400.0
         and r["kpi_farm_households_driven"] >= 20
         and r["self_raised_amount"] >= 2 * r["requested_amount"]
@@ -671,8 +671,8 @@ FACTS_USED: frozenset[str] = frozenset(
         "kpi_industrial_application",
         "agri_enterprise_or_cooperative",
         "industry_academia_joint",
-        "demo_zone_contiguous_area_mu",
-        "livestock_scale_standard_met",
+        "kpi_demo_zone_contiguous_area_mu",
+        "kpi_livestock_scale_standard_met",
         "kpi_planting_expansion_area_mu",
         "kpi_farm_households_driven",
         # project 18
