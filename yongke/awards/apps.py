@@ -12,3 +12,8 @@ class AwardsConfig(AppConfig):
         from yongke.awards.receivers import claim_quote_store
 
         claim_saved.connect(claim_quote_store, dispatch_uid="awards.claim_quote_store")
+        # 核查通过 of a claim: at most the guide's award (yongke/awards/receivers.py).
+        from yongke.applications.signals import transition_checking
+        from yongke.awards.receivers import check_claim_amount
+
+        transition_checking.connect(check_claim_amount, dispatch_uid="awards.check_claim_amount")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from yongke.applications.models import Application
-from yongke.core.errors import YongkeError
+from yongke.core.errors import BadInput, Refused, YongkeError
 
 
 def claim_quote_store(sender: Any = None, *, application: Application, **_: Any) -> int | None:
@@ -23,3 +23,43 @@ def claim_quote_store(sender: Any = None, *, application: Application, **_: Any)
     Application.objects.filter(pk=application.pk).update(quoted_amount=amount)
     application.quoted_amount = amount
     return amount
+
+
+def check_claim_amount(sender: Any = None, *, application: Application, transition: Any, **_: Any) -> dict[str, Any]:
+    """核查通过 of a 后补助 claim (the `transition_checking` receiver): the amount is the guide's.
+
+    For a direction paid by formula the amount may not exceed what the guide's formula gives the
+    claim now (with the caps and one-time rules over the organisation's other claims); the
+    officer may check it lower (实际奖补按财政预算控制), never higher, and a claim the quote
+    refuses is refused, not checked. A direction without a formula (择优) is checked at no more
+    than the amount the claim requested. The quote is kept in the step's audit entry."""
+    from yongke.awards.services import claim_quote
+
+    if transition.action != "check" or application.funding != "post":
+        return {}
+    amount = application.decided_amount  # written by the step's needs (the amount the officer gave)
+    try:
+        quote = claim_quote(application)
+    except BadInput:
+        quote = None  # not a formula award
+    if quote is None:
+        limit = application.requested_amount
+        if amount is not None and limit and amount > limit:
+            raise BadInput(
+                f"amount: 核定金额不能超过申领金额 {limit} 元 / exceeds the amount claimed", detail={"field": "amount", "limit": limit}
+            )
+        return {}
+    if not quote["eligible"]:
+        reasons = "；".join(r["message"] for r in quote["reasons"] if r["code"] != "to_verify") or "不符合条件"
+        raise Refused(
+            f"按指南测算该申领不符合条件，请「核查不通过」：{reasons} / the guide's quote refuses this claim",
+            code="claim_not_eligible",
+            detail={"reasons": quote["reasons"]},
+        )
+    limit = int(quote["amount"])
+    if amount is not None and amount > limit:
+        raise BadInput(
+            f"amount: 核定金额不能超过按指南测算的补助金额 {limit} 元 / exceeds the guide's award",
+            detail={"field": "amount", "limit": limit, "quoted": limit},
+        )
+    return {"quote": limit}

@@ -298,9 +298,10 @@ def _after_window(app: Application) -> dt.datetime:
     return max(now, app.objection_ends_at) + dt.timedelta(minutes=1) if app.objection_ends_at else now
 
 
-def advance(app: Application, world: World, *actions: str, amount: int = 500_000, comment: str | None = None) -> Application:
+def advance(app: Application, world: World, *actions: str, amount: int | None = None, comment: str | None = None) -> Application:
     """Take the workflow steps, each by the world's user who may; returns the application.
-    A step that needs an amount gets `amount`; `comment` goes with every step (by default a
+    A step that needs an amount gets `amount` (by default 500,000 yuan, or a 后补助 claim's quote:
+    a claim is checked at no more than the guide's award); `comment` goes with every step (by default a
     comment only where one is required); 公示 lasts 5 working days and a step that waits for its
     objection window to close is taken a minute after it closes."""
     for action in actions:
@@ -312,11 +313,19 @@ def advance(app: Application, world: World, *actions: str, amount: int = 500_000
             application=app,
             action=action,
             comment=comment if comment is not None else ("意见" if t.comment_required else ""),
-            amount=amount if "amount" in t.needs else None,
+            amount=_amount_for(app, amount) if "amount" in t.needs else None,
             objection_days=5 if "objection_days" in t.needs else None,
             now=_after_window(app) if "objection_window_closed" in t.guards else None,
         )
     return app
+
+
+def _amount_for(app: Application, amount: int | None) -> int:
+    if amount is not None:
+        return amount
+    if app.funding == "post" and app.quoted_amount is not None:
+        return app.quoted_amount
+    return 500_000
 
 
 @functools.cache
@@ -346,7 +355,7 @@ def make_application_in(
     call: Call | None = None,
     org: Organisation | None = None,
     facts: dict | None = None,
-    amount: int = 500_000,
+    amount: int | None = None,
     comment: str | None = None,
     **kwargs: Any,
 ) -> Application:

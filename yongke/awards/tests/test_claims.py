@@ -8,7 +8,7 @@ from yongke.applications import services as apps
 from yongke.applications.models import Application
 from yongke.audit.models import AuditEvent
 from yongke.awards import services
-from yongke.core.errors import PermissionDenied
+from yongke.core.errors import BadInput, PermissionDenied, Refused
 from yongke.testing import make_application, make_call, make_guide, make_org, make_user
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +177,37 @@ def test_allocation_scales_checked_claims_to_the_budget(setting, checked_incubat
 def test_an_applicant_may_not_allocate_the_budget(setting, checked_incubators):
     with pytest.raises(PermissionDenied):
         services.claims_allocate(actor=setting["user"], call=setting["call"], direction="33.1")
+
+
+# ------------------------------------------------------------------ 核查通过 at most the guide's award
+
+COUNTY = {"county_research_award_received": True, "innovative_county_recognized": True, "county_work_system": True}
+
+
+def test_a_claim_is_not_checked_above_the_guides_award(setting):
+    app = claim(setting, "35.1", COUNTY)  # 给予配套30万元科研经费奖励
+    with pytest.raises(BadInput) as e:
+        apps.application_transition(actor=setting["officer"], application=app, action="check", amount=300_001)
+    assert e.value.detail["field"] == "amount"
+    assert e.value.detail["limit"] == 300_000
+    assert Application.objects.get(pk=app.pk).state == "claimed"
+    assert Application.objects.get(pk=app.pk).decided_amount is None
+
+
+def test_a_claim_may_be_checked_below_the_guides_award(setting):
+    app = claim(setting, "35.1", COUNTY)  # 实际奖补按财政预算控制: lower, never higher
+    app, _ = apps.application_transition(actor=setting["officer"], application=app, action="check", amount=250_000)
+    assert (app.state, app.decided_amount) == ("checked", 250_000)
+    entry = AuditEvent.objects.filter(target_type="application", target_id=str(app.pk), action="check").get()
+    assert entry.data["quote"] == 300_000
+
+
+def test_a_claim_the_quote_refuses_cannot_be_checked_at_any_amount(setting):
+    app = claim(setting, "35.1", COUNTY)
+    # Its record changed after the submission (set-up: as if the 自治区 award were found not received).
+    Application.objects.filter(pk=app.pk).update(facts={**app.facts, "county_research_award_received": False})
+    app = Application.objects.get(pk=app.pk)
+    with pytest.raises(Refused) as e:
+        apps.application_transition(actor=setting["officer"], application=app, action="check", amount=1)
+    assert e.value.code == "claim_not_eligible"
+    assert Application.objects.get(pk=app.pk).state == "claimed"
