@@ -107,7 +107,8 @@ def quote_facts(compiled: CompiledGuide, facts: Any) -> tuple[dict[str, Any], st
     if not isinstance(facts, dict):
         raise _bad("facts", "应为对象 / must be an object", facts)
     groups = compiled.guide.fact_groups
-    plain = {k: v for k, v in facts.items() if k not in groups and k != CONTENT}
+    declared = CONTENT in compiled.guide.facts  # a guide may declare it (2022: 项目30's platform), then a fact as any
+    plain = {k: v for k, v in facts.items() if k not in groups and (k != CONTENT or declared)}
     out = coerce_facts(compiled.guide.facts, plain)
     for group in groups.values():
         given = [f for f in group.facts if f in out]
@@ -120,7 +121,7 @@ def quote_facts(compiled: CompiledGuide, facts: Any) -> tuple[dict[str, Any], st
         elif given and group.others == "zero":
             # The same rule as the list: the group's facts not given are 0.
             out.update({f: 0 for f in group.facts if f not in out})
-    content = facts.get(CONTENT)
+    content = out.get(CONTENT) if declared else facts.get(CONTENT)
     if content is not None and not isinstance(content, str):
         raise _bad(f"facts.{CONTENT}", "应为文本 / must be text", content, code="bad_fact")
     return out, content

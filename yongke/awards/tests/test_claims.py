@@ -211,3 +211,30 @@ def test_a_claim_the_quote_refuses_cannot_be_checked_at_any_amount(setting):
         apps.application_transition(actor=setting["officer"], application=app, action="check", amount=1)
     assert e.value.code == "claim_not_eligible"
     assert Application.objects.get(pk=app.pk).state == "claimed"
+
+
+def test_the_same_platform_is_not_claimed_twice(setting):
+    """一次性后补助建设资助 per platform: the claim names its platform (content), and a second claim
+    of the same platform at the same level is refused at submission (it was paid twice before:
+    no claim could state the platform, so no earlier claim ever matched)."""
+    setting["call"] = make_call(directions=["30.1"])
+    platform = {
+        "platform_level": "national",
+        "recognized_on": "2022-03-01",
+        "content": "南宁市某国家重点实验室",
+        "duplicate_enterprise_tech_center": False,
+    }
+    first = claim(setting, "30.1", platform)
+    assert first.state == "claimed"
+    app = make_application(
+        call=setting["call"],
+        org=setting["org"],
+        user=setting["user"],
+        direction="30.1",
+        facts={**platform, "content": "南宁市某 国家重点实验室"},
+    )
+    with pytest.raises(Refused) as e:
+        apps.application_transition(actor=setting["user"], application=app, action="submit")
+    assert e.value.code == "paid_once"
+    other = claim(setting, "30.1", {**platform, "content": "另一个国家级工程技术研究中心"})
+    assert other.state == "claimed"

@@ -146,11 +146,12 @@ def test_platform_upgraded_to_another_level_is_paid(quote):
     assert upgraded["amount"] == 500_000
 
 
-def test_content_not_given_leaves_the_duplicate_to_the_officer(quote):
-    history = [{"kind": "enterprise_tech_center", "year": 2021, "level": "region", "content": "智能制造装备关键技术"}]
-    q = quote("30.1", {k: v for k, v in PLATFORM.items() if k != "content"}, history=history)
-    assert q["eligible"] is True
-    assert ["facts.content"] in [r.get("fields") for r in q["reasons"] if r["code"] == "to_verify"]
+def test_a_platform_claim_must_name_the_platform(quote):
+    """One-time per platform (一次性后补助): a claim that names no platform cannot be told apart
+    from one already paid, so the quote asks for it, naming the field."""
+    with pytest.raises(BadInput) as e:
+        quote("30.1", {k: v for k, v in PLATFORM.items() if k != "content"})
+    assert e.value.detail["field"] == "facts.content"
 
 
 def test_without_history_the_duplicate_is_to_verify(quote):

@@ -19,7 +19,7 @@ MINIMAL = {
     "26.1": {"points": 72, "region_award_received": True},
     "27.1": {"applicant_kind": "sme", "service_cost": 150_000},
     "28.1": {"premiums": [{"kind": "patent", "amount": 100_000}]},
-    "30.1": {"platform_level": "national", "recognized_on": "2022-01-01"},
+    "30.1": {"platform_level": "national", "recognized_on": "2022-01-01", "content": "某重点实验室"},
     "30.2": {"key_industry": True, "lab_animal_licence_new": True},
     "32.1": {"transaction_volume": 50_000_000},
     "32.2": {"branch_recognized": True},
@@ -100,7 +100,7 @@ def test_no_regional_award_no_city_award(quote):
 
 @pytest.mark.parametrize(("day", "eligible"), [("2021-12-31", False), ("2022-01-01", True), ("2022-01-02", True), ("2020-06-30", False)])
 def test_recognised_from_2022_is_new(quote, day, eligible):
-    q = quote("30.1", {"platform_level": "city_eng_center", "recognized_on": day})
+    q = quote("30.1", {"platform_level": "city_eng_center", "recognized_on": day, "content": "某工程技术研究中心"})
     assert q["eligible"] is eligible
     assert q["amount"] == (100_000 if eligible else 0)
 
@@ -110,7 +110,7 @@ def test_recognised_from_2022_is_new(quote, day, eligible):
     [("national", 2_000_000), ("region_key_lab", 500_000), ("region_eng_center", 300_000), ("city_eng_center", 100_000)],
 )
 def test_platform_amount_by_level(quote, level, expected):
-    q = quote("30.1", {"platform_level": level, "recognized_on": "2022-05-01"})
+    q = quote("30.1", {"platform_level": level, "recognized_on": "2022-05-01", "content": "某平台"})
     assert amount(q) == expected
     assert len(q["breakdown"]) == 1
 

@@ -186,10 +186,11 @@ def test_publicity_list_excel_and_json(compiled, tmp_path):
 
 
 def test_parquet_dates_and_csv_text_read_alike(compiled, tmp_path):
-    base = {"name": ["甲"], "uscc": [make_uscc(1)], "platform_level": ["city_eng_center"]}
+    base = {"name": ["甲"], "uscc": [make_uscc(1)], "platform_level": ["city_eng_center"], "content": ["某工程技术研究中心"]}
     pl.DataFrame({**base, "recognized_on": [dt.date(2022, 1, 1)]}).write_parquet(tmp_path / "o.parquet")
     (tmp_path / "o.csv").write_text(
-        f"name,uscc,platform_level,recognized_on\n甲,{make_uscc(1)},city_eng_center,2022-01-01\n", encoding="utf-8"
+        f"name,uscc,platform_level,content,recognized_on\n甲,{make_uscc(1)},city_eng_center,某工程技术研究中心,2022-01-01\n",
+        encoding="utf-8",
     )
     for f in ("o.parquet", "o.csv"):
         result = sc.awards_screen(compiled, sc.read_orgs(tmp_path / f, compiled))
