@@ -23,7 +23,7 @@ from yongke.review import assignment as solver
 from yongke.review import conf, scoring
 from yongke.review.conflicts import ApplicationInfo, ConflictRules, ExpertInfo, affinity, exclusions
 from yongke.review.models import DecisionWaiver, Declaration, Employment, Expert, PanelMove, ReviewAssignment, ReviewRound, Score
-from yongke.review.selectors import progress_in, review_progress_of, round_programmes
+from yongke.review.selectors import LIVE_ROUNDS, progress_in, review_progress_of, round_programmes
 
 AVOID_LIMIT = 3  # experts an applicant may ask to avoid, per application (each with a reason)
 
@@ -206,7 +206,56 @@ def declaration_add(
         created_by=user_of(actor),
     )
     audit_record(actor=actor, action="declaration_add", target_type="expert", target_id=expert.pk, data={"kind": kind})
+    _withdraw_conflicted_tasks(actor=actor, declaration=d)
     return d
+
+
+def _withdraw_conflicted_tasks(*, actor: Actor, declaration: Declaration) -> None:
+    """A conflict declared after the expert was assigned ends their part in the review of what it
+    concerns (the application, its organisation, or a person who leads or works on it) while
+    that application is still under review: the task becomes declined (回避) and a score already
+    given no longer counts — it is removed from the round, its points kept in the audit entry —
+    so the funding decision waits for the review to be complete again (a replacement expert) or
+    for the officer's recorded reason (`review_waiver_record`), as for any missing score."""
+    from django.db.models import Q
+
+    concerns = Q()
+    if declaration.application_id:
+        concerns |= Q(application_id=declaration.application_id)
+    if declaration.organisation_id:
+        concerns |= Q(application__organisation_id=declaration.organisation_id)
+    if declaration.person_id:
+        concerns |= Q(application__leader_id=declaration.person_id) | Q(application__team__person_id=declaration.person_id)
+    tasks = (
+        ReviewAssignment.objects.select_for_update(of=("self",))
+        .filter(concerns, expert=declaration.expert, round__status__in=LIVE_ROUNDS, application__state="expert_review")
+        .exclude(state=ReviewAssignment.State.DECLINED)
+        .distinct()
+    )
+    now = timezone.now()
+    for task in tasks:
+        score = Score.objects.filter(assignment=task).first()
+        withdrawn = {"points": score.points, "total": score.total, "comment": score.comment} if score is not None else None
+        if score is not None:
+            score.delete()
+        task.state = ReviewAssignment.State.DECLINED
+        task.decline_reason = f"回避：{declaration.reason}"
+        task.responded_at = now
+        task.save(update_fields=["state", "decline_reason", "responded_at"])
+        audit_record(
+            actor=actor,
+            action="review_task_conflict",
+            target_type="application",
+            target_id=task.application_id,
+            comment=declaration.reason,
+            data={
+                "task": task.pk,
+                "round": task.round_id,
+                "expert": task.expert_id,
+                "declaration": declaration.pk,
+                "withdrawn_score": withdrawn,
+            },
+        )
 
 
 # --------------------------------------------------------------------------- rounds

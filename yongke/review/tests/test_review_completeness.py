@@ -450,3 +450,35 @@ def test_the_cli_records_a_reason_as_the_named_officer(setting, capsys):
     assert out["reason"] == "紧急立项"
     assert out["assigned"] == 3
     assert DecisionWaiver.objects.get().recorded_by == world.officer
+
+
+# --------------------------------------------------------------------------- a conflict declared after scoring
+
+
+def test_a_conflict_declared_after_scoring_withdraws_the_score_and_holds_the_decision(setting):
+    world, rnd = setting["world"], setting["round"]
+    app = setting["apps"][0]
+    _score(rnd, app, 3)
+    task = ReviewAssignment.objects.filter(round=rnd, application=app).select_related("expert__user").order_by("id").first()
+    services.declaration_add(actor=task.expert.user, expert=task.expert, kind="expert", reason="与申报单位有合作关系", application=app)
+    task.refresh_from_db()
+    assert task.state == ReviewAssignment.State.DECLINED
+    assert not hasattr(task, "score")
+    _, progress = selectors.review_progress_of(app)
+    assert (progress.scored, progress.assigned, progress.complete) == (2, 3, False)
+    with pytest.raises(Refused) as e:
+        _fund(world, Application.objects.get(pk=app.pk))
+    assert e.value.code == "review_incomplete"
+    entry = AuditEvent.objects.get(action="review_task_conflict", target_id=str(app.pk))
+    assert entry.data["withdrawn_score"]["points"] == POINTS
+    assert entry.data["expert"] == task.expert_id
+
+
+def test_a_conflict_with_another_organisation_leaves_the_review_as_it_is(setting):
+    rnd = setting["round"]
+    app = setting["apps"][0]
+    _score(rnd, app, 3)
+    task = ReviewAssignment.objects.filter(round=rnd, application=app).select_related("expert__user").order_by("id").first()
+    services.declaration_add(actor=task.expert.user, expert=task.expert, kind="expert", reason="亲属任职", organisation=make_org())
+    _, progress = selectors.review_progress_of(app)
+    assert progress.complete
