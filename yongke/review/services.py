@@ -226,12 +226,14 @@ def _withdraw_conflicted_tasks(*, actor: Actor, declaration: Declaration) -> Non
         concerns |= Q(application__organisation_id=declaration.organisation_id)
     if declaration.person_id:
         concerns |= Q(application__leader_id=declaration.person_id) | Q(application__team__person_id=declaration.person_id)
-    tasks = (
-        ReviewAssignment.objects.select_for_update(of=("self",))
-        .filter(concerns, expert=declaration.expert, round__status__in=LIVE_ROUNDS, application__state="expert_review")
+    ids = set(
+        ReviewAssignment.objects.filter(
+            concerns, expert=declaration.expert, round__status__in=LIVE_ROUNDS, application__state="expert_review"
+        )
         .exclude(state=ReviewAssignment.State.DECLINED)
-        .distinct()
-    )
+        .values_list("pk", flat=True)
+    )  # the team join may repeat a task; PostgreSQL locks no DISTINCT rows, so the ids first, then the lock
+    tasks = ReviewAssignment.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     now = timezone.now()
     for task in tasks:
         score = Score.objects.filter(assignment=task).first()
