@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yongke.orgs.services import bank_account_set
 from yongke.projects import services as ps
@@ -77,7 +77,8 @@ def test_a_formula_like_title_is_text_not_a_formula(world, projects):
 
 def test_each_project_with_its_money(world, projects):
     p, _other = projects
-    ws = workbook(call_projects_xlsx(actor=world.officer, call=world.call))["项目"]
+    with translation.override("zh-hans"):  # the labels in the language asked for, whatever an earlier test left active
+        ws = workbook(call_projects_xlsx(actor=world.officer, call=world.call))["项目"]
     [row] = rows(ws)  # the officer of programmes 1, 3 and 4 does not see programme 2's project
     assert row[1:3] == [p.number, EVIL]
     assert row[3].startswith("1.1 ")
