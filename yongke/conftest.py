@@ -93,3 +93,16 @@ def _second_factor_off(settings):
     """The second factor and re-authentication are off unless a test turns them on (tests/test_mfa*)."""
     settings.YONGKE_MFA_REQUIRED = False
     settings.YONGKE_REAUTH_MINUTES = 0
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_site():
+    """Each test starts in the site's language (zh-hans) and leaves it so: a test that activates
+    English (an `Accept-Language` request through the test client, a CLI run with `--lang en`)
+    must not change the labels the next test of the same worker reads."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

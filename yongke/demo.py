@@ -177,8 +177,9 @@ def demo_load() -> dict[str, Any]:
 
     made = 0
     if not Call.objects.filter(name=CALL_NAME).exists():
+        _demo_experts(organisations)
         made += _demo_applications(version, organisations, admin, officer, finance)
-        _demo_review(organisations, admin, officer)
+        _demo_review(officer)
         _demo_postaward(organisations, officer, finance)
     return {
         "guide": {"version": version.label, "revision": version.revision, "created": created},
@@ -321,6 +322,8 @@ def _demo_pre_application(version, call, org, i: int, direction: str, path, offi
     )
     _demo_documents(app, _actor_for("applicant", org, officer, finance))
     for role, action in path:
+        if action in ("fund", "not_fund"):
+            _demo_panel(call, app, officer)
         app, _ = apps.application_transition(
             actor=_actor_for(role, org, officer, finance),
             application=app,
@@ -522,10 +525,10 @@ EXPERTS = [  # the first three know the application in review (18.1, 水体治�
 ]
 
 
-def _demo_review(organisations, admin, officer) -> None:
-    """Five experts (the demo `expert` account is the first) and a round on the application in expert review."""
+def _demo_experts(organisations) -> None:
+    """The expert pool: six experts (the demo `expert` account is the first)."""
     from yongke.review.models import Expert
-    from yongke.review.services import expert_add, review_round_run
+    from yongke.review.services import expert_add
 
     users = [get_user_model().objects.get(username="expert")]
     for i, (name, field, keywords) in enumerate(EXPERTS):
@@ -546,5 +549,31 @@ def _demo_review(organisations, admin, officer) -> None:
                 keywords=keywords,
                 user=users[0] if i == 0 else None,
             )
+
+
+DEMO_POINTS: dict[str, float] = {"innovation": 85, "feasibility": 80, "benefit": 82, "team": 78}
+
+
+def _demo_panel(call, app, officer) -> None:
+    """The review an application is decided on (拟立项 of a reviewed project waits for one): a
+    round of three experts of the pool (not the demo `expert` account, whose invitations wait in
+    the open round), each accepting, declaring no conflict and scoring; then the round is closed."""
+    from yongke.review.models import Expert
+    from yongke.review.services import invitation_respond, review_round_close, review_round_run, score_submit
+
+    panel = list(Expert.objects.filter(available=True, user__isnull=True).order_by("pk")[:3])
+    rnd = review_round_run(actor=officer, call=call, directions=[app.direction], k=3, scores={(app.pk, e.pk): 0.8 for e in panel})
+    if rnd.status != "assigned":
+        raise LookupError(f"demo: no panel for application {app.pk} ({rnd.diagnosis})")
+    for task in rnd.assignments.select_related("expert"):
+        invitation_respond(actor=DEMO, assignment=task, accept=True, statement="本人与该申报无利益冲突（演示）")
+        score_submit(actor=DEMO, assignment=task, points=DEMO_POINTS, comment="技术路线清晰，考核指标可行（演示评审意见）")
+    review_round_close(actor=officer, round=rnd)
+
+
+def _demo_review(officer) -> None:
+    """The open round on the application in expert review: the demo `expert` is invited."""
+    from yongke.review.services import review_round_run
+
     call = Call.objects.get(name=CALL_NAME)
     review_round_run(actor=officer, call=call, k=3, max_load=3, due_at=timezone.now() + dt.timedelta(days=14))

@@ -4,8 +4,10 @@
 step; `check_decision` answers for the step to 拟立项 (funded). An application assigned to
 experts in a round may be funded once every one of them has scored — or once an officer has
 recorded why it is decided without them (`review_waiver_record`, shown in its timeline). The
-refusal says how many have scored and who has not. An application never sent to experts (no
-round assigned it) is not the review's to hold. The answer is kept in the step's audit entry.
+refusal says how many have scored and who has not. An application of a project the guide has
+reviewed by experts (`review: true`) that no round ever sent to experts is refused too
+(`review_missing`): a decision with no review is not a decision on a complete one. The answer is
+kept in the step's audit entry.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from yongke.core.errors import Refused
+from yongke.guide.selectors import compiled_for
 from yongke.review.selectors import review_progress_of, waiver_for
 
 DECISION_TARGETS = ("funded",)  # 拟立项
@@ -23,7 +26,15 @@ def check_decision(sender: Any, *, application: Any, transition: Any, **_: Any) 
         return {}
     rnd, progress = review_progress_of(application)
     if rnd is None:
-        return {}
+        if not _reviewed_by_guide(application):
+            return {}
+        raise Refused(
+            "该项目按指南须经专家评审，本申报尚未分配评审专家：须先在「专家评审」中分配专家并完成评分"
+            " / the guide has this project reviewed by experts and no expert was ever assigned to this application:"
+            " run a review round first",
+            code="review_missing",
+            detail={"direction": application.direction, "assigned": 0, "scored": 0},
+        )
     review: dict[str, Any] = {"round": rnd.pk, "scored": progress.scored, "assigned": progress.assigned}
     if progress.complete:
         return {"review": review}
@@ -40,3 +51,8 @@ def check_decision(sender: Any, *, application: Any, transition: Any, **_: Any) 
             detail={**review, "declined": progress.declined, "missing": progress.missing},
         )
     return {"review": {**review, "waiver": waiver.pk, "waiver_reason": waiver.reason}}
+
+
+def _reviewed_by_guide(application: Any) -> bool:
+    """The application's project is one the guide has reviewed by experts (`review:` of its project file)."""
+    return compiled_for(application.guide_version).guide.direction(application.direction).project.review

@@ -21,6 +21,7 @@ from yongke.guide.loader import load_guide
 from yongke.guide.services import guide_store
 from yongke.orgs import services as org_services
 from yongke.orgs.validators import id_with_check, uscc_with_check
+from yongke.review.decisions import DECISION_TARGETS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -308,6 +309,8 @@ def advance(app: Application, world: World, *actions: str, amount: int | None = 
         t = workflow_for(app.funding).transition(action)
         if t is None:
             raise ValueError(f"the {app.funding} workflow has no step {action!r}")
+        if t.target in DECISION_TARGETS:
+            review_by_panel(app)
         app, _ = app_services.application_transition(
             actor=_actor_for(world, app, t),
             application=app,
@@ -318,6 +321,30 @@ def advance(app: Application, world: World, *actions: str, amount: int | None = 
             now=_after_window(app) if "objection_window_closed" in t.guards else None,
         )
     return app
+
+
+PANEL_EXPERT = "评审专家（测试）"
+
+
+def review_by_panel(app: Application) -> None:
+    """A completed expert review of `app`, when the guide reviews its project and no round has
+    assigned it yet: a closed round in which one expert (not available to real rounds) has scored
+    it. 拟立项 of a reviewed project is refused without one (`review_missing`); a test that runs
+    its own round, or tests that refusal, takes the step itself."""
+    from yongke.guide.selectors import compiled_for
+    from yongke.review.models import Expert, ReviewAssignment, ReviewRound, Score
+    from yongke.review.scoring import DEFAULT_RUBRIC, weighted_total
+    from yongke.review.selectors import latest_round_of
+
+    if not compiled_for(app.guide_version).guide.direction(app.direction).project.review or latest_round_of(app) is not None:
+        return
+    expert = Expert.objects.filter(person__name=PANEL_EXPERT).first()
+    if expert is None:
+        expert = Expert.objects.create(person=make_person(name=PANEL_EXPERT), available=False)
+    rnd = ReviewRound.objects.create(call=app.call, directions=[app.direction], k=1, status="closed")
+    task = ReviewAssignment.objects.create(round=rnd, application=app, expert=expert, affinity=1.0, state=ReviewAssignment.State.SUBMITTED)
+    points = {c.key: 80.0 for c in DEFAULT_RUBRIC}
+    Score.objects.create(assignment=task, points=points, total=weighted_total(DEFAULT_RUBRIC, points), comment="同意立项")
 
 
 def _amount_for(app: Application, amount: int | None) -> int:

@@ -14,7 +14,7 @@ import pytest
 from yongke.applications import services as apps
 from yongke.awards import services
 from yongke.core.errors import Refused
-from yongke.testing import TEST, make_application, make_call, make_guide, make_org, make_person
+from yongke.testing import TEST, make_application, make_call, make_guide, make_org, make_person, review_by_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def _nothing(org, call):
 def _funded_prefunded_project(org, call):
     app = make_application(call=call, org=org, leader=make_person(org))
     app = _step(app, "submit", "recommend", "accept", "start_review")
+    review_by_panel(app)
     app = _step(app, "fund", amount=500_000)
     assert app.state == "funded"
     return app

@@ -9,6 +9,7 @@ import openpyxl
 
 from yongke.applications.models import Application
 from yongke.portal.tests.conftest import an_application
+from yongke.testing import review_by_panel
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -197,6 +198,8 @@ def test_officer_sees_the_stored_verdicts_and_takes_each_step(client, world):
     assert "形式审查通过" in page
     for action, extra in (("accept", {}), ("start_review", {}), ("fund", {"amount": "900,000"}), ("publish", {"objection_days": "7"})):
         app.refresh_from_db()
+        if action == "fund":
+            review_by_panel(app)  # the experts have scored it
         client.post(f"/applications/{app.pk}/transition/", {"action": action, "lock_version": app.lock_version, **extra})
     app.refresh_from_db()
     assert app.state == "published"

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from yongke.accounts.models import RoleGrant
 from yongke.applications import services
-from yongke.testing import ELIGIBLE_1_1, make_application, make_org, make_person, make_user
+from yongke.testing import ELIGIBLE_1_1, make_application, make_org, make_person, make_user, review_by_panel
 
 # (who, page, upper bound): the bound must hold for 30 rows exactly as for 4.
 PAGES = [
@@ -38,6 +38,8 @@ def _populate(world, n: int) -> None:
         app = make_application(call=world.call, org=org, user=actor, facts=ELIGIBLE_1_1, leader=make_person(org))
         for action in STEPS[i % len(STEPS)].split():
             who = actor if action == "submit" else world.recommender if action == "recommend" else world.officer
+            if action == "fund":
+                review_by_panel(app)
             app, _ = services.application_transition(
                 actor=who,
                 application=app,

@@ -20,7 +20,7 @@ from yongke.orgs.services import bank_account_set
 from yongke.portal.tests.conftest import an_application
 from yongke.projects import services
 from yongke.projects.models import Payment, Project
-from yongke.testing import PASSWORD, PDF_BYTES, build_world, make_application_in, make_person
+from yongke.testing import PASSWORD, PDF_BYTES, build_world, make_application_in, make_person, review_by_panel
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def _at_expert_review(world) -> Application:
         from yongke.applications.services import application_transition
 
         app, _ = application_transition(actor=world.officer, application=app, action=action, lock_version=app.lock_version)
+    review_by_panel(app)  # scored by the experts: only the re-authentication stands before 拟立项
     return app
 
 

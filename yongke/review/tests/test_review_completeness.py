@@ -15,6 +15,7 @@ from yongke.applications.selectors import application_timeline
 from yongke.audit.models import AuditEvent
 from yongke.cli.main import run
 from yongke.core.errors import BadInput, PermissionDenied, Refused
+from yongke.guide.selectors import compiled_for
 from yongke.review import selectors, services
 from yongke.review.models import DecisionWaiver, ReviewAssignment, ReviewRound
 from yongke.testing import TEST, build_world, make_application_in, make_org, make_person, make_user
@@ -217,10 +218,34 @@ def test_only_the_programmes_officers_record_a_reason(setting, who):
     assert not DecisionWaiver.objects.exists()
 
 
-def test_an_application_never_sent_to_experts_is_not_held_by_the_review():
-    # No round assigned it: the review has nothing to wait for (the test world funds such ones).
+def test_an_application_the_guide_reviews_is_not_decided_without_any_expert():
+    # 项目1 is reviewed by experts (`review: true`): 拟立项 with no round that ever assigned it is refused.
     world = build_world()
-    app = make_application_in("funded", world=world)
+    app = make_application_in("expert_review", world=world)
+    with pytest.raises(Refused) as e:
+        apps.application_transition(actor=world.officer, application=app, action="fund", amount=500_000)
+    assert e.value.code == "review_missing"
+    assert e.value.detail == {"direction": "1.1", "assigned": 0, "scored": 0}
+    app.refresh_from_db()
+    assert (app.state, app.decided_amount) == ("expert_review", None)
+    assert not AuditEvent.objects.filter(action="fund").exists()
+
+
+def test_a_round_that_assigned_it_elsewhere_does_not_count(setting):
+    # A round of the call that did not assign this application is no review of it.
+    world = setting["world"]
+    other = make_application_in("expert_review", world=world, org=world.other_org)
+    with pytest.raises(Refused) as e:
+        apps.application_transition(actor=world.officer, application=other, action="fund", amount=500_000)
+    assert e.value.code == "review_missing"
+
+
+def test_a_project_the_guide_does_not_review_is_decided_without_a_round(monkeypatch):
+    world = build_world()
+    app = make_application_in("expert_review", world=world)
+    project = compiled_for(app.guide_version).guide.direction("1.1").project
+    monkeypatch.setattr(project, "review", False)  # as a guide file with `review: false` for the project
+    app, _ = apps.application_transition(actor=world.officer, application=app, action="fund", amount=500_000)
     assert app.state == "funded"
     assert "review" not in AuditEvent.objects.get(action="fund", target_id=str(app.pk)).data
 
