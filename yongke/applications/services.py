@@ -584,6 +584,8 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
         _cross_rules(app, now)
     elif name == "complete":
         proposal.check_complete(app, compiled_for(app.guide_version).guide)
+    elif name == "documents_passed":
+        _guard_documents_passed(app)
     elif name == "amount_within_request":
         pass  # checked with the amount in application_transition
     elif name == "within_budget":
@@ -598,6 +600,24 @@ def _guard(name: str, app: Application, t: Transition, now: dt.datetime) -> None
             )
     else:  # pragma: no cover - a workflow naming a guard that does not exist is a programming error
         raise RuntimeError(f"unknown guard {name}")
+
+
+def _guard_documents_passed(app: Application) -> None:
+    """形式审查通过 (前资助) and 核查通过 (后补助) only while no document of the application stands
+    marked 未通过核验 by the officer (`document_verify`): a failed mark is answered by returning the
+    application for correction (then verifying it again) or by refusing it, never by passing it."""
+    failed = list(app.document_checks.filter(verified=False).order_by("evidence").values_list("evidence", "comment"))
+    if not failed:
+        return
+    guide = compiled_for(app.guide_version).guide
+    labels = {d.key: d.label for _r, d in guide.documents_for(guide.direction(app.direction)) if d is not None}
+    names = "、".join(f"「{labels.get(e, e)}」" + (f"（{c}）" if c else "") for e, c in failed)
+    raise Refused(
+        f"材料未通过核验：{names}。请退回补正后重新核验，或作出不通过的决定 / a document failed verification:"
+        " return the application for correction, or refuse it",
+        code="document_not_verified",
+        detail={"documents": [{"evidence": e, "label": labels.get(e, e), "comment": c} for e, c in failed]},
+    )
 
 
 def _guard_within_budget(app: Application) -> None:

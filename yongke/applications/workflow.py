@@ -103,7 +103,9 @@ PRE = Workflow(
             ("recommender",),
             comment_required=True,
         ),
-        Transition("accept", pgettext_lazy("workflow", "形式审查通过"), ("recommended",), "accepted", ("officer",)),
+        Transition(
+            "accept", pgettext_lazy("workflow", "形式审查通过"), ("recommended",), "accepted", ("officer",), guards=("documents_passed",)
+        ),
         Transition(
             "return", pgettext_lazy("workflow", "退回补正"), ("recommended", "submitted"), "returned", ("officer",), comment_required=True
         ),
@@ -170,7 +172,15 @@ POST = Workflow(
             APPLICANT,
             guards=("call_open", "eligible", "cross_rules", "complete"),
         ),
-        Transition("check", pgettext_lazy("workflow", "核查通过"), ("claimed",), "checked", ("officer",), needs=("amount",)),
+        Transition(
+            "check",
+            pgettext_lazy("workflow", "核查通过"),
+            ("claimed",),
+            "checked",
+            ("officer",),
+            needs=("amount",),
+            guards=("documents_passed",),
+        ),
         Transition("return", pgettext_lazy("workflow", "退回补正"), ("claimed",), "returned", ("officer",), comment_required=True),
         Transition("refuse", pgettext_lazy("workflow", "核查不通过"), ("claimed",), "refused", ("officer",), comment_required=True),
         Transition("publish", pgettext_lazy("workflow", "公示"), ("checked",), "published", ("officer",), needs=("objection_days",)),

@@ -238,6 +238,51 @@ def test_documents_are_not_marked_on_a_draft(world):
         svc.document_verify(actor=world.officer, application=app, evidence="hte_certificate", verified=True)
 
 
+def test_a_claim_whose_document_failed_verification_is_not_checked(world):
+    app = _claimed(world)
+    svc.document_verify(actor=world.officer, application=app, evidence="hte_certificate", verified=False, comment="证书已过期")
+    with pytest.raises(Refused) as e:
+        advance(app, world, "check")
+    assert e.value.code == "document_not_verified"
+    assert "「高新技术企业证书（或认定公告）」（证书已过期）" in e.value.message
+    assert e.value.detail["documents"] == [
+        {"evidence": "hte_certificate", "label": "高新技术企业证书（或认定公告）", "comment": "证书已过期"}
+    ]
+    app.refresh_from_db()
+    assert (app.state, app.decided_amount) == ("claimed", None)
+    assert not AuditEvent.objects.filter(action="check").exists()
+
+
+def test_a_failed_document_is_returned_replaced_verified_again_and_then_checked(world):
+    app = _claimed(world)
+    svc.document_verify(actor=world.officer, application=app, evidence="hte_certificate", verified=False, comment="证书已过期")
+    app = advance(app, world, "return", comment="请上传有效期内的证书")
+    svc.attachment_add(actor=world.applicant, application=app, kind="hte_certificate", filename="新证书.pdf", content=PDF_BYTES)
+    app = advance(app, world, "submit")
+    with pytest.raises(Refused):  # the failed mark stands until the officer looks at the new file
+        advance(app, world, "check")
+    svc.document_verify(actor=world.officer, application=app, evidence="hte_certificate", verified=True, comment="新证书有效")
+    assert advance(app, world, "check").state == "checked"
+
+
+def test_an_unmarked_document_does_not_hold_the_check(world):
+    # A mark is the officer's finding; a document not marked is no finding against the claim.
+    assert advance(_claimed(world), world, "check").state == "checked"
+
+
+def test_formal_review_does_not_pass_an_application_whose_document_failed(world):
+    facts = {"kpi_key_practical_technologies": 1, "kpi_new_tech_material_process_equipment": 0, "kpi_tech_transfer_or_conversions": 1}
+    # 20.2 (programme 2, world.other_officer's): the 不涉密承诺书 is uploaded before submission.
+    app = make_application(call=world.call, org=world.org, user=world.applicant, direction="20.2", facts={**facts, "not_classified": True})
+    pledge = "non_classified_pledge"
+    app = advance(app, world, "submit", "recommend")
+    svc.document_verify(actor=world.other_officer, application=app, evidence=pledge, verified=False, comment="无法人手写签字")
+    with pytest.raises(Refused) as e:
+        advance(app, world, "accept")
+    assert e.value.code == "document_not_verified"
+    assert advance(app, world, "refuse", comment="承诺书无法人手写签字").state == "refused"
+
+
 # --------------------------------------------------------------------------- 撤回
 
 
