@@ -14,6 +14,7 @@ import secrets
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp",  # the second factor (yongke/accounts/mfa.py)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # recovery codes
+    "django_otp_webauthn",  # passkeys beside the authenticator (yongke/accounts/passkeys.py)
 ]
 
 CSRF_FAILURE_VIEW = "yongke.portal.views.errors.csrf_failure"  # our 403 page, in the reader's language
@@ -312,6 +314,30 @@ YONGKE_MFA_REQUIRED = os.environ.get("YONGKE_MFA_REQUIRED", "1") not in ("0", "f
 YONGKE_REAUTH_MINUTES = int(os.environ.get("YONGKE_REAUTH_MINUTES", "10"))
 YONGKE_MFA_RECOVERY_CODES = 10
 OTP_TOTP_ISSUER = "邕科 Yongke"
+
+
+# Passkeys (WebAuthn, django-otp-webauthn) beside the authenticator app (docs/mfa.md). A passkey
+# belongs to a domain (the relying party) and a browser offers it only on an origin listed here.
+# YONGKE_WEBAUTHN_ORIGINS: comma-separated (https://kj.example.gov.cn); default: YONGKE_SITE_URL
+# when it is https, else http://localhost on its port (browsers take passkeys only on https or on
+# localhost, never on an address such as 127.0.0.1). YONGKE_WEBAUTHN_RP_ID: the domain, by default
+# the first origin's host. Changing the domain makes every registered passkey unusable.
+def _webauthn_origins() -> list[str]:
+    listed = [o.strip().rstrip("/") for o in os.environ.get("YONGKE_WEBAUTHN_ORIGINS", "").split(",") if o.strip()]
+    if listed:
+        return listed
+    site = urlsplit(YONGKE_SITE_URL)
+    if site.scheme == "https" and site.hostname:
+        return [f"https://{site.netloc}"]
+    return [f"http://localhost:{site.port}" if site.port else "http://localhost"]
+
+
+OTP_WEBAUTHN_ALLOWED_ORIGINS = _webauthn_origins()
+OTP_WEBAUTHN_RP_ID = os.environ.get("YONGKE_WEBAUTHN_RP_ID") or urlsplit(OTP_WEBAUTHN_ALLOWED_ORIGINS[0]).hostname or "localhost"
+OTP_WEBAUTHN_RP_NAME = "邕科 Yongke"
+# A passkey is a second factor only: the password (with its lockout and audit) always comes first.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "yongke.passkeys"
 
 # Production hardening: sessions, cookies, transport, CSP, the field key -----------------
 # [hardening] settings

@@ -9,6 +9,8 @@ admin.site.has_permission = sysadmin_may_enter  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Passkeys: the JSON endpoints the library's script calls (namespace otp_webauthn; portal/urls_passkeys.py).
+    path("mfa/passkey/", include("yongke.portal.urls_passkeys")),
     path("", include("yongke.api.urls")),
     path("", include("yongke.portal.urls")),
 ]

@@ -189,8 +189,9 @@ def _wait_seconds(info: dict | None) -> int:
 
 
 def code_throttled(user: User) -> bool:
-    """Every confirmed device of the user is waiting out its throttle."""
-    devices = list(devices_for_user(user, confirmed=True))
+    """Every confirmed code device of the user (authenticator, recovery codes) is waiting out its
+    throttle; a passkey takes no code."""
+    devices = [d for d in devices_for_user(user, confirmed=True) if isinstance(d, TOTPDevice | StaticDevice)]
     return bool(devices) and all(not d.verify_is_allowed()[0] for d in devices)
 
 

@@ -35,6 +35,10 @@ OPEN_PAGES = frozenset(
         "mfa_verify",
         "mfa_enrol",
         "mfa_reauth",
+        # passkeys: verification after the password (the library's names; registration is not open)
+        "credential-authentication-begin",
+        "credential-authentication-complete",
+        "js-i18n-catalog",
         "set_language",
         "password_reset",
         "password_reset_done",

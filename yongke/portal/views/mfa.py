@@ -1,5 +1,6 @@
 """The second factor in the portal: enrolment (QR code drawn by segno as inline SVG, the secret in
-text, one code to confirm, the recovery codes shown once), verification after the password,
+text, one code to confirm, the recovery codes shown once), passkeys beside it (listed, added and
+removed on the status page; offered on the verify page), verification after the password,
 re-authentication before money actions (`reauth_required`), and the security administrator's
 page (reset a user's second factor, clear a lockout; lists of locked-out users and of staff
 without a second factor)."""
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from yongke.accounts import mfa
+from yongke.accounts import mfa, passkeys
 from yongke.accounts.models import Role
 from yongke.accounts.reauth import reauth_check
 from yongke.core.errors import YongkeError
@@ -57,7 +58,13 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_next(request))
         status = 400
         error = _("验证码错误，或尝试过多请稍后再试。") if not mfa.code_throttled(user) else _("错误次数过多，请稍后再试。")
-    return render(request, "portal/mfa/verify.html", {"next": _next(request), "error": error}, status=status)
+    ctx = {"next": _next(request), "error": error, "passkey": passkeys.has_passkey(user) and _passkeys_here(request)}
+    return render(request, "portal/mfa/verify.html", ctx, status=status)
+
+
+def _passkeys_here(request: HttpRequest) -> bool:
+    """A browser offers this site's passkeys only on a listed origin (https, or localhost)."""
+    return passkeys.origin_allowed(f"{request.scheme}://{request.get_host()}")
 
 
 # --------------------------------------------------------------------------- enrolment
@@ -105,7 +112,14 @@ def mfa_status(request: HttpRequest) -> HttpResponse:
             messages.error(request, error_text(e))
         else:
             return render(request, "portal/mfa/recovery_codes.html", {"codes": codes, "next": reverse("portal:mfa_status")})
-    ctx = {"enrolled": mfa.has_device(user), "left": mfa.recovery_left(user), "required": mfa.mfa_required_for(user)}
+    ctx = {
+        "enrolled": mfa.has_device(user),
+        "left": mfa.recovery_left(user),
+        "required": mfa.mfa_required_for(user),
+        "passkeys": passkeys.passkeys_of(user, user),
+        "passkeys_here": _passkeys_here(request),
+        "passkey_origins": passkeys.allowed_origins(),
+    }
     return render(request, "portal/mfa/status.html", ctx)
 
 

@@ -100,6 +100,11 @@
     if (form && form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) ev.preventDefault();
   }, true);
 
+  // A passkey just added (django-otp-webauthn's script announces it): show it in the list.
+  document.addEventListener("otp_webauthn.register_complete", function () {
+    window.setTimeout(function () { window.location.reload(); }, 800);
+  });
+
   function bind(root) { bindMoney(root); bindUpload(root); bindSelectAll(root); }
   document.addEventListener("DOMContentLoaded", function () { bind(document); });
   document.addEventListener("htmx:afterSwap", function (e) { bind(e.target); });
