@@ -32,7 +32,7 @@ from yongke.core.errors import NotFound
 from yongke.guide.model import Fact
 from yongke.guide.selectors import compiled_for
 from yongke.projects import rules as project_rules
-from yongke.projects import verification
+from yongke.projects import taskbook, verification
 from yongke.projects.models import Acceptance, Indicator, PanelMember, Project, ProjectCallSettings, ProjectFile, Report
 from yongke.projects.selectors import project_get, projects_visible_to
 
@@ -253,7 +253,7 @@ def reports_overdue(viewer: Viewer, *, now: dt.datetime | None = None) -> list[d
 
 def _commitment_rules(p: Project) -> dict[str, Any]:
     compiled = compiled_for(p.guide_version)
-    return {cr.rule.id: cr for cr in verification.commitment_rules(compiled, p.direction)}
+    return {cr.rule.id: cr for cr in taskbook.indicator_rules(compiled, p.direction)}
 
 
 def reportable_facts(p: Project) -> dict[str, Fact]:
@@ -335,7 +335,7 @@ def report_checks(project: Project, report: Report) -> dict[str, Any]:
     verdict; for a mid-term report, also the stages (milestones) due by its due date.
     A read (the services store it on submission and at the opening of an acceptance)."""
     compiled = compiled_for(project.guide_version)
-    rules = {cr.rule.id: cr for cr in verification.commitment_rules(compiled, project.direction)}
+    rules = {cr.rule.id: cr for cr in taskbook.indicator_rules(compiled, project.direction)}
     rows = []
     for ind in project.indicators.all():
         if ind.source == Indicator.Source.COMMITMENT:

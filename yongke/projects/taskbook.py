@@ -1,6 +1,7 @@
 """The 任务书's 考核指标 from the guide's commitment rules, and the limits its targets keep.
 
-Every commitment rule of a direction (its project's and its own) becomes one indicator. The
+Every commitment rule of a direction (its project's and its own) becomes one indicator, and so
+does every 优先支持 rule that reads a promise and that the application's values meet. The
 facts the rule reads split in two: **targets** — what the application promised to achieve
 (a count, an amount, a number, a yes/no, about the application) — and **context** — what the
 rule reads as it is (the route the application chose, the organisation's standing). The
@@ -43,8 +44,31 @@ class IndicatorRow:
     facts: list[str] = field(default_factory=list)  # the target facts, in the expression's order
 
 
-def _compiled_commitments(compiled: CompiledGuide, direction: str) -> list[Any]:
-    return [cr for cr in compiled.rules_of(direction) if cr.rule.kind == "commitment" and cr.program is not None]
+def indicator_rules(compiled: CompiledGuide, direction: str) -> list[Any]:
+    """The rules an indicator may come from: every commitment rule, and every 优先支持 (priority)
+    rule that reads a KPI promise (a `kpi_*` target fact) — "优先支持能形成地方标准……为考核指标的
+    课题": the promise that earned the priority is held as a 考核指标 like any other."""
+    return [
+        cr
+        for cr in compiled.rules_of(direction)
+        if cr.program is not None and (cr.rule.kind == "commitment" or (cr.rule.kind == "priority" and _reads_a_promise(compiled, cr)))
+    ]
+
+
+def _reads_a_promise(compiled: CompiledGuide, cr: Any) -> bool:
+    facts = compiled.guide.facts
+    return any(n.startswith("kpi_") and n in facts and is_target(facts[n]) for n in cr.names)
+
+
+def _promised(cr: Any, compiled: CompiledGuide, facts: dict[str, Any]) -> bool:
+    """A commitment always becomes an indicator; a priority rule only when the application's
+    values meet it (what was not promised is no 考核指标)."""
+    if cr.rule.kind == "commitment":
+        return True
+    context = dict(compiled.parameters)
+    context.update({k: v for k, v in facts.items() if v is not None})
+    result, _value, _missing = evaluate_rule(cr, context)
+    return result == "pass"
 
 
 def commitment_rows(compiled: CompiledGuide, direction: str, facts: dict[str, Any]) -> list[IndicatorRow]:
@@ -52,7 +76,9 @@ def commitment_rows(compiled: CompiledGuide, direction: str, facts: dict[str, An
     (a target fact the application did not state starts empty: the officer fills it)."""
     guide_facts = compiled.guide.facts
     rows = []
-    for cr in _compiled_commitments(compiled, direction):
+    for cr in indicator_rules(compiled, direction):
+        if not _promised(cr, compiled, facts):
+            continue
         names = [n for n in cr.names if n in guide_facts]
         targets = [n for n in names if is_target(guide_facts[n])]
         context = [n for n in names if n not in targets]
@@ -73,7 +99,7 @@ def commitment_rows(compiled: CompiledGuide, direction: str, facts: dict[str, An
 
 
 def _rule(compiled: CompiledGuide, direction: str, rule_id: str) -> Any:
-    for cr in _compiled_commitments(compiled, direction):
+    for cr in indicator_rules(compiled, direction):
         if cr.rule.id == rule_id:
             return cr
     raise BadInput(f"indicators: 方向 {direction} 没有考核指标规则 {rule_id} / unknown indicator rule", detail={"field": "indicators"})

@@ -27,6 +27,18 @@ def world():
     return build_world()
 
 
+def _priority_promises_met(compiled, direction: str, stated: dict) -> set[str]:
+    """The priority rules of the direction that read a kpi_* promise and that the stated values meet."""
+    from yongke.guide.engine import evaluate_rule
+
+    env = {**compiled.parameters, **{k: v for k, v in stated.items() if v is not None}}
+    return {
+        cr.rule.id
+        for cr in compiled.rules_of(direction)
+        if cr.rule.kind == "priority" and any(n.startswith("kpi_") for n in cr.names) and evaluate_rule(cr, env)[0] == "pass"
+    }
+
+
 def _eligible_case(direction) -> dict:
     return dict(next(c for c in direction.cases if c.verdict == "eligible").facts)
 
@@ -66,10 +78,12 @@ def test_every_commitment_rule_of_every_direction_becomes_one_indicator_at_the_p
         project = svc.project_open(actor=officer, application=app)
 
         rows = list(project.indicators.filter(source=Indicator.Source.COMMITMENT))
-        assert Counter(i.rule_id for i in rows) == Counter(r.id for r in commitments), d.id
+        # and each 优先支持 promise the application made (a priority rule on kpi_* facts it meets)
+        promised = [r for r in d.rules if r.kind == "priority" and r.id in _priority_promises_met(compiled, d.id, stated)]
+        assert Counter(i.rule_id for i in rows) == Counter(r.id for r in [*commitments, *promised]), d.id
         reads = {cr.rule.id: cr.names for cr in compiled.rules_of(d.id)}
         for ind in rows:
-            rule = next(r for r in commitments if r.id == ind.rule_id)
+            rule = next(r for r in [*commitments, *promised] if r.id == ind.rule_id)
             assert ind.clause == rule.source, (d.id, rule.id)
             assert ind.label == rule.message
             for name, value in ind.targets.items():
@@ -165,3 +179,28 @@ def test_the_matching_fund_rule_is_checked_again_at_the_approved_amount(world):
         svc.project_transition(actor=officer, project=project, action="send")
     assert e.value.code == "task_book_incomplete"
     assert any("按立项金额复核" in p for p in e.value.detail["problems"])
+
+
+def test_a_promise_that_earned_priority_is_a_kpi_of_the_task_book_and_checked_at_acceptance(world):
+    # 17.1 (3): 优先支持能形成地方标准以上（含地方标准）或申请发明专利为考核指标的申报课题.
+    from yongke.projects import taskbook
+    from yongke.projects.verification import check_indicator
+
+    officer = make_user("officer", programme="*")
+    compiled = compiled_for(world.version)
+    d = compiled.guide.direction("17.1")
+    rule = "17.1:standard_or_patent"
+    promised = _contracted(world, "17.1", {**_eligible_case(d), "kpi_local_standard": True})
+    project = svc.project_open(actor=officer, application=promised)
+    ind = project.indicators.get(source=Indicator.Source.COMMITMENT, rule_id=rule)
+    assert ind.targets["kpi_local_standard"] is True
+    assert ind.clause == "（3）优先支持能形成地方标准以上（含地方标准）或申请发明专利为考核指标的申报课题；"
+    cr = next(c for c in taskbook.indicator_rules(compiled, "17.1") if c.rule.id == rule)
+    assert check_indicator(compiled, cr, targets=ind.targets, actuals={"kpi_local_standard": True}).result == "pass"
+    assert check_indicator(compiled, cr, targets=ind.targets, actuals={"kpi_local_standard": False}).result == "fail"
+
+    # Not promised, no indicator: the priority was not earned.
+    case = {k: v for k, v in _eligible_case(d).items() if k not in ("kpi_local_standard", "kpi_industry_standard", "kpi_national_standard")}
+    plain = _contracted(world, "17.1", {**case, "kpi_invention_patent_applications": 0})
+    other = svc.project_open(actor=officer, application=plain)
+    assert not other.indicators.filter(rule_id=rule).exists()
