@@ -610,7 +610,7 @@ def _guard_documents_passed(app: Application) -> None:
     if not failed:
         return
     guide = compiled_for(app.guide_version).guide
-    labels = {d.key: d.label for _r, d in guide.documents_for(guide.direction(app.direction)) if d is not None}
+    labels = dict(proposal.attachment_kinds(guide, guide.direction(app.direction)))
     names = "、".join(f"「{labels.get(e, e)}」" + (f"（{c}）" if c else "") for e, c in failed)
     raise Refused(
         f"材料未通过核验：{names}。请退回补正后重新核验，或作出不通过的决定 / a document failed verification:"

@@ -63,12 +63,15 @@ def _reads_a_promise(compiled: CompiledGuide, cr: Any) -> bool:
 def _promised(cr: Any, compiled: CompiledGuide, facts: dict[str, Any]) -> bool:
     """A commitment always becomes an indicator; a priority rule only when the application's
     values meet it (what was not promised is no 考核指标)."""
-    if cr.rule.kind == "commitment":
-        return True
+    return cr.rule.kind == "commitment" or _result(compiled, cr, facts) == "pass"
+
+
+def _result(compiled: CompiledGuide, cr: Any, values: dict[str, Any]) -> str:
+    """pass / fail / missing: the rule on `values` (the values given, with the guide's parameters)."""
     context = dict(compiled.parameters)
-    context.update({k: v for k, v in facts.items() if v is not None})
+    context.update({k: v for k, v in values.items() if v is not None})
     result, _value, _missing = evaluate_rule(cr, context)
-    return result == "pass"
+    return str(result)
 
 
 def commitment_rows(compiled: CompiledGuide, direction: str, facts: dict[str, Any]) -> list[IndicatorRow]:
@@ -107,11 +110,7 @@ def _rule(compiled: CompiledGuide, direction: str, rule_id: str) -> Any:
 
 def evaluate(compiled: CompiledGuide, direction: str, rule_id: str, values: dict[str, Any]) -> str:
     """pass / fail / missing: the indicator's rule on `values` (targets or actuals, with context)."""
-    cr = _rule(compiled, direction, rule_id)
-    context = dict(compiled.parameters)
-    context.update({k: v for k, v in values.items() if v is not None})
-    result, _value, _missing = evaluate_rule(cr, context)
-    return result
+    return _result(compiled, _rule(compiled, direction, rule_id), values)
 
 
 def _shown(fact: Fact, value: Any) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import User
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import Page, expect
@@ -19,10 +18,7 @@ from yongke.accounts.actors import System
 from yongke.audit.models import AuditEvent
 from yongke.portal.tests.conftest import portal_world
 from yongke.portal.tests.test_browser import axe, browser, page, shot, sign_in, sign_out  # noqa: F401 - the browser fixtures
-
-
-def _code(device: TOTPDevice) -> str:
-    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+from yongke.portal.tests.test_mfa_pages import _code
 
 
 def test_an_officer_adds_a_passkey_and_verifies_with_it(page: Page, live_server, transactional_db, settings):  # noqa: F811

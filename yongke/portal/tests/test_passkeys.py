@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -19,6 +18,7 @@ from yongke.accounts import mfa, passkeys
 from yongke.accounts.actors import System
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import BadInput, NotFound, PermissionDenied
+from yongke.portal.tests.test_mfa_pages import _code
 from yongke.tests.world import make_user
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +34,6 @@ COMPLETE_AUTH = "/mfa/passkey/authentication/complete/"
 @pytest.fixture
 def mfa_on(settings):
     settings.YONGKE_MFA_REQUIRED = True
-
-
-def _code(device: TOTPDevice) -> str:
-    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
 
 
 def _enrolled(role: str = "officer"):

@@ -73,7 +73,9 @@ class _Portal:
         return JsonResponse({"detail": text, "code": code}, status=status)
 
 
-class RegistrationBegin(_Portal, webauthn_views.BeginCredentialRegistrationView):
+class _Registration(_Portal):
+    """Both steps of adding a passkey: the policy's check (the library calls it before each)."""
+
     step = "register"
 
     def check_can_register(self) -> None:
@@ -81,13 +83,12 @@ class RegistrationBegin(_Portal, webauthn_views.BeginCredentialRegistrationView)
         passkeys.may_register(actor=user, user=user)
 
 
-class RegistrationComplete(_Portal, webauthn_views.CompleteCredentialRegistrationView):
-    step = "register"
+class RegistrationBegin(_Registration, webauthn_views.BeginCredentialRegistrationView):
+    pass
+
+
+class RegistrationComplete(_Registration, webauthn_views.CompleteCredentialRegistrationView):
     audits_failure = True
-
-    def check_can_register(self) -> None:
-        user = acting_user(self.request)
-        passkeys.may_register(actor=user, user=user)
 
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
         with transaction.atomic():  # the passkey is stored with its audit entry, or not at all
