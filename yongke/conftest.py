@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -52,24 +57,118 @@ def _uses_database(item: pytest.Item) -> bool:
 
 @pytest.fixture(scope="session", autouse=True)
 def _live_server_one_request_at_a_time() -> None:
-    """On SQLite's in-memory test database every request thread of the live server shares the
-    test's one connection (pytest-django passes it over), so two requests at once — a page's
-    live panel and its form, a page and its htmx calls — would interleave their transactions on
-    it, and one's rollback could take the other's writes (a browser test was signed out between
-    a page and its POST). The live server then takes its requests one after another; on
-    PostgreSQL each thread has its own connection and it stays threaded."""
-    from django.core.servers.basehttp import ThreadedWSGIServer
+    """On SQLite's in-memory test database the live server's requests and the test itself share
+    the test's one connection (pytest-django passes it over), and with it one transaction state:
+    two users of it at once — a page's live panel and its form, a trailing request of the page
+    and the test's own ORM call (`registration_approve` between two pages), the last request of
+    a closed page and the flush after the test — interleave their atomic blocks, and one's
+    commit or rollback can take the other's writes (a browser test was signed out mid-journey).
+
+    So, on that database only (on PostgreSQL each thread has its own connection and the server
+    stays threaded):
+    - the live server handles one request at a time, in its own thread, one request per
+      connection (an idle keep-alive connection would hold its only thread), each under
+      `LIVE_DB`;
+    - every query and every atomic block of another thread on that connection (the test's)
+      takes `LIVE_DB` too, so it runs between two requests, never inside one;
+    - the flush after a transactional test waits until no request is running or waiting."""
     from django.db import connection
-    from django.test import testcases
+    from django.test import TransactionTestCase, testcases
 
     if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):  # type: ignore[attr-defined]
         return
+    _atomic_takes_live_db()
+    teardown = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]
 
-    class OneAtATime(ThreadedWSGIServer):
+    def quiet_teardown(self):  # type: ignore[no-untyped-def]
+        with live_server_quiet():
+            return teardown(self)
+
+    TransactionTestCase._fixture_teardown = quiet_teardown  # type: ignore[attr-defined]
+    testcases.LiveServerThread.server_class = _one_at_a_time()
+
+
+def _serialised(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    with LIVE_DB:
+        return execute(sql, params, many, context)
+
+
+def _one_at_a_time() -> type:
+    from django.core.servers.basehttp import WSGIServer
+
+    class OneAtATime(WSGIServer):  # not ThreadingMixIn: Django then closes each connection after its answer
+        def __init__(self, *args, connections_override=None, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self.connections_override = connections_override
+            for conn in (connections_override or {}).values():
+                if id(conn) not in _SHARED:
+                    _SHARED.add(id(conn))
+                    conn.execute_wrappers.insert(0, _serialised)
+            _LIVE["server"] = self
+
         def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
-            self.process_request_thread(request, client_address)  # in the server's thread, not a new one
+            with LIVE_DB:
+                super().process_request(request, client_address)
 
-    testcases.LiveServerThread.server_class = OneAtATime
+    return OneAtATime
+
+
+def _atomic_takes_live_db() -> None:
+    """An atomic block on the shared connection holds `LIVE_DB` from its start to its end."""
+    from django.db import transaction
+
+    enter, exit_ = transaction.Atomic.__enter__, transaction.Atomic.__exit__
+
+    def atomic_enter(self):  # type: ignore[no-untyped-def]
+        stack = _HELD.__dict__.setdefault("stack", [])
+        take = id(transaction.get_connection(self.using)) in _SHARED
+        if take:
+            LIVE_DB.acquire()
+        stack.append(take)
+        try:
+            return enter(self)
+        except BaseException:
+            if stack.pop():
+                LIVE_DB.release()
+            raise
+
+    def atomic_exit(self, *exc):  # type: ignore[no-untyped-def]
+        try:
+            return exit_(self, *exc)
+        finally:
+            if _HELD.stack.pop():
+                LIVE_DB.release()
+
+    transaction.Atomic.__enter__ = atomic_enter  # type: ignore[method-assign]
+    transaction.Atomic.__exit__ = atomic_exit  # type: ignore[method-assign]
+
+
+LIVE_DB = threading.RLock()  # held by the live server for each request on the shared in-memory connection
+_LIVE: dict[str, object] = {}  # "server": the live server, once started
+_SHARED: set[int] = set()  # id() of the connection the live server shares with the test
+_HELD = threading.local()  # per thread: a stack of "this atomic block took LIVE_DB"
+
+
+@contextlib.contextmanager
+def live_server_quiet(wait: float = 10.0) -> Iterator[None]:
+    """Holding `LIVE_DB` with no request running or waiting at the live server's socket (the
+    last requests of a page closed a moment ago are answered first); at most `wait` seconds."""
+    server = _LIVE.get("server")
+    if server is None:
+        yield
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        LIVE_DB.acquire()
+        pending, _, _ = select.select([server.socket], [], [], 0)  # type: ignore[attr-defined]
+        if not pending or time.monotonic() > deadline:
+            break
+        LIVE_DB.release()
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        LIVE_DB.release()
 
 
 @pytest.fixture(scope="session")
