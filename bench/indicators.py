@@ -4,9 +4,10 @@
     .venv/bin/python bench/indicators.py --rows 5000     # while developing
 
 The table (one row per project: `project`, `direction`, an actual and a `target.<fact>`
-column for every fact a commitment rule reads) is generated from a seed and written to a
-parquet file in a temporary folder. Projects are spread evenly over the directions with
-commitment rules; each numeric target is the rule's threshold or above it (within a range's
+column for every fact an indicator rule reads — the commitments, and the 优先支持 rules
+reading a promise, an indicator where the targets state it) is generated from a seed and
+written to a parquet file in a temporary folder. Projects are spread evenly over the
+directions with indicator rules; each numeric target is the rule's threshold or above it (within a range's
 upper bound), given for 70% of the facts; actuals lie around their targets: 5% not given,
 10% just below (the indicator fails), the rest at or above; booleans promised true are
 achieved 85% of the time; the route (an enumeration) is now and then fixed by the task book.
@@ -51,8 +52,8 @@ from yongke.guide.engine import CompiledGuide
 from yongke.guide.loader import bundled_guide
 from yongke.guide.model import NUMERIC_TYPES
 from yongke.projects import columns
-from yongke.projects.taskbook import is_target
-from yongke.projects.verification import check_indicator, commitment_rules, completion_rate, verdict_of
+from yongke.projects.taskbook import indicator_rules, is_target
+from yongke.projects.verification import check_indicator, completion_rate, indicators_of, verdict_of
 
 GOAL_RATIO, GOAL_SECONDS = 20.0, 2.0
 UNKNOWN, BELOW, AT = 0.05, 0.10, 0.25  # shares of actuals not given, just below the target, at it (the rest above)
@@ -61,9 +62,9 @@ _BOUND = re.compile(r"\b([a-z_][a-z0-9_]*)\s*(>=|<=)\s*([0-9]+(?:\.[0-9]+)?)")
 
 
 def bounds(compiled: CompiledGuide, direction: str) -> dict[str, tuple[float, float | None]]:
-    """For each fact a direction's commitment rules compare with a figure: (the highest `>=` figure, the lowest `<=` one)."""
+    """For each fact a direction's indicator rules compare with a figure: (the highest `>=` figure, the lowest `<=` one)."""
     out: dict[str, tuple[float, float | None]] = {}
-    for cr in commitment_rules(compiled, direction):
+    for cr in indicator_rules(compiled, direction):
         for name, op, figure in _BOUND.findall(cr.rule.expr):
             lo, hi = out.get(name, (0.0, None))
             v = float(figure)
@@ -77,15 +78,15 @@ def _column(name: str, values: np.ndarray, given: np.ndarray, dtype: pl.DataType
 
 
 def generate(compiled: CompiledGuide, rows: int, seed: int = 2022) -> pl.DataFrame:
-    """`rows` projects over every direction with commitment rules (see the module's docstring)."""
+    """`rows` projects over every direction with indicator rules (see the module's docstring)."""
     rng = np.random.default_rng(seed)
     facts = compiled.guide.facts
-    ids = [d.id for d in compiled.guide.directions if commitment_rules(compiled, d.id)]
+    ids = [d.id for d in compiled.guide.directions if indicator_rules(compiled, d.id)]
     which = rng.integers(0, len(ids), rows)
     reads: dict[str, dict[int, tuple[float, float | None]]] = {}  # fact -> {direction index: bounds}
     for i, did in enumerate(ids):
         b = bounds(compiled, did)
-        for cr in commitment_rules(compiled, did):
+        for cr in indicator_rules(compiled, did):
             for n in cr.names:
                 if n in facts:
                     reads.setdefault(n, {})[i] = b.get(n, (1.0, None))
@@ -144,15 +145,15 @@ def as_dicts(frame: pl.DataFrame) -> list[tuple[Any, str, dict[str, Any], dict[s
 
 def per_row(compiled: CompiledGuide, projects: list[tuple[Any, str, dict[str, Any], dict[str, Any]]]) -> tuple[list, list]:
     """The plain loop: every indicator of every project by `check_indicator`."""
-    rules = {d.id: commitment_rules(compiled, d.id) for d in compiled.guide.directions}
     facts = compiled.guide.facts
     indicators: list[tuple[Any, str, str]] = []
     summary: list[tuple[Any, str, int, int, int, int, float, str]] = []
     for project, direction, actuals, targets in projects:
         # As `verify`: a context fact given with the targets (the route) stands for the actuals unless they give one.
         context = {n: v for n, v in targets.items() if not is_target(facts[n])}
-        results = [check_indicator(compiled, cr, targets=targets, actuals=actuals, context=context).result for cr in rules[direction]]
-        indicators += [(project, cr.rule.id, r) for cr, r in zip(rules[direction], results, strict=True)]
+        rules = indicators_of(compiled, direction, targets, context)  # the commitments, and the priorities the targets promise
+        results = [check_indicator(compiled, cr, targets=targets, actuals=actuals, context=context).result for cr in rules]
+        indicators += [(project, cr.rule.id, r) for cr, r in zip(rules, results, strict=True)]
         summary.append(
             (
                 project,
@@ -213,9 +214,7 @@ def main() -> None:
     )
     t = time.perf_counter()
     verifier = columns.verifier(compiled)
-    print(
-        f"translate every direction's commitment rules once: {time.perf_counter() - t:.3f} s ({len(verifier.rule_type.categories)} rules)"
-    )
+    print(f"translate every direction's indicator rules once: {time.perf_counter() - t:.3f} s ({len(verifier.rule_type.categories)} rules)")
     with tempfile.TemporaryDirectory(prefix="yongke-bench-") as tmp:
         path = Path(tmp) / "actuals.parquet"
         t = time.perf_counter()

@@ -145,9 +145,12 @@ def tiered_expr(amount: pl.Expr, tiers: Sequence[Tier]) -> pl.Expr:
 class _Translator:
     """CEL parse tree to polars, one method per kind of node (`node` dispatches)."""
 
-    def __init__(self, integer_names: frozenset[str], tiers: Mapping[str, tuple[Tier, ...]]) -> None:
+    def __init__(
+        self, integer_names: frozenset[str], tiers: Mapping[str, tuple[Tier, ...]], columns: Mapping[str, str] | None = None
+    ) -> None:
         self.integer_names = integer_names
         self.tiers = tiers
+        self.columns = columns or {}
 
     def node(self, t: Node) -> tuple[pl.Expr, bool]:
         """Translate a node; returns (expression, is_integer)."""
@@ -220,7 +223,7 @@ class _Translator:
 
     def ident(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
         n = str(ch[0])
-        return pl.col(n), n in self.integer_names
+        return pl.col(self.columns.get(n, n)), n in self.integer_names
 
     def literal(self, ch: list[Node]) -> tuple[pl.Expr, bool]:
         v = _literal(ch[0])
@@ -306,14 +309,17 @@ assert _HELPERS.keys() == HELPERS.keys(), "every helper of the row engine is com
 
 
 @lru_cache(maxsize=4096)
-def translate(expr: str, integer_names: frozenset[str] = frozenset(), tiers: TierTables = ()) -> pl.Expr:
+def translate(
+    expr: str, integer_names: frozenset[str] = frozenset(), tiers: TierTables = (), columns: tuple[tuple[str, str], ...] = ()
+) -> pl.Expr:
     """The polars expression computing a CEL expression column-wise.
 
     `integer_names` are the names CEL holds as integers (so `/` divides to a whole number);
-    `tiers` the tiers tables `tiered(amount, name)` may name (`tier_tables(compiled.tiers)`).
+    `tiers` the tiers tables `tiered(amount, name)` may name (`tier_tables(compiled.tiers)`);
+    `columns` the column a name is read from where it is not the name's own, as (name, column) pairs.
     """
     tree = _parse(expr)
-    e, _ = _Translator(integer_names, dict(tiers)).node(tree)
+    e, _ = _Translator(integer_names, dict(tiers), dict(columns)).node(tree)
     return e
 
 

@@ -14,7 +14,10 @@ code rather than one project at a time in Python. The table (`read_actuals`, `ch
 
 Any column may be left out (all null); a fact no rule of a row's direction reads is ignored.
 
-An indicator is one commitment rule of the row's direction. Its expression is translated once
+An indicator is one commitment rule of the row's direction, or one of its 优先支持 rules reading
+a promise where the row's targets hold that promise (`verification.indicators_of`: the rule
+passes on the targets, a target fact not given counting as not promised; elsewhere the rule is
+no indicator of the row and is not counted). Its expression is translated once
 by `yongke.guide.columnar.translate`: a null fact makes it null (undecided) unless the other
 branches decide it, as in CEL, so an alternative (或) holds on any one of its branches. Every
 target given for a fact the rule reads is met as `target_met` says — at least the target for
@@ -23,7 +26,7 @@ undecided unless the target needs none (0, false). The indicator is the Kleene `
 rule and its targets: false (`fail`) when any is false, else null (`missing`) when any is
 undecided, else true (`pass`).
 
-Directions that hold the same commitment rules (those of one 项目 of the guide) are one polars
+Directions that hold the same indicator rules (those of one 项目 of the guide) are one polars
 query over their rows, translated once, and all the queries run in one `collect_all`; an
 indicator stays a small integer in a list per row until the two frames are made.
 bench/indicators.py times it from a parquet file against the per-row loop. Pure: polars and
@@ -45,8 +48,8 @@ from yongke.guide.columnar import POLARS_TYPES as POLARS_TYPES  # the column typ
 from yongke.guide.columnar import TierTables, tier_tables, translate
 from yongke.guide.engine import CompiledGuide
 from yongke.guide.model import NUMERIC_TYPES, Fact
-from yongke.projects.taskbook import is_target
-from yongke.projects.verification import RESULTS, VERDICTS, commitment_rules
+from yongke.projects.taskbook import indicator_rules, is_target
+from yongke.projects.verification import RESULTS, VERDICTS
 
 PROJECT, DIRECTION = "project", "direction"
 TARGET = "target."  # prefix of a target column: `target.kpi_new_revenue`
@@ -54,6 +57,8 @@ RESULT_TYPE = pl.Enum(RESULTS)
 VERDICT_TYPE = pl.Enum(VERDICTS)
 _ROW = "_row"
 _CODES = {1: "pass", 0: "fail", 2: "missing"}  # an indicator as a number: true, false, null (undecided)
+_NONE = 3  # a priority rule whose promise the row's targets do not hold: no indicator of that row
+_EARN = "_earn."  # prefix of a column holding a fact as the task book states it (`verification._on_targets`)
 COUNTS = ("indicators", "passed", "failed", "missing")
 PROJECT_COLUMNS = (PROJECT, DIRECTION, *COUNTS, "completion_rate", "verdict")
 
@@ -151,21 +156,39 @@ def _indicator(expr: str, reads: list[Fact], ints: frozenset[str], tiers: TierTa
     return pl.all_horizontal([rule, *held]).cast(pl.UInt8).fill_null(2)
 
 
+def _earned(expr: str, reads: list[Fact], ints: frozenset[str], tiers: TierTables) -> pl.Expr:
+    """`verification.earned` column-wise: a target given for one of the rule's target facts, and
+    the rule passing on the `_EARN` columns (the facts as the task book states them)."""
+    rule = translate(expr, ints, tiers, columns=tuple((f.name, _EARN + f.name) for f in reads))
+    promised = pl.any_horizontal([pl.col(target_column(f.name)).is_not_null() for f in reads if is_target(f)] or [pl.lit(False)])
+    return (promised & rule).fill_null(False)
+
+
+def _stated(fact: Fact) -> pl.Expr:
+    """A fact as the task book states it (`verification._on_targets`): a target fact's target,
+    not promised (0, false) when none is given; a context fact from the targets, else as given."""
+    target = pl.col(target_column(fact.name))
+    if is_target(fact):
+        return target.fill_null(False if fact.type == "bool" else 0).alias(_EARN + fact.name)
+    return pl.coalesce(target, pl.col(fact.name)).alias(_EARN + fact.name)
+
+
 @dataclass(frozen=True)
 class Verified:
     """Every indicator of every project checked.
 
     `indicators`: project, rule (an Enum of the rule ids), result (an Enum of RESULTS), in the
     table's order of projects and each direction's order of rules. `projects`: PROJECT_COLUMNS,
-    in the table's order; a direction with no commitment rule has no indicator, completion
-    rate 1.0 and verdict pass (`completion_rate`, `verdict_of`)."""
+    in the table's order; a row with no indicator (its direction has no indicator rule, or its
+    targets earn none of its priorities) has completion rate 1.0 and verdict pass
+    (`completion_rate`, `verdict_of`)."""
 
     indicators: pl.DataFrame
     projects: pl.DataFrame
 
 
 class ColumnVerifier:
-    """The commitment rules of every direction of a compiled guide, translated once."""
+    """The indicator rules (`taskbook.indicator_rules`) of every direction of a compiled guide, translated once."""
 
     def __init__(self, compiled: CompiledGuide) -> None:
         facts = compiled.guide.facts
@@ -176,22 +199,31 @@ class ColumnVerifier:
         )
         tiers = tier_tables(compiled.tiers)
         self.direction_type = pl.Enum([d.id for d in compiled.guide.directions])
-        # Directions holding the same commitment rules (a project's directions share its rules) are
+        # Directions holding the same indicator rules (a project's directions share its rules) are
         # one query: its rules' results, one list per row, and the directions whose rows it reads.
         self.groups: dict[tuple[str, ...], tuple[list[str], pl.Expr]] = {}
         rules: dict[str, list[str]] = {}
         used: dict[str, None] = {}
+        stated: dict[str, None] = {}
         for d in compiled.guide.directions:
-            crs = commitment_rules(compiled, d.id)
+            crs = indicator_rules(compiled, d.id)
             rules[d.id] = [cr.rule.id for cr in crs]
             group = self.groups.get(tuple(rules[d.id]))
             if group is not None:
                 group[0].append(d.id)
                 continue
-            results = [_indicator(cr.rule.expr, [facts[n] for n in cr.names if n in facts], ints, tiers) for cr in crs]
+            results = []
+            for cr in crs:
+                reads = [facts[n] for n in cr.names if n in facts]
+                code = _indicator(cr.rule.expr, reads, ints, tiers)
+                if cr.rule.kind != "commitment":  # a priority rule: an indicator where the targets hold its promise
+                    code = pl.when(_earned(cr.rule.expr, reads, ints, tiers)).then(code).otherwise(pl.lit(_NONE, dtype=pl.UInt8))
+                    stated.update(dict.fromkeys(f.name for f in reads))
+                results.append(code)
             codes = pl.concat_list(results) if results else pl.lit([], dtype=pl.List(pl.UInt8))
             self.groups[tuple(rules[d.id])] = ([d.id], codes)
             used.update(dict.fromkeys(n for cr in crs for n in cr.names))
+        self._stated = [_stated(facts[n]) for n in stated]
         self.rule_type = pl.Enum(list(dict.fromkeys(r for ids in rules.values() for r in ids)))
         self._rules = pl.DataFrame(
             {DIRECTION: list(rules), "rule": list(rules.values())},
@@ -215,6 +247,7 @@ class ColumnVerifier:
             .with_columns(
                 [pl.col(DIRECTION).cast(self.direction_type)] + [e for col, e in self._nulls.items() if col not in have] + self._parameters
             )
+            .with_columns(self._stated)
             .with_columns([pl.coalesce(n, target_column(n)).alias(n) for n in self._context])
         )
         present = set(frame[DIRECTION].cast(pl.String).unique().to_list())
@@ -234,7 +267,7 @@ class ColumnVerifier:
         projects = rows.select(
             PROJECT,
             pl.col(DIRECTION).cast(pl.String),
-            pl.col("codes").list.len().cast(pl.UInt32).alias("indicators"),
+            (pl.col("codes").list.len() - pl.col("codes").list.count_matches(_NONE)).cast(pl.UInt32).alias("indicators"),
             *counts,
         ).with_columns(
             pl.when(pl.col("indicators") == 0).then(1.0).otherwise(pl.col("passed") / pl.col("indicators")).alias("completion_rate"),
@@ -250,6 +283,7 @@ class ColumnVerifier:
             .select(PROJECT, "rule", "codes")
             .explode("rule", "codes")
             .drop_nulls("codes")  # a direction with no rule: an empty list explodes to one null
+            .filter(pl.col("codes") != _NONE)
             .select(
                 PROJECT,
                 "rule",

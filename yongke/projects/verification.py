@@ -1,7 +1,9 @@
 """Verifying the 考核指标 against what a project achieved, by the guide's own rules.
 
 Each indicator is one commitment rule of the direction (the rule that admitted the
-application). At acceptance it is checked twice on the **actual** values:
+application), or one 优先支持 rule reading a promise that the task book's targets hold (a
+standard, a demonstration site: `indicators_of`, as the task book makes them). At acceptance
+it is checked twice on the **actual** values:
 
 - the rule's expression must hold on the actuals (the same CEL the application was judged
   by; an alternative (或) holds on any one of its branches), and
@@ -40,7 +42,7 @@ from yongke.core.errors import BadInput
 from yongke.guide.engine import CompiledGuide, evaluate_rule
 from yongke.guide.facts import coerce_facts
 from yongke.guide.model import NUMERIC_TYPES, Fact
-from yongke.projects.taskbook import is_target
+from yongke.projects.taskbook import indicator_rules, is_target
 
 RESULTS = ("pass", "fail", "missing")
 VERDICTS = ("pass", "fail", "incomplete")
@@ -203,22 +205,17 @@ def _nothing(fact: Fact) -> Any:
     return 0.0 if fact.type == "number" else 0
 
 
-def below_threshold(compiled: CompiledGuide, cr: Any, targets: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
-    """Whether the targets given for a rule's facts fall short of the guide's own threshold.
-
-    Only a rule with a target given for one of its target facts is judged. Its target facts
-    given no target count as not promised (0, false): a task book promises what it states,
-    so 2 patent applications alone do not meet "≥3 applications or ≥6 grants". Its context
-    facts (the route, the organisation's standing) come from the targets, else from
-    `context`; one given nowhere stays unknown, and a rule that cannot be decided without it
-    is not held too low. The rule failing on these values is what "below" means, for an
-    alternative (every branch fails) and a range (a target outside it) alike.
-    """
+def _on_targets(compiled: CompiledGuide, cr: Any, targets: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The values a rule is judged on as the task book states it, or None when the targets give
+    none of its target facts. Its target facts given no target count as not promised (0,
+    false): a task book promises what it states. Its context facts (the route, the
+    organisation's standing) come from the targets, else from `context`; one given nowhere
+    stays unknown."""
     facts = compiled.guide.facts
     names = _read_by(compiled, cr)
     promised = {n: targets[n] for n in names if is_target(facts[n]) and targets.get(n) is not None}
     if not promised:
-        return False
+        return None
     env = dict(compiled.parameters)
     for n in names:
         fact = facts[n]
@@ -228,8 +225,41 @@ def below_threshold(compiled: CompiledGuide, cr: Any, targets: Mapping[str, Any]
             env[n] = targets[n]
         elif context.get(n) is not None:
             env[n] = context[n]
+    return env
+
+
+def below_threshold(compiled: CompiledGuide, cr: Any, targets: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    """Whether the targets given for a rule's facts fall short of the guide's own threshold.
+
+    Only a rule with a target given for one of its target facts is judged, on the values
+    `_on_targets` gives it: so 2 patent applications alone do not meet "≥3 applications or ≥6
+    grants", and a rule that cannot be decided without a context fact given nowhere is not
+    held too low. The rule failing on these values is what "below" means, for an alternative
+    (every branch fails) and a range (a target outside it) alike.
+    """
+    env = _on_targets(compiled, cr, targets, context)
+    if env is None:
+        return False
     result, _v, _m = evaluate_rule(cr, env)
     return result == "fail"
+
+
+def earned(compiled: CompiledGuide, cr: Any, targets: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    """Whether the targets hold a 优先支持 promise: the priority rule passes on the values
+    `_on_targets` gives it (a standard, a demonstration site stated in the task book)."""
+    env = _on_targets(compiled, cr, targets, context)
+    if env is None:
+        return False
+    result, _v, _m = evaluate_rule(cr, env)
+    return result == "pass"
+
+
+def indicators_of(compiled: CompiledGuide, direction: str, targets: Mapping[str, Any], context: Mapping[str, Any]) -> list[Any]:
+    """The task book's 考核指标 rules for these targets, as `taskbook.indicator_rules` makes
+    them: every commitment rule, and every priority rule reading a promise that the targets
+    hold (`earned`) — the promise that earned 优先支持 is verified like any commitment; one the
+    targets do not state is no indicator."""
+    return [cr for cr in indicator_rules(compiled, direction) if cr.rule.kind == "commitment" or earned(compiled, cr, targets, context)]
 
 
 def _split(compiled: CompiledGuide, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,9 +271,10 @@ def _split(compiled: CompiledGuide, values: Mapping[str, Any]) -> dict[str, Any]
 def verify(compiled: CompiledGuide, direction: Any, targets: Any, actuals: Any) -> dict[str, Any]:
     """The `yongke project verify` answer for one direction: targets (the task book's promised
     values, in the guide's fact names, as an application gives them) and actuals (the achieved
-    values) checked against the declared facts, then every commitment rule verified. A target
-    below the guide's own threshold (`below_threshold`) is bad input: a task book never holds
-    one. A declared fact that no indicator reads is accepted and listed in `ignored`."""
+    values) checked against the declared facts, then every indicator rule the targets make
+    verified (`indicators_of`: the commitments, and the priorities whose promise they state).
+    A target below the guide's own threshold for a commitment (`below_threshold`) is bad input:
+    a task book never holds one. A declared fact that no indicator reads is accepted and listed in `ignored`."""
     if not isinstance(direction, str):
         raise BadInput("direction 应为方向编号文本，如 1.1 / direction must be a string", code="bad_input", detail={"field": "direction"})
     try:
@@ -254,9 +285,9 @@ def verify(compiled: CompiledGuide, direction: Any, targets: Any, actuals: Any) 
     given_actuals = coerce_facts(compiled.guide.facts, {} if actuals is None else actuals, where="actuals")
     standing = _split(compiled, given_targets)
     reported = {**_split(compiled, given_actuals), **standing}
-    rules = commitment_rules(compiled, direction)
+    rules = indicators_of(compiled, direction, given_targets, reported)
     for cr in rules:
-        if below_threshold(compiled, cr, given_targets, reported):
+        if cr.rule.kind == "commitment" and below_threshold(compiled, cr, given_targets, reported):
             short = [n for n in _read_by(compiled, cr) if n in given_targets]
             fields = ", ".join(f"targets.{n}" for n in short)
             shown = json.dumps({n: given_targets[n] for n in short}, ensure_ascii=False)

@@ -22,20 +22,20 @@ from yongke.core.errors import BadInput
 from yongke.guide.loader import bundled_guide
 from yongke.guide.model import NUMERIC_TYPES
 from yongke.projects import columns as col
-from yongke.projects.taskbook import is_target
-from yongke.projects.verification import check_indicator, commitment_rules, completion_rate, verdict_of, verify
+from yongke.projects.taskbook import indicator_rules, is_target
+from yongke.projects.verification import check_indicator, commitment_rules, completion_rate, indicators_of, verdict_of, verify
 
 COMPILED = bundled_guide()
 FACTS = COMPILED.guide.facts
-WITH_RULES = [d.id for d in COMPILED.guide.directions if commitment_rules(COMPILED, d.id)]
-WITHOUT_RULES = next(d.id for d in COMPILED.guide.directions if not commitment_rules(COMPILED, d.id))
+WITH_RULES = [d.id for d in COMPILED.guide.directions if indicator_rules(COMPILED, d.id)]
+WITHOUT_RULES = next(d.id for d in COMPILED.guide.directions if not indicator_rules(COMPILED, d.id))
 _FIGURE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*(?:>=|<=)\s*([0-9]+(?:\.[0-9]+)?)")
 
 
 def figures(direction: str) -> dict[str, set[float]]:
-    """Each fact's figures in the direction's commitment rules (thresholds and range bounds)."""
+    """Each fact's figures in the direction's indicator rules (thresholds and range bounds)."""
     out: dict[str, set[float]] = {}
-    for cr in commitment_rules(COMPILED, direction):
+    for cr in indicator_rules(COMPILED, direction):
         for name, figure in _FIGURE.findall(cr.rule.expr):
             out.setdefault(name, set()).add(float(figure))
     return out
@@ -47,14 +47,14 @@ def _numbers(fact_type: str, figs: set[float]) -> list[Any]:
 
 
 def random_rows(n: int, seed: int) -> list[dict[str, Any]]:
-    """Projects over every direction with commitments: each fact read on, around or off its figures, or not given."""
+    """Projects over every direction with indicator rules: each fact read on, around or off its figures, or not given."""
     rng = random.Random(seed)
     rows = []
     for i in range(n):
         direction = WITH_RULES[i % len(WITH_RULES)]
         figs = figures(direction)
         row: dict[str, Any] = {col.PROJECT: f"P{i:05d}", col.DIRECTION: direction}
-        for name in {n for cr in commitment_rules(COMPILED, direction) for n in cr.names if n in FACTS}:
+        for name in sorted({n for cr in indicator_rules(COMPILED, direction) for n in cr.names if n in FACTS}):
             fact = FACTS[name]
             if fact.type in NUMERIC_TYPES:
                 pool: list[Any] = _numbers(fact.type, figs.get(name, set()))
@@ -77,13 +77,14 @@ def frame_of(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def per_row(rows: list[dict[str, Any]]) -> tuple[list[tuple], list[tuple]]:
-    """The reference: each project's indicators by `check_indicator`, as `verify` calls it."""
+    """The reference: each project's indicators by `check_indicator`, as `verify` calls it (on
+    the rules `indicators_of` makes of its targets)."""
     indicators, projects = [], []
     for row in rows:
         actuals = {k: v for k, v in row.items() if k in FACTS and v is not None}
         targets = {k.removeprefix(col.TARGET): v for k, v in row.items() if k.startswith(col.TARGET) and v is not None}
         context = {k: v for k, v in targets.items() if not is_target(FACTS[k])}
-        rules = commitment_rules(COMPILED, row[col.DIRECTION])
+        rules = indicators_of(COMPILED, row[col.DIRECTION], targets, context)
         results = [check_indicator(COMPILED, cr, targets=targets, actuals=actuals, context=context).result for cr in rules]
         indicators += [(row[col.PROJECT], cr.rule.id, r) for cr, r in zip(rules, results, strict=True)]
         projects.append(
@@ -135,6 +136,30 @@ def test_the_random_tables_reach_every_result_and_verdict():
     indicators, projects = by_columns(random_rows(len(WITH_RULES) * 40, 1))
     assert {r for _, _, r in indicators} == {"pass", "fail", "missing"}
     assert {p[-1] for p in projects} == {"pass", "fail", "incomplete"}
+
+
+def test_the_random_tables_reach_priority_indicators_earned_and_not():
+    """A 优先支持 rule reading a promise is an indicator of a row whose targets hold the promise
+    and of no other row: both happen in the random tables, in one direction."""
+    rows = random_rows(len(WITH_RULES) * 40, 1)
+    indicators, _ = by_columns(rows)
+    priorities = {cr.rule.id for d in WITH_RULES for cr in indicator_rules(COMPILED, d) if cr.rule.kind == "priority"}
+    assert priorities
+    held = {(p, r) for p, r, _ in indicators if r in priorities}
+    direction = {r[col.PROJECT]: r[col.DIRECTION] for r in rows}
+    for rule in priorities:
+        rows_of = [p for p, d in direction.items() if rule in {cr.rule.id for cr in indicator_rules(COMPILED, d)}]
+        assert any((p, rule) in held for p in rows_of), rule
+        assert any((p, rule) not in held for p in rows_of), rule
+
+
+def test_a_standard_promised_in_the_task_book_is_verified_and_one_not_promised_is_no_indicator():
+    standard, local = "14:standard", "kpi_local_standard"
+    assert _against_verify("14.1", {local: True}, {local: True})[standard] == "pass"
+    assert _against_verify("14.1", {local: False}, {local: True})[standard] == "fail"
+    assert _against_verify("14.1", {}, {local: True})[standard] == "missing"
+    assert standard not in _against_verify("14.1", {local: True}, {})  # nothing promised: no indicator
+    assert standard not in _against_verify("14.1", {local: True}, {local: False})
 
 
 def _numeric_rule(direction: str) -> tuple[str, str, int]:

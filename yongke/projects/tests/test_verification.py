@@ -250,7 +250,8 @@ def test_a_direction_verified_at_its_targets_passes_and_below_fails(direction):
     assert w is not None
     body = verify(G, direction, w, w)
     assert (body["verdict"], body["completion_rate"]) == ("pass", 1.0)
-    assert len(body["indicators"]) == len(commitment_rules(G, direction))
+    kinds = [RULES[i["rule"]].rule.kind if i["rule"] in RULES else "priority" for i in body["indicators"]]
+    assert kinds.count("commitment") == len(commitment_rules(G, direction))  # and a priority the witness happens to promise
     empty = verify(G, direction, w, {})
     assert empty["verdict"] in ("incomplete", "pass")
     numeric = [n for n in w if FACTS[n].type in STEP and w[n] > 0]
@@ -308,6 +309,28 @@ def test_project_14_ip_by_patents_or_by_other_grants():
     )
     with pytest.raises(BadInput, match=r"targets\.kpi_ip_grants"):
         verify(G, "14.1", {"kpi_ip_grants": 1}, {})
+
+
+def test_a_priority_promised_in_the_task_book_is_an_indicator_as_at_acceptance():
+    """14.1 「优先支持能够形成应用示范点的项目」: a task book that states 2 demonstration sites holds
+    them as a 考核指标 (as `taskbook.commitment_rows` makes it and acceptance checks it); one that
+    states none has no such indicator, and the actual reported is ignored, not judged."""
+    promised = {**P14, "kpi_demo_sites": 2}
+    body = verify(G, "14.1", promised, promised)
+    demo = by_rule(body)["14:demo_site"]
+    assert (demo["result"], demo["kind"], demo["target"]) == ("pass", "priority", {"kpi_demo_sites": 2})
+    assert "应用示范点" in demo["message"]
+    short = verify(G, "14.1", promised, {**promised, "kpi_demo_sites": 1})
+    assert (short["verdict"], by_rule(short)["14:demo_site"]["unmet"]) == ("fail", ["kpi_demo_sites"])
+    assert short["completion_rate"] == 2 / 3
+    plain = verify(G, "14.1", P14, {**P14, "kpi_demo_sites": 0})
+    assert "14:demo_site" not in by_rule(plain)
+    assert plain["verdict"] == "pass"
+    assert "kpi_demo_sites" in plain["ignored"]
+    # The same rows as the task book makes from an application that promised the same.
+    from yongke.projects.taskbook import commitment_rows
+
+    assert {r.rule_id for r in commitment_rows(G, "14.1", promised)} == set(by_rule(body))
 
 
 def test_a_promise_on_one_branch_is_held_even_when_another_branch_carries_the_rule():
