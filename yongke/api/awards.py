@@ -227,7 +227,11 @@ class ClaimsOut(Schema):
     budget_key: str = Field(description="预算所在的方向或项目 / the direction or project whose budget applies")
     budget: int | None = Field(description="元；未设置为 null / yuan, null when none is set")
     claimed: int
-    fits: bool
+    fits: bool = Field(description="已核查的申领能否全额纳入预算余额 / whether the checked claims fit what the budget has left")
+    left: int | None = Field(
+        None,
+        description="预算余额：扣除已公示、已拨付及同一预算下其他方向已核查的金额（元）/ what the budget has left for the checked claims",
+    )
     ratio: str = Field(description='精确分数，如 "2/3" / the exact fraction')
     claims: list[RankedClaimOut]
 
@@ -248,6 +252,8 @@ class ClaimAllocatedOut(Schema):
 class ClaimsAllocationOut(Schema):
     direction: str
     budget: int
+    carried: int = Field(0, description="预算已承担：已公示、已拨付及同一预算下其他方向已核查的金额（元）/ what the budget already carries")
+    left: int = Field(0, description="本次分配的预算余额（元）/ what is shared among these claims")
     ratio: str = Field(description="精确分数 / the exact fraction")
     allocations: list[ClaimAllocatedOut]
 

@@ -21,7 +21,7 @@ from yongke.applications import history as hist
 from yongke.applications import proposal
 from yongke.applications.models import Application, Attachment, BudgetLine, Call, DocumentCheck, Partner, Submission, TeamMember
 from yongke.applications.selectors import direction_programmes, organisation_history
-from yongke.applications.workflow import EDITABLE_STATES, SUPPORTED_STATES, Transition, Workflow, workflow_for
+from yongke.applications.workflow import COMMITTED_POST_STATES, EDITABLE_STATES, SUPPORTED_STATES, Transition, Workflow, workflow_for
 from yongke.audit.services import audit_record
 from yongke.audit.services import changes as audit_changes
 from yongke.core import textio, workdays
@@ -622,21 +622,30 @@ def _guard_documents_passed(app: Application) -> None:
 
 def _guard_within_budget(app: Application) -> None:
     """The amounts decided under a budget of the call (its direction's, else its project's) never
-    exceed it: the call's row is locked, so two decisions at once are counted one after the other."""
+    exceed it: the call's row is locked, so two decisions at once are counted one after the other.
+    拟立项 (前资助) counts every supported application; 公示 and 拨付 of a 后补助 claim count the
+    claims already published or paid (checked ones are scaled to what is left by the allocation)."""
     key, budget = app.call.budget_for(app.direction)
     if budget is None or app.decided_amount is None:
         return
     Call.objects.select_for_update().filter(pk=app.call_id).first()
+    states = SUPPORTED_STATES[app.funding] if app.funding == "pre" else COMMITTED_POST_STATES
     decided = (
-        Application.objects.filter(call=app.call_id, funding=app.funding, state__in=SUPPORTED_STATES[app.funding])
+        Application.objects.filter(call=app.call_id, funding=app.funding, state__in=states)
         .exclude(pk=app.pk)
         .values_list("direction", "decided_amount")
     )
     used = sum(int(amount or 0) for direction, amount in decided if app.call.budget_for(direction)[0] == key)
     if used + app.decided_amount > budget:
+        if app.funding == "pre":
+            text = f"立项金额合计将超过本批次「{key}」的预算 {budget:,} 元（已立项 {used:,} 元，本项 {app.decided_amount:,} 元）"
+        else:
+            text = (
+                f"补助金额合计将超过本批次「{key}」的预算 {budget:,} 元（已公示或拨付 {used:,} 元，本项 {app.decided_amount:,} 元），"
+                "请先按预算分配（实际奖补按财政预算控制）"
+            )
         raise Refused(
-            f"立项金额合计将超过本批次「{key}」的预算 {budget:,} 元（已立项 {used:,} 元，本项 {app.decided_amount:,} 元）"
-            " / the call's budget would be exceeded",
+            f"{text} / the call's budget would be exceeded",
             code="over_budget",
             detail={"field": "amount", "budget_key": key, "budget": budget, "used": used, "amount": app.decided_amount},
         )

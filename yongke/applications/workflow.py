@@ -183,8 +183,23 @@ POST = Workflow(
         ),
         Transition("return", pgettext_lazy("workflow", "退回补正"), ("claimed",), "returned", ("officer",), comment_required=True),
         Transition("refuse", pgettext_lazy("workflow", "核查不通过"), ("claimed",), "refused", ("officer",), comment_required=True),
-        Transition("publish", pgettext_lazy("workflow", "公示"), ("checked",), "published", ("officer",), needs=("objection_days",)),
-        Transition("pay", pgettext_lazy("workflow", "拨付"), ("published",), "paid", ("finance",), guards=("objection_window_closed",)),
+        Transition(
+            "publish",
+            pgettext_lazy("workflow", "公示"),
+            ("checked",),
+            "published",
+            ("officer",),
+            needs=("objection_days",),
+            guards=("within_budget",),
+        ),
+        Transition(
+            "pay",
+            pgettext_lazy("workflow", "拨付"),
+            ("published",),
+            "paid",
+            ("finance",),
+            guards=("objection_window_closed", "within_budget"),
+        ),
         Transition("withdraw", pgettext_lazy("workflow", "撤回"), ("claimed", "returned"), "withdrawn", APPLICANT),
     ),
     open_states=frozenset({"claimed", "returned", "checked", "published", "paid"}),
@@ -199,6 +214,9 @@ EDITABLE_STATES = ("draft", "returned", "proposed")
 
 # States that count as having received the city's support (for the 项目23 exclusion).
 SUPPORTED_STATES = {"pre": frozenset({"funded", "published", "contracted"}), "post": frozenset({"checked", "published", "paid"})}
+# The claims whose amounts a call's budget already carries: published or paid. A checked claim's
+# amount is not yet committed: the allocation scales the checked ones to what the budget has left.
+COMMITTED_POST_STATES = frozenset({"published", "paid"})
 
 
 def workflow_for(funding: str) -> Workflow:

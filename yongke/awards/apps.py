@@ -14,6 +14,8 @@ class AwardsConfig(AppConfig):
         claim_saved.connect(claim_quote_store, dispatch_uid="awards.claim_quote_store")
         # 核查通过 of a claim: at most the guide's award (yongke/awards/receivers.py).
         from yongke.applications.signals import transition_checking
-        from yongke.awards.receivers import check_claim_amount
+        from yongke.awards.receivers import check_claim_amount, claim_payment
 
         transition_checking.connect(check_claim_amount, dispatch_uid="awards.check_claim_amount")
+        # 拨付 of a claim: the amount and the payee in the step's audit entry.
+        transition_checking.connect(claim_payment, dispatch_uid="awards.claim_payment")

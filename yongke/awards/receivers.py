@@ -32,7 +32,9 @@ def check_claim_amount(sender: Any = None, *, application: Application, transiti
     claim now (with the caps and one-time rules over the organisation's other claims); the
     officer may check it lower (实际奖补按财政预算控制), never higher, and a claim the quote
     refuses is refused, not checked. A direction without a formula (择优) is checked at no more
-    than the amount the claim requested. The quote is kept in the step's audit entry."""
+    than the amount the claim requested, or, when it requested none, than the call's budget for
+    it (实际奖补按财政预算控制); with neither there is nothing to bound the amount and the check
+    is refused (`no_budget`). The quote is kept in the step's audit entry."""
     from yongke.awards.services import claim_quote
 
     if transition.action != "check" or application.funding != "post":
@@ -44,9 +46,24 @@ def check_claim_amount(sender: Any = None, *, application: Application, transiti
         quote = None  # not a formula award
     if quote is None:
         limit = application.requested_amount
-        if amount is not None and limit and amount > limit:
+        if limit:
+            if amount is not None and amount > limit:
+                raise BadInput(
+                    f"amount: 核定金额不能超过申领金额 {limit} 元 / exceeds the amount claimed", detail={"field": "amount", "limit": limit}
+                )
+            return {}
+        key, budget = application.call.budget_for(application.direction)
+        if budget is None:
+            raise Refused(
+                f"该方向择优补助、申领未填金额，须先在批次设置方向 {application.direction} 或项目 {key} 的预算，"
+                "核定金额以预算为限 / set the call's budget first: nothing else bounds the amount",
+                code="no_budget",
+                detail={"field": "amount", "budget_key": key},
+            )
+        if amount is not None and amount > budget:
             raise BadInput(
-                f"amount: 核定金额不能超过申领金额 {limit} 元 / exceeds the amount claimed", detail={"field": "amount", "limit": limit}
+                f"amount: 核定金额不能超过本批次「{key}」的预算 {budget} 元 / exceeds the call's budget",
+                detail={"field": "amount", "limit": budget},
             )
         return {}
     if not quote["eligible"]:
@@ -63,3 +80,12 @@ def check_claim_amount(sender: Any = None, *, application: Application, transiti
             detail={"field": "amount", "limit": limit, "quoted": limit},
         )
     return {"quote": limit}
+
+
+def claim_payment(sender: Any = None, *, application: Application, transition: Any, **_: Any) -> dict[str, Any]:
+    """拨付 of a 后补助 claim (the `transition_checking` receiver): the step's audit entry records
+    the amount paid and the payee (统一社会信用代码 and name), so the payment is traced to both."""
+    if transition.action != "pay" or application.funding != "post":
+        return {}
+    org = application.organisation
+    return {"amount": application.decided_amount, "payee": {"uscc": org.uscc, "name": org.name}}

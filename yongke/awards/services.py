@@ -15,6 +15,7 @@ from yongke.applications import history as hist
 from yongke.applications import services as app_services
 from yongke.applications.models import Application, Call
 from yongke.applications.selectors import direction_programmes, organisation_history
+from yongke.applications.workflow import COMMITTED_POST_STATES
 from yongke.audit.services import audit_record
 from yongke.awards.allocate import allocate
 from yongke.awards.quote import award_quote
@@ -112,8 +113,24 @@ def claims_from_screening(*, actor: Actor, call: Call, found: list[dict[str, Any
     return {"created": created, "skipped": skipped}
 
 
+def _carried(call: Call, direction: str) -> int:
+    """What the budget a direction's claims draw on (its own, else its project's) already carries
+    besides them: the claims published or paid under it, and the checked claims of its other
+    directions."""
+    key, _budget = call.budget_for(direction)
+    return sum(
+        int(amount or 0)
+        for d, state, amount in Application.objects.filter(
+            call=call, funding="post", state__in=(*COMMITTED_POST_STATES, "checked")
+        ).values_list("direction", "state", "decided_amount")
+        if call.budget_for(d)[0] == key and (state in COMMITTED_POST_STATES or d != direction)
+    )
+
+
 def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
-    """A direction's checked claims, largest first, with the budget line the allocation draws."""
+    """A direction's claims checked, published or paid, largest first, with the budget line the
+    allocation draws: the checked ones scaled to what the budget has left (`claims_allocate`),
+    the published and paid ones as they stand."""
     from yongke.applications.selectors import applications_visible_to
 
     claims = list(
@@ -123,14 +140,17 @@ def claims_ranked(user, call: Call, direction: str) -> dict[str, Any]:
     )
     key, budget = call.budget_for(direction)
     total = sum(int(c.decided_amount or 0) for c in claims)
-    allocation = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims]) if budget is not None and claims else None
+    checked = [c for c in claims if c.state == "checked"]
+    left = None if budget is None else max(0, budget - _carried(call, direction))
+    allocation = allocate(left, [(c.pk, int(c.decided_amount or 0)) for c in checked]) if left is not None and checked else None
     paid = dict(allocation.amounts) if allocation else {}
     return {
         "direction": direction,
         "budget_key": key,
         "budget": budget,
         "claimed": total,
-        "fits": budget is None or total <= budget,
+        "fits": left is None or sum(int(c.decided_amount or 0) for c in checked) <= left,
+        "left": left,
         "ratio": str(allocation.ratio) if allocation else "1",
         "claims": [
             {
@@ -184,16 +204,22 @@ def _refuse_claims_that_cannot_both_be_paid(call: Call, direction: str, claims: 
 
 @transaction.atomic
 def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, Any]:
-    """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示."""
+    """Scale a direction's checked claims to its budget (exact, largest remainder) before 公示:
+    to what the budget has left once the claims it already carries are counted — those
+    published or paid, and the checked claims of the other directions drawing on the same
+    budget (a project's)."""
     authorize_claims_allocate(actor=actor, call=call, direction=direction)
     key, budget = call.budget_for(direction)
     if budget is None:
         raise Refused(f"批次未设置方向 {direction} 或项目 {key} 的预算 / no budget set", code="no_budget")
+    Call.objects.select_for_update().filter(pk=call.pk).first()  # one allocation or 公示 of the budget at a time
     claims = list(
         Application.objects.select_for_update().filter(call=call, direction=direction, funding="post", state="checked").order_by("pk")
     )
     _refuse_claims_that_cannot_both_be_paid(call, direction, claims)
-    result = allocate(budget, [(c.pk, int(c.decided_amount or 0)) for c in claims])
+    carried = _carried(call, direction)
+    left = max(0, budget - carried)
+    result = allocate(left, [(c.pk, int(c.decided_amount or 0)) for c in claims])
     amounts = dict(result.amounts)
     for c in claims:
         if amounts[c.pk] != c.decided_amount:
@@ -202,13 +228,15 @@ def claims_allocate(*, actor: Actor, call: Call, direction: str) -> dict[str, An
                 action="claim_allocate",
                 target_type="application",
                 target_id=c.pk,
-                data={"from": c.decided_amount, "to": amounts[c.pk], "budget": budget, "ratio": str(result.ratio)},
+                data={"from": c.decided_amount, "to": amounts[c.pk], "budget": budget, "left": left, "ratio": str(result.ratio)},
             )
             c.decided_amount = amounts[c.pk]
             c.save(update_fields=["decided_amount", "updated_at"])
     return {
         "direction": direction,
         "budget": budget,
+        "carried": carried,
+        "left": left,
         "ratio": str(result.ratio),
         "allocations": [{"id": i, "amount": a} for i, a in result.amounts],
     }

@@ -41,10 +41,11 @@ def paid_of(project: Project) -> int:
 
 
 def reported_spent(project: Project) -> int:
-    """The 财政资金 the unit reports it spent: the fiscal total of its latest submitted report's expenditure."""
+    """The 财政资金 the unit reports it spent: the fiscal total of its latest submitted report's
+    expenditure — one submitted or checked; a report the officer returned does not count, nor
+    what the unit types into it afterwards until it is submitted again."""
     report = (
-        Report.objects.filter(project=project, submitted_at__isnull=False)
-        .exclude(state=Report.State.DRAFT)
+        Report.objects.filter(project=project, submitted_at__isnull=False, state__in=(Report.State.SUBMITTED, Report.State.CHECKED))
         .order_by("-submitted_at", "-pk")
         .first()
     )

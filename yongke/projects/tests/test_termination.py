@@ -69,6 +69,24 @@ def test_a_termination_recovers_the_unused_and_the_misused_money(world, announce
     assert {e["template"] for e in announced} >= {"project_terminated", "recovery_due"}
 
 
+def test_a_report_the_officer_returned_does_not_lower_what_a_termination_recovers(world):
+    """Spent is the latest submitted report's (closure.md): figures in a report sent back (支出不实),
+    and what the unit types into it before submitting it again, are not the unit's report."""
+    from yongke.projects.models import Report
+
+    p = funded(world)
+    checked = reported(p, 100_000)
+    Report.objects.filter(pk=checked.pk).update(state=Report.State.CHECKED)
+    returned = reported(p, 0, kind=Report.Kind.FINAL)
+    Report.objects.filter(pk=returned.pk).update(
+        state=Report.State.RETURNED, spent=[{"category": "equipment", "fiscal": FIRST, "self_raised": 0}]
+    )  # returned, then edited to say all was spent, and not submitted again
+    assert closure.reported_spent(p) == 100_000  # the checked report's, not the returned one's
+    svc.project_terminate(actor=world.officer, project=p, comment="终止")
+    [r] = Recovery.objects.filter(project=p)
+    assert (r.unused, r.amount_due) == (FIRST - 100_000, FIRST - 100_000)
+
+
 def test_a_terminated_project_is_paid_no_more_and_the_rest_is_stopped(world):
     p = funded(world)
     svc.project_terminate(actor=world.officer, project=p, comment="终止")
