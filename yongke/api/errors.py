@@ -93,6 +93,8 @@ _HTTP_CODES = {
 
 
 def http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResponse:
+    if isinstance(exc.__cause__, YongkeError):  # the body's parser refused it (a key given twice): said as itself
+        return yongke_error(request, exc.__cause__, api)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     message = str(exc)
     if exc.status_code == 403 and "CSRF" in message:

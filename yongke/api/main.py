@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, cast
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from yongke.api import (
@@ -26,6 +29,7 @@ from yongke.api import (
 from yongke.api.auth import AUTH
 from yongke.api.auth import router as auth_router
 from yongke.api.docs import LocalDocs
+from yongke.core.textio import exact_float, unique_keys
 
 DESCRIPTION = """邕科 Yongke：南宁市科技计划申报、审查与立项的 JSON 接口。
 
@@ -34,6 +38,15 @@ DESCRIPTION = """邕科 Yongke：南宁市科技计划申报、审查与立项�
 * 列表 / lists: `{"items", "count", "page", "page_size", "next_cursor"}`; `page_size` at most 100; pass `cursor=<next_cursor>` for the next page (keyset: as fast at the end as at the start), `page` to jump.
 * 看不到的对象返回 404；看得到但无权操作返回 403 / invisible objects are 404, forbidden writes 403.
 """
+
+
+class ExactParser(Parser):
+    """JSON bodies as the CLI reads them (core/textio.py): a key given twice in one object is
+    refused naming the key, and a number with a fraction keeps its digits, so a fact written
+    49999999.999999999 is judged as written, not as the float 50000000.0."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return cast(dict[str, Any], json.loads(request.body, parse_float=exact_float, object_pairs_hook=unique_keys("body")))
 
 
 class Renderer(JSONRenderer):
@@ -50,6 +63,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     renderer=Renderer(),
+    parser=ExactParser(),
 )
 errors.install(api)
 api.add_router("", auth_router)

@@ -120,6 +120,12 @@ def compiled_guide(data: dict[str, Any], guide: str | None) -> CompiledGuide:
     loaded version it names (`"version"`, optionally `"revision"`: the latest when none), else
     the guide file given with `--guide`, else the bundled guide."""
     if "version" not in data:
+        if "revision" in data:
+            raise BadInput(
+                "revision: 须与 version 一起给出（修订号属于已载入的指南版本）/ a revision needs a version",
+                code="bad_input",
+                detail={"field": "revision"},
+            )
         from yongke.guide.loader import bundled_guide
 
         return bundled_guide(guide)

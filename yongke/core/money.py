@@ -15,6 +15,9 @@ from decimal import Decimal, InvalidOperation
 
 MAX_AMOUNT = 10**12  # a trillion yuan: above any budget, request or claim
 MAX_COUNT = 10**6  # above any count of people, days, patents, sites or experts
+# The bound of a guide fact that counts or measures (int, number): above any herd, flock, attendance,
+# area in 亩 or m² a commitment states (10.1: 辐射区禽类50万羽 is a floor; 37.1: 不少于1000人次).
+MAX_FACT = 10**9
 MAX_TEXT = 64  # characters: nobody types a longer amount; a longer one is not read at all
 
 # The multiplier of each unit word; "元" alone multiplies by one. Longest first for the pattern.

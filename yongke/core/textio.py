@@ -203,8 +203,42 @@ def refuse_nul(data: Any, *, source: str) -> None:
     _walk_nul(data, source, "")
 
 
+class ExactFloat(float):
+    """A JSON number with a fraction or an exponent: the float, and the digits it was written with
+    (`text`), so that 49999999.999999999 — the float 50000000.0 — is still judged as written
+    (guide/facts.py): below 5000万, and not a whole number."""
+
+    __slots__ = ("text",)
+    text: str
+
+
+def exact_float(text: str) -> ExactFloat:
+    """`parse_float` for json.loads: an ExactFloat keeping its digits."""
+    number = ExactFloat(text)
+    number.text = text
+    return number
+
+
+def unique_keys(where: str) -> Any:
+    """`object_pairs_hook` for json.loads: an object naming a key twice is bad input (the last
+    value would silently win), named by the key."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise BadInput(
+                    f"{key}: 键在同一对象中出现了两次（{where}）/ the key is given twice", code="duplicate_key", detail={"field": key}
+                )
+            out[key] = value
+        return out
+
+    return hook
+
+
 def loads_json(text: str, *, source: str, max_depth: int = MAX_JSON_DEPTH, max_digits: int = MAX_INT_DIGITS) -> Any:
-    """Parse JSON text within the limits; a syntax error names the line."""
+    """Parse JSON text within the limits; a syntax error names the line, a key given twice in one
+    object names the key; a number with a fraction keeps its digits (`ExactFloat`)."""
     _check_depth(text, source, max_depth)
 
     def parse_int(digits: str) -> int:
@@ -216,7 +250,9 @@ def loads_json(text: str, *, source: str, max_depth: int = MAX_JSON_DEPTH, max_d
         raise _bad(source, f"不支持 {name}", f"{name} is not a JSON number", "bad_number")
 
     try:
-        data = json.loads(text, parse_int=parse_int, parse_constant=parse_constant)
+        data = json.loads(
+            text, parse_int=parse_int, parse_float=exact_float, parse_constant=parse_constant, object_pairs_hook=unique_keys(source)
+        )
     except json.JSONDecodeError as e:
         raise _bad(
             f"{source}:{e.lineno}", f"JSON 语法错误：{e.msg}", f"syntax error: {e.msg}", "syntax_error", line=e.lineno, column=e.colno

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from yongke.core.errors import BadInput
-from yongke.core.money import MAX_AMOUNT, MAX_COUNT
+from yongke.core.money import MAX_AMOUNT, MAX_FACT
 from yongke.guide.model import Fact
+
+SIGNIFICANT_DIGITS = 15  # what a float holds exactly: a number written with more is refused, not rounded
 
 
 class _Bad(Exception):
@@ -32,14 +36,23 @@ def _bool(fact: Fact, value: Any) -> bool:
     return value
 
 
+def _written(value: float) -> Decimal:
+    """A float as it was written: its digits when read from JSON (`ExactFloat`), else its value."""
+    text = getattr(value, "text", None)
+    try:
+        return Decimal(text) if isinstance(text, str) else Decimal(repr(value))
+    except InvalidOperation:
+        return Decimal(repr(value))
+
+
 def _whole(fact: Fact, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if not (isinstance(value, float) and value.is_integer()):
-            raise _Bad(f"应为整数{'（元）' if fact.type == 'money' else ''} / must be a whole number", value)
+        if not (isinstance(value, float) and math.isfinite(value) and _written(value) == _written(value).to_integral_value()):
+            raise _Bad(f"应为整数{'（元）' if fact.type == 'money' else ''} / must be a whole number", getattr(value, "text", value))
         value = int(value)
     if value < 0:
         raise _Bad("不能为负数 / must not be negative", value)
-    bound = MAX_AMOUNT if fact.type == "money" else MAX_COUNT
+    bound = MAX_AMOUNT if fact.type == "money" else MAX_FACT
     if value > bound:
         raise _Bad(f"超出合理范围（不超过 {bound:,}）/ beyond any sane value", value)
     whole: int = value
@@ -49,10 +62,16 @@ def _whole(fact: Fact, value: Any) -> int:
 def _number(fact: Fact, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Bad("应为数值 / must be a number", value)
+    if isinstance(value, float) and len(_written(value).normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
+        # 99.99999999999999999 is the float 100.0: judged as that, it would pass 「100亩以上」.
+        raise _Bad(
+            f"有效数字超过 {SIGNIFICANT_DIGITS} 位，无法按原值比较 / more digits than can be compared exactly",
+            getattr(value, "text", value),
+        )
     if value < 0:
         raise _Bad("不能为负数 / must not be negative", value)
-    if value > MAX_COUNT:
-        raise _Bad(f"超出合理范围（不超过 {MAX_COUNT:,}）/ beyond any sane value", value)
+    if value > MAX_FACT:
+        raise _Bad(f"超出合理范围（不超过 {MAX_FACT:,}）/ beyond any sane value", value)
     return float(value)
 
 

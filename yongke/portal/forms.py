@@ -21,7 +21,7 @@ from yongke.applications.models import BudgetCategory
 from yongke.applications.proposal import clean_phone
 from yongke.applications.services import FIELD_FACTS
 from yongke.core.errors import BadInput
-from yongke.core.money import MAX_AMOUNT, MAX_COUNT, MoneyError, normalise, parse_count, parse_yuan
+from yongke.core.money import MAX_AMOUNT, MAX_COUNT, MAX_FACT, MoneyError, normalise, parse_count, parse_yuan
 from yongke.guide.matching import rule_names
 from yongke.guide.model import Direction, Fact, Guide
 from yongke.orgs.models import Organisation, Person
@@ -128,7 +128,7 @@ class CountField(forms.IntegerField):
     widget = forms.TextInput
 
     def __init__(self, *, max_value: int | None = MAX_COUNT, **kwargs: Any) -> None:
-        self.highest = MAX_COUNT if max_value is None else min(max_value, MAX_COUNT)
+        self.highest = MAX_COUNT if max_value is None else min(max_value, MAX_FACT)
         kwargs.pop("min_value", None)  # never negative: parse_count refuses a sign
         super().__init__(**kwargs)  # the bound is checked in to_python, in the field's words
 
@@ -143,7 +143,9 @@ class CountField(forms.IntegerField):
 
 
 class BoundedFloatField(forms.FloatField):
-    """A measure (亩, m², %): a finite number from 0 to MAX_COUNT, refused in the field's words."""
+    """A measure (亩, m², %): a finite number from 0 to `highest` (MAX_FACT), refused in the field's words."""
+
+    highest = MAX_FACT
 
     def to_python(self, value):
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
@@ -157,8 +159,8 @@ class BoundedFloatField(forms.FloatField):
             raise _refusal(self, _COUNT_REASONS, "format", str(value), None)
         if number < 0:
             raise _refusal(self, _COUNT_REASONS, "negative", str(value), None)
-        if number > MAX_COUNT:
-            raise _refusal(self, _COUNT_REASONS, "too_large", str(value), MAX_COUNT)
+        if number > self.highest:
+            raise _refusal(self, _COUNT_REASONS, "too_large", str(value), self.highest)
         return number
 
 
@@ -177,9 +179,9 @@ def _fact_field(fact: Fact) -> forms.Field:
     if fact.type == "int":
         # Text, not type=number: the browser would drop "1，200" silently; the server reads and bounds it.
         attrs = {"inputmode": "numeric", "autocomplete": "off", **({"data-count-unit": fact.unit} if fact.unit else {})}
-        return CountField(widget=forms.TextInput(attrs=attrs), **common)
+        return CountField(widget=forms.TextInput(attrs=attrs), max_value=MAX_FACT, **common)
     if fact.type == "number":
-        return BoundedFloatField(widget=forms.NumberInput(attrs={"step": "any", "min": 0, "max": MAX_COUNT}), **common)
+        return BoundedFloatField(widget=forms.NumberInput(attrs={"step": "any", "min": 0, "max": MAX_FACT}), **common)
     if fact.type == "enum":
         return forms.ChoiceField(choices=[("", _("请选择"))] + [(v, fact.labels.get(v, v)) for v in fact.values], **common)
     if fact.type == "date":

@@ -282,10 +282,10 @@ def test_column_engine_agrees_with_row_engine_hypothesis(compiled, data):
 def test_facts_beyond_any_sane_value_are_refused(compiled):
     for facts, field in (
         ({"kpi_new_revenue": 10**26}, "facts.kpi_new_revenue"),
-        ({"kpi_invention_patent_applications": 10**6 + 1}, "facts.kpi_invention_patent_applications"),
+        ({"kpi_invention_patent_applications": 10**9 + 1}, "facts.kpi_invention_patent_applications"),  # MAX_FACT
     ):
         with pytest.raises(BadInput) as e:
             compiled.check("1.1", facts)
         assert e.value.detail["field"] == field
         assert "超出合理范围" in e.value.message
-    assert compiled.check("1.1", {"kpi_new_revenue": 10**12, "kpi_invention_patent_applications": 10**6})["verdict"] == "eligible"
+    assert compiled.check("1.1", {"kpi_new_revenue": 10**12, "kpi_invention_patent_applications": 10**9})["verdict"] == "eligible"
