@@ -267,7 +267,10 @@ def _award_rule(compiled: CompiledGuide, direction: Any) -> Rule:
     """The award rule of the direction a quote names (a known direction paid by formula)."""
     if not isinstance(direction, str):
         raise _bad("direction", "应为方向编号文本，如 26.1 / must be a string", direction)
-    compiled.direction(direction)
+    try:
+        compiled.direction(direction)
+    except BadInput as e:
+        raise BadInput(f"direction: {e.message}", code=e.code, detail=e.detail) from None
     award = compiled.award_rule(direction)
     if award is None:
         raise _bad("direction", f"方向 {direction} 不是按公式计算的后补助 / not a formula award direction", direction, code="not_an_award")
