@@ -39,6 +39,12 @@ def roles_compatible(roles: Iterable[str]) -> str | None:
             f"{labels[admin[0]]}不能同时担任{names}（三权分立）/ "
             f"the {admin[0]} role cannot be held with a workflow role ({', '.join(workflow)})"
         )
+    if Role.OFFICER in held and Role.FINANCE in held:
+        # 不相容岗位分离: who decides and checks an amount (立项, 核查, 分配) is not who pays it.
+        return (
+            f"{labels[Role.OFFICER]}与{labels[Role.FINANCE]}不能由同一人担任（审批与拨付不相容）/ "
+            "the officer and finance roles must be held by different people"
+        )
     return None
 
 

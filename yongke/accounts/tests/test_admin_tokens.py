@@ -55,7 +55,7 @@ def test_a_grant_added_in_the_admin_revokes_the_accounts_tokens():
 
 def test_a_grant_changed_in_the_admin_revokes_the_tokens_of_both_accounts():
     client, admin_user = _sysadmin()
-    first, second = make_user("officer", programme="1"), make_user("finance")
+    first, second = make_user("officer", programme="1"), make_user("expert")
     _with_tokens(first)
     _with_tokens(second)
     grant = RoleGrant.objects.get(user=first)

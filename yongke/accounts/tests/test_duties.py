@@ -33,9 +33,25 @@ def test_the_three_administrators_are_three_people():
     assert "三权分立" in roles_compatible({Role.SYSADMIN, Role.AUDITOR})
 
 
-def test_workflow_roles_combine():
-    assert roles_compatible(set(WORKFLOW_ROLES)) is None
+def test_workflow_roles_combine_but_who_approves_does_not_pay():
+    assert roles_compatible(set(WORKFLOW_ROLES) - {Role.FINANCE}) is None
+    assert roles_compatible(set(WORKFLOW_ROLES) - {Role.OFFICER}) is None
     assert roles_compatible(set()) is None
+    why = roles_compatible({Role.OFFICER, Role.FINANCE})
+    assert why is not None and "审批与拨付不相容" in why
+
+
+@pytest.mark.django_db
+def test_a_finance_user_is_not_made_an_officer_too():
+    from yongke.accounts.services import user_add
+    from yongke.core.errors import YongkeError
+    from yongke.testing import TEST
+
+    user = make_user("finance")
+    with pytest.raises(YongkeError) as e:
+        user_add(actor=TEST, username=user.username, role=Role.OFFICER, programme="1")  # a role added to an account
+    assert "审批与拨付不相容" in e.value.message
+    assert not RoleGrant.objects.filter(user=user, role=Role.OFFICER).exists()
 
 
 # --------------------------------------------------------------------------- the scope
