@@ -62,8 +62,8 @@ def _whole(fact: Fact, value: Any) -> int:
 def _number(fact: Fact, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Bad("应为数值 / must be a number", value)
-    if isinstance(value, float) and len(_written(value).normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
-        # 99.99999999999999999 is the float 100.0: judged as that, it would pass 「100亩以上」.
+    if isinstance(getattr(value, "text", None), str) and len(_written(value).normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
+        # Written 99.99999999999999999, read as the float 100.0: judged as that, it would pass 「100亩以上」.
         raise _Bad(
             f"有效数字超过 {SIGNIFICANT_DIGITS} 位，无法按原值比较 / more digits than can be compared exactly",
             getattr(value, "text", value),
