@@ -31,16 +31,21 @@ PREMIUMS = {
 }
 
 
-@pytest.fixture
-def setting():
+def claims_setting(*, directions: list[str], budgets: dict[str, int]) -> dict:
+    """The guide, an organisation with its applicant, an officer of every programme, and a call."""
     make_guide()
     org = make_org()
     return {
         "org": org,
         "user": make_user("applicant", organisation=org),
         "officer": make_user("officer", programme="*"),
-        "call": make_call(directions=["28.1", "33.1", "34.1", "35.1"], budgets={"33.1": 2_500_000}),
+        "call": make_call(directions=directions, budgets=budgets),
     }
+
+
+@pytest.fixture
+def setting():
+    return claims_setting(directions=["28.1", "33.1", "34.1", "35.1"], budgets={"33.1": 2_500_000})
 
 
 def claim(setting, direction, facts, org=None, user=None):

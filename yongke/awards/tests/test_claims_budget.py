@@ -13,9 +13,9 @@ from yongke.applications import services as apps
 from yongke.applications.models import Application
 from yongke.audit.models import AuditEvent
 from yongke.awards import services
-from yongke.awards.tests.test_claims import claim
+from yongke.awards.tests.test_claims import claim, claims_setting
 from yongke.core.errors import BadInput, Refused
-from yongke.testing import make_call, make_guide, make_org, make_user
+from yongke.testing import make_call, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +25,7 @@ INCUBATOR = {"carrier": "incubator", "public_funded": False}
 
 @pytest.fixture
 def setting():
-    make_guide()
-    org = make_org()
-    return {
-        "org": org,
-        "user": make_user("applicant", organisation=org),
-        "officer": make_user("officer", programme="*"),
-        "finance": make_user("finance"),
-        "call": make_call(directions=["29.1", "33.1"], budgets={"33.1": 2_500_000}),
-    }
+    return {**claims_setting(directions=["29.1", "33.1"], budgets={"33.1": 2_500_000}), "finance": make_user("finance")}
 
 
 def _incubator(setting, level: str) -> Application:
