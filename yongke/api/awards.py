@@ -45,7 +45,9 @@ class QuoteTierOut(Schema):
 class QuoteReasonOut(Schema):
     """Only `code` and `message` are always present; the others when they apply."""
 
-    code: str = Field(description="rule_failed | excluded | paid_once | annual_cap | annual_cap_reached | to_verify | assumed_parameter")
+    code: str = Field(
+        description="rule_failed | excluded | paid_once | annual_cap | annual_cap_reached | to_verify | assumed_parameter | history_fact | zero_amount"
+    )
     message: str
     rule: str | None = Field(None, description="规则编号 / the guide rule's id")
     source: str | None = Field(None, description="指南原文 / the guide's verbatim clause")

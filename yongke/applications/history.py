@@ -261,10 +261,23 @@ class Implied:
     notes: list[dict[str, Any]]  # what it cannot decide (reasons for the officer)
 
 
+def _to_verify(name: str, found: list[Selection], unknown: list[Entry], guide: Guide) -> dict[str, Any]:
+    fields = sorted({x for f in found for x in f.unknown_facts})
+    return {
+        "code": "to_verify",
+        "message": f"待核实：申报历史中有可能相同的记录，未能比对 {', '.join(fields)}，须人工核对（{guide.facts[name].label}）/ "
+        "to be verified: an earlier entry may be the same",
+        "fields": [f"facts.{x}" for x in fields],
+        "history": [e.index for e in unknown],
+    }
+
+
 def implied_facts(
     entries: list[Entry], *, guide: Guide, direction: str, names: set[str], year: int, facts: dict[str, Any], given: bool
 ) -> Implied:
-    """The facts among `names` that the history decides (a fact declared true stays true)."""
+    """The facts among `names` that the history decides: a fact an entry makes true (an
+    exclusion) stays true when declared; one an entry contradicts (`found: false`, a 首次
+    recognition already paid) is false however it was declared, with a note saying why."""
     out: dict[str, bool] = {}
     evidence: dict[str, list[Entry]] = {}
     notes: list[dict[str, Any]] = []
@@ -280,17 +293,28 @@ def implied_facts(
             continue
         hits = [e for f in found for e in f.hits]
         unknown = [e for f in found for e in f.unknown]
+        if not spec.found:
+            if hits:
+                out[name] = False
+            elif name in facts:
+                out[name] = declared  # not given, it stays not given (a quote takes its lowest value)
+            if declared and hits:
+                evidence[name] = hits
+                notes.append(
+                    {
+                        "code": "history_fact",
+                        "message": f"申报历史与“{guide.facts[name].label}”不符：已有"
+                        f"（{'；'.join(e.describe() for e in hits)}），按“否”测算 / "
+                        "the claim history contradicts what the claim declares: taken as no",
+                        "fields": [f"facts.{name}"],
+                        "history": [e.index for e in hits],
+                    }
+                )
+            elif declared and unknown:
+                notes.append(_to_verify(name, found, unknown, guide))
+            continue
         if unknown and not hits and not declared:
-            fields = sorted({x for f in found for x in f.unknown_facts})
-            notes.append(
-                {
-                    "code": "to_verify",
-                    "message": f"待核实：申报历史中有可能相同的记录，未能比对 {', '.join(fields)}，须人工核对（{guide.facts[name].label}）/ "
-                    "to be verified: an earlier entry may be the same",
-                    "fields": [f"facts.{x}" for x in fields],
-                    "history": [e.index for e in unknown],
-                }
-            )
+            notes.append(_to_verify(name, found, unknown, guide))
             continue
         evidence[name] = hits
         out[name] = declared or bool(hits)

@@ -485,11 +485,21 @@ def application_stated_facts(app: Application, *, on: dt.date | None = None) -> 
 _STEP_HISTORY = "_yongke_step_history"
 
 
+def lock_organisation_history(organisation_id: int) -> None:
+    """Inside a transaction: the steps that judge a claim by the organisation's other grants and
+    claims (one-time awards, yearly caps, exclusions) take the organisation's row lock first, so
+    two of them for one organisation (two claims submitted or checked at once) run one after the
+    other and the second sees the first."""
+    list(Organisation.objects.select_for_update().filter(pk=organisation_id).values_list("pk", flat=True))
+
+
 def _history(app: Application) -> tuple[int | None, list[hist.Entry]]:
     """The guide year and the organisation's other grants and claims, of every guide year up to it."""
     memo = getattr(app, _STEP_HISTORY, None)
     if isinstance(memo, dict) and "history" in memo:
         return memo["history"]
+    if isinstance(memo, dict):
+        lock_organisation_history(app.organisation_id)  # a step: judged by a history nobody changes meanwhile
     label = app.guide_version.label
     if not label.isdigit():
         found: tuple[int | None, list[hist.Entry]] = (None, [])
@@ -734,7 +744,7 @@ def _cross_claim_rules(app: Application) -> None:
     same = hist.paid_once(entries, award.rule.once, guide=guide, direction=app.direction, year=year, facts=facts).hits
     if same:
         raise Refused(
-            f"一次性补助不能重复申领：本单位已获得或已申领（{'；'.join(e.describe() for e in same)}）（指南原文：{award.rule.once.source}）"
+            f"{award.rule.once.what}不能重复申领：本单位已获得或已申领（{'；'.join(e.describe() for e in same)}）（指南原文：{award.rule.once.source}）"
             " / a one-time award already paid or claimed",
             code="paid_once",
             detail={"refs": [e.ref for e in same], "directions": [e.direction for e in same]},

@@ -10,7 +10,9 @@ module only gathers the facts, applies what the organisation's history implies (
   parts of the formula, then each limit that cuts it as a negative step; `source` is the
   guide's verbatim clause.
 * `reasons` are objects `{"code", "message", ...}`: `rule_failed`, `excluded` (a rule failed
-  because of the history), `paid_once`, `annual_cap`, `annual_cap_reached`, `to_verify`.
+  because of the history), `paid_once`, `annual_cap`, `annual_cap_reached`, `to_verify`,
+  `history_fact` (the history contradicts a fact the claim declares: taken as no),
+  `zero_amount` (the formula comes to 0 yuan: not eligible, its breakdown kept to show why).
 
 Which facts a quote needs. Each award rule lists `requires`: the facts without which the
 amount cannot be judged. A required fact that is not
@@ -206,6 +208,10 @@ def award_quote(
     if amount == 0 and reasons:
         reasons.append({"code": "annual_cap_reached", "message": "本年度补助已达上限，本次不予补助 / the yearly cap is reached"})
         return {"direction": direction, "eligible": False, "amount": 0, "breakdown": [], "reasons": reasons + notes}
+    if amount == 0 and not any(r.get("amount_up_to") for r in notes):
+        # Nothing to pay (1% of a 50-yuan turnover, no premium paid): no claim to check, publish or pay.
+        zero = {"code": "zero_amount", "message": "按指南公式测算补助金额为0元，不予补助 / the formula comes to 0 yuan"}
+        return {"direction": direction, "eligible": False, "amount": 0, "breakdown": steps, "reasons": [zero, *notes]}
     return {"direction": direction, "eligible": True, "amount": amount, "breakdown": steps, "reasons": reasons + notes}
 
 
@@ -288,8 +294,12 @@ def _require_facts(compiled: CompiledGuide, award: Rule, given: dict[str, Any]) 
 
 
 def _gating_names(compiled: CompiledGuide, direction: str, decides: frozenset[str] | None) -> set[str]:
-    """The facts the direction's gating rules read (those a partial record `decides`, if given)."""
+    """The facts the direction's gating rules and its award read (those a partial record
+    `decides`, if given): the facts a history may decide."""
+    award = compiled.award_rule(direction)
     names = {n for r in compiled.direction(direction).rules if r.gating and r.expr for n in referenced_names(r.expr)}
+    if award is not None:
+        names |= set(award.names)
     return names if decides is None else names & decides
 
 
@@ -372,7 +382,7 @@ def _check_paid_once(
                 "code": "paid_once",
                 "rule": award.id,
                 "source": award.once.source,
-                "message": f"不予支持：一次性补助已获得或已申领（{'；'.join(e.describe() for e in found.hits)}）/ already paid once",
+                "message": f"不予支持：{award.once.what}已获得或已申领（{'；'.join(e.describe() for e in found.hits)}）/ already paid once",
                 "history": [e.index for e in found.hits],
             }
         )

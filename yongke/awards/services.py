@@ -47,7 +47,12 @@ def claim_quote(app: Application) -> dict[str, Any]:
 
 @transaction.atomic
 def claim_check(*, actor: Actor, application: Application, comment: str = "") -> tuple[Application, dict[str, Any]]:
-    """Check a claim at its quoted amount; a claim the quote refuses is refused with the reasons."""
+    """Check a claim at its quoted amount; a claim the quote refuses is refused with the reasons.
+    The organisation's other claims are read under its lock: two checks of its claims at once
+    cannot both find the yearly cap's room or a one-time award unpaid."""
+    # The application's row, then its organisation's: the order every step takes them in.
+    list(Application.objects.select_for_update().filter(pk=application.pk).values_list("pk", flat=True))
+    app_services.lock_organisation_history(application.organisation_id)
     quote = claim_quote(application)
     if not quote["eligible"]:
         reasons = "；".join(r["message"] for r in quote["reasons"] if r["code"] != "to_verify")
@@ -194,7 +199,7 @@ def _refuse_claims_that_cannot_both_be_paid(call: Call, direction: str, claims: 
             if found.hits:
                 other = found.hits[0].ref
                 raise Refused(
-                    f"{other} 与 申报 #{c.pk} 是同一单位的同一项一次性补助，只能支付一次，请先退回或驳回其一（指南原文：{award.rule.once.source}）"
+                    f"{other} 与 申报 #{c.pk} 是同一单位的同一项{once.what}，只能支付一次，请先退回或驳回其一（指南原文：{once.source}）"
                     " / two claims of one one-time award",
                     code="paid_once",
                     detail={"applications": [int(other.split("#")[1]), c.pk]},

@@ -78,7 +78,9 @@ class Selector:
 
 @dataclass(frozen=True)
 class HistoryFact:
-    """A fact the claim history decides: true when an entry matches one of `any`.
+    """A fact the claim history decides: `found` (true unless written otherwise) when an entry
+    matches one of `any`; otherwise what the organisation declares. A `found: false` fact is one
+    an earlier grant contradicts: declared true, it is false when such an entry exists.
 
     `recorded`: the system's own records decide it (so a history read from the database is
     complete for it); otherwise only a history given in full (a quote's) does, and what the
@@ -88,6 +90,7 @@ class HistoryFact:
     any: tuple[Selector, ...]
     recorded: bool = False
     applies: str | None = None
+    found: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Once:
 
     selector: Selector
     source: str
+    what: str = "一次性补助"  # what is paid once, as a refusal names it
 
 
 @dataclass(frozen=True)

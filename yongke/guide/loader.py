@@ -209,7 +209,7 @@ def _document(key: str, spec: DocumentSpec) -> Document:
 def _fact(name: str, spec: FactSpec) -> Fact:
     history = None
     if spec.history is not None:
-        history = HistoryFact(any=tuple(_selector(s) for s in spec.history.any), recorded=spec.history.recorded)
+        history = HistoryFact(any=tuple(_selector(s) for s in spec.history.any), recorded=spec.history.recorded, found=spec.history.found)
     return Fact(
         name=name,
         type=spec.type,
@@ -275,7 +275,7 @@ def _once(spec: OnceSpec, *, scope: str) -> Once:
     selector = Selector(
         directions=tuple(spec.directions) or (scope,), period=_period(spec.period), match=tuple(_match(m) for m in spec.match)
     )
-    return Once(selector=selector, source=spec.source)
+    return Once(selector=selector, source=spec.source, **({"what": spec.what} if spec.what else {}))
 
 
 def _parameter(name: str, spec: ParameterSpec) -> Parameter:

@@ -116,6 +116,9 @@ class SelectorSpec(_Part):
 class HistorySpec(_Part):
     any: Annotated[list[SelectorSpec], Field(min_length=1)]
     recorded: bool = False
+    # What an entry matching `any` makes the fact: true (an earlier grant that excludes), or
+    # false (an earlier grant that contradicts a claim, e.g. a 首次 recognition paid before).
+    found: bool = True
 
 
 class FactSpec(_Part):
@@ -148,6 +151,8 @@ class OnceSpec(_Part):
     period: Period = "ever"
     match: list[MatchSpec] = []
     source: Text
+    # What is paid once, as a refusal names it (default 一次性补助), e.g. an award paid once per recognition.
+    what: Text | None = None
 
 
 class KindSpec(_Part):

@@ -243,7 +243,7 @@ def test_a_title_in_another_format_is_refused_by_the_title_rule(quote, bad):
 )
 def test_voucher_half_the_cost_up_to_the_cap(quote, kind, cost, expected):
     q = quote("27.1", {"applicant_kind": kind, "service_cost": cost})
-    assert q["eligible"] is True
+    assert q["eligible"] is (expected > 0)  # half of 1 yuan, floored, is 0: nothing to pay (`zero_amount`)
     assert amount(q) == expected
 
 
@@ -306,9 +306,11 @@ def test_no_premium_no_subsidy(quote):
 def test_insurance_formula_everywhere(quote, premiums):
     q = quote("28.1", {"premiums": [{"kind": k, "amount": v} for k, v in premiums.items()]})
     expected = min(sum(v * RATES[k] // 100 for k, v in premiums.items()), 250_000)
-    assert q["eligible"] is (sum(premiums.values()) > 0)
+    assert q["eligible"] is (sum(premiums.values()) > 0 and expected > 0)
     if q["eligible"]:
         assert amount(q) == expected
+    elif sum(premiums.values()) > 0:
+        assert q["reasons"][0]["code"] == "zero_amount"  # premiums so small the subsidy floors to 0 yuan
 
 
 # ------------------------------------------------------------------ 33, 34, 35, 30.2, 32.2, 23
@@ -472,3 +474,42 @@ def test_every_assumed_parameter_a_shown_step_reads_is_a_reason(quote, compiled,
         n for e in exprs if e for n in referenced_names(e) if n in compiled.guide.parameters and compiled.guide.parameters[n].assumed
     }
     assert {r["parameter"] for r in _assumed(q)} <= read_assumed
+
+
+@pytest.mark.parametrize(
+    ("direction", "facts"),
+    [
+        ("27.1", {"applicant_kind": "sme", "service_cost": 1}),
+        ("32.1", {"tech_transfer_agency_in_nanning": True, "transaction_volume": 50}),
+    ],
+)
+def test_a_formula_coming_to_0_yuan_is_no_award(quote, direction, facts):
+    q = quote(direction, facts)
+    assert (q["eligible"], q["amount"]) == (False, 0)
+    assert q["reasons"][0]["code"] == "zero_amount"
+    assert amount(q) == 0
+    assert q["breakdown"]  # the steps stay, to show why
+
+
+def test_a_claim_whose_formula_comes_to_0_yuan_is_not_checked(db):
+    from yongke.applications import services as apps
+    from yongke.applications.models import Application
+    from yongke.awards import services
+    from yongke.testing import make_application, make_call, make_guide, make_org, make_user
+
+    make_guide()
+    org = make_org()
+    user, officer = make_user("applicant", organisation=org), make_user("officer", programme="*")
+    app = make_application(
+        call=make_call(directions=["32.1"]),
+        org=org,
+        user=user,
+        direction="32.1",
+        facts={"tech_transfer_agency_in_nanning": True, "transaction_volume": 50},
+        title="技术转移服务后补助",
+        requested_amount=0,
+    )
+    app, _ = apps.application_transition(actor=user, application=app, action="submit")
+    app, _ = services.claim_check(actor=officer, application=app)
+    assert app.state == "refused"
+    assert Application.objects.get(pk=app.pk).decided_amount in (None, 0)
