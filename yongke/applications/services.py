@@ -22,7 +22,7 @@ from yongke.applications import proposal
 from yongke.applications.models import Application, Attachment, BudgetLine, Call, DocumentCheck, Partner, Submission, TeamMember
 from yongke.applications.selectors import direction_programmes, organisation_history
 from yongke.applications.workflow import COMMITTED_POST_STATES, EDITABLE_STATES, SUPPORTED_STATES, Transition, Workflow, workflow_for
-from yongke.audit.services import audit_record
+from yongke.audit.services import audit_record, mask_tail
 from yongke.audit.services import changes as audit_changes
 from yongke.core import textio, workdays
 from yongke.core.arrival import arrival_time
@@ -420,6 +420,28 @@ PROPOSAL_FIELDS = ("starts_on", "ends_on", "leader_phone", "budget", "team", "pa
 EDITABLE = ("title", "summary", "requested_amount", "self_raised_amount", "facts", "leader", *PROPOSAL_FIELDS)
 
 
+def _as_edited(app: Application, keys: set[str]) -> dict[str, Any]:
+    """The edited parts of a draft, for the audit's old and new values: each field, each fact
+    (`facts.<name>`), and the rows (budget, team, partners) when the edit gives them."""
+    out: dict[str, Any] = {}
+    for key in sorted(keys):
+        if key == "facts":
+            out.update({f"facts.{k}": v for k, v in app.facts.items()})
+        elif key == "leader":
+            out["leader"] = app.leader_id
+        elif key == "leader_phone":
+            out[key] = app.leader_phone
+        elif key == "budget":
+            out[key] = [[b.category, b.fiscal, b.self_raised] for b in app.budget_lines.order_by("pk")]
+        elif key == "team":
+            out[key] = [[m.person_id, m.role, m.months] for m in app.team.order_by("order", "pk")]
+        elif key == "partners":
+            out[key] = [[p.uscc, p.name, p.budget] for p in app.partners.order_by("order", "pk")]
+        else:
+            out[key] = getattr(app, key)
+    return out
+
+
 @transaction.atomic
 def application_update(*, actor: Actor, application: Application, lock_version: int, changes: dict[str, Any]) -> Application:
     """Edit a draft. `lock_version` is the version the editor started from: a stale one is a conflict."""
@@ -435,6 +457,7 @@ def application_update(*, actor: Actor, application: Application, lock_version: 
         )
     if app.state not in EDITABLE_STATES:
         raise Refused(f"当前状态「{app.state}」不能修改申报 / cannot edit in this state", code="not_editable", detail={"state": app.state})
+    was = _as_edited(app, set(changes))
     for key, value in _proposal_fields(app, changes).items():
         if key == "facts":
             merged = {**app.facts, **(value or {})}
@@ -454,7 +477,13 @@ def application_update(*, actor: Actor, application: Application, lock_version: 
     app.save()
     app.refresh_from_db()
     _write_proposal_rows(app, rows)
-    audit_record(actor=actor, action="application_update", target_type="application", target_id=app.pk, data={"fields": sorted(changes)})
+    audit_record(
+        actor=actor,
+        action="application_update",
+        target_type="application",
+        target_id=app.pk,
+        data={"fields": sorted(changes), "changes": audit_changes(was, _as_edited(app, set(changes)), mask={"leader_phone": mask_tail})},
+    )
     _claim_saved(app)
     return app
 
@@ -784,6 +813,7 @@ def application_transition(
     _check_state_and_version(app, wf, t, lock_version=lock_version)
     if t.comment_required and not comment.strip():
         raise BadInput(f"comment: 「{t.label}」须填写意见或理由 / a comment is required", detail={"field": "comment"})
+    was = {"decided_amount": app.decided_amount, "objection_ends_at": app.objection_ends_at}
     _apply_needs(app, t, amount=amount, objection_days=objection_days, now=now)
     setattr(app, _STEP_HISTORY, {})  # one read of the history for every guard of this step
     try:
@@ -808,6 +838,8 @@ def application_transition(
         _record_submission(app, actor=actor, now=now)
     app.lock_version += 1
     app.save()
+    # Old and new values of what the step wrote (an amount decided again after a return, a new 公示期).
+    changed = audit_changes(was, {"decided_amount": app.decided_amount, "objection_ends_at": app.objection_ends_at})
     audit_record(
         actor=actor,
         action=action,
@@ -817,7 +849,7 @@ def application_transition(
         to_state=app.state,
         comment=comment,
         address=address,
-        data={**({"amount": amount} if amount is not None else {}), **checked},
+        data={**({"amount": amount} if amount is not None else {}), **({"changes": changed} if changed else {}), **checked},
     )
     notify.application_event(actor=actor, application=app, action=action, comment=comment)  # delivered after the commit
     from yongke.applications.signals import transition_done

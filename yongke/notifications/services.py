@@ -20,6 +20,7 @@ from yongke.accounts.actors import Actor
 from yongke.accounts.models import Role, RoleGrant
 from yongke.accounts.selectors import scope_of
 from yongke.audit.services import audit_record
+from yongke.audit.services import changes as audit_changes
 from yongke.core.errors import BadInput, NotFound, PermissionDenied
 from yongke.notifications import messages, sms
 from yongke.notifications.models import Channel, Kind, Notification, Preference
@@ -213,6 +214,7 @@ def notification_preferences_set(*, actor: Actor, user: User, choices: Mapping[s
         raise PermissionDenied("只能修改本人的通知设置 / only your own settings")
     known = set(Kind.values)
     out = []
+    was: dict[str, Any] = {}
     for kind, channels in choices.items():
         if kind not in known:
             raise BadInput(f"kind: 未知的通知类别 {kind} / unknown kind", detail={"field": "kind", "value": kind})
@@ -223,6 +225,7 @@ def notification_preferences_set(*, actor: Actor, user: User, choices: Mapping[s
             if not isinstance(value, bool):
                 raise BadInput(f"{kind}.{name}: 应为 true 或 false / must be a boolean", detail={"field": f"{kind}.{name}"})
         pref, _ = Preference.objects.get_or_create(user=user, kind=kind)
+        was[kind] = {"email": pref.email, "sms": pref.sms}
         pref.email = channels.get(Channel.EMAIL.value, pref.email)
         pref.sms = channels.get(Channel.SMS.value, pref.sms)
         pref.full_clean()
@@ -233,6 +236,9 @@ def notification_preferences_set(*, actor: Actor, user: User, choices: Mapping[s
         action="notification_preferences_set",
         target_type="user",
         target_id=user.pk,
-        data={p.kind: {"email": p.email, "sms": p.sms} for p in out},
+        data={
+            **{p.kind: {"email": p.email, "sms": p.sms} for p in out},
+            "changes": audit_changes(was, {p.kind: {"email": p.email, "sms": p.sms} for p in out}),
+        },
     )
     return out

@@ -39,6 +39,7 @@ from yongke.accounts.models import Role, RoleGrant
 from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications.models import Call
 from yongke.audit.services import audit_record
+from yongke.audit.services import changes as audit_changes
 from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
 from yongke.core.money import MAX_AMOUNT
 from yongke.guide.facts import coerce_fact
@@ -1220,6 +1221,7 @@ def postaward_settings_set(*, actor: Actor, call: Call, **fields: Any) -> Projec
     settings, _ = ProjectCallSettings.objects.select_for_update().get_or_create(
         call=call, defaults={"sign_days": project_rules.rules().sign_days}
     )
+    was = {name: getattr(settings, name) for name in SETTINGS_FIELDS}
     for name, (low, high, label) in SETTINGS_LIMITS.items():
         if name not in fields:
             continue
@@ -1241,6 +1243,9 @@ def postaward_settings_set(*, actor: Actor, call: Call, **fields: Any) -> Projec
         action="call_postaward_settings",
         target_type="call",
         target_id=call.pk,
-        data={name: getattr(settings, name) for name in SETTINGS_FIELDS},
+        data={
+            **{name: getattr(settings, name) for name in SETTINGS_FIELDS},
+            "changes": audit_changes(was, {name: getattr(settings, name) for name in SETTINGS_FIELDS}),
+        },
     )
     return settings

@@ -28,6 +28,7 @@ from yongke.applications.services import MAX_ATTACHMENT_BYTES, application_state
 from yongke.applications.workflow import Transition
 from yongke.audit.models import AuditEvent
 from yongke.audit.services import audit_record
+from yongke.audit.services import changes as audit_changes
 from yongke.core import textio, workdays
 from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
 from yongke.core.money import MAX_AMOUNT
@@ -602,7 +603,7 @@ def task_book_update(*, actor: Actor, project: Project, lock_version: int | None
     p.full_clean()
     p.save()
     after = task_book_content(p)
-    diff = [{"section": k, "before": before.get(k), "after": after[k]} for k in after if k != "matching" and before.get(k) != after[k]]
+    diff = _content_diff(before, after)
     _audit(actor, p, "task_book_update", data={"changes": diff})
     if diff:
         notify.project_event(actor=actor, project=p, template="task_book_changed", to="unit", key_suffix=str(p.lock_version))
@@ -1012,6 +1013,7 @@ def call_project_settings_set(
     settings, _ = ProjectCallSettings.objects.select_for_update().get_or_create(
         call=call, defaults={"sign_days": project_rules.rules().sign_days}
     )
+    was = {"sign_days": settings.sign_days, "tranches": settings.tranches}
     if sign_days is not None:
         if isinstance(sign_days, bool) or not isinstance(sign_days, int) or not 1 <= sign_days <= 365:
             raise BadInput("sign_days: 签订期限应为1至365天 / 1 to 365 days", detail={"field": "sign_days"})
@@ -1028,7 +1030,11 @@ def call_project_settings_set(
         action="call_project_settings",
         target_type="call",
         target_id=call.pk,
-        data={"sign_days": settings.sign_days, "tranches": settings.tranches},
+        data={
+            "sign_days": settings.sign_days,
+            "tranches": settings.tranches,
+            "changes": audit_changes(was, {"sign_days": settings.sign_days, "tranches": settings.tranches}),
+        },
     )
     return settings
 
@@ -1248,6 +1254,11 @@ def change_request_opinion(
     return cr
 
 
+def _content_diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The task book's sections that changed, each with its before and after (the audit's old and new values)."""
+    return [{"section": k, "before": before.get(k), "after": after[k]} for k in after if k != "matching" and before.get(k) != after[k]]
+
+
 def _apply_change(actor: Actor, cr: ChangeRequest, now: dt.datetime) -> None:
     p, asked = cr.project, cr.payload
     if cr.kind == ChangeRequest.Kind.EXTENSION:
@@ -1299,6 +1310,7 @@ def change_request_decide(
         raise BadInput("comment: 不予批准须填写理由 / a reason is required", detail={"field": "comment"})
     now = now or timezone.now()
     before = p.state
+    was: dict[str, Any] = {}
     if approve:
         if p.state not in CHANGEABLE_STATES:
             raise Refused(f"项目在「{p.state_label}」状态不能变更 / no change in this state", code="bad_state", detail={"state": p.state})
@@ -1307,6 +1319,7 @@ def change_request_decide(
             # for, everything else (a new leader's or unit's standing) on the day it is decided.
             on = _local_day(cr.requested_at) if cr.kind == ChangeRequest.Kind.EXTENSION else _local_day(now)
             cr.payload, _was = _clean_change(p, cr.kind, dict(cr.payload), on=on)
+        was = task_book_content(p)
         _apply_change(actor, cr, now)
         p.amendment += 1
         p.lock_version += 1
@@ -1322,7 +1335,12 @@ def change_request_decide(
         "change_approve" if approve else "change_refuse",
         before=before if p.state != before else "",
         comment=comment,
-        data={"change": cr.pk, "kind": cr.kind, **({"amendment": p.amendment} if approve else {})},
+        data={
+            "change": cr.pk,
+            "kind": cr.kind,
+            **({"amendment": p.amendment} if approve else {}),
+            **({"changes": _content_diff(was, task_book_content(p))} if was else {}),
+        },
     )
     notify.change_event(actor=actor, change=cr, template="change_approved" if approve else "change_refused", to="unit")
     if approve and cr.kind == ChangeRequest.Kind.TERMINATION:  # the project ends as any termination does

@@ -14,6 +14,7 @@ from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role, scope_of
 from yongke.applications.models import Application, Call
 from yongke.audit.services import audit_record
+from yongke.audit.services import changes as audit_changes
 from yongke.core.errors import BadInput, NotFound, PermissionDenied, Refused
 from yongke.core.workdays import format_deadline
 from yongke.publicity.models import CallPublicity, Objection
@@ -151,6 +152,13 @@ def call_publicity_set(*, actor: Actor, call: Call, contact: str) -> CallPublici
             "异议受理联系方式：不超过300个字 / at most 300 characters",
             detail={"field": "contact", "errors": {"contact": "异议受理联系方式：不超过300个字"}},
         )
+    was = CallPublicity.objects.filter(call=call).values_list("contact", flat=True).first()
     row, _ = CallPublicity.objects.update_or_create(call=call, defaults={"contact": text, "updated_by": user_of(actor)})
-    audit_record(actor=actor, action="call_publicity_set", target_type="call", target_id=call.pk, data={"contact": text})
+    audit_record(
+        actor=actor,
+        action="call_publicity_set",
+        target_type="call",
+        target_id=call.pk,
+        data={"contact": text, "changes": audit_changes({"contact": was}, {"contact": text})},
+    )
     return row

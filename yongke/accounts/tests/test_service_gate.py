@@ -68,6 +68,7 @@ READS = {
     "yongke.applications.services.application_get": "loads an application by id for a service that checks",
     "yongke.applications.services.call_is_open": "whether a call is open at a time",
     "yongke.applications.services.local": "formats a time in Beijing time",
+    "yongke.applications.services.lock_organisation_history": "a row lock inside a step whose service checked its actor; writes nothing",
     "yongke.applications.services.may_take": "whether an actor may take a step (pages show a user's steps); writes nothing",
     "yongke.applications.services.normalise_title": "the title compared for duplicates",
     "yongke.applications.services.sniff_content_type": "a file's type from its first bytes",

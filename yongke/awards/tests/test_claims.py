@@ -205,6 +205,7 @@ def test_a_claim_may_be_checked_below_the_guides_award(setting):
     assert (app.state, app.decided_amount) == ("checked", 250_000)
     entry = AuditEvent.objects.filter(target_type="application", target_id=str(app.pk), action="check").get()
     assert entry.data["quote"] == 300_000
+    assert entry.data["changes"] == {"decided_amount": [None, 250_000]}  # old and new, as every update's entry
 
 
 def test_a_claim_the_quote_refuses_cannot_be_checked_at_any_amount(setting):

@@ -328,3 +328,43 @@ def test_an_extension_asked_in_time_may_be_decided_after_the_cutoff(world, proje
         change = _opinion(world, _extend(world, project))
     with _days_before_end(project, 30):
         assert svc.change_request_decide(actor=world.officer, change=change, approve=True).state == "approved"
+
+
+# --------------------------------------------------------------------------- the audit of a decision
+
+
+def _decision_audit(project, action="change_approve") -> dict:
+    from yongke.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(target_type="project", target_id=str(project.pk), action=action).latest("id").data
+
+
+def _sections(project) -> dict:
+    """The approved change's audit entry: {section: (before, after)}."""
+    return {c["section"]: (c["before"], c["after"]) for c in _decision_audit(project)["changes"]}
+
+
+def test_an_approved_budget_change_is_audited_with_its_old_and_new_amounts(world, project):
+    lines = [BUDGET[0], {**BUDGET[1], "fiscal": 150_000}, {**BUDGET[2], "fiscal": 150_000}]
+    _approve(world, _adjust(world, project, lines))
+    sections = _sections(project)
+    assert set(sections) == {"budget"}
+    before, after = sections["budget"]
+    assert [(b["category"], b["fiscal"]) for b in before] == [("equipment", 200_000), ("materials", 200_000), ("testing", 100_000)]
+    assert [(b["category"], b["fiscal"]) for b in after] == [("equipment", 200_000), ("materials", 150_000), ("testing", 150_000)]
+
+
+def test_an_approved_extension_is_audited_with_its_old_and_new_end(world, project):
+    old = project.ends_on
+    with _days_before_end(project, 92):
+        change = _extend(world, project, months=6)
+        _approve(world, change)
+    assert _sections(project)["ends_on"] == (old.isoformat(), add_months(old, 6).isoformat())
+
+
+def test_a_new_leader_is_audited_with_the_old_one(world, project):
+    old = fresh(project).leader
+    person = make_person(world.org)
+    _approve(world, _ask(world, project, "leader", {"leader": person.pk, "leader_phone": "13900139000"}))
+    before, after = _sections(project)["leader"]
+    assert (before["id"], after["id"], after["phone"]) == (old.pk, person.pk, "13900139000")
