@@ -25,6 +25,7 @@ from yongke.guide.selectors import compiled_for
 from yongke.guide.services import guide_load
 from yongke.orgs import services as orgs
 from yongke.orgs.models import Organisation
+from yongke.orgs.selectors import bank_account_of
 from yongke.orgs.validators import id_with_check, uscc_with_check
 
 DEMO_PASSWORD = "yongke-demo"
@@ -283,6 +284,8 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
             facts=facts,
         )
         _demo_documents(app, _actor_for("applicant", org, officer, finance))
+        if state == "paid" and bank_account_of(org) is None:  # a claim is paid to the account in force
+            orgs.bank_account_set(actor=DEMO, organisation=org, bank="中国工商银行南宁分行", name=org.name, number=DEMO_BANK_ACCOUNT)
         for role, action in POST_PATHS[state]:
             apps.application_transition(
                 actor=_actor_for(role, org, officer, finance),

@@ -6,6 +6,7 @@ from typing import Any
 
 from yongke.applications.models import Application
 from yongke.core.errors import BadInput, Refused, YongkeError
+from yongke.orgs.selectors import bank_account_of
 
 
 def claim_quote_store(sender: Any = None, *, application: Application, **_: Any) -> int | None:
@@ -83,9 +84,22 @@ def check_claim_amount(sender: Any = None, *, application: Application, transiti
 
 
 def claim_payment(sender: Any = None, *, application: Application, transition: Any, **_: Any) -> dict[str, Any]:
-    """拨付 of a 后补助 claim (the `transition_checking` receiver): the step's audit entry records
-    the amount paid and the payee (统一社会信用代码 and name), so the payment is traced to both."""
+    """拨付 of a 后补助 claim (the `transition_checking` receiver): paid to the organisation's
+    account in force, as a project's tranche is (none recorded: refused `no_bank_account`); the
+    step's audit entry records the amount, the payee (统一社会信用代码 and name) and the account
+    (bank, name, number masked), so the payment is traced to all three."""
     if transition.action != "pay" or application.funding != "post":
         return {}
     org = application.organisation
-    return {"amount": application.decided_amount, "payee": {"uscc": org.uscc, "name": org.name}}
+    account = bank_account_of(org)
+    if account is None:
+        raise Refused(
+            f"{org.name}尚未登记收款账户，不能拨付 / the organisation has no bank account recorded",
+            code="no_bank_account",
+            detail={"organisation": org.pk},
+        )
+    return {
+        "amount": application.decided_amount,
+        "payee": {"uscc": org.uscc, "name": org.name},
+        "account": {"bank": account.bank, "name": account.name, "number": account.number_masked},
+    }

@@ -15,7 +15,8 @@ from yongke.audit.models import AuditEvent
 from yongke.awards import services
 from yongke.awards.tests.test_claims import claim, claims_setting
 from yongke.core.errors import BadInput, Refused
-from yongke.testing import make_call, make_org, make_user
+from yongke.orgs.services import bank_account_set
+from yongke.testing import TEST, make_call, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,10 @@ def setting():
     return {**claims_setting(directions=["29.1", "33.1"], budgets={"33.1": 2_500_000}), "finance": make_user("finance")}
 
 
-def _incubator(setting, level: str) -> Application:
+def _incubator(setting, level: str, *, account: bool = True) -> Application:
     org = make_org()
+    if account:
+        bank_account_set(actor=TEST, organisation=org, bank="中国工商银行南宁分行", name=org.name, number="6222021001112223334")
     app = claim(setting, "33.1", {**INCUBATOR, "level": level}, org=org, user=make_user("applicant", organisation=org))
     app, _ = services.claim_check(actor=setting["officer"], application=app)
     return app
@@ -109,3 +112,15 @@ def test_the_payment_of_a_claim_records_the_amount_and_the_payee(setting):
     entry = AuditEvent.objects.get(target_type="application", target_id=str(app.pk), action="pay")
     assert entry.data["amount"] == 1_000_000
     assert entry.data["payee"] == {"uscc": app.organisation.uscc, "name": app.organisation.name}
+    assert entry.data["account"]["bank"] == "中国工商银行南宁分行"
+    assert entry.data["account"]["number"].endswith("3334")
+    assert "6222021001112223334" not in str(entry.data)  # the number masked
+
+
+def test_a_claim_of_an_organisation_with_no_account_is_not_paid(setting):
+    app = _publish(setting, _incubator(setting, "region", account=False))
+    with pytest.raises(Refused) as e:
+        _pay(setting, app)
+    assert e.value.code == "no_bank_account"
+    assert Application.objects.get(pk=app.pk).state == "published"
+    assert not AuditEvent.objects.filter(target_type="application", target_id=str(app.pk), action="pay").exists()
