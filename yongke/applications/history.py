@@ -221,6 +221,16 @@ def select(
             out.applies = False
             return out
         values.append((m, value))
+
+    # An entry may state the thing under the history's name (`entry`, e.g. level) or, written as a
+    # claim is, under the claim's own fact name (platform_level), compared through the same `map`.
+    def entry_value(e: Entry, m: Match) -> Any:
+        found = e.value(m.entry_key)
+        if found is None and m.fact != m.entry_key and e.facts.get(m.fact) is not None:
+            raw = e.facts[m.fact]
+            found = m.map.get(raw) if m.map else raw
+        return found
+
     for e in entries:
         if (e.pending and not pending) or not sel.period.holds(e.year, year):
             continue
@@ -229,8 +239,9 @@ def select(
         in_project = e.direction is not None and project_part(e.direction) == project_part(claim)
         if (sel.project == "same" and not in_project) or (sel.project == "other" and in_project):
             continue
-        missing = [m.fact for m, v in values if v is None or e.value(m.entry_key) is None]
-        if any(v is not None and e.value(m.entry_key) is not None and not _same(v, e.value(m.entry_key)) for m, v in values):
+        stated = [(m, v, entry_value(e, m)) for m, v in values]
+        missing = [m.fact for m, v, ev in stated if v is None or ev is None]
+        if any(v is not None and ev is not None and not _same(v, ev) for _m, v, ev in stated):
             continue
         if missing:
             out.unknown.append(e)

@@ -15,7 +15,7 @@ from yongke.applications.selectors import applications_visible_to
 from yongke.applications.workflow import POST, PRE
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
-from yongke.orgs.services import credit_record_add
+from yongke.orgs.services import bank_account_set, credit_record_add
 from yongke.testing import TEST, advance, build_world, make_application, make_application_in, make_call, make_person
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,8 @@ def test_each_pre_funded_transition_works_from_each_of_its_sources(world, action
 @pytest.mark.parametrize("action", [t.action for t in POST.transitions if t.action not in ("confirm", "decline")])
 def test_each_post_subsidy_transition_works(world, action):
     post_call = make_call(directions=["35.1"])
+    if action == "pay":  # a claim is paid to the organisation's account in force
+        bank_account_set(actor=TEST, organisation=world.org, bank="中国工商银行南宁分行", name=world.org.name, number="6222021001112223334")
     t = POST.transition(action)
     for source in t.sources:
         app = advance(make_application_in(source, world=world, funding="post", call=post_call), world, action)

@@ -227,3 +227,19 @@ def test_the_api_quote_refuses_a_second_one_time_award(client, db):
     assert response.status_code == 200
     assert response.json()["eligible"] is False
     assert "paid_once" in _codes(response.json())
+
+
+def test_an_earlier_platform_award_written_with_the_claims_own_fact_names_is_the_same_platform(quote):
+    facts = ONE_TIME["30.1"][0]
+    entry = {"direction": "30.1", "year": 2022, "facts": {"platform_level": "national", "content": facts["content"]}}
+    q = quote("30.1", facts, history=[entry])
+    assert (q["eligible"], q["amount"]) == (False, 0)
+    assert "paid_once" in _codes(q)
+
+
+def test_an_earlier_award_of_another_level_written_with_the_claims_names_is_another_platform(quote):
+    facts = ONE_TIME["30.1"][0]
+    entry = {"direction": "30.1", "year": 2022, "facts": {"platform_level": "region_key_lab", "content": facts["content"]}}
+    q = quote("30.1", facts, history=[entry])
+    assert q["eligible"] is True
+    assert "paid_once" not in _codes(q)
