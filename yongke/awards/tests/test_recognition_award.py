@@ -11,8 +11,9 @@ import pytest
 from yongke.applications import services as apps
 from yongke.applications.models import Application
 from yongke.awards import services
+from yongke.awards.tests.test_claims import claims_setting
 from yongke.core.errors import Refused
-from yongke.testing import make_application, make_call, make_guide, make_org, make_user
+from yongke.testing import make_application
 
 FIRST = {"hte_certified": True, "above_scale": True, "first_time": True, "rd_in_statistics": True}
 AGAIN = {**FIRST, "first_time": False}
@@ -89,14 +90,7 @@ def test_a_new_recognition_two_years_on_is_rewarded_again(quote):
 
 @pytest.fixture
 def setting(db):
-    make_guide()
-    org = make_org()
-    return {
-        "org": org,
-        "user": make_user("applicant", organisation=org),
-        "officer": make_user("officer", programme="*"),
-        "call": make_call(directions=["24.1"]),
-    }
+    return claims_setting(directions=["24.1"], budgets={})
 
 
 def _draft(setting, facts: dict, title: str) -> Application:
