@@ -98,6 +98,17 @@ def gunicorn(url: str, port: int, *, workers: int = 3, extra: Iterable[str] = ()
     raise SystemExit("gunicorn did not answer")
 
 
+def worker(url: str, *, interval: float = 0.2, nice: int = 0) -> subprocess.Popen:
+    """`yongke worker` (django-tasks-db's queue) on the database of `url`, in its own process group;
+    `nice` lowers its CPU priority below the web server's (docs/deployment.md, one machine)."""
+    return subprocess.Popen(
+        [*(["nice", "-n", str(nice)] if nice else []), str(ROOT / ".venv/bin/yongke"), "worker", "--interval", str(interval)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, **SERVER_ENV},
+        start_new_session=True,
+    )
+
+
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     try:
         os.killpg(proc.pid, sig)

@@ -41,7 +41,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from _harness import DEFAULT_SERVER, ROOT, django_on, free_port, fresh_database, gunicorn, session_cookie, stop
+from _harness import DEFAULT_SERVER, ROOT, django_on, free_port, fresh_database, gunicorn, session_cookie, stop, worker
 
 DB_NAME = "yongke_bench_faults"
 DELAYS = (0.0, 0.05, 0.1, 0.2, 0.4)  # seconds between the upload's last byte and the kill
@@ -140,12 +140,7 @@ def _cli(*argv: str) -> tuple[int, Any]:
 
 
 def _worker() -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(BIN / "yongke"), "worker", "--interval", "0.2"],
-        cwd=ROOT,
-        env={**os.environ, "YONGKE_LOG_LEVEL": "ERROR"},
-        start_new_session=True,
-    )
+    return worker(os.environ["DATABASE_URL"])
 
 
 def _kill(proc: subprocess.Popen) -> None:

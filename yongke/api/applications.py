@@ -16,6 +16,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from yongke.api.auth import actor, address
 from yongke.api.calls import call_for
+from yongke.api.jobs import JobOut, job_out
 from yongke.api.schemas import (
     ERRORS,
     MAX_ID,
@@ -40,6 +41,7 @@ from yongke.applications.workflow import workflow_for
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import BadInput, NotFound, PermissionDenied
 from yongke.guide.selectors import compiled_for
+from yongke.jobs.services import job_start_transition
 from yongke.orgs.selectors import organisations_visible_to, people_visible_to
 
 router = Router(tags=["applications"])
@@ -588,14 +590,42 @@ def applications_update(request: HttpRequest, app_id: Id, payload: AppPatch):
     return app_out(selectors.application_for(user, updated.pk), user)
 
 
+class ReceiptOut(Schema):
+    """A step received to be taken by the worker: poll `status_url` (`GET /api/v1/jobs/{id}`)."""
+
+    received: bool = Field(description="true：已受理，截止时间按 received_at 判断 / received: judged as of received_at")
+    received_at: dt.datetime
+    job: JobOut
+    status_url: str
+
+
+def _wants_async(request: HttpRequest) -> bool:
+    """RFC 7240 `Prefer: respond-async`."""
+    prefs = {p.strip().split("=", 1)[0].lower() for h in request.headers.get("Prefer", "").split(",") for p in h.split(";")}
+    return "respond-async" in prefs
+
+
 @router.post(
     "/applications/{int:app_id}/transitions",
-    response={200: TransitionOut, **WRITE_ERRORS},
+    response={200: TransitionOut, 202: ReceiptOut, **WRITE_ERRORS},
     summary="执行一步工作流（提交、推荐、退回补正、立项…）/ take one workflow step",
+    description="提交（submit）与确认申领（confirm）可带 `Prefer: respond-async`：立即受理（202，回执含到达时间，"
+    "截止按到达时间判断），由后台工作进程完成全部校验，结果见 `GET /api/v1/jobs/{id}`；已提交的返回 200（changed=false）。"
+    "其余操作忽略该偏好。/ With `Prefer: respond-async`, submit and confirm are received at once (202, a receipt with the "
+    "arrival time the deadline is judged at) and taken by the worker; poll the job. Other steps ignore the preference.",
 )
-def applications_transition(request: HttpRequest, app_id: Id, payload: TransitionIn):
+def applications_transition(request: HttpRequest, response: HttpResponse, app_id: Id, payload: TransitionIn):
     user = actor(request)
     app = selectors.application_for(user, app_id)
+    if _wants_async(request) and payload.action in services.QUEUEABLE_ACTIONS:
+        job = job_start_transition(
+            actor=user, application=app, action=payload.action, lock_version=payload.lock_version, address=address(request)
+        )
+        if job is not None:
+            response["Preference-Applied"] = "respond-async"
+            response["Location"] = f"/api/v1/jobs/{job.pk}"
+            out = job_out(job)
+            return Status(202, {"received": True, "received_at": out["received_at"], "job": out, "status_url": response["Location"]})
     app, changed = services.application_transition(
         actor=user,
         application=app,

@@ -19,6 +19,7 @@ from yongke.api import (
     closure,
     errors,
     health,
+    jobs,
     notifications,
     orgs,
     portfolio,
@@ -80,6 +81,7 @@ api.add_router("", closure.router)
 api.add_router("", portfolio.router)
 api.add_router("", security.router)
 api.add_router("", health.router)
+api.add_router("", jobs.router)
 
 PREFIX = "/api/v1/"
 

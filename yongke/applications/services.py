@@ -804,11 +804,8 @@ def application_transition(
         .select_related("call", "organisation", "leader", "guide_version")
         .get(pk=application.pk)
     )
-    wf = workflow_for(app.funding)
-    t = _transition_named(wf, action)
-    if not may_take(actor, app, t):
-        raise PermissionDenied(f"无权执行「{t.label}」/ not allowed", detail={"action": action})
-    if action in ("submit", "confirm") and app.state == t.target and app.submissions.exists():
+    wf, t = _step(actor, app, action)
+    if _already_taken(app, t):
         return app, False  # a second click on 提交 does not make a second submission
     _check_state_and_version(app, wf, t, lock_version=lock_version)
     if t.comment_required and not comment.strip():
@@ -856,6 +853,49 @@ def application_transition(
 
     transition_done.send(sender=Application, application=app, transition=t, actor=actor, comment=comment, now=now)
     return app, True
+
+
+# The steps that may be received now and taken by the worker (`yongke.jobs.services.job_start_transition`,
+# the API's `Prefer: respond-async`): an applicant's 提交 and 确认申领, which taking twice changes nothing.
+QUEUEABLE_ACTIONS = ("submit", "confirm")
+
+
+def transition_receivable(
+    *, actor: Actor, application: Application, action: str, lock_version: int | None = None, now: dt.datetime | None = None
+) -> bool:
+    """The checks of `application_transition` that read no rule, made when a step is received
+    to be taken later as of `now` (the request's arrival): the step is one that may be queued,
+    the actor may take it, from this state, on the version the caller read, before the call
+    closes. False when it is already taken (nothing to queue). Raises what
+    `application_transition` would raise for the same reasons; the worker then takes the step
+    with every guard, judged as of the same `now`."""
+    now = now or arrival_time()
+    if action not in QUEUEABLE_ACTIONS:
+        raise BadInput(
+            f"action: 只有{'、'.join(QUEUEABLE_ACTIONS)}可排队受理 / only these steps are received to be taken later",
+            detail={"field": "action", "value": action},
+        )
+    app = application  # as the caller read it: the worker checks again under the row's lock
+    wf, t = _step(actor, app, action)
+    if _already_taken(app, t):
+        return False
+    _check_state_and_version(app, wf, t, lock_version=lock_version)
+    if "call_open" in t.guards:
+        _guard_call_open(app, now)
+    return True
+
+
+def _step(actor: Actor, app: Application, action: str) -> tuple[Workflow, Transition]:
+    """The workflow's step named `action`, which `actor` may take on `app`."""
+    wf = workflow_for(app.funding)
+    t = _transition_named(wf, action)
+    if not may_take(actor, app, t):
+        raise PermissionDenied(f"无权执行「{t.label}」/ not allowed", detail={"action": action})
+    return wf, t
+
+
+def _already_taken(app: Application, t: Transition) -> bool:
+    return t.action in QUEUEABLE_ACTIONS and app.state == t.target and app.submissions.exists()
 
 
 def _transition_named(wf: Workflow, action: str) -> Transition:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
 
 class Job(models.Model):
-    """One piece of long work (an organisation import, an assignment run, a registry screening).
+    """One piece of long work (an organisation import, an assignment run, a registry screening),
+    or a submission received at a rush and taken by the worker (`job_start_transition`: the row
+    is the receipt, with the time the request arrived).
 
     The task updates `done`/`total` as it goes; a page polls the row. The result (e.g. the
     import report with every bad row) is kept as JSON. The table keeps the name it had when
@@ -18,6 +22,7 @@ class Job(models.Model):
         ORG_IMPORT = "org_import", "单位批量导入"
         REVIEW_ROUND = "review_round", "评审专家分配"
         REGISTRY_SCREEN = "registry_screen", "免申即享筛查"
+        TRANSITION = "transition", "申报提交（排队受理）"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -51,6 +56,12 @@ class Job(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def received_at(self) -> dt.datetime | None:
+        """A received step's arrival (the deadline is judged at it); None for other jobs."""
+        raw = self.params.get("received_at") if self.kind == self.Kind.TRANSITION else None
+        return dt.datetime.fromisoformat(raw) if raw else None
 
     @property
     def finished(self) -> bool:

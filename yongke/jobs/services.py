@@ -21,9 +21,11 @@ from django_tasks_db.models import DBTaskResult
 from yongke.accounts.actors import Actor, System, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import require_role
-from yongke.applications.models import Call
+from yongke.applications.models import Application, Call
+from yongke.applications.services import transition_receivable
 from yongke.awards.services import authorize_registry_screen
-from yongke.core.errors import BadInput, Refused
+from yongke.core.arrival import arrival_time
+from yongke.core.errors import BadInput, PermissionDenied, Refused
 from yongke.jobs import tasks
 from yongke.jobs.models import Job, WorkerBeat
 from yongke.orgs.services import require_registrar
@@ -117,12 +119,69 @@ def job_start_registry_screen(*, actor: Actor, call: Call, direction: str = "") 
     )
 
 
+def job_start_transition(
+    *,
+    actor: Actor,
+    application: Application,
+    action: str,
+    lock_version: int | None = None,
+    address: str | None = None,
+    now: dt.datetime | None = None,
+) -> Job | None:
+    """Receive a 提交 (or 确认申领) now and take it on the worker, as of its arrival: the Job is the
+    receipt, with the time the request arrived (`now`, by default the request's arrival), and the
+    worker takes the step with every guard judged as of that time — so one received a second
+    before the deadline is judged on time however long the queue is. Refused at once, with
+    nothing recorded, for what needs no rule (who, the state, the version, the deadline: a late
+    one is told so at once). None when the step is already taken (a second click); a step
+    received and not yet taken is the same receipt again."""
+    now = now or arrival_time()
+    if not transition_receivable(actor=actor, application=application, action=action, lock_version=lock_version, now=now):
+        return None
+    waiting = (
+        Job.objects.filter(
+            kind=Job.Kind.TRANSITION,
+            created_by=user_of(actor),
+            status__in=(Job.Status.QUEUED, Job.Status.RUNNING),
+            params__application=application.pk,
+            params__action=action,
+        )
+        .order_by("id")
+        .first()
+    )
+    if waiting is not None:
+        return waiting
+    params = {
+        "application": application.pk,
+        "action": action,
+        "received_at": now.isoformat(),
+        # What was received is what is taken: an edit made after the receipt is a conflict on the worker.
+        "lock_version": application.lock_version if lock_version is None else lock_version,
+        "address": address,
+        **({"system": actor.reason} if isinstance(actor, System) else {}),  # the task acts as the same System
+    }
+    return _receive(sender=user_of(actor), params=params)
+
+
+def _receive(*, sender, params: dict[str, Any]) -> Job:
+    """The receipt and its task in one transaction (one commit at a rush, not two): the queue is the
+    database's, so the worker sees the task exactly when the receipt is stored, never one without the other."""
+    with transaction.atomic():
+        job = Job.objects.create(kind=Job.Kind.TRANSITION, created_by=sender, message=RECEIVED, params=params)
+        tasks.run_transition.using(backend=getattr(settings, "YONGKE_JOB_BACKEND", "default")).enqueue(job.pk)
+    return job
+
+
+RECEIVED = "已受理，等待处理"
+
+
 # --------------------------------------------------------------------------- re-running, reaping
 
 RUNNERS: dict[str, Task] = {
     Job.Kind.ORG_IMPORT: tasks.run_org_import,
     Job.Kind.REVIEW_ROUND: tasks.run_review_round,
     Job.Kind.REGISTRY_SCREEN: tasks.run_registry_screen,
+    Job.Kind.TRANSITION: tasks.run_transition,
 }
 JOB_TASK_PATHS = {t.module_path: kind for kind, t in RUNNERS.items()}
 
@@ -134,6 +193,8 @@ def job_rerun(*, actor: Actor, job: Job) -> Job:
         raise Refused("只能重新运行失败的任务 / only a failed job is re-run", code="job_not_failed", detail={"job": job.pk})
     if job.kind == Job.Kind.ORG_IMPORT:
         raise Refused("导入文件已在任务失败时删除，请重新上传 / upload the table again", code="job_file_removed", detail={"job": job.pk})
+    if job.kind == Job.Kind.TRANSITION:
+        return _rerun_transition(actor=actor, job=job)
     call = Call.objects.filter(pk=job.params.get("call")).first()
     if call is None:
         raise BadInput("call: 申报批次不存在 / no such call", detail={"field": "call"})
@@ -143,6 +204,26 @@ def job_rerun(*, actor: Actor, job: Job) -> Job:
         authorize_registry_screen(actor=actor, call=call)
     params = {k: v for k, v in job.params.items() if k != "system"}
     return _enqueue(job.kind, actor=actor, params={**params, "rerun_of": job.pk}, runner=RUNNERS[job.kind])
+
+
+def _rerun_transition(*, actor: Actor, job: Job) -> Job:
+    """A received step whose worker stopped before taking it, taken again as whoever sent it and
+    still judged as of its first arrival (the receipt's time), asked by its sender or by the
+    operator's console (the system): a step the worker refused (not eligible, incomplete) is not
+    re-run but corrected and sent again."""
+    sender = job.created_by
+    if not (isinstance(actor, System) or (sender is not None and user_of(actor) == sender)):
+        raise PermissionDenied("只有提交人可以重新处理该提交 / only the sender re-runs a received step", detail={"job": job.pk})
+    if job.result.get("code"):
+        raise Refused(
+            "该提交已被拒绝，请按提示修改后重新提交 / the step was refused: correct the application and send it again",
+            code="job_refused",
+            detail={"job": job.pk, "refused": job.result.get("code")},
+        )
+    app = Application.objects.filter(pk=job.params.get("application")).first()
+    if app is None:
+        raise BadInput("application: 申报不存在 / no such application", detail={"field": "application"})
+    return _receive(sender=sender, params={**job.params, "rerun_of": job.pk})
 
 
 def _pid_alive(pid: int) -> bool:

@@ -21,7 +21,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from yongke.accounts.actors import Actor, System
-from yongke.applications.models import Call
+from yongke.applications.models import Application, Call
+from yongke.applications.services import application_transition
 from yongke.awards.services import registry_screen
 from yongke.core.errors import BadInput, YongkeError
 from yongke.jobs.models import Job
@@ -47,11 +48,49 @@ def _finish(job_id: int, *, message: str, result: dict[str, Any], failed: bool =
     )
 
 
+def _refused(job_id: int, error: YongkeError) -> dict:
+    """The job failed with the error a direct call would have given (its result, shown as such)."""
+    _finish(job_id, message=error.message, result=error.as_dict(), failed=True)
+    return error.as_dict()
+
+
 def _actor(job: Job) -> Actor:
     """Whoever started the job: its user, or the System it was started as."""
     if job.created_by is not None:
         return job.created_by
     return System(job.params["system"])  # a job without either was not made by job_start_*: KeyError, a failed job
+
+
+@task
+def run_transition(job_id: int) -> dict:
+    """The worker's half of a received 提交 (`job_start_transition`): the step taken as whoever sent
+    it, every guard judged as of the request's arrival, on the version received. A refusal (not
+    eligible, incomplete, edited since) is the job's result and is told to the sender; an error of
+    the machinery leaves the job failed, to be re-run as of the same arrival."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    p = job.params
+    _progress(job_id, status=Job.Status.RUNNING, total=1, message="正在处理")
+    try:
+        app = Application.objects.get(pk=p["application"])
+        app, changed = application_transition(
+            actor=_actor(job),
+            application=app,
+            action=p["action"],
+            lock_version=p.get("lock_version"),
+            address=p.get("address"),
+            now=dt.datetime.fromisoformat(p["received_at"]),
+        )
+        result = {"application": app.pk, "changed": changed, "state": app.state, "state_label": str(app.state_label)}
+        _finish(job_id, message=f"已处理：{app.state_label}" if changed else "已处理（此前已提交，未重复提交）", result=result)
+        return result
+    except Application.DoesNotExist:
+        return _refused(job_id, BadInput("application: 申报不存在 / no such application", detail={"field": "application"}))
+    except YongkeError as e:
+        return _refused(job_id, e)
+    except Exception:
+        logger.exception("received step job %s failed", job_id)
+        _finish(job_id, message="处理时发生内部错误，可重新处理（按原受理时间判断截止）", result={}, failed=True)
+        raise
 
 
 @task
@@ -119,12 +158,9 @@ def run_review_round(job_id: int) -> dict:
             _finish(job_id, message=f"已分配 {result['assignments']} 项评审任务并发出邀请（回避 {result['exclusions']} 对）", result=result)
         return result
     except Call.DoesNotExist:
-        error = BadInput("call: 申报批次不存在 / no such call", detail={"field": "call"})
-        _finish(job_id, message=error.message, result=error.as_dict(), failed=True)
-        return error.as_dict()
+        return _refused(job_id, BadInput("call: 申报批次不存在 / no such call", detail={"field": "call"}))
     except YongkeError as e:
-        _finish(job_id, message=e.message, result=e.as_dict(), failed=True)
-        return e.as_dict()
+        return _refused(job_id, e)
     except Exception:
         logger.exception("review round job %s failed", job_id)
         _finish(job_id, message="分配时发生内部错误，请联系系统管理员", result={}, failed=True)
@@ -145,8 +181,7 @@ def run_registry_screen(job_id: int) -> dict:
         )
         return result
     except YongkeError as e:
-        _finish(job_id, message=e.message, result=e.as_dict(), failed=True)
-        return e.as_dict()
+        return _refused(job_id, e)
     except Exception:
         logger.exception("registry screen job %s failed", job_id)
         _finish(job_id, message="筛查时发生内部错误，请联系系统管理员", result={}, failed=True)

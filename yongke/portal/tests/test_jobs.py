@@ -82,3 +82,20 @@ def test_the_default_backend_leaves_the_job_queued_for_the_worker(client, world,
     assert job.status == "done"
     assert Organisation.objects.filter(uscc=a).exists()
     assert client.get(f"/jobs/{job.pk}/progress/").status_code == 286
+
+
+def test_a_received_submission_shows_its_arrival_and_leads_to_the_application(client, world):
+    import datetime as dt
+
+    arrival = dt.datetime(2026, 12, 4, 15, 59, 59, tzinfo=dt.UTC)  # 23:59:59 北京时间
+    job = Job.objects.create(
+        kind=Job.Kind.TRANSITION,
+        created_by=world.applicant,
+        message="已受理，等待处理",
+        params={"application": 41, "action": "submit", "received_at": arrival.isoformat(), "lock_version": 1},
+    )
+    client.force_login(world.applicant)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "受理时间（截止按此判断）：2026-12-04 23:59:59" in page
+    assert 'href="/applications/41/"' in page
+    assert "我的申报" in page

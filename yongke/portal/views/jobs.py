@@ -22,6 +22,8 @@ from yongke.portal.views.common import acting_user, flash, roles_required
 
 def result_url(job: Job) -> str | None:
     """The page that shows what a finished job made: the round it ran, the claims it proposed."""
+    if job.kind == Job.Kind.TRANSITION and job.params.get("application"):
+        return reverse("portal:application_detail", args=[job.params["application"]])  # done or refused: the application says why
     if job.status != Job.Status.DONE:
         return None
     r = job.result
