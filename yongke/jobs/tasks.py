@@ -26,6 +26,7 @@ from yongke.applications.services import application_transition
 from yongke.awards.services import registry_screen
 from yongke.core.errors import BadInput, YongkeError
 from yongke.jobs.models import Job
+from yongke.notifications import events as notify
 from yongke.orgs.services import organisation_import, read_table
 from yongke.review.services import review_round_run
 
@@ -86,11 +87,35 @@ def run_transition(job_id: int) -> dict:
     except Application.DoesNotExist:
         return _refused(job_id, BadInput("application: 申报不存在 / no such application", detail={"field": "application"}))
     except YongkeError as e:
+        _tell_refused(job, app, e)
         return _refused(job_id, e)
     except Exception:
         logger.exception("received step job %s failed", job_id)
         _finish(job_id, message="处理时发生内部错误，可重新处理（按原受理时间判断截止）", result={}, failed=True)
         raise
+
+
+def _tell_refused(job: Job, app: Application, error: YongkeError) -> None:
+    """Whoever sent a received step learns it was refused, and why, in the inbox (and by email or
+    SMS as they chose) — not only on the receipt's page, which they may have left."""
+    received = job.received_at
+    event = {
+        "template": "submission_refused",
+        "key": f"application:{app.pk}:receipt:{job.pk}",
+        "to": {"users": [job.created_by_id]} if job.created_by_id else {"organisation": app.organisation_id},
+        "params": {
+            "title": app.title,
+            "direction": app.direction,
+            "call": app.call.name,
+            "comment": error.message,
+            "received_at": timezone.localtime(received).strftime("%Y-%m-%d %H:%M:%S") if received else "",
+        },
+        "link": ["portal:application_detail", app.pk],
+    }
+    notify.announce(actor=RECEIPTS, events=[event])
+
+
+RECEIPTS = System("receipts")
 
 
 @task

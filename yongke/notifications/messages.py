@@ -93,6 +93,14 @@ TEMPLATES: dict[str, Template] = {
         _("申报即将截止：%(call)s"),
         _("申报批次「%(call)s」将于 %(closes_at)s（北京时间）截止。您单位在该批次尚有未提交的申报，请在截止前提交。"),
     ),
+    "submission_refused": Template(
+        Kind.SUBMISSION,
+        _("申报未能提交：%(title)s"),
+        _(
+            "您单位的申报「%(title)s」（方向 %(direction)s，%(call)s）已于 %(received_at)s 受理，但未能提交：%(comment)s\n"
+            "请按提示修改后，在申报截止前重新提交。"
+        ),
+    ),
     # Projects (yongke.projects.notify): %(number)s is the project's number.
     "project_opened": Template(
         Kind.PROJECT,

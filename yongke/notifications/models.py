@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     DECISION = "decision", _("立项决定")
     PUBLISHED = "published", _("公示开始")
     DEADLINE = "deadline", _("申报截止提醒")
+    SUBMISSION = "submission", _("申报提交结果")
     PROJECT = "project", _("项目任务书与变更")
     PAYMENT = "payment", _("项目拨款")
 

@@ -16,6 +16,7 @@ from yongke.core.errors import PermissionDenied, Refused
 from yongke.jobs.models import Job
 from yongke.jobs.services import job_rerun, job_start_transition
 from yongke.jobs.worker import run_queue
+from yongke.notifications.models import Notification
 
 A = "/api/v1"
 ASYNC = {"HTTP_PREFER": "respond-async"}
@@ -68,12 +69,18 @@ def test_a_step_the_worker_refuses_is_told_on_the_receipt_and_is_not_re_run(api,
     Application.objects.filter(pk=app["id"]).update(facts={**t.ELIGIBLE_1_1, "kpi_new_revenue": 1})  # below the guide's floor
     r = _send(api, app["id"], django_capture_on_commit_callbacks)
     assert r.status_code == 202
-    run_queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queue()  # takes the step: refused, the refusal announced once the task's work commits
+    run_queue()  # delivers the announcement
     job = api.as_("applicant").get(r.json()["status_url"]).json()
     assert job["status"] == "failed"
     assert job["result"]["code"] == "not_eligible"
     assert "不符合申报要求" in job["message"]
     assert Application.objects.get(pk=app["id"]).state == "draft"
+    told = Notification.objects.get(user=world.users["applicant"], template="submission_refused")  # the sender may have left the page
+    assert "不符合申报要求" in told.body
+    assert told.link == f"/applications/{app['id']}/"
+    assert not Notification.objects.filter(template="submission_refused").exclude(user=world.users["applicant"]).exists()
     with pytest.raises(Refused) as e:
         job_rerun(actor=world.users["applicant"], job=Job.objects.get(pk=job["id"]))
     assert e.value.code == "job_refused"
