@@ -6,7 +6,7 @@ closes, against gunicorn (3 workers) on PostgreSQL.
 
 A fresh database (`yongke_bench_rush`) gets the bundled guide, a call and --applicants
 organisations, each with its own applicant (a bearer token) and one complete draft made through
-the services. gunicorn (3 workers) and one `yongke worker` serve it. The call is then set to close
+the services. gunicorn (--web-workers, default 3) and one `yongke worker` serve it. The call is then set to close
 a few seconds ahead; every applicant submits (`POST /api/v1/applications/{id}/transitions
 {"action": "submit"}` with `Prefer: respond-async`) from --concurrency client threads released
 together (default: one per applicant, so every submission is sent at once, all before the
@@ -76,6 +76,8 @@ def main() -> int:
     p.add_argument("--lead", type=float, default=8.0, help="seconds between the release of the clients and the deadline")
     p.add_argument("--server", default=os.environ.get("YONGKE_BENCH_PG", DEFAULT_SERVER))
     p.add_argument("--direct", action="store_true", help="no proxy receipt time (X-Request-Start): judged when a worker reaches it")
+    p.add_argument("--web-workers", type=int, default=3, help="gunicorn processes (default 3, as the list bench)")
+    p.add_argument("--worker-later", action="store_true", help="start the worker after the rush's answers (no CPU shared with it)")
     p.add_argument("--sync", action="store_true", help="no Prefer: respond-async: every request takes the whole step before it answers")
     args = p.parse_args()
     if not args.direct:
@@ -94,8 +96,10 @@ def main() -> int:
     call_, rush, late = _world(args.applicants, late_n)
     print(f"{args.applicants} applicants and {late_n} late ones made in {time.perf_counter() - t0:.1f} s")
     port = free_port()
-    proc = gunicorn(url, port, workers=3)
-    queue = None if args.sync else worker(url, nice=10)  # the answers first, the worker catches up
+    proc = gunicorn(url, port, workers=args.web_workers)
+    # The answers first, the worker catches up; --worker-later starts it once every answer is in
+    # (as a worker on another machine takes no CPU from the web server's).
+    queue = None if args.sync or args.worker_later else worker(url, nice=10)
     prefer = {} if args.sync else {"Prefer": "respond-async"}
     failed = False
     try:
@@ -121,6 +125,8 @@ def main() -> int:
         timer = threading.Timer(max(0.0, release_at - time.time()), gate.set)
         timer.start()
         results = parallel(submit, rush, args.concurrency)
+        if args.worker_later and not args.sync:
+            queue = worker(url)
         sent_last = max(r[2] for r in results)
         times = [r[1] for r in results]
         statuses = [r[0] for r in results]

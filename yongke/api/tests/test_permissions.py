@@ -53,6 +53,18 @@ def _step(w, side, state, action, **extra):
     return ("POST", _project(w, side, state, "/transitions"), {"action": action, **extra}, None)
 
 
+def _receipt(w, sender):
+    """A received 提交 of `sender`'s (own: the world's applicant; other: another organisation's)."""
+    from yongke.jobs.models import Job
+
+    draft = w.draft_a if sender == w.applicant else w.draft_b
+    return Job.objects.create(
+        kind=Job.Kind.TRANSITION,
+        created_by=sender,
+        params={"application": draft.pk, "action": "submit", "received_at": timezone.now().isoformat()},
+    )
+
+
 TRANCHES = [{"label": "首次拨款", "share_pct": 60, "condition": "signing"}, {"label": "余款", "share_pct": 40, "condition": "acceptance"}]
 
 
@@ -133,6 +145,15 @@ OPS = {
         {"kind": "营业执照", "file": SimpleUploadedFile("执照.pdf", PDF, content_type="application/pdf")},
     ),
     "submit": lambda w, s: ("POST", f"{A}/applications/{_side(w, s, w.draft_a, w.draft_b).pk}/transitions", {"action": "submit"}, None),
+    # Received at once, taken by the worker (Prefer: respond-async): the same people may send it.
+    "submit_received": lambda w, s: (
+        "POST",
+        f"{A}/applications/{_side(w, s, w.draft_a, w.draft_b).pk}/transitions",
+        {"action": "submit"},
+        None,
+        {"HTTP_PREFER": "respond-async"},
+    ),
+    "jobs_get": lambda w, s: ("GET", f"{A}/jobs/{_receipt(w, _side(w, s, w.applicant, w.stranger)).pk}", None, None),
     "recommend": lambda w, s: (
         "POST",
         f"{A}/applications/{_side(w, s, w.submitted_a, w.submitted_b).pk}/transitions",
@@ -253,6 +274,8 @@ EXPECT = {
     "apps_update": ("401", "200/404", "200/404", "404", "404", "404", "404", "404", "404"),
     "attachments_upload": ("401", "201/404", "201/404", "404", "404", "404", "404", "404", "404"),
     "submit": ("401", "200/404", "200/404", "404", "404", "404", "404", "404", "404"),
+    "submit_received": ("401", "202/404", "202/404", "404", "404", "404", "404", "404", "404"),
+    "jobs_get": ("401", "404", "200/404", "404", "404", "404", "404", "404", "404"),  # its sender's only
     "recommend": ("401", "403/404", "403/404", "200/404", "403/404", "404", "403/404", "404", "404"),
     "return": ("401", "403/404", "403/404", "403/404", "200/404", "404", "403/404", "404", "404"),
     "audit_list": ("401", "403", "403", "403", "403", "403", "403", "200", "403"),
@@ -340,6 +363,7 @@ WRITES = (
     "_close",
     "_upload",
     "submit",
+    "_received",
     "recommend",
     "return",
     "_send",
@@ -375,16 +399,17 @@ def test_every_operation_is_in_the_matrix():
 
 @pytest.mark.parametrize(("op", "role", "side", "status"), list(_cases()))
 def test_permission_matrix(api, project_world, security_token, expert_assigned, op, role, side, status):
-    method, path, json, data = OPS[op](project_world, side)
+    method, path, json, data, *more = OPS[op](project_world, side)
+    headers = more[0] if more else {}
     client = api.as_(role)
     if method == "GET":
-        response = client.get(path)
+        response = client.get(path, **headers)
     elif method == "PATCH":
-        response = client.patch(path, json)
+        response = client.patch(path, json, **headers)
     elif method == "PUT":
-        response = client.request("PUT", path, json=json)
+        response = client.request("PUT", path, json=json, **headers)
     else:
-        response = client.post(path, json, data=data)
+        response = client.post(path, json, data=data, **headers)
     assert response.status_code == status, response.content[:500]
     if status >= 400:
         body = response.json()
