@@ -295,6 +295,7 @@ def _demo_applications(version, organisations, admin, officer, finance) -> int:
                 amount=100_000 if action == "check" else None,
                 objection_days=5 if action == "publish" else None,
                 now=after_publicity if action == "pay" else None,
+                voucher=f"演示凭证-后补助-{app.pk}" if action == "pay" else None,
             )
         count += 1
     count += _demo_projects(version, call, organisations, officer, finance, after_publicity)

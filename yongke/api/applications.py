@@ -233,6 +233,9 @@ class TransitionIn(Input):
     amount: Amount | None = Field(None, description="立项或核定金额（元）/ the amount decided, in yuan")
     objection_days: StrictInt | None = Field(None, ge=0, le=1000)
     lock_version: StrictInt | None = Field(None, ge=0, le=MAX_ID)
+    voucher: Text | None = Field(
+        None, max_length=64, description="凭证号：拨付（pay）必填，每个凭证号只能登记一次 / the voucher number of a payment, used once"
+    )
 
 
 class TransitionOut(Schema):
@@ -635,6 +638,7 @@ def applications_transition(request: HttpRequest, response: HttpResponse, app_id
         objection_days=payload.objection_days,
         lock_version=payload.lock_version,
         address=address(request),
+        voucher=payload.voucher,
     )
     try:
         fresh = selectors.application_for(user, app.pk)

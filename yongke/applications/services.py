@@ -792,6 +792,7 @@ def application_transition(
     lock_version: int | None = None,
     address: str | None = None,
     now: dt.datetime | None = None,
+    voucher: str | None = None,
 ) -> tuple[Application, bool]:
     """Take one step of the workflow. Returns (application, changed); submitting an application
     that is already submitted changes nothing and returns changed=False. Deadlines are judged
@@ -812,6 +813,7 @@ def application_transition(
         raise BadInput(f"comment: 「{t.label}」须填写意见或理由 / a comment is required", detail={"field": "comment"})
     was = {"decided_amount": app.decided_amount, "objection_ends_at": app.objection_ends_at}
     _apply_needs(app, t, amount=amount, objection_days=objection_days, now=now)
+    voucher = _voucher(t, voucher)
     setattr(app, _STEP_HISTORY, {})  # one read of the history for every guard of this step
     try:
         for g in t.guards:
@@ -823,7 +825,7 @@ def application_transition(
 
     checked: dict[str, Any] = {}
     for _receiver, said in transition_checking.send(
-        sender=Application, application=app, transition=t, actor=actor, comment=comment, now=now
+        sender=Application, application=app, transition=t, actor=actor, comment=comment, now=now, voucher=voucher
     ):
         if isinstance(said, dict):
             checked.update(said)
@@ -851,7 +853,7 @@ def application_transition(
     notify.application_event(actor=actor, application=app, action=action, comment=comment)  # delivered after the commit
     from yongke.applications.signals import transition_done
 
-    transition_done.send(sender=Application, application=app, transition=t, actor=actor, comment=comment, now=now)
+    transition_done.send(sender=Application, application=app, transition=t, actor=actor, comment=comment, now=now, voucher=voucher)
     return app, True
 
 
@@ -921,6 +923,17 @@ def _check_state_and_version(app: Application, wf: Workflow, t: Transition, *, l
             f"申报已被他人修改（当前版本 {app.lock_version}），请刷新后重试 / edited by someone else",
             detail={"lock_version": app.lock_version},
         )
+
+
+def _voucher(t: Transition, voucher: str | None) -> str:
+    """The voucher number of a step that moves money (拨付): given, at most 64 characters; the
+    rooms that keep the payments check it is used once (awards, projects)."""
+    if "voucher" not in t.needs:
+        return ""
+    text = textio.clean_name(str(voucher or ""))
+    if not text or len(text) > 64:
+        raise BadInput(f"voucher: 「{t.label}」须填写凭证号（不超过64个字符）/ the voucher number is required", detail={"field": "voucher"})
+    return text
 
 
 def _apply_needs(app: Application, t: Transition, *, amount: int | None, objection_days: int | None, now: dt.datetime) -> None:

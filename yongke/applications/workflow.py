@@ -198,6 +198,7 @@ POST = Workflow(
             ("published",),
             "paid",
             ("finance",),
+            needs=("voucher",),
             guards=("objection_window_closed", "within_budget"),
         ),
         Transition("withdraw", pgettext_lazy("workflow", "撤回"), ("claimed", "returned"), "withdrawn", APPLICANT),

@@ -17,5 +17,9 @@ class AwardsConfig(AppConfig):
         from yongke.awards.receivers import check_claim_amount, claim_payment
 
         transition_checking.connect(check_claim_amount, dispatch_uid="awards.check_claim_amount")
-        # 拨付 of a claim: the amount and the payee in the step's audit entry.
+        # 拨付 of a claim: the amount, the payee and the voucher in the step's audit entry, and its payment record.
+        from yongke.applications.signals import transition_done
+        from yongke.awards.receivers import claim_paid
+
         transition_checking.connect(claim_payment, dispatch_uid="awards.claim_payment")
+        transition_done.connect(claim_paid, dispatch_uid="awards.claim_paid")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yongke.accounts.actors import user_of
 from yongke.applications.models import Application
-from yongke.core.errors import BadInput, Refused, YongkeError
+from yongke.awards.models import ClaimPayment
+from yongke.core.errors import BadInput, Refused, YongkeError, voucher_used
 from yongke.orgs.selectors import bank_account_of
 
 
@@ -83,14 +88,52 @@ def check_claim_amount(sender: Any = None, *, application: Application, transiti
     return {"quote": limit}
 
 
-def claim_payment(sender: Any = None, *, application: Application, transition: Any, **_: Any) -> dict[str, Any]:
+def claim_payment(sender: Any = None, *, application: Application, transition: Any, voucher: str = "", **_: Any) -> dict[str, Any]:
     """拨付 of a 后补助 claim (the `transition_checking` receiver): paid to the organisation's
-    account in force, as a project's tranche is (none recorded: refused `no_bank_account`); the
-    step's audit entry records the amount, the payee (统一社会信用代码 and name) and the account
-    (bank, name, number masked), so the payment is traced to all three."""
+    account in force, as a project's tranche is (none recorded: refused `no_bank_account`), with
+    a voucher number no other payment of a claim has used (`voucher_used`; the projects room
+    checks its own payments and receipts); the step's audit entry records the amount, the payee
+    (统一社会信用代码 and name), the account (bank, name, number masked) and the voucher, so the
+    payment is traced to all four."""
     if transition.action != "pay" or application.funding != "post":
         return {}
     org = application.organisation
+    account = _account_in_force(org)
+    if ClaimPayment.objects.filter(voucher=voucher).exists():
+        raise voucher_used(voucher)
+    return {
+        "amount": application.decided_amount,
+        "payee": {"uscc": org.uscc, "name": org.name},
+        "account": {"bank": account.bank, "name": account.name, "number": account.number_masked},
+        "voucher": voucher,
+    }
+
+
+def claim_paid(sender: Any = None, *, application: Application, transition: Any, actor: Any, now: Any, voucher: str = "", **_: Any) -> None:
+    """拨付 of a 后补助 claim taken (the `transition_done` receiver): its payment record, with the
+    account it went to and its voucher (unique: the same voucher recorded at the same moment by
+    someone else is refused, and the step with it)."""
+    if transition.action != "pay" or application.funding != "post":
+        return
+    account = _account_in_force(application.organisation)
+    try:
+        with transaction.atomic():
+            ClaimPayment.objects.create(
+                application=application,
+                amount=int(application.decided_amount or 0),
+                paid_on=timezone.localdate(now),
+                voucher=voucher,
+                account_masked=account.number_masked,
+                account_bank=account.bank,
+                account_name=account.name,
+                recorded_by=user_of(actor),
+                recorded_at=now,
+            )
+    except IntegrityError:
+        raise voucher_used(voucher) from None
+
+
+def _account_in_force(org: Any) -> Any:
     account = bank_account_of(org)
     if account is None:
         raise Refused(
@@ -98,8 +141,4 @@ def claim_payment(sender: Any = None, *, application: Application, transition: A
             code="no_bank_account",
             detail={"organisation": org.pk},
         )
-    return {
-        "amount": application.decided_amount,
-        "payee": {"uscc": org.uscc, "name": org.name},
-        "account": {"bank": account.bank, "name": account.name, "number": account.number_masked},
-    }
+    return account

@@ -102,6 +102,7 @@ def cmd_app_transition(args: argparse.Namespace) -> int:
         amount=args.amount,
         objection_days=args.objection_days,
         now=started,
+        voucher=getattr(args, "voucher", None),
     )
     emit(
         {
@@ -147,5 +148,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--comment")
     t.add_argument("--amount", type=_yuan, help="金额（元），可写 80万、800,000")
     t.add_argument("--objection-days", type=int)
+    t.add_argument("--voucher", help="凭证号（拨付 pay 必填，每个凭证号只能登记一次）")
     add_as_option(t)
     t.set_defaults(func=cmd_app_transition)

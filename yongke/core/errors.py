@@ -50,3 +50,13 @@ class Refused(YongkeError):
 
     code = "refused"
     status = 422
+
+
+def voucher_used(voucher: str) -> Conflict:
+    """A voucher number already recorded: each is used once across the plan's payments and
+    receipts (a project's tranches and recoveries, a 后补助 claim's 拨付)."""
+    return Conflict(
+        f"voucher: 凭证号 {voucher} 已登记过（拨款或退回）/ this voucher is already recorded",
+        code="voucher_used",
+        detail={"field": "voucher", "voucher": voucher},
+    )

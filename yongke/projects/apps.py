@@ -12,3 +12,8 @@ class ProjectsConfig(AppConfig):
         from yongke.projects.receivers import project_open_on_contract
 
         transition_done.connect(project_open_on_contract, dispatch_uid="projects.project_open_on_contract")
+        # 拨付 of a 后补助 claim: its voucher used by no project's payment or receipt.
+        from yongke.applications.signals import transition_checking
+        from yongke.projects.receivers import voucher_of_claim_unused
+
+        transition_checking.connect(voucher_of_claim_unused, dispatch_uid="projects.voucher_of_claim_unused")

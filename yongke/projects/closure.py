@@ -26,7 +26,8 @@ from yongke.accounts.actors import Actor, user_of
 from yongke.accounts.models import Role
 from yongke.accounts.selectors import scope_of
 from yongke.audit.services import audit_record
-from yongke.core.errors import BadInput, Conflict, PermissionDenied, Refused
+from yongke.core import errors
+from yongke.core.errors import BadInput, PermissionDenied, Refused
 from yongke.core.money import MAX_AMOUNT
 from yongke.projects import notify
 from yongke.projects import rules as project_rules
@@ -141,16 +142,18 @@ def recovery_for_outcome(
 
 
 def voucher_taken(voucher: str) -> bool:
-    """Whether a voucher number is already recorded, by a payment or by a receipt (each is used once)."""
-    return Payment.objects.filter(voucher=voucher).exists() or RecoveryReceipt.objects.filter(voucher=voucher).exists()
+    """Whether a voucher number is already recorded, by a payment, a receipt or a 后补助 claim's
+    拨付 (each is used once)."""
+    from yongke.awards.models import ClaimPayment
 
-
-def voucher_used(voucher: str) -> Conflict:
-    return Conflict(
-        f"voucher: 凭证号 {voucher} 已登记过（拨款或退回）/ this voucher is already recorded",
-        code="voucher_used",
-        detail={"field": "voucher", "voucher": voucher},
+    return (
+        Payment.objects.filter(voucher=voucher).exists()
+        or RecoveryReceipt.objects.filter(voucher=voucher).exists()
+        or ClaimPayment.objects.filter(voucher=voucher).exists()
     )
+
+
+voucher_used = errors.voucher_used
 
 
 def _require_finance(actor: Actor) -> None:

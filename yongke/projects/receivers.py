@@ -8,6 +8,7 @@ from typing import Any
 from yongke.accounts.actors import Actor
 from yongke.applications.models import Application
 from yongke.applications.workflow import Transition
+from yongke.core.errors import voucher_used
 
 
 def project_open_on_contract(
@@ -19,3 +20,15 @@ def project_open_on_contract(
     from yongke.projects.services import project_open
 
     project_open(actor=actor, application=application, now=now)
+
+
+def voucher_of_claim_unused(sender: Any, *, application: Application, transition: Transition, voucher: str = "", **kwargs: Any) -> dict:
+    """拨付 of a 后补助 claim (the `transition_checking` receiver) with a voucher number no
+    payment or receipt of a project has used: each voucher is recorded once across the plan."""
+    if transition.action != "pay" or application.funding != "post" or not voucher:
+        return {}
+    from yongke.projects.models import Payment, RecoveryReceipt
+
+    if Payment.objects.filter(voucher=voucher).exists() or RecoveryReceipt.objects.filter(voucher=voucher).exists():
+        raise voucher_used(voucher)
+    return {}

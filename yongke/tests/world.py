@@ -319,6 +319,7 @@ def advance(app: Application, world: World, *actions: str, amount: int | None = 
             amount=_amount_for(app, amount) if "amount" in t.needs else None,
             objection_days=5 if "objection_days" in t.needs else None,
             now=_after_window(app) if "objection_window_closed" in t.guards else None,
+            voucher=f"测试凭证-{app.pk}-{action}" if "voucher" in t.needs else None,
         )
     return app
 

@@ -13,8 +13,9 @@ from yongke.applications import services as apps
 from yongke.applications.models import Application
 from yongke.audit.models import AuditEvent
 from yongke.awards import services
+from yongke.awards.models import ClaimPayment
 from yongke.awards.tests.test_claims import claim, claims_setting
-from yongke.core.errors import BadInput, Refused
+from yongke.core.errors import BadInput, Conflict, Refused
 from yongke.orgs.services import bank_account_set
 from yongke.testing import TEST, make_call, make_org, make_user
 
@@ -43,9 +44,10 @@ def _publish(setting, app: Application) -> Application:
     return app
 
 
-def _pay(setting, app: Application) -> Application:
+def _pay(setting, app: Application, voucher: str | None = None) -> Application:
     later = timezone.now() + dt.timedelta(days=30)  # the 公示 window over
-    app, _ = apps.application_transition(actor=setting["finance"], application=app, action="pay", now=later)
+    voucher = f"财拨-{app.pk}" if voucher is None else voucher
+    app, _ = apps.application_transition(actor=setting["finance"], application=app, action="pay", now=later, voucher=voucher)
     return app
 
 
@@ -115,6 +117,38 @@ def test_the_payment_of_a_claim_records_the_amount_and_the_payee(setting):
     assert entry.data["account"]["bank"] == "中国工商银行南宁分行"
     assert entry.data["account"]["number"].endswith("3334")
     assert "6222021001112223334" not in str(entry.data)  # the number masked
+    assert entry.data["voucher"] == f"财拨-{app.pk}"
+    paid = ClaimPayment.objects.get(application=app)
+    assert (paid.amount, paid.voucher, paid.account_bank, paid.recorded_by) == (
+        1_000_000,
+        f"财拨-{app.pk}",
+        "中国工商银行南宁分行",
+        setting["finance"],
+    )
+    assert paid.account_masked.endswith("3334")
+    assert "6222021001112223334" not in paid.account_masked
+
+
+@pytest.mark.parametrize("voucher", ["", "   ", "凭" * 65])
+def test_a_claim_is_paid_only_with_a_voucher_number(setting, voucher):
+    app = _publish(setting, _incubator(setting, "region"))
+    with pytest.raises(BadInput) as e:
+        _pay(setting, app, voucher=voucher)
+    assert e.value.detail == {"field": "voucher"}
+    assert "凭证号" in e.value.message
+    assert Application.objects.get(pk=app.pk).state == "published"
+    assert not ClaimPayment.objects.exists()
+
+
+def test_a_voucher_is_recorded_once_across_claims_and_project_payments(setting):
+    first = _pay(setting, _publish(setting, _incubator(setting, "region")))
+    second = _publish(setting, _incubator(setting, "region"))
+    with pytest.raises(Conflict) as e:
+        _pay(setting, second, voucher=ClaimPayment.objects.get(application=first).voucher)
+    assert (e.value.code, e.value.detail["field"]) == ("voucher_used", "voucher")
+    assert Application.objects.get(pk=second.pk).state == "published"
+    assert ClaimPayment.objects.filter(application=second).count() == 0
+    assert _pay(setting, second, voucher=f"财拨-{second.pk}-另").state == "paid"  # a voucher of its own
 
 
 def test_a_claim_of_an_organisation_with_no_account_is_not_paid(setting):

@@ -38,3 +38,29 @@ def test_an_amount_argument_is_read_like_a_money_field(capsys):
     assert code == 2
     assert "无法识别的金额" in err
     assert err.count("\n") == 1
+
+
+def test_a_claim_is_paid_from_the_console_only_with_a_voucher(capsys):
+    """`yongke app transition ID pay` of a 后补助 claim in 公示: without `--voucher`, exit 2 naming it; with it, paid."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yongke.applications.models import Application
+    from yongke.awards.models import ClaimPayment
+    from yongke.orgs.services import bank_account_set
+    from yongke.testing import TEST, build_world, make_application_in, make_call
+
+    world = build_world()
+    bank_account_set(actor=TEST, organisation=world.org, bank="中国工商银行南宁分行", name=world.org.name, number="6222021001112223334")
+    app = make_application_in("published", world=world, funding="post", call=make_call(directions=["35.1"]))
+    Application.objects.filter(pk=app.pk).update(objection_ends_at=timezone.now() - dt.timedelta(minutes=1))
+    code = run(["app", "transition", str(app.pk), "pay", "--as", world.finance.username])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "voucher" in err
+    assert err.count("\n") == 1
+    assert Application.objects.get(pk=app.pk).state == "published"
+    assert run(["app", "transition", str(app.pk), "pay", "--as", world.finance.username, "--voucher", "CLI-凭证-1"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "paid"
+    assert ClaimPayment.objects.get(application=app).voucher == "CLI-凭证-1"

@@ -5,6 +5,7 @@ given again; the form is carried through, so nothing typed is lost."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -187,3 +188,25 @@ def _patterns(patterns):
             yield from _patterns(p.url_patterns)
         else:
             yield p
+
+
+def test_finance_pays_a_claim_with_its_voucher_number_on_the_page(client, world, reauth):
+    """拨付 of a 后补助 claim asks for the voucher (凭证号): refused without one, naming it; recorded with it."""
+    from yongke.awards.models import ClaimPayment
+    from yongke.testing import make_call
+
+    bank_account_set(
+        actor=System("tests"), organisation=world.org, bank="广西北部湾银行南宁分行", name=world.org.name, number="6222021234567890123"
+    )
+    app = make_application_in("published", world=world, funding="post", call=make_call(directions=["35.1"]))
+    Application.objects.filter(pk=app.pk).update(objection_ends_at=timezone.now() - dt.timedelta(minutes=1))
+    client.force_login(world.finance)
+    page = client.get(f"/applications/{app.pk}/").content.decode()
+    assert 'name="voucher"' in page
+    assert "凭证号" in page
+    without = client.post(f"/applications/{app.pk}/transition/", {"action": "pay", "lock_version": app.lock_version}, follow=True)
+    assert "凭证号" in without.content.decode()
+    assert Application.objects.get(pk=app.pk).state == "published"
+    client.post(f"/applications/{app.pk}/transition/", {"action": "pay", "lock_version": app.lock_version, "voucher": "南财拨〔2026〕18号"})
+    assert Application.objects.get(pk=app.pk).state == "paid"
+    assert ClaimPayment.objects.get(application=app).voucher == "南财拨〔2026〕18号"

@@ -73,6 +73,7 @@ def actions_for(user: Actor, app: Application) -> list[dict[str, Any]]:
                 "comment_required": t.comment_required,
                 "amount": "amount" in t.needs,
                 "objection_days": "objection_days" in t.needs,
+                "voucher": "voucher" in t.needs,
                 "applicant": set(t.roles) <= set(APPLICANT_ROLES),
                 "danger": t.action in ("not_recommend", "refuse", "not_fund", "withdraw", "return", "decline"),
             }
@@ -307,6 +308,7 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
             objection_days=days,
             lock_version=lock,
             address=address(request),
+            voucher=request.POST.get("voucher"),
         )
     except YongkeError as e:
         flash(request, e)

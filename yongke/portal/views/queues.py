@@ -65,7 +65,7 @@ OFFICER_WAITS_ON = {
     ("post", "claimed"),
     ("post", "checked"),
 }
-BATCH_FREE = ("amount",)  # steps needing a per-application input are taken one by one on the application's page
+BATCH_FREE = ("amount", "voucher")  # steps needing a per-application input are taken one by one on the application's page
 
 # Queues in order of submission, NULLs last on every database: an order the cursor pager walks
 # (core/keyset.py) through the index on (funding, state, submitted_at, id).

@@ -242,3 +242,37 @@ def test_one_voucher_recorded_for_two_projects_at_the_same_moment_is_recorded_on
         t.join()
     assert sorted(outcomes) == ["paid", "voucher_used"]
     assert Payment.objects.filter(voucher="SAME").count() == 1
+
+
+def _published_claim(world):
+    """A 后补助 claim of the world's organisation in 公示, to be paid (拨付) to its account."""
+    from yongke.testing import make_application_in, make_call
+
+    return make_application_in("published", world=world, funding="post", call=make_call(directions=["35.1"]))
+
+
+def _pay_claim(world, app, voucher):
+    from yongke.applications.services import application_transition
+
+    later = max(timezone.now(), app.objection_ends_at) + dt.timedelta(minutes=1)
+    return application_transition(actor=world.finance, application=app, action="pay", now=later, voucher=voucher)[0]
+
+
+def test_a_voucher_is_recorded_once_across_tranches_and_claims(world, project):
+    """The same voucher register for a project's tranche and a 后补助 claim's 拨付: either way round."""
+    _pay(world, project, 100_000, voucher="CZ-跨-1")
+    claim = _published_claim(world)
+    with pytest.raises(Conflict) as e:
+        _pay_claim(world, claim, "CZ-跨-1")
+    assert (e.value.code, e.value.detail["field"]) == ("voucher_used", "voucher")
+    assert fresh_claim(claim).state == "published"
+    paid = _pay_claim(world, claim, "CZ-跨-2")
+    assert paid.state == "paid"
+    with pytest.raises(Conflict) as e:
+        _pay(world, project, 100_000, voucher="CZ-跨-2")
+    assert e.value.code == "voucher_used"
+    assert project_ledger(project).paid == 100_000
+
+
+def fresh_claim(app):
+    return type(app).objects.get(pk=app.pk)
