@@ -210,3 +210,10 @@ def test_finance_pays_a_claim_with_its_voucher_number_on_the_page(client, world,
     client.post(f"/applications/{app.pk}/transition/", {"action": "pay", "lock_version": app.lock_version, "voucher": "南财拨〔2026〕18号"})
     assert Application.objects.get(pk=app.pk).state == "paid"
     assert ClaimPayment.objects.get(application=app).voucher == "南财拨〔2026〕18号"
+    for who in (world.finance, world.applicant):  # who paid it, and the organisation paid
+        client.force_login(who)
+        shown = client.get(f"/applications/{app.pk}/").content.decode()
+        line = shown.split('id="claim-payment">')[1].split("</dd>")[0]
+        assert "南财拨〔2026〕18号" in line
+        assert ClaimPayment.objects.get(application=app).account_masked in line  # the account, masked
+        assert "6222021234567890123" not in shown

@@ -30,6 +30,7 @@ from yongke.applications.selectors import (
     identity_hidden,
     may_verify_documents,
 )
+from yongke.awards.selectors import claim_payment_of
 from yongke.core.directions import sort_directions
 from yongke.core.errors import BadInput, YongkeError
 from yongke.core.money import MoneyError, parse_count, parse_yuan
@@ -130,6 +131,7 @@ def _context(
         "actions": actions_for(user, app),
         "hidden": identity_hidden(request.user, app),
         "submission": app.submissions.order_by("-number").first(),
+        "claim_payment": claim_payment_of(user, app),
     }
 
 
