@@ -115,7 +115,7 @@ def application_for(user: Viewer, pk: int) -> Application:
     return app
 
 
-def _require_visible(viewer: Viewer, app: Application) -> None:
+def require_visible(viewer: Viewer, app: Application) -> None:
     """`app` is one `viewer` may see: read for this very viewer by `application_for`, else asked again."""
     if getattr(app, _READ_FOR, None) is viewer and viewer is not None:
         return
@@ -155,7 +155,7 @@ def audit_events_visible_to(user: Viewer) -> QuerySet[AuditEvent]:
 
 def application_timeline(user: Viewer, app: Application) -> QuerySet[AuditEvent]:
     """The status history of an application its viewer may see."""
-    _require_visible(user, app)
+    require_visible(user, app)
     return AuditEvent.objects.filter(target_type="application", target_id=str(app.pk)).order_by("at", "id")
 
 
@@ -219,7 +219,7 @@ def application_documents(viewer: Viewer, app: Application) -> dict[str, Any]:
     from yongke.applications.proposal import kind_label
     from yongke.guide.selectors import compiled_for
 
-    _require_visible(viewer, app)
+    require_visible(viewer, app)
     guide = compiled_for(app.guide_version).guide
     files = list(app.attachments.current().order_by("uploaded_at", "id"))
     checks = {c.evidence: c for c in app.document_checks.select_related("checked_by")}
@@ -243,7 +243,7 @@ def application_documents(viewer: Viewer, app: Application) -> dict[str, Any]:
 
 def application_removed_attachments(viewer: Viewer, app: Application) -> list[Any]:
     """The files taken off or replaced (kept for the audit trail), for whoever may see the application."""
-    _require_visible(viewer, app)
+    require_visible(viewer, app)
     return list(app.attachments.filter(removed_at__isnull=False).select_related("replaced_by").order_by("removed_at", "id"))
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from yongke.applications.models import Application
 
 
-class ClaimPayment(models.Model):
-    """拨付 of a 后补助 claim, recorded by finance with the step (`claim_payment`): the amount, the
-    account in force it went to and the voucher number, which is used once across every payment
-    and receipt of the plan (a project's tranches and recoveries included: projects.closure)."""
+class PaymentRecord(models.Model):
+    """Money paid to an organisation's account in force, recorded by finance: the amount, the day,
+    the account as it stood (masked) and the voucher number, used once across the plan. A 后补助
+    claim's 拨付 (`ClaimPayment`) and a project's tranche (`projects.Payment`) are both one."""
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="claim_payment")
     amount = models.PositiveBigIntegerField("金额（元）")
     paid_on = models.DateField("拨付日期")
     voucher = models.CharField("凭证号", max_length=64, unique=True)
@@ -24,9 +25,25 @@ class ClaimPayment(models.Model):
     recorded_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "后补助拨付记录"
-        verbose_name_plural = "后补助拨付记录"
-        ordering = ["paid_on", "id"]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.voucher} {self.amount} 元"
+
+    @staticmethod
+    def account_fields(account: Any) -> dict[str, str]:
+        """The account in force (an `orgs.BankAccount`) as a payment keeps it: masked."""
+        return {"account_masked": account.number_masked, "account_bank": account.bank, "account_name": account.name}
+
+
+class ClaimPayment(PaymentRecord):
+    """拨付 of a 后补助 claim, recorded by finance with the step (`claim_paid`); its voucher is used
+    once across every payment and receipt of the plan (a project's tranches and recoveries
+    included: projects.closure)."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="claim_payment")
+
+    class Meta:
+        verbose_name = "后补助拨付记录"
+        verbose_name_plural = "后补助拨付记录"
+        ordering = ["paid_on", "id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yongke.accounts.actors import Viewer
 from yongke.applications.models import Application
-from yongke.applications.selectors import application_for
+from yongke.applications.selectors import require_visible
 from yongke.awards.models import ClaimPayment
 
 
@@ -13,5 +13,5 @@ def claim_payment_of(viewer: Viewer, application: Application) -> ClaimPayment |
     whoever may see the claim; None before it is paid."""
     if application.funding != "post" or application.state != "paid":
         return None
-    application_for(viewer, application.pk)  # 404 for whoever may not see the claim
+    require_visible(viewer, application)  # 404 for whoever may not see the claim (no query when read for them)
     return ClaimPayment.objects.filter(application_id=application.pk).first()

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 
 from yongke.applications.models import Application, BudgetCategory, Call
+from yongke.awards.models import PaymentRecord
 from yongke.guide.models import GuideVersion
 from yongke.orgs.models import Organisation, Person
 from yongke.projects.workflow import PROJECT
@@ -289,27 +290,16 @@ class Tranche(models.Model):
         return f"第{self.order}期 {self.label} {self.amount} 元"
 
 
-class Payment(models.Model):
+class Payment(PaymentRecord):
     """A payment made to the project's unit, recorded by finance: traceable to its voucher."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="payments")
     tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, related_name="payments")
-    amount = models.PositiveBigIntegerField("金额（元）")
-    paid_on = models.DateField("拨付日期")
-    voucher = models.CharField("凭证号", max_length=64, unique=True)
-    account_masked = models.CharField("收款账户", max_length=64)
-    account_bank = models.CharField("开户银行", max_length=200)
-    account_name = models.CharField("户名", max_length=200)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    recorded_at = models.DateTimeField()
 
     class Meta:
         verbose_name = "拨款记录"
         verbose_name_plural = "拨款记录"
         ordering = ["project", "paid_on", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.voucher} {self.amount} 元"
 
 
 class Recovery(models.Model):

@@ -27,8 +27,8 @@ def voucher_of_claim_unused(sender: Any, *, application: Application, transition
     payment or receipt of a project has used: each voucher is recorded once across the plan."""
     if transition.action != "pay" or application.funding != "post" or not voucher:
         return {}
-    from yongke.projects.models import Payment, RecoveryReceipt
+    from yongke.projects.closure import voucher_taken
 
-    if Payment.objects.filter(voucher=voucher).exists() or RecoveryReceipt.objects.filter(voucher=voucher).exists():
+    if voucher_taken(voucher):  # the one register: payments, receipts and claims' 拨付
         raise voucher_used(voucher)
     return {}

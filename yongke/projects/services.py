@@ -954,9 +954,7 @@ def payment_record(
         amount=amount,
         paid_on=paid_on,
         voucher=voucher,
-        account_masked=account.number_masked,
-        account_bank=account.bank,
-        account_name=account.name,
+        **Payment.account_fields(account),
         recorded_by=user_of(actor),
         recorded_at=now,
     )
