@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.query import BaseIterable, ValuesIterable
 
 from yongke.accounts.actors import Viewer
@@ -16,6 +16,7 @@ from yongke.applications.models import Application, Call
 from yongke.applications.workflow import SUPPORTED_STATES, workflow_for
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import NotFound, PermissionDenied
+from yongke.core.statements import Statement
 from yongke.guide.models import GuideVersion
 from yongke.orgs.models import Organisation
 
@@ -144,6 +145,22 @@ def direction_programmes(version: GuideVersion, directions: list[str]) -> set[st
 def calls_visible_to(user: Viewer) -> QuerySet[Call]:
     """Calls are public notices: everyone may read them."""
     return Call.objects.select_related("guide_version")
+
+
+# A list page's filter options, on every page of every queue: compiled once (core.statements).
+_CALL_CHOICES = Statement(
+    lambda: (
+        Call.objects.annotate(version_digest=F("guide_version__digest"), version_status=F("guide_version__status"))
+        .only("id", "name", "guide_version_id")
+        .order_by("-opens_at", "-id")
+    )
+)
+
+
+def call_choices(user: Viewer) -> list[tuple[int, str, ListedVersion]]:
+    """Every call (calls are public notices, as calls_visible_to says), newest first, as
+    (id, name, its guide version as a list row carries it): a filter's options, one query."""
+    return [(c.pk, c.name, ListedVersion(c.guide_version_id, c.version_digest, c.version_status)) for c in _CALL_CHOICES.rows()]
 
 
 def audit_events_visible_to(user: Viewer) -> QuerySet[AuditEvent]:
@@ -379,9 +396,13 @@ class _ListedRows(BaseIterable):
     same queryset joins nothing)."""
 
     def __iter__(self):
-        values = self.queryset.values(*_LIST_VALUES)
+        extra = tuple(self.queryset.query.annotations)  # e.g. core.keyset's count of the whole list
+        values = self.queryset.values(*_LIST_VALUES, *extra)
         for row in ValuesIterable(values, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size):
-            yield ListedApplication(row)
+            listed = ListedApplication(row)
+            for name in extra:
+                setattr(listed, name, row[name])
+            yield listed
 
 
 def as_list(qs: QuerySet[Application]) -> QuerySet[Application]:

@@ -54,3 +54,42 @@ def test_a_submission_reads_the_guide_without_its_spec_and_the_facts_once(api, w
     submission = Submission.objects.get(application_id=app["id"])
     assert set(submission.facts) == set(real(submission.application))  # the facts the rules read, recorded
     assert submission.verdict["verdict"] == "eligible"
+
+
+def _list_reads(queries) -> list[str]:
+    return [x["sql"] for x in queries if 'FROM "applications_application"' in x["sql"]]
+
+
+def test_a_page_and_its_count_are_one_query_on_every_page(api, world, monkeypatch):
+    for i in range(5):
+        new_draft(api, world, title=f"一次读取{i}")
+    mine = api.as_("applicant")
+    total = mine.get(f"{A}/applications?page_size=100").json()["count"]
+    assert total >= 5
+    cursor = None
+    for limit, exact in ((100, True), (3, False)):
+        monkeypatch.setattr("yongke.api.applications.LIST_COUNT_LIMIT", limit)
+        with CaptureQueriesContext(connection) as q:
+            first = mine.get(f"{A}/applications?page_size=2").json()
+        assert len(_list_reads(q.captured_queries)) == 1
+        assert (first["count"], first["count_exact"]) == (min(total, limit), exact)
+        cursor = first["next_cursor"]
+        assert cursor
+        with CaptureQueriesContext(connection) as q:
+            on = mine.get(f"{A}/applications?page_size=2&cursor={cursor}").json()
+        assert len(_list_reads(q.captured_queries)) == 1
+        # the count stays the whole list's, not the rows after the cursor
+        assert (on["count"], on["count_exact"]) == (first["count"], exact)
+        paged = mine.get(f"{A}/applications?page_size=2&page=2").json()
+        assert paged["items"] == on["items"]
+        assert paged["count"] == first["count"]
+
+
+def test_an_empty_page_still_says_how_many(api, world):
+    new_draft(api, world, title="唯一项目")
+    mine = api.as_("applicant")
+    far = mine.get(f"{A}/applications?page_size=20&page=50").json()
+    assert far["items"] == []
+    assert far["count"] == mine.get(f"{A}/applications").json()["count"] >= 1
+    none = mine.get(f"{A}/applications?state=paid").json()
+    assert (none["items"], none["count"], none["count_exact"]) == ([], 0, True)

@@ -74,3 +74,44 @@ def test_a_broken_cursor_shows_the_first_page(client, world):
     r = client.get(f"{QUEUE}&after=not-a-cursor&page=7")
     assert r.status_code == 200
     assert _rows(r.content.decode()) == ids
+
+
+def _listing(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if 'FROM "applications_application"' in q["sql"]]
+
+
+def test_a_queue_page_and_its_count_are_one_query(client, world, monkeypatch):
+    monkeypatch.setattr("yongke.portal.views.common.paginate.__defaults__", (3,))
+    _recommended(world, 7)
+    client.force_login(world.officer)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(QUEUE).content.decode()
+    assert len(_listing(ctx)) == 1
+    assert "第 1/3 页，共 7 项" in html
+    nxt = _link(html, "下一页")
+    assert nxt is not None
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(f"/officer/queue/?{nxt}").content.decode()
+    assert len(_listing(ctx)) == 1
+    assert "第 2/3 页，共 7 项" in html  # the whole queue's count, not the rows after the cursor
+
+
+def test_a_long_queue_says_more_than_its_count_limit(client, world, monkeypatch):
+    monkeypatch.setattr("yongke.portal.views.common.paginate.__defaults__", (2,))
+    monkeypatch.setattr("yongke.portal.views.queues.QUEUE_COUNT_LIMIT", 3)
+    _recommended(world, 5)
+    client.force_login(world.officer)
+    html = client.get(QUEUE).content.decode()
+    assert "第 1 页，共 3 多项" in html
+    html = client.get(f"/officer/queue/?{_link(html, '下一页')}").content.decode()
+    assert "第 2 页，共 3 多项" in html
+    by_number = client.get(f"{QUEUE}&page=2").content.decode()  # a page number alone: by OFFSET, counted apart
+    assert _rows(by_number) == _rows(html)
+    assert "第 2 页，共 3 多项" in by_number
+
+
+def test_an_empty_queue_says_so(client, world):
+    client.force_login(world.officer)
+    html = client.get(QUEUE).content.decode()
+    assert "没有符合条件的申报。" in html
+    assert "（0）" in html
