@@ -116,6 +116,22 @@ def application_for(user: Viewer, pk: int) -> Application:
     return app
 
 
+# What a step's receipt checks (who may take it, the state, the version, the call's dates) reads
+# none of these: the facts and the verdict (JSON), the texts, the leader and the organisation.
+_RECEIPT_DEFERRED = ("summary", "facts", "verdict", "correction_reasons")
+
+
+def application_for_receipt(user: Viewer, pk: int) -> Application:
+    """`application_for` with only what a step's receipt checks read (its columns but the JSON and
+    the long texts, and its call): the same visibility, the same NotFound. A deferred column read
+    on it is fetched then, as Django fetches one."""
+    app = applications_visible_to(user).select_related(None).select_related("call").defer(*_RECEIPT_DEFERRED).filter(pk=pk).first()
+    if app is None:
+        raise NotFound(f"申报 {pk} 不存在或无权查看 / not found", detail={"id": pk})
+    setattr(app, _READ_FOR, user)
+    return app
+
+
 def require_visible(viewer: Viewer, app: Application) -> None:
     """`app` is one `viewer` may see: read for this very viewer by `application_for`, else asked again."""
     if getattr(app, _READ_FOR, None) is viewer and viewer is not None:
