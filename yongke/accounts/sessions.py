@@ -16,10 +16,6 @@ _BY_KEY = Statement(lambda key: Session.objects.filter(session_key=key), STAND_I
 
 
 class SessionStore(db.SessionStore):
-    @classmethod
-    def get_model_class(cls) -> type[Session]:
-        return Session
-
     def _get_session_from_db(self) -> Any:
         found = _BY_KEY.first(self.session_key) if self.session_key else None
         if found is None or found.expire_date <= timezone.now():  # Django's `expire_date__gt=now`

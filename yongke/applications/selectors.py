@@ -109,7 +109,12 @@ _READ_FOR = "_yongke_read_for"
 
 
 def application_for(user: Viewer, pk: int) -> Application:
-    app = applications_visible_to(user).filter(pk=pk).first()
+    return _read_for(user, applications_visible_to(user), pk)
+
+
+def _read_for(user: Viewer, visible: QuerySet[Application], pk: int) -> Application:
+    """Application `pk` of `visible` (what `user` may see), kept as read for `user`; NotFound else."""
+    app = visible.filter(pk=pk).first()
     if app is None:
         raise NotFound(f"申报 {pk} 不存在或无权查看 / not found", detail={"id": pk})
     setattr(app, _READ_FOR, user)
@@ -125,11 +130,7 @@ def application_for_receipt(user: Viewer, pk: int) -> Application:
     """`application_for` with only what a step's receipt checks read (its columns but the JSON and
     the long texts, and its call): the same visibility, the same NotFound. A deferred column read
     on it is fetched then, as Django fetches one."""
-    app = applications_visible_to(user).select_related(None).select_related("call").defer(*_RECEIPT_DEFERRED).filter(pk=pk).first()
-    if app is None:
-        raise NotFound(f"申报 {pk} 不存在或无权查看 / not found", detail={"id": pk})
-    setattr(app, _READ_FOR, user)
-    return app
+    return _read_for(user, applications_visible_to(user).select_related(None).select_related("call").defer(*_RECEIPT_DEFERRED), pk)
 
 
 def require_visible(viewer: Viewer, app: Application) -> None:

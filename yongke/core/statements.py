@@ -40,9 +40,10 @@ class Statement:
             params = tuple(params)
             places = []
             for stand_in in self._stand_ins:
-                if sum(1 for p in params if type(p) is type(stand_in) and p == stand_in) != 1:
+                at = [i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in]
+                if len(at) != 1:
                     raise ValueError("a Statement's queryset uses each of its values once")
-                places.append(next(i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in))
+                places.append(at[0])
             found = self._compiled[vendor] = (qs.model, sql, params, tuple(places))
         return found
 
