@@ -194,7 +194,11 @@ def session_cookie(user) -> str:
     s = SessionStore()
     s[DEVICE_ID_SESSION_KEY] = device.persistent_id
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the password backend (the first is axes')
+    s[BACKEND_SESSION_KEY] = (
+        settings.AUTHENTICATION_BACKENDS[-1]
+        if hasattr(settings, "AUTHENTICATION_BACKENDS")
+        else "django.contrib.auth.backends.ModelBackend"
+    )
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"

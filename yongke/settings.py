@@ -93,7 +93,7 @@ MIDDLEWARE = [
     # [duties] middleware
     "yongke.core.arrival.ArrivalMiddleware",  # the request's arrival: deadlines are judged at it
     # [mfa] middleware
-    "yongke.accounts.middleware.OTPMiddleware",  # django-otp's: request.user.is_verified()
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "yongke.accounts.middleware.SecondFactorMiddleware",  # signed in but unverified: to the verify or enrolment page
     # [hardening] middleware (after authentication)
     "yongke.accounts.session.SessionTimeoutMiddleware",  # idle and absolute session limits; no-store on private responses
@@ -284,7 +284,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # django-axes first: a locked-out account or address is refused before its password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "yongke.portal.backends.PortalBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("YONGKE_LOGIN_FAILURES", "5"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: one account, or one address
 AXES_COOLOFF_TIME = "yongke.accounts.lockout.cool_off"  # 15 minutes, doubling per lockout in 24 hours
@@ -383,7 +383,6 @@ YONGKE_SESSION_IDLE_MINUTES = int(os.environ.get("YONGKE_SESSION_IDLE_MINUTES", 
 YONGKE_SESSION_IDLE_MINUTES_APPLICANT = int(os.environ.get("YONGKE_SESSION_IDLE_MINUTES_APPLICANT", "120"))
 SESSION_COOKIE_AGE = int(float(os.environ.get("YONGKE_SESSION_MAX_HOURS", "12")) * 3600)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_ENGINE = "yongke.accounts.sessions"  # Django's database sessions, the row read by a statement compiled once
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("YONGKE_COOKIE_SECURE", not DEBUG)

@@ -10,19 +10,14 @@ Runs after django-otp's OTPMiddleware (which gives `request.user.is_verified()`)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve, reverse
-from django_otp import middleware as otp_middleware
-from django_otp.models import Device
 
 from yongke.accounts import mfa
-from yongke.core.statements import STAND_IN_ID, Statement
 
 # Portal pages anyone may see, whatever the state of their second factor.
 OPEN_PAGES = frozenset(
@@ -105,25 +100,3 @@ class SecondFactorMiddleware:
 def _verified(user: User) -> bool:
     is_verified = getattr(user, "is_verified", None)
     return bool(is_verified()) if callable(is_verified) else False
-
-
-class OTPMiddleware(otp_middleware.OTPMiddleware):
-    """django-otp's middleware (request.user.otp_device, is_verified()), whose read of the
-    session's device is a statement compiled once per process and device model (every signed-in
-    request makes it): the same row, by the same id, bound to the same user by django-otp."""
-
-    _statements: ClassVar[dict[type, Statement]] = {}  # per device model
-
-    def _device_from_persistent_id(self, persistent_id: str):
-        try:
-            label, device_id = self._normalize_persistent_id(persistent_id).rsplit("/", 1)
-            model = apps.get_model(*label.split("."))
-            pk = int(device_id)
-        except (ValueError, LookupError, TypeError):
-            return None
-        if not issubclass(model, Device):
-            return None
-        statement = self._statements.get(model)
-        if statement is None:
-            statement = self._statements[model] = Statement(lambda i, m=model: m.objects.filter(id=i), STAND_IN_ID)
-        return statement.first(pk)

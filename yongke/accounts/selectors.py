@@ -10,7 +10,6 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from yongke.accounts.actors import System, Viewer
-from yongke.accounts.grants import GRANTS_ANNOTATION, unpack_grants
 from yongke.accounts.models import Role, RoleGrant
 from yongke.core.errors import PermissionDenied
 
@@ -105,28 +104,17 @@ def scope_of(user: Viewer | None) -> Scope:
     cached = _cached_scope(user)
     if cached is not None:
         return cached
-    grants = RoleGrant.objects.filter(user=user).values_list("role", "organisation_id", "unit", "programme")
-    return _scope_set(user, list(grants))
-
-
-def _scope_set(user: User, grants: list[tuple[str, int | None, str, str]]) -> Scope:
-    """The scope of `user` from its grants (role, organisation id, unit, programme), kept on it."""
+    grants = list(RoleGrant.objects.filter(user=user))
     scope = Scope(
-        roles=frozenset(role for role, *_ in grants),
-        organisations=frozenset(org for role, org, _u, _p in grants if role in (Role.APPLICANT, Role.ORG_ADMIN) and org),
-        admin_of=frozenset(org for role, org, _u, _p in grants if role == Role.ORG_ADMIN and org),
-        units=frozenset(unit for role, _o, unit, _p in grants if role == Role.RECOMMENDER and unit),
-        programmes=frozenset(prog for role, _o, _u, prog in grants if role == Role.OFFICER and prog),
+        roles=frozenset(g.role for g in grants),
+        organisations=frozenset(g.organisation_id for g in grants if g.role in (Role.APPLICANT, Role.ORG_ADMIN) and g.organisation_id),
+        admin_of=frozenset(g.organisation_id for g in grants if g.role == Role.ORG_ADMIN and g.organisation_id),
+        units=frozenset(g.unit for g in grants if g.role == Role.RECOMMENDER and g.unit),
+        programmes=frozenset(g.programme for g in grants if g.role == Role.OFFICER and g.programme),
         is_superuser=bool(user.is_superuser),
     )
     setattr(user, _SCOPE_ATTR, scope)
     return scope
-
-
-def scope_from_packed(user: User, packed: str | None) -> Scope:
-    """The scope of `user` from the annotation of `accounts.grants.grants_packed` (None: no
-    grant), kept on the user for the rest of the request as `scope_of` keeps the scope it reads."""
-    return _scope_set(user, unpack_grants(packed))
 
 
 def require_role(actor: Viewer | None, *roles: str, message: str = "无权执行该操作 / not allowed") -> Scope:
@@ -144,10 +132,7 @@ def user_for_token(key: str, *, address: str | None = None) -> User | None:
     audited, with the address, at most once per token per 10 minutes."""
     from yongke.accounts.tokens import token_user
 
-    user = token_user(key, address=address)
-    if user is not None and hasattr(user, GRANTS_ANNOTATION):  # read with the user (accounts.grants)
-        scope_from_packed(user, getattr(user, GRANTS_ANNOTATION))
-    return user
+    return token_user(key, address=address)
 
 
 def members_of(user: Viewer, organisation: Organisation) -> QuerySet[RoleGrant]:

@@ -8,20 +8,12 @@ import hashlib
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from yongke.accounts.grants import GRANTS_ANNOTATION, grants_packed
 from yongke.accounts.models import ApiToken
 from yongke.core.errors import YongkeError
-from yongke.core.statements import STAND_IN_ID, STAND_IN_TEXT, Statement
 
 # A token's use is written to the audit log (and its last use and address stored) at most this often,
 # or sooner when it comes from another address.
 USE_RECORDED_EVERY = dt.timedelta(minutes=10)
-
-
-# Compiled once per process (core.statements): the token by its hash (unique), then its user with
-# the user's grants (its scope without a query of its own).
-_TOKEN = Statement(lambda digest: ApiToken.objects.filter(key_hash=digest), STAND_IN_TEXT)
-_USER = Statement(lambda pk: User.objects.annotate(**{GRANTS_ANNOTATION: grants_packed()}).filter(pk=pk), STAND_IN_ID)
 
 
 class TokenRefused(YongkeError):
@@ -37,13 +29,10 @@ def token_user(key: str, *, address: str | None = None) -> User | None:
     from yongke.audit.services import audit_record
 
     digest = hashlib.sha256(key.encode()).hexdigest()
-    token = _TOKEN.first(digest)
-    if token is None:
+    try:
+        token = ApiToken.objects.select_related("user").get(key_hash=digest)  # unique: no ORDER BY, as .first() adds
+    except ApiToken.DoesNotExist:
         return None
-    user = _USER.first(token.user_id)
-    if user is None:  # deleted between the two reads
-        return None
-    token.user = user
     now = timezone.now()
     state = token.state_at(now)
     if state == "revoked":
@@ -62,4 +51,4 @@ def token_user(key: str, *, address: str | None = None) -> User | None:
             address=address,
             data={"prefix": token.prefix},
         )
-    return user  # with its grants (GRANTS_ANNOTATION), which accounts.selectors.user_for_token makes its scope
+    return token.user

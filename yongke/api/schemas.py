@@ -14,14 +14,13 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, model_validator
 
 from yongke.core.errors import BadInput
-from yongke.core.keyset import Keyset, page_count, with_capped_count
+from yongke.core.keyset import Keyset, capped_count
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ID = 2**63 - 1
@@ -140,22 +139,20 @@ def paginate(qs, query: PageQuery, present: Callable[[Any], Any], *, count_limit
     which costs the same however long the list grows): beyond it `count` is the limit and
     `count_exact` false."""
     exact = True
-    limit = count_limit if isinstance(qs, QuerySet) else None
-    counted = with_capped_count(qs, limit) if limit is not None else qs  # the count read with the page's rows
+    if count_limit is not None and hasattr(qs, "count") and not isinstance(qs, list):
+        count = capped_count(qs, count_limit)
+        exact = count <= count_limit
+        count = min(count, count_limit)
+    else:
+        count = qs.count() if hasattr(qs, "count") and not isinstance(qs, list) else len(qs)
     keys = Keyset.of(qs)
     if keys is not None and query.cursor:
-        rows = list(keys.after(counted, query.cursor)[: query.page_size + 1])
+        rows = list(keys.after(qs, query.cursor)[: query.page_size + 1])
     else:
         if query.cursor:
             raise cursor_unsupported()
         start = (query.page - 1) * query.page_size
-        rows = list(counted[start : start + query.page_size + 1])
-    if limit is not None:
-        count = page_count(rows, qs, limit)
-        exact = count <= limit
-        count = min(count, limit)
-    else:
-        count = qs.count() if hasattr(qs, "count") and not isinstance(qs, list) else len(qs)
+        rows = list(qs[start : start + query.page_size + 1])
     more = len(rows) > query.page_size
     rows = rows[: query.page_size]
     next_cursor = keys.cursor(rows[-1]) if keys is not None and more and rows else None

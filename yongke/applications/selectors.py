@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.query import BaseIterable, ValuesIterable
 
 from yongke.accounts.actors import Viewer
@@ -16,7 +16,6 @@ from yongke.applications.models import Application, Call
 from yongke.applications.workflow import SUPPORTED_STATES, workflow_for
 from yongke.audit.models import AuditEvent
 from yongke.core.errors import NotFound, PermissionDenied
-from yongke.core.statements import Statement
 from yongke.guide.models import GuideVersion
 from yongke.orgs.models import Organisation
 
@@ -109,28 +108,11 @@ _READ_FOR = "_yongke_read_for"
 
 
 def application_for(user: Viewer, pk: int) -> Application:
-    return _read_for(user, applications_visible_to(user), pk)
-
-
-def _read_for(user: Viewer, visible: QuerySet[Application], pk: int) -> Application:
-    """Application `pk` of `visible` (what `user` may see), kept as read for `user`; NotFound else."""
-    app = visible.filter(pk=pk).first()
+    app = applications_visible_to(user).filter(pk=pk).first()
     if app is None:
         raise NotFound(f"申报 {pk} 不存在或无权查看 / not found", detail={"id": pk})
     setattr(app, _READ_FOR, user)
     return app
-
-
-# What a step's receipt checks (who may take it, the state, the version, the call's dates) reads
-# none of these: the facts and the verdict (JSON), the texts, the leader and the organisation.
-_RECEIPT_DEFERRED = ("summary", "facts", "verdict", "correction_reasons")
-
-
-def application_for_receipt(user: Viewer, pk: int) -> Application:
-    """`application_for` with only what a step's receipt checks read (its columns but the JSON and
-    the long texts, and its call): the same visibility, the same NotFound. A deferred column read
-    on it is fetched then, as Django fetches one."""
-    return _read_for(user, applications_visible_to(user).select_related(None).select_related("call").defer(*_RECEIPT_DEFERRED), pk)
 
 
 def require_visible(viewer: Viewer, app: Application) -> None:
@@ -162,22 +144,6 @@ def direction_programmes(version: GuideVersion, directions: list[str]) -> set[st
 def calls_visible_to(user: Viewer) -> QuerySet[Call]:
     """Calls are public notices: everyone may read them."""
     return Call.objects.select_related("guide_version")
-
-
-# A list page's filter options, on every page of every queue: compiled once (core.statements).
-_CALL_CHOICES = Statement(
-    lambda: (
-        Call.objects.annotate(version_digest=F("guide_version__digest"), version_status=F("guide_version__status"))
-        .only("id", "name", "guide_version_id")
-        .order_by("-opens_at", "-id")
-    )
-)
-
-
-def call_choices(user: Viewer) -> list[tuple[int, str, ListedVersion]]:
-    """Every call (calls are public notices, as calls_visible_to says), newest first, as
-    (id, name, its guide version as a list row carries it): a filter's options, one query."""
-    return [(c.pk, c.name, ListedVersion(c.guide_version_id, c.version_digest, c.version_status)) for c in _CALL_CHOICES.rows()]
 
 
 def audit_events_visible_to(user: Viewer) -> QuerySet[AuditEvent]:
@@ -413,13 +379,9 @@ class _ListedRows(BaseIterable):
     same queryset joins nothing)."""
 
     def __iter__(self):
-        extra = tuple(self.queryset.query.annotations)  # e.g. core.keyset's count of the whole list
-        values = self.queryset.values(*_LIST_VALUES, *extra)
+        values = self.queryset.values(*_LIST_VALUES)
         for row in ValuesIterable(values, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size):
-            listed = ListedApplication(row)
-            for name in extra:
-                setattr(listed, name, row[name])
-            yield listed
+            yield ListedApplication(row)
 
 
 def as_list(qs: QuerySet[Application]) -> QuerySet[Application]:

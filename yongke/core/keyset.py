@@ -19,9 +19,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
-from django.db.models import F, Field, IntegerField, Model, Q, QuerySet
-from django.db.models.expressions import OrderBy, RawSQL
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Field, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 from yongke.core.errors import BadInput
@@ -189,27 +189,3 @@ def capped_count(qs, limit: int) -> int:
     """How many rows, counted no further than limit + 1: a count that costs the same however
     long the list grows (COUNT(*) over a LIMIT, without the list's joins and ordering)."""
     return qs.order_by().values("pk")[: limit + 1].count()
-
-
-COUNT_ANNOTATION = "_capped_count"
-
-
-def with_capped_count(qs: QuerySet, limit: int) -> QuerySet:
-    """`qs` whose every row also carries `capped_count(qs, limit)` (as COUNT_ANNOTATION): the
-    count is a subquery of the page's own statement (evaluated once: it names no outer column),
-    so a page and its count are one query. Seek or slice the result as `qs` itself; the count
-    stays that of the whole of `qs`. `page_count` reads it back."""
-    inner = qs.order_by().values("pk")[: limit + 1]
-    try:
-        sql, params = inner.query.get_compiler(using=qs.db).as_sql()
-    except EmptyResultSet:  # a filter no row can meet (`pk__in=[]`, `.none()`): no page, no count to carry
-        return qs
-    return qs.annotate(**{COUNT_ANNOTATION: RawSQL(f"SELECT COUNT(*) FROM ({sql}) capped", params, output_field=IntegerField())})
-
-
-def page_count(rows: list[Any], qs: QuerySet, limit: int) -> int:
-    """The capped count a page of `with_capped_count(qs, limit)` carries; counted apart only
-    when the page has no row to carry it."""
-    if not rows:
-        return capped_count(qs, limit)
-    return rows[0][COUNT_ANNOTATION] if isinstance(rows[0], dict) else getattr(rows[0], COUNT_ANNOTATION)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
 from yongke.accounts.actors import Viewer
 from yongke.core.errors import NotFound
@@ -38,27 +38,6 @@ def notification_for(user: Viewer, pk: int) -> Notification:
 
 def unread_count(user: Viewer) -> int:
     return notifications_for(user, unread=True).count()
-
-
-# The header's count read with the session's user (portal.backends): as of the request's start,
-# which is when every page is drawn (a notification is marked read by a POST that redirects).
-UNREAD_ANNOTATION = "_yongke_unread"
-
-
-def unread_subquery() -> Subquery:
-    """A subquery for annotating a query of users: how many of each one's notifications are unread."""
-    per_user = Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True).order_by().values("user")
-    return Subquery(per_user.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
-
-
-def unread_for_header(user: Viewer) -> int:
-    """The header's unread count: as read with the session's user, or counted now."""
-    if _person(user) is None:
-        return 0
-    primed = getattr(user, UNREAD_ANNOTATION, False)
-    if primed is False:
-        return unread_count(user)
-    return primed or 0  # None: no unread notification (the subquery found no row)
 
 
 @dataclass(frozen=True)

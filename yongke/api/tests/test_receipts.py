@@ -170,20 +170,3 @@ def test_the_console_re_runs_a_received_step_as_its_sender(api, world, django_ca
     again = job_rerun(actor=System("cli"), job=job)
     assert again.created_by == world.users["applicant"]
     assert "system" not in again.params  # the step is taken as the applicant, not as the system
-
-
-def test_a_receipt_reads_the_application_once_without_its_facts(api, world, django_capture_on_commit_callbacks):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    app = new_draft(api, world)
-    with CaptureQueriesContext(connection) as q:
-        r = _send(api, app["id"], django_capture_on_commit_callbacks)
-    assert r.status_code == 202, r.content
-    reads = [x["sql"] for x in q.captured_queries if x["sql"].startswith('SELECT "applications_application"')]
-    assert len(reads) == 1  # nothing deferred was read after all
-    assert '"applications_application"."facts"' not in reads[0]
-    assert '"applications_application"."verdict"' not in reads[0]
-    assert '"applications_call"."closes_at"' in reads[0]  # the deadline, judged at the arrival
-    run_queue()
-    assert Application.objects.get(pk=app["id"]).state == "submitted"  # the worker reads it whole, every rule

@@ -25,7 +25,7 @@ def _code(device: TOTPDevice) -> str:
 
 def test_officer_without_device_is_sent_to_enrolment_then_verified(client, mfa_on):
     officer = make_user("officer", programme="*")
-    client.force_login(officer, backend="yongke.portal.backends.PortalBackend")
+    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
     r = client.get("/officer/")
     assert r.status_code == 302
     assert r["Location"].startswith("/mfa/enrol/")
@@ -44,7 +44,7 @@ def test_wrong_code_refused_and_audited_recovery_single_use(client, mfa_on):
     officer = make_user("officer", programme="*")
     device = mfa.totp_begin(actor=System("test"), user=officer)
     _, codes = mfa.totp_confirm(actor=System("test"), user=officer, code=_code(device))
-    client.force_login(officer, backend="yongke.portal.backends.PortalBackend")
+    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get("/officer/")["Location"].startswith("/mfa/verify/")
     assert client.post("/mfa/verify/", {"code": "000000"}).status_code == 400
     assert AuditEvent.objects.filter(action="mfa.verify_failed", target_id=officer.username).exists()
@@ -52,7 +52,7 @@ def test_wrong_code_refused_and_audited_recovery_single_use(client, mfa_on):
     assert client.post("/mfa/verify/", {"code": codes[0]}).status_code == 302
     assert AuditEvent.objects.filter(action="mfa.recovery_used").exists()
     client.logout()
-    client.force_login(officer, backend="yongke.portal.backends.PortalBackend")
+    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
     assert client.post("/mfa/verify/", {"code": codes[0]}).status_code == 400
 
 
@@ -103,7 +103,7 @@ def test_every_public_page_answers_a_signed_in_user_before_the_second_factor(cli
     officer = make_user("officer", programme="*")
     device = mfa.totp_begin(actor=System("test"), user=officer)
     mfa.totp_confirm(actor=System("test"), user=officer, code=_code(device))
-    client.force_login(officer, backend="yongke.portal.backends.PortalBackend")
+    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
     anonymous = Client()
     public = []
     for route in routes():

@@ -23,7 +23,7 @@ from yongke.tests.world import make_user
 
 pytestmark = pytest.mark.django_db
 
-BACKEND = "yongke.portal.backends.PortalBackend"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 HOST = "localhost:8000"  # the default passkey origin (http://localhost:8000, settings)
 BEGIN_REG = "/mfa/passkey/registration/begin/"
 COMPLETE_REG = "/mfa/passkey/registration/complete/"

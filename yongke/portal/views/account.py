@@ -75,7 +75,7 @@ def register(request: HttpRequest) -> HttpResponse:
             field = {"password": "password1"}.get(error_field(e) or "", error_field(e))
             form.add_error(field if field in form.fields else None, error_text(e, named=field not in form.fields))
         else:
-            login(request, user, backend="yongke.portal.backends.PortalBackend")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功：已登记本单位，并以单位管理员身份登录。推荐单位审核营业执照后，即可申报。"))
             return redirect("portal:home")
     return render(request, "portal/register.html", {"form": form})

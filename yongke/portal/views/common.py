@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest
 from yongke.accounts.selectors import Scope, scope_of
 from yongke.applications.selectors import ListedApplication
 from yongke.core.errors import NotFound, PermissionDenied, YongkeError
-from yongke.core.keyset import Keyset, capped_count, page_count, with_capped_count
+from yongke.core.keyset import Keyset, capped_count
 from yongke.guide.selectors import compiled_for, guide_version_visible, guide_versions_visible_to
 from yongke.portal.texts import error_text
 
@@ -182,37 +182,27 @@ def paginate(request: HttpRequest, qs, per_page: int = PAGE_SIZE, *, count_limit
     the list holds more, else None, and the pager says "more than N" instead of the page count."""
     keys = Keyset.of(qs)
     after, before = request.GET.get("after") or "", request.GET.get("before") or ""
-    first = not (after or before) and (request.GET.get("page") or "1") == "1"
-    if keys is not None and (after or before or first):
-        number = 1
-        if not first:
-            try:
-                number = max(1, int(request.GET.get("page") or 1))
-            except ValueError:
-                number = 1
-        # With a count limit, the count is read in the page's own statement (core.keyset).
-        counted = with_capped_count(qs, count_limit) if count_limit is not None else qs
+    if keys is not None and (after or before):
         try:
-            if first:
-                rows = list(counted[: per_page + 1])
-                more_after, more_before = len(rows) > per_page, False
-                rows = rows[:per_page]
-            elif after:
-                rows = list(keys.after(counted, after)[: per_page + 1])
+            number = max(1, int(request.GET.get("page") or 1))
+        except ValueError:
+            number = 1
+        try:
+            if after:
+                rows = list(keys.after(qs, after)[: per_page + 1])
                 more_after, more_before = len(rows) > per_page, True
                 rows = rows[:per_page]
             else:
-                rows = list(keys.before(counted, before)[: per_page + 1])
+                rows = list(keys.before(qs, before)[: per_page + 1])
                 more_before, more_after = len(rows) > per_page, True
                 rows = rows[:per_page][::-1]
         except YongkeError:  # a broken or stale cursor: the first page
-            return paginate(_without_cursor(request), qs, per_page, count_limit=count_limit)
-        if not rows and not first:
-            return paginate(_without_cursor(request), qs, per_page, count_limit=count_limit)
+            return paginate(_without_cursor(request), qs, per_page)
+        if not rows:
+            return paginate(_without_cursor(request), qs, per_page)
         if not more_before:
             number = 1
-        # With a limit the page's rows carry the count (an empty first page: an empty list).
-        count = qs.count() if count_limit is None else (page_count(rows, qs, count_limit) if rows else 0)
+        count = qs.count() if count_limit is None else capped_count(qs, count_limit)
         kpage = KeysetPage(
             rows,
             number=number,

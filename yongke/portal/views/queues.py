@@ -22,13 +22,13 @@ from yongke.applications.selectors import (
     applications_filtered,
     as_list,
     audit_events_visible_to,
-    call_choices,
+    calls_visible_to,
     supported,
 )
 from yongke.applications.stats import queue_counts
 from yongke.applications.workflow import POST, PRE, WORKFLOWS
 from yongke.core.errors import YongkeError
-from yongke.guide.selectors import guide_for, guide_version_visible
+from yongke.guide.selectors import guide_for, guide_version_current
 from yongke.orgs.validators import RECOMMENDING_UNITS
 from yongke.portal.texts import ACTION_LABELS, TARGET_LABELS, error_text
 from yongke.portal.views.common import acting_user, address, annotate_directions, keep_batch, paginate, roles_required, scope
@@ -103,26 +103,22 @@ def _filtered(request: HttpRequest, **fixed: Any):
     )
 
 
+def _programme_choices() -> list[tuple[str, str]]:
+    """The current guide's programmes, from its compiled guide (cached per process by digest)."""
+    try:
+        return [(p.id, p.name) for p in guide_for(guide_version_current()).programmes]
+    except YongkeError:
+        return []
+
+
 def _filter_choices(request: HttpRequest) -> dict[str, Any]:
-    """The filters' options: the calls, newest first, and the programmes of their guides (from
-    each guide version's compiled guide, cached per process by digest), read in one query."""
-    calls = call_choices(request.user)
-    programmes: dict[str, str] = {}
-    # A call's guide version as its list rows carry it (id, digest, status): compiled by digest.
-    versions: dict[str, Any] = {v.digest: v for _id, _name, v in calls if guide_version_visible(request.user, v.status)}
-    for version in versions.values():
-        try:
-            guide = guide_for(version)
-        except YongkeError:
-            continue
-        for p in guide.programmes:
-            programmes.setdefault(p.id, p.name)
+    programmes = _programme_choices()
     rest = request.GET.copy()
     for name in ("page", "after", "before"):  # the pager adds them back
         rest.pop(name, None)
     return {
-        "calls": [(pk, name) for pk, name, _v in calls],
-        "programmes": list(programmes.items()),  # in the guide's order, the newest call's guide first
+        "calls": list(calls_visible_to(request.user).select_related(None).order_by("-opens_at").values_list("id", "name")),
+        "programmes": programmes,
         "units": sorted(RECOMMENDING_UNITS.items()),
         "values": request.GET,
         "querystring": rest.urlencode(),
